@@ -1,0 +1,42 @@
+// @ts-check
+/** Octokit and its helpers ship only ESM: ts-jest transforms them to CommonJS for Jest. */
+const ESM_PACKAGES = [
+  '@octokit',
+  'before-after-hook',
+  'universal-user-agent',
+  'content-type',
+  'json-with-bigint',
+  'bottleneck',
+  'fast-content-type-parse',
+];
+
+const transform = {
+  '^.+\\.[tj]s$': ['ts-jest', { tsconfig: 'tsconfig.spec.json' }],
+};
+const transformIgnorePatterns = [`node_modules/(?!(${ESM_PACKAGES.join('|')})/)`];
+
+/** @type {import('jest').Config} */
+module.exports = {
+  transform,
+  globalSetup: '<rootDir>/test/setup/global-setup.ts',
+  globalTeardown: '<rootDir>/test/setup/global-teardown.ts',
+  projects: [
+    {
+      displayName: 'unit',
+      testEnvironment: 'node',
+      rootDir: __dirname,
+      testMatch: ['<rootDir>/src/**/*.spec.ts', '<rootDir>/libs/**/*.spec.ts'],
+      transform,
+      transformIgnorePatterns,
+    },
+    {
+      displayName: 'e2e',
+      testEnvironment: 'node',
+      rootDir: __dirname,
+      testMatch: ['<rootDir>/test/**/*.e2e-spec.ts'],
+      transform,
+      transformIgnorePatterns,
+      testTimeout: 60_000,
+    },
+  ],
+};

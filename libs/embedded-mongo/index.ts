@@ -1,0 +1,2 @@
+export * from './engine-host';
+export { needsPrivateGlibc, systemGlibcVersion } from './private-glibc';

@@ -1,0 +1,623 @@
+import { once } from 'node:events';
+import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
+import { AddressInfo } from 'node:net';
+import { WebSocket, WebSocketServer } from 'ws';
+import { snowflake } from '../snowflake';
+import { waitFor } from '../wait-for';
+import {
+  FakeChannel,
+  FakeGuild,
+  FakeRole,
+  FakeUser,
+  guildCreatePayload,
+  memberPayload,
+  messagePayload,
+  rolePayload,
+  StoredMessage,
+  userPayload,
+} from './payloads';
+
+export interface RestCall {
+  method: string;
+  /** Path below the version prefix, e.g. `/channels/1/messages` (URL-decoded). */
+  path: string;
+  query: URLSearchParams;
+  body: unknown;
+  status: number;
+}
+
+export interface Actor {
+  user: FakeUser;
+  /** Role ids the member holds; they must exist in the guild. */
+  roles?: string[];
+  /** Computed permission bits as a decimal string ("8" = Administrator). */
+  permissions?: string;
+  channelId?: string;
+}
+
+interface CommandOption {
+  type: number;
+  name: string;
+  required?: boolean;
+  options?: CommandOption[];
+}
+
+interface CommandDefinition {
+  id: string;
+  name: string;
+  description: string;
+  options?: CommandOption[];
+  [key: string]: unknown;
+}
+
+interface Callback {
+  type: number;
+  data?: Record<string, unknown>;
+}
+
+const OPTION = { SUB_COMMAND: 1, SUB_COMMAND_GROUP: 2, USER: 6, CHANNEL: 7, ROLE: 8 } as const;
+const EPHEMERAL = 64;
+const LOADING = 128;
+
+/** One interaction the fake sent: what the bot answered, and the message it produced. */
+export class InteractionHandle {
+  readonly callbacks: Callback[] = [];
+  originalMessageId?: string;
+  acknowledged = false;
+  tokenExpired = false;
+  choices?: Array<{ name: string; value: unknown }>;
+  readonly followupIds: string[] = [];
+  private waiters: Array<() => void> = [];
+
+  constructor(
+    private readonly fake: FakeDiscord,
+    readonly id: string,
+    readonly token: string,
+    readonly sourceMessageId?: string,
+  ) {}
+
+  /** @internal */
+  recordCallback(callback: Callback): void {
+    this.callbacks.push(callback);
+    this.acknowledged = true;
+    this.waiters.splice(0).forEach((wake) => wake());
+  }
+
+  /** Resolves with the first callback (reply, defer, update, autocomplete result). */
+  async firstCallback(timeoutMs = 10_000): Promise<Callback> {
+    return waitFor(`a callback to interaction ${this.id}`, () => this.callbacks[0], { timeoutMs });
+  }
+
+  /** The message this interaction produced (the reply, or the clicked message), as it is now. */
+  reply(): StoredMessage | undefined {
+    return this.originalMessageId ? this.fake.message(this.originalMessageId) : undefined;
+  }
+
+  /** Waits until the reply exists, has finished loading, and satisfies `predicate`. */
+  async waitForReply(
+    predicate: (message: StoredMessage) => boolean = () => true,
+    timeoutMs = 10_000,
+  ): Promise<StoredMessage> {
+    return waitFor(
+      `the reply to interaction ${this.id}`,
+      () => {
+        const message = this.reply();
+        return message && !(message.flags & LOADING) && predicate(message) ? message : undefined;
+      },
+      { timeoutMs },
+    );
+  }
+
+  /** Text of the reply: content plus every embed's title, description and fields. */
+  replyText(): string {
+    const message = this.reply();
+    return message ? messageText(message) : '';
+  }
+
+  get ephemeral(): boolean {
+    return Boolean((this.reply()?.flags ?? 0) & EPHEMERAL);
+  }
+}
+
+/** Flattens a message to text so tests can assert on what a person would read. */
+export function messageText(message: Pick<StoredMessage, 'content' | 'embeds'>): string {
+  const parts = [message.content];
+  for (const embed of message.embeds) {
+    parts.push(String(embed.title ?? ''), String(embed.description ?? ''));
+    for (const field of (embed.fields as Array<{ name: string; value: string }>) ?? []) {
+      parts.push(`${field.name}: ${field.value}`);
+    }
+    const footer = embed.footer as { text?: string } | undefined;
+    if (footer?.text) parts.push(footer.text);
+  }
+  return parts.filter(Boolean).join('\n');
+}
+
+/** Every button on a message, flattened out of its action rows. */
+export function buttonsOf(message: StoredMessage): Array<{ label?: string; custom_id?: string; url?: string; disabled?: boolean; style: number }> {
+  return message.components.flatMap(
+    (row) => (row.components as Array<{ type: number; label?: string; custom_id?: string; url?: string; disabled?: boolean; style: number }>) ?? [],
+  ).filter((component) => component.type === 2);
+}
+
+export interface FakeDiscordOptions {
+  token?: string;
+  applicationId?: string;
+  guild?: Partial<FakeGuild>;
+}
+
+/**
+ * A loopback Discord: the REST API and the gateway that the unmodified discord.js client logs
+ * into, plus a driver to act as members (slash commands, button clicks) and read what the bot
+ * sent. Only what the bot uses is implemented; anything else answers 404 and is recorded.
+ */
+export class FakeDiscord {
+  readonly token: string;
+  readonly applicationId: string;
+  readonly botUser: FakeUser;
+  readonly guild: FakeGuild;
+  readonly calls: RestCall[] = [];
+  readonly owner: FakeUser = { id: snowflake(), username: 'guild-owner' };
+  private readonly messages = new Map<string, StoredMessage>();
+  private readonly interactionsByToken = new Map<string, InteractionHandle>();
+  private readonly interactionsById = new Map<string, InteractionHandle>();
+  private readonly commandsByScope = new Map<string, CommandDefinition[]>();
+  private readonly sessions = new Set<WebSocket>();
+  private readonly wss = new WebSocketServer({ noServer: true });
+  private readonly joinedAt = new Date().toISOString();
+  private sequence = 0;
+  private port = 0;
+  private identifyCount = 0;
+
+  private constructor(
+    private readonly server: Server,
+    options: FakeDiscordOptions,
+  ) {
+    this.token = options.token ?? 'fake-discord-token';
+    this.applicationId = options.applicationId ?? snowflake();
+    this.botUser = { id: this.applicationId, username: 'ChatOps' };
+    this.guild = {
+      id: options.guild?.id ?? snowflake(),
+      name: options.guild?.name ?? 'Fake Guild',
+      roles: options.guild?.roles ?? [],
+      channels: options.guild?.channels ?? [{ id: snowflake(), name: 'deploys' }],
+    };
+  }
+
+  static async start(options: FakeDiscordOptions = {}): Promise<FakeDiscord> {
+    const server = createServer();
+    const fake = new FakeDiscord(server, options);
+    server.on('request', (req, res) => void fake.handle(req, res));
+    server.on('upgrade', (req, socket, head) => {
+      if (!req.url?.startsWith('/gateway')) return socket.destroy();
+      fake.wss.handleUpgrade(req, socket, head, (ws) => fake.onGateway(ws));
+    });
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    fake.port = (server.address() as AddressInfo).port;
+    return fake;
+  }
+
+  get apiUrl(): string {
+    return `http://127.0.0.1:${this.port}/api`;
+  }
+
+  get defaultChannelId(): string {
+    return this.guild.channels[0].id;
+  }
+
+  /** How many times a client identified on the gateway (a restart adds one). */
+  get identifications(): number {
+    return this.identifyCount;
+  }
+
+  async close(): Promise<void> {
+    for (const ws of this.sessions) ws.terminate();
+    this.wss.close();
+    this.server.closeAllConnections();
+    await new Promise<void>((done) => this.server.close(() => done()));
+  }
+
+  // ---------------------------------------------------------------- driver
+
+  /** Waits until a client has identified and received READY and the guild. */
+  async waitForBotReady(timeoutMs = 15_000): Promise<void> {
+    await waitFor('the bot to connect to the fake gateway', () => this.sessions.size > 0, { timeoutMs });
+  }
+
+  registeredCommands(guildId: string | 'global' = this.guild.id): CommandDefinition[] {
+    return this.commandsByScope.get(guildId) ?? [];
+  }
+
+  /** Adds a role to the guild and tells connected clients, as Discord does. */
+  addRole(role: FakeRole): void {
+    this.guild.roles.push(role);
+    this.dispatch('GUILD_ROLE_CREATE', { guild_id: this.guild.id, role: rolePayload(role, this.guild.roles.length) });
+  }
+
+  addChannel(channel: FakeChannel): void {
+    this.guild.channels.push(channel);
+  }
+
+  /**
+   * Sends a slash command as `actor`. `options` are typed from the registered definition, as
+   * Discord does; an option the command does not declare fails the test.
+   */
+  async command(
+    name: string,
+    actor: Actor,
+    args: { subcommand?: string; group?: string; options?: Record<string, unknown>; focused?: string } = {},
+  ): Promise<InteractionHandle> {
+    const definition = this.registeredCommands().find((command) => command.name === name) ??
+      this.registeredCommands('global').find((command) => command.name === name);
+    if (!definition) throw new Error(`/${name} is not registered`);
+    const { options, resolved } = this.buildOptions(definition, args);
+    const data = {
+      id: definition.id,
+      name,
+      type: 1,
+      guild_id: this.guild.id,
+      options,
+      ...(Object.keys(resolved).length ? { resolved } : {}),
+    };
+    return this.sendInteraction(args.focused ? 4 : 2, data, actor);
+  }
+
+  /** Asks for autocomplete choices while `focused` is being typed. */
+  async autocomplete(
+    name: string,
+    actor: Actor,
+    args: { subcommand?: string; group?: string; options?: Record<string, unknown>; focused: string },
+  ): Promise<Array<{ name: string; value: unknown }>> {
+    const handle = await this.command(name, actor, args);
+    await handle.firstCallback();
+    return handle.choices ?? [];
+  }
+
+  /** Clicks the button labelled `label` on `messageId` (or on the newest message that has one). */
+  async clickButton(label: string, actor: Actor, messageId?: string): Promise<InteractionHandle> {
+    const candidates = messageId ? [this.message(messageId)] : [...this.messages.values()].reverse();
+    for (const message of candidates) {
+      const button = buttonsOf(message).find((b) => b.label === label);
+      if (!button) continue;
+      if (!button.custom_id) throw new Error(`button "${label}" has no custom_id`);
+      return this.clickCustomId(button.custom_id, actor, message.id);
+    }
+    throw new Error(`no message has a button labelled "${label}"`);
+  }
+
+  /** Clicks a component by raw custom id: how a forged or stale id is sent. */
+  async clickCustomId(customId: string, actor: Actor, messageId: string): Promise<InteractionHandle> {
+    const message = this.message(messageId);
+    return this.sendInteraction(3, { custom_id: customId, component_type: 2 }, { ...actor, channelId: message.channel_id }, message);
+  }
+
+  message(id: string): StoredMessage {
+    const message = this.messages.get(id);
+    if (!message) throw new Error(`no message ${id}`);
+    return message;
+  }
+
+  /** Messages in a channel (ephemeral ones included), oldest first. */
+  messagesIn(channelId: string): StoredMessage[] {
+    return [...this.messages.values()].filter((message) => message.channel_id === channelId);
+  }
+
+  callsTo(method: string, pathPattern: RegExp): RestCall[] {
+    return this.calls.filter((call) => call.method === method && pathPattern.test(call.path));
+  }
+
+  /** Makes every interaction token sent so far invalid, as 15 minutes would. */
+  expireInteractionTokens(): void {
+    for (const handle of this.interactionsByToken.values()) handle.tokenExpired = true;
+  }
+
+  /** Drops every gateway connection; discord.js reconnects (resuming) on its own. */
+  dropGatewayConnections(): void {
+    for (const ws of this.sessions) ws.close(4000, 'fake reconnect');
+  }
+
+  // ---------------------------------------------------------------- gateway
+
+  private onGateway(ws: WebSocket): void {
+    const send = (payload: Record<string, unknown>) => ws.readyState === ws.OPEN && ws.send(JSON.stringify(payload));
+    send({ op: 10, d: { heartbeat_interval: 41_250 }, s: null, t: null });
+    ws.on('message', (raw) => {
+      const payload = JSON.parse(String(raw)) as { op: number; d: Record<string, unknown> };
+      if (payload.op === 1) return send({ op: 11, d: null, s: null, t: null });
+      if (payload.op === 2 || payload.op === 6) {
+        if (payload.d.token !== this.token) return ws.close(4004, 'Authentication failed.');
+        this.identifyCount++;
+        this.sessions.add(ws);
+        if (payload.op === 6) return send({ op: 0, t: 'RESUMED', s: ++this.sequence, d: {} });
+        send({
+          op: 0,
+          t: 'READY',
+          s: ++this.sequence,
+          d: {
+            v: 10,
+            user: userPayload(this.botUser, true),
+            guilds: [{ id: this.guild.id, unavailable: true }],
+            session_id: `session-${snowflake()}`,
+            resume_gateway_url: `ws://127.0.0.1:${this.port}/gateway`,
+            application: { id: this.applicationId, flags: 0 },
+            private_channels: [],
+          },
+        });
+        send({ op: 0, t: 'GUILD_CREATE', s: ++this.sequence, d: guildCreatePayload(this.guild, this.owner.id, this.joinedAt) });
+      }
+    });
+    ws.on('close', () => this.sessions.delete(ws));
+    ws.on('error', () => this.sessions.delete(ws));
+  }
+
+  private dispatch(t: string, d: unknown): void {
+    for (const ws of this.sessions) ws.send(JSON.stringify({ op: 0, t, s: ++this.sequence, d }));
+  }
+
+  private async sendInteraction(type: number, data: Record<string, unknown>, actor: Actor, source?: StoredMessage): Promise<InteractionHandle> {
+    await this.waitForBotReady();
+    const handle = new InteractionHandle(this, snowflake(), `token-${snowflake()}`, source?.id);
+    this.interactionsById.set(handle.id, handle);
+    this.interactionsByToken.set(handle.token, handle);
+    const channel = this.guild.channels.find((c) => c.id === (actor.channelId ?? this.defaultChannelId)) ?? this.guild.channels[0];
+    this.dispatch('INTERACTION_CREATE', {
+      id: handle.id,
+      application_id: this.applicationId,
+      type,
+      data,
+      guild_id: this.guild.id,
+      channel_id: channel.id,
+      channel: { id: channel.id, type: 0, name: channel.name, guild_id: this.guild.id },
+      member: memberPayload(actor.user, actor.roles ?? [], actor.permissions ?? '0', this.joinedAt),
+      token: handle.token,
+      version: 1,
+      app_permissions: '2251799813685247',
+      locale: 'en-US',
+      guild_locale: 'en-US',
+      entitlements: [],
+      authorizing_integration_owners: { '0': this.guild.id },
+      context: 0,
+      attachment_size_limit: 8_388_608,
+      ...(source ? { message: messagePayload(source) } : {}),
+    });
+    return handle;
+  }
+
+  private buildOptions(definition: CommandDefinition, args: { subcommand?: string; group?: string; options?: Record<string, unknown>; focused?: string }) {
+    let declared = definition.options ?? [];
+    const wrap: Array<(inner: unknown[]) => unknown> = [];
+    if (args.group) {
+      const group = declared.find((o) => o.type === OPTION.SUB_COMMAND_GROUP && o.name === args.group);
+      if (!group) throw new Error(`/${definition.name} has no group ${args.group}`);
+      declared = group.options ?? [];
+      wrap.push((inner) => [{ type: OPTION.SUB_COMMAND_GROUP, name: args.group, options: inner }]);
+    }
+    if (args.subcommand) {
+      const sub = declared.find((o) => o.type === OPTION.SUB_COMMAND && o.name === args.subcommand);
+      if (!sub) throw new Error(`/${definition.name} has no subcommand ${args.subcommand}`);
+      declared = sub.options ?? [];
+      wrap.unshift((inner) => [{ type: OPTION.SUB_COMMAND, name: args.subcommand, options: inner }]);
+    }
+    const resolved: Record<string, Record<string, unknown>> = {};
+    const values = Object.entries(args.options ?? {}).filter(([, value]) => value !== undefined);
+    const inner = values.map(([name, value]) => {
+      const option = declared.find((o) => o.name === name);
+      if (!option) throw new Error(`/${definition.name} ${args.subcommand ?? ''} has no option ${name}`);
+      if (option.type === OPTION.ROLE) {
+        const role = this.guild.roles.find((r) => r.id === value) ?? { id: String(value), name: 'unknown', permissions: '0' };
+        resolved.roles = { ...resolved.roles, [role.id]: rolePayload(role, 1) };
+      }
+      return { type: option.type, name, value, ...(args.focused === name ? { focused: true } : {}) };
+    });
+    if (!args.focused) {
+      for (const option of declared) {
+        if (option.required && !values.some(([name]) => name === option.name)) {
+          throw new Error(`/${definition.name} ${args.subcommand ?? ''}: required option ${option.name} missing`);
+        }
+      }
+    }
+    const options = wrap.reduce<unknown[]>((acc, fn) => fn(acc) as unknown[], inner);
+    return { options, resolved };
+  }
+
+  // ---------------------------------------------------------------- REST
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    const body = await readBody(req);
+    const path = decodeURIComponent(url.pathname.replace(/^\/api\/v\d+/, ''));
+    const call: RestCall = { method: req.method ?? 'GET', path, query: url.searchParams, body, status: 0 };
+    this.calls.push(call);
+    const reply = (status: number, payload?: unknown) => {
+      call.status = status;
+      res.writeHead(status, payload === undefined ? {} : { 'content-type': 'application/json' });
+      res.end(payload === undefined ? undefined : JSON.stringify(payload));
+    };
+    try {
+      const open = path.startsWith('/interactions/') || path.startsWith('/webhooks/');
+      if (!open && req.headers.authorization !== `Bot ${this.token}`) {
+        return reply(401, { message: '401: Unauthorized', code: 0 });
+      }
+      const [status, payload] = this.route(call.method, path, url.searchParams, body as Record<string, unknown>);
+      reply(status, payload);
+    } catch (error) {
+      reply(500, { message: (error as Error).message, code: 0 });
+    }
+  }
+
+  private route(method: string, path: string, query: URLSearchParams, body: Record<string, unknown>): [number, unknown?] {
+    let m: RegExpMatchArray | null;
+    if (method === 'GET' && (path === '/gateway/bot' || path === '/gateway')) {
+      return [200, {
+        url: `ws://127.0.0.1:${this.port}/gateway`,
+        shards: 1,
+        session_start_limit: { total: 1000, remaining: 999, reset_after: 0, max_concurrency: 1 },
+      }];
+    }
+    if (method === 'GET' && path === '/applications/@me') {
+      return [200, {
+        id: this.applicationId,
+        name: this.botUser.username,
+        icon: null,
+        description: '',
+        bot_public: true,
+        bot_require_code_grant: false,
+        verify_key: 'fake',
+        flags: 0,
+        team: null,
+        owner: userPayload(this.owner),
+        summary: '',
+      }];
+    }
+    if (method === 'GET' && path === '/users/@me') return [200, userPayload(this.botUser, true)];
+    if ((m = path.match(/^\/applications\/(\d+)(?:\/guilds\/(\d+))?\/commands$/))) {
+      const scope = m[2] ?? 'global';
+      if (method === 'PUT') {
+        const definitions = (body as unknown as CommandDefinition[]).map((command) => ({
+          ...command,
+          id: snowflake(),
+          application_id: this.applicationId,
+          version: snowflake(),
+          type: command.type ?? 1,
+          ...(m![2] ? { guild_id: m![2] } : {}),
+        }));
+        this.commandsByScope.set(scope, definitions);
+        return [200, definitions];
+      }
+      if (method === 'GET') return [200, this.commandsByScope.get(scope) ?? []];
+    }
+    if (method === 'POST' && (m = path.match(/^\/interactions\/(\d+)\/([^/]+)\/callback$/))) {
+      return this.interactionCallback(m[1], m[2], body as unknown as Callback, query.get('with_response') === 'true');
+    }
+    if ((m = path.match(/^\/webhooks\/(\d+)\/([^/]+)(?:\/messages\/([^/]+))?$/))) {
+      const handle = this.interactionsByToken.get(m[2]);
+      if (!handle || handle.tokenExpired) return [401, { message: 'Invalid Webhook Token', code: 50027 }];
+      if (method === 'POST' && !m[3]) {
+        const message = this.createMessage(this.channelOfHandle(handle), body, handle.id);
+        handle.followupIds.push(message.id);
+        return [200, messagePayload(message)];
+      }
+      const messageId = m[3] === '@original' ? handle.originalMessageId : m[3];
+      const message = messageId ? this.messages.get(messageId) : undefined;
+      if (!message) return [404, { message: 'Unknown Message', code: 10008 }];
+      if (method === 'GET') return [200, messagePayload(message)];
+      if (method === 'PATCH') return [200, messagePayload(this.editMessage(message, body))];
+      if (method === 'DELETE') {
+        this.messages.delete(message.id);
+        return [204];
+      }
+    }
+    if ((m = path.match(/^\/channels\/(\d+)$/)) && method === 'GET') {
+      const channel = this.guild.channels.find((c) => c.id === m![1]);
+      return channel
+        ? [200, { id: channel.id, type: 0, name: channel.name, guild_id: this.guild.id, position: 0, permission_overwrites: [] }]
+        : [404, { message: 'Unknown Channel', code: 10003 }];
+    }
+    if ((m = path.match(/^\/channels\/(\d+)\/messages$/)) && method === 'POST') {
+      if (!this.guild.channels.some((c) => c.id === m![1])) return [404, { message: 'Unknown Channel', code: 10003 }];
+      return [200, messagePayload(this.createMessage(m[1], body))];
+    }
+    if ((m = path.match(/^\/channels\/(\d+)\/messages\/(\d+)$/))) {
+      const message = this.messages.get(m[2]);
+      if (!message || message.channel_id !== m[1] || message.flags & EPHEMERAL) {
+        return [404, { message: 'Unknown Message', code: 10008 }];
+      }
+      if (method === 'GET') return [200, messagePayload(message)];
+      if (method === 'PATCH') return [200, messagePayload(this.editMessage(message, body))];
+      if (method === 'DELETE') {
+        this.messages.delete(message.id);
+        return [204];
+      }
+    }
+    return [404, { message: `fake Discord has no route ${method} ${path}`, code: 0 }];
+  }
+
+  private interactionCallback(id: string, token: string, callback: Callback, withResponse: boolean): [number, unknown?] {
+    const handle = this.interactionsById.get(id);
+    if (!handle || handle.token !== token) return [404, { message: 'Unknown interaction', code: 10062 }];
+    if (handle.acknowledged) return [400, { message: 'Interaction has already been acknowledged.', code: 40060 }];
+    const data = callback.data ?? {};
+    const channelId = this.channelOfHandle(handle);
+    switch (callback.type) {
+      case 4:
+        handle.originalMessageId = this.createMessage(channelId, data, handle.id).id;
+        break;
+      case 5:
+        handle.originalMessageId = this.createMessage(channelId, { ...data, flags: (Number(data.flags) || 0) | LOADING }, handle.id).id;
+        break;
+      case 6:
+        handle.originalMessageId = handle.sourceMessageId;
+        break;
+      case 7:
+        handle.originalMessageId = handle.sourceMessageId;
+        if (handle.sourceMessageId) this.editMessage(this.message(handle.sourceMessageId), data);
+        break;
+      case 8:
+        handle.choices = (data.choices as Array<{ name: string; value: unknown }>) ?? [];
+        break;
+    }
+    handle.recordCallback(callback);
+    if (!withResponse) return [204];
+    const message = handle.originalMessageId ? this.messages.get(handle.originalMessageId) : undefined;
+    return [200, {
+      interaction: {
+        id: handle.id,
+        type: 2,
+        activity_instance_id: null,
+        response_message_id: message?.id ?? null,
+        response_message_loading: Boolean((message?.flags ?? 0) & LOADING),
+        response_message_ephemeral: Boolean((message?.flags ?? 0) & EPHEMERAL),
+      },
+      resource: message ? { type: callback.type, message: messagePayload(message) } : { type: callback.type },
+    }];
+  }
+
+  private channelOfHandle(handle: InteractionHandle): string {
+    return handle.sourceMessageId ? this.message(handle.sourceMessageId).channel_id : this.defaultChannelId;
+  }
+
+  private createMessage(channelId: string, body: Record<string, unknown>, interactionId?: string): StoredMessage {
+    const message: StoredMessage = {
+      id: snowflake(),
+      channel_id: channelId,
+      guild_id: this.guild.id,
+      content: String(body.content ?? ''),
+      embeds: (body.embeds as StoredMessage['embeds']) ?? [],
+      components: (body.components as StoredMessage['components']) ?? [],
+      flags: Number(body.flags ?? 0),
+      author: userPayload(this.botUser, true),
+      timestamp: new Date().toISOString(),
+      edited_timestamp: null,
+      history: [],
+      interactionId,
+    };
+    message.history.push({ content: message.content, embeds: message.embeds, components: message.components });
+    this.messages.set(message.id, message);
+    return message;
+  }
+
+  private editMessage(message: StoredMessage, body: Record<string, unknown>): StoredMessage {
+    if ('content' in body) message.content = String(body.content ?? '');
+    if ('embeds' in body) message.embeds = (body.embeds as StoredMessage['embeds']) ?? [];
+    if ('components' in body) message.components = (body.components as StoredMessage['components']) ?? [];
+    message.flags &= ~LOADING;
+    message.edited_timestamp = new Date().toISOString();
+    message.history.push({ content: message.content, embeds: message.embeds, components: message.components });
+    return message;
+  }
+}
+
+async function readBody(req: IncomingMessage): Promise<unknown> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  const raw = Buffer.concat(chunks).toString('utf8');
+  if (!raw) return undefined;
+  const type = req.headers['content-type'] ?? '';
+  if (type.startsWith('multipart/form-data')) {
+    // discord.js sends JSON in a `payload_json` part when it attaches files.
+    const match = raw.match(/name="payload_json"\r\n(?:[^\r\n]+\r\n)*\r\n([\s\S]*?)\r\n--/);
+    return match ? JSON.parse(match[1]) : {};
+  }
+  return JSON.parse(raw);
+}

@@ -1,0 +1,351 @@
+import { createHash, createHmac } from 'node:crypto';
+import { once } from 'node:events';
+import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
+import { AddressInfo } from 'node:net';
+
+export interface FakeCommit {
+  sha: string;
+  message: string;
+  author: string;
+}
+
+export interface FakeRun {
+  id: number;
+  owner: string;
+  repo: string;
+  workflowId: number;
+  name: string;
+  headBranch: string;
+  headSha: string;
+  event: string;
+  status: 'requested' | 'queued' | 'in_progress' | 'completed';
+  conclusion: string | null;
+  createdAt: string;
+  updatedAt: string;
+  runNumber: number;
+  inputs: Record<string, string>;
+}
+
+export interface FakeDispatch {
+  owner: string;
+  repo: string;
+  workflow: string;
+  ref: string;
+  inputs: Record<string, string>;
+  returnRunDetails: boolean;
+  runId?: number;
+}
+
+export interface GithubCall {
+  method: string;
+  path: string;
+  query: URLSearchParams;
+  body: unknown;
+  status: number;
+  /** The route template, as Octokit names it (`/repos/{owner}/{repo}/actions/runs/{run_id}`). */
+  route: string;
+}
+
+interface FakeRepo {
+  owner: string;
+  name: string;
+  defaultBranch: string;
+  refs: Map<string, string>;
+  commits: FakeCommit[];
+  workflows: Array<{ id: number; path: string; name: string }>;
+}
+
+/**
+ * How workflow dispatch answers: `details` (github.com: 200 with the run id), `no-content`
+ * (GHES ≤ 3.20: 204, the run has to be found by listing), `reject-return-run-details` (422 when
+ * the parameter is sent, 204 without it).
+ */
+export type DispatchMode = 'details' | 'no-content' | 'reject-return-run-details';
+
+/** A loopback GitHub REST API with the routes the bot uses, ETags included. */
+export class FakeGithub {
+  readonly calls: GithubCall[] = [];
+  readonly dispatches: FakeDispatch[] = [];
+  readonly runs = new Map<number, FakeRun>();
+  dispatchMode: DispatchMode = 'details';
+  /** When false, a dispatch creates no run (GitHub has not started one). */
+  createRunsOnDispatch = true;
+  private readonly repos = new Map<string, FakeRepo>();
+  private readonly failures: Array<{ pattern: RegExp; status: number; message: string; times: number }> = [];
+  private nextRunId = 9_000_001;
+  private nextWorkflowId = 100;
+  private port = 0;
+
+  private constructor(
+    private readonly server: Server,
+    readonly token: string,
+  ) {}
+
+  static async start(token = 'fake-github-token'): Promise<FakeGithub> {
+    const server = createServer();
+    const fake = new FakeGithub(server, token);
+    server.on('request', (req, res) => void fake.handle(req, res));
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    fake.port = (server.address() as AddressInfo).port;
+    return fake;
+  }
+
+  get apiUrl(): string {
+    return `http://127.0.0.1:${this.port}`;
+  }
+
+  async close(): Promise<void> {
+    this.server.closeAllConnections();
+    await new Promise<void>((done) => this.server.close(() => done()));
+  }
+
+  // ---------------------------------------------------------------- driver
+
+  /** Adds a repository with a default branch, one commit on it, and `deploy.yml`. */
+  addRepo(owner: string, name: string, { defaultBranch = 'main', workflows = ['deploy.yml'] } = {}): FakeRepo {
+    const repo: FakeRepo = { owner, name, defaultBranch, refs: new Map(), commits: [], workflows: [] };
+    for (const path of workflows) repo.workflows.push({ id: this.nextWorkflowId++, path: `.github/workflows/${path}`, name: path });
+    this.repos.set(`${owner}/${name}`.toLowerCase(), repo);
+    this.addCommit(owner, name, defaultBranch, 'Initial commit');
+    return repo;
+  }
+
+  /** Adds a commit on top of `branch` and moves the branch to it. Returns its SHA. */
+  addCommit(owner: string, name: string, branch: string, message: string, author = 'octocat'): string {
+    const repo = this.repo(owner, name);
+    const sha = createHash('sha1').update(`${owner}/${name}/${repo.commits.length}/${message}/${Math.random()}`).digest('hex');
+    repo.commits.push({ sha, message, author });
+    repo.refs.set(branch, sha);
+    return sha;
+  }
+
+  addTag(owner: string, name: string, tag: string, sha: string): void {
+    this.repo(owner, name).refs.set(tag, sha);
+  }
+
+  /** The next `times` requests whose path matches fail with `status`. */
+  failNext(pattern: RegExp, status: number, message = 'fake failure', times = 1): void {
+    this.failures.push({ pattern, status, message, times });
+  }
+
+  /** Moves a run on, as GitHub would: the ETag changes with it. */
+  setRunStatus(runId: number, status: FakeRun['status'], conclusion: string | null = null): FakeRun {
+    const run = this.runs.get(runId);
+    if (!run) throw new Error(`no run ${runId}`);
+    run.status = status;
+    run.conclusion = conclusion;
+    run.updatedAt = new Date().toISOString();
+    return run;
+  }
+
+  /** Creates a run as if someone else had dispatched the workflow (a decoy for run matching). */
+  createRun(owner: string, repo: string, workflowId: number, branch: string, sha: string, inputs: Record<string, string> = {}): FakeRun {
+    const now = new Date().toISOString();
+    const run: FakeRun = {
+      id: this.nextRunId++, owner, repo, workflowId, name: 'Deploy', headBranch: branch, headSha: sha,
+      event: 'workflow_dispatch', status: 'queued', conclusion: null, createdAt: now, updatedAt: now,
+      runNumber: this.runs.size + 1, inputs,
+    };
+    this.runs.set(run.id, run);
+    return run;
+  }
+
+  /** The payload GitHub sends in a `workflow_run` webhook for `run`. */
+  runPayload(run: FakeRun): Record<string, unknown> {
+    return {
+      id: run.id,
+      name: run.name,
+      head_branch: run.headBranch,
+      head_sha: run.headSha,
+      run_number: run.runNumber,
+      event: run.event,
+      status: run.status,
+      conclusion: run.conclusion,
+      workflow_id: run.workflowId,
+      html_url: this.runHtmlUrl(run),
+      created_at: run.createdAt,
+      updated_at: run.updatedAt,
+      run_started_at: run.createdAt,
+      repository: { full_name: `${run.owner}/${run.repo}`, name: run.repo, owner: { login: run.owner } },
+    };
+  }
+
+  /** Requests that count against the rate limit (every answer but 304). */
+  rateLimitedCalls(): GithubCall[] {
+    return this.calls.filter((call) => call.status !== 304);
+  }
+
+  // ---------------------------------------------------------------- HTTP
+
+  private repo(owner: string, name: string): FakeRepo {
+    const repo = this.repos.get(`${owner}/${name}`.toLowerCase());
+    if (!repo) throw new Error(`fake GitHub has no repo ${owner}/${name}`);
+    return repo;
+  }
+
+  private runHtmlUrl(run: FakeRun): string {
+    return `https://github.example/${run.owner}/${run.repo}/actions/runs/${run.id}`;
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    const raw = Buffer.concat(chunks).toString('utf8');
+    const body = raw ? JSON.parse(raw) : undefined;
+    const path = url.pathname;
+    const call: GithubCall = { method: req.method ?? 'GET', path: decodeURIComponent(path), query: url.searchParams, body, status: 0, route: '' };
+    this.calls.push(call);
+    const reply = (status: number, payload?: unknown, headers: Record<string, string> = {}) => {
+      call.status = status;
+      res.writeHead(status, {
+        'x-ratelimit-limit': '5000',
+        'x-ratelimit-remaining': '4999',
+        'x-ratelimit-reset': String(Math.floor(Date.now() / 1000) + 3600),
+        ...(payload === undefined ? {} : { 'content-type': 'application/json; charset=utf-8' }),
+        ...headers,
+      });
+      res.end(payload === undefined ? undefined : JSON.stringify(payload));
+    };
+    const auth = req.headers.authorization ?? '';
+    if (auth !== `token ${this.token}` && auth !== `Bearer ${this.token}`) {
+      return reply(401, { message: 'Bad credentials', documentation_url: 'https://docs.github.com/rest' });
+    }
+    const failure = this.failures.find((f) => f.times > 0 && f.pattern.test(call.path));
+    if (failure) {
+      failure.times--;
+      return reply(failure.status, { message: failure.message });
+    }
+    try {
+      const [status, payload, headers] = this.route(call, req.headers['if-none-match']);
+      reply(status, payload, headers);
+    } catch (error) {
+      reply(404, { message: (error as Error).message });
+    }
+  }
+
+  private route(call: GithubCall, ifNoneMatch?: string): [number, unknown?, Record<string, string>?] {
+    const { method, path, query, body } = call;
+    let m: RegExpMatchArray | null;
+    if ((m = path.match(/^\/repos\/([^/]+)\/([^/]+)$/)) && method === 'GET') {
+      call.route = '/repos/{owner}/{repo}';
+      const repo = this.repo(m[1], m[2]);
+      return [200, { id: 1, name: repo.name, full_name: `${repo.owner}/${repo.name}`, default_branch: repo.defaultBranch, owner: { login: repo.owner } }];
+    }
+    if ((m = path.match(/^\/repos\/([^/]+)\/([^/]+)\/commits\/(.+)$/)) && method === 'GET') {
+      call.route = '/repos/{owner}/{repo}/commits/{ref}';
+      const repo = this.repo(m[1], m[2]);
+      const ref = m[3];
+      const sha = repo.refs.get(ref) ?? repo.commits.find((c) => c.sha.startsWith(ref) && ref.length >= 7)?.sha;
+      const commit = repo.commits.find((c) => c.sha === sha);
+      if (!commit) return [422, { message: `No commit found for SHA: ${ref}` }];
+      return [200, { sha: commit.sha, html_url: `https://github.example/${repo.owner}/${repo.name}/commit/${commit.sha}`, commit: { message: commit.message, author: { name: commit.author, date: new Date().toISOString() } }, author: { login: commit.author } }];
+    }
+    if ((m = path.match(/^\/repos\/([^/]+)\/([^/]+)\/compare\/(.+)\.\.\.(.+)$/)) && method === 'GET') {
+      call.route = '/repos/{owner}/{repo}/compare/{basehead}';
+      const repo = this.repo(m[1], m[2]);
+      const from = repo.commits.findIndex((c) => c.sha === m![3]);
+      const to = repo.commits.findIndex((c) => c.sha === m![4]);
+      if (from < 0 || to < 0) return [404, { message: 'Not Found' }];
+      const commits = repo.commits.slice(from + 1, to + 1);
+      return [200, {
+        status: to >= from ? 'ahead' : 'behind',
+        ahead_by: Math.max(0, to - from),
+        behind_by: Math.max(0, from - to),
+        total_commits: commits.length,
+        html_url: `https://github.example/${repo.owner}/${repo.name}/compare/${m[3]}...${m[4]}`,
+        commits: commits.map((c) => ({ sha: c.sha, commit: { message: c.message, author: { name: c.author } }, author: { login: c.author } })),
+      }];
+    }
+    if ((m = path.match(/^\/repos\/([^/]+)\/([^/]+)\/actions\/workflows\/([^/]+)$/)) && method === 'GET') {
+      call.route = '/repos/{owner}/{repo}/actions/workflows/{workflow_id}';
+      const workflow = this.workflow(m[1], m[2], m[3]);
+      return [200, { id: workflow.id, name: workflow.name, path: workflow.path, state: 'active' }];
+    }
+    if ((m = path.match(/^\/repos\/([^/]+)\/([^/]+)\/actions\/workflows\/([^/]+)\/dispatches$/)) && method === 'POST') {
+      call.route = '/repos/{owner}/{repo}/actions/workflows/{workflow_id}/dispatches';
+      return this.dispatch(m[1], m[2], m[3], body as { ref: string; inputs?: Record<string, string>; return_run_details?: boolean });
+    }
+    if ((m = path.match(/^\/repos\/([^/]+)\/([^/]+)\/actions\/workflows\/([^/]+)\/runs$/)) && method === 'GET') {
+      call.route = '/repos/{owner}/{repo}/actions/workflows/{workflow_id}/runs';
+      const workflow = this.workflow(m[1], m[2], m[3]);
+      const createdFloor = query.get('created')?.replace(/^>=/, '');
+      const runs = [...this.runs.values()]
+        .filter((run) => run.workflowId === workflow.id)
+        .filter((run) => !query.get('event') || run.event === query.get('event'))
+        .filter((run) => !query.get('branch') || run.headBranch === query.get('branch'))
+        .filter((run) => !createdFloor || run.createdAt >= createdFloor)
+        .sort((a, b) => b.createdAt.localeCompare(a.createdAt) || b.id - a.id);
+      return [200, { total_count: runs.length, workflow_runs: runs.map((run) => this.runPayload(run)) }];
+    }
+    if ((m = path.match(/^\/repos\/([^/]+)\/([^/]+)\/actions\/runs\/(\d+)$/)) && method === 'GET') {
+      call.route = '/repos/{owner}/{repo}/actions/runs/{run_id}';
+      const run = this.runs.get(Number(m[3]));
+      if (!run) return [404, { message: 'Not Found' }];
+      const payload = this.runPayload(run);
+      const etag = `W/"${createHash('sha1').update(JSON.stringify(payload)).digest('hex')}"`;
+      if (ifNoneMatch === etag) return [304, undefined, { etag }];
+      return [200, payload, { etag }];
+    }
+    if ((m = path.match(/^\/repos\/([^/]+)\/([^/]+)\/actions\/runs\/(\d+)\/cancel$/)) && method === 'POST') {
+      call.route = '/repos/{owner}/{repo}/actions/runs/{run_id}/cancel';
+      const run = this.runs.get(Number(m[3]));
+      if (!run) return [404, { message: 'Not Found' }];
+      if (run.status === 'completed') return [409, { message: 'Cannot cancel a workflow run that is completed.' }];
+      this.setRunStatus(run.id, 'completed', 'cancelled');
+      return [202, {}];
+    }
+    return [404, { message: `fake GitHub has no route ${method} ${path}` }];
+  }
+
+  private workflow(owner: string, name: string, workflow: string) {
+    const found = this.repo(owner, name).workflows.find(
+      (w) => String(w.id) === workflow || w.path.endsWith(`/${workflow}`),
+    );
+    if (!found) throw new Error('Not Found');
+    return found;
+  }
+
+  private dispatch(owner: string, name: string, workflowName: string, body: { ref: string; inputs?: Record<string, string>; return_run_details?: boolean }): [number, unknown?] {
+    const repo = this.repo(owner, name);
+    const workflow = this.workflow(owner, name, workflowName);
+    if (this.dispatchMode === 'reject-return-run-details' && body.return_run_details !== undefined) {
+      return [422, { message: 'Invalid request.\n\n"return_run_details" is not a permitted key.' }];
+    }
+    const sha = repo.refs.get(body.ref);
+    if (!sha) return [422, { message: `No ref found for: ${body.ref}` }];
+    const dispatch: FakeDispatch = { owner, repo: name, workflow: workflowName, ref: body.ref, inputs: body.inputs ?? {}, returnRunDetails: Boolean(body.return_run_details) };
+    this.dispatches.push(dispatch);
+    if (this.createRunsOnDispatch) {
+      dispatch.runId = this.createRun(owner, name, workflow.id, body.ref, sha, dispatch.inputs).id;
+    }
+    if (this.dispatchMode === 'details' && body.return_run_details && dispatch.runId) {
+      const run = this.runs.get(dispatch.runId)!;
+      return [200, { workflow_run_id: run.id, run_url: `${this.apiUrl}/repos/${owner}/${name}/actions/runs/${run.id}`, html_url: this.runHtmlUrl(run) }];
+    }
+    return [204];
+  }
+}
+
+/** Sends a `workflow_run` webhook to the app the way GitHub does: signed over the exact bytes. */
+export async function sendWebhook(
+  baseUrl: string,
+  secret: string | undefined,
+  event: string,
+  payload: unknown,
+  { deliveryId = crypto.randomUUID(), signature, rawBody }: { deliveryId?: string; signature?: string; rawBody?: string } = {},
+): Promise<{ status: number; body: string }> {
+  const bytes = rawBody ?? JSON.stringify(payload);
+  const headers: Record<string, string> = {
+    'content-type': 'application/json',
+    'x-github-event': event,
+    'x-github-delivery': deliveryId,
+    'user-agent': 'GitHub-Hookshot/fake',
+  };
+  const computed = secret ? `sha256=${createHmac('sha256', secret).update(bytes).digest('hex')}` : undefined;
+  const chosen = signature ?? computed;
+  if (chosen) headers['x-hub-signature-256'] = chosen;
+  const response = await fetch(`${baseUrl}/webhook/github`, { method: 'POST', headers, body: bytes });
+  return { status: response.status, body: await response.text() };
+}

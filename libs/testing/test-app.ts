@@ -1,0 +1,107 @@
+import { INestApplication } from '@nestjs/common';
+import { AddressInfo } from 'node:net';
+import { createApp } from '../../src/bootstrap';
+import { AppConfig, loadAppConfig } from '../../src/config/app-config';
+import { testDatabaseUri } from './database';
+import { Actor, FakeDiscord } from './fake-discord/fake-discord';
+import { FakeGithub } from './fake-github';
+import { snowflake } from './snowflake';
+import { waitFor } from './wait-for';
+
+export const WEBHOOK_SECRET = 'test-webhook-secret-value';
+
+/** A guild with one role per access level and a member holding each. */
+export async function startFakeDiscord(): Promise<FakeDiscord> {
+  return FakeDiscord.start({
+    guild: {
+      roles: [
+        { id: snowflake(), name: 'admins' },
+        { id: snowflake(), name: 'deployers' },
+        { id: snowflake(), name: 'staging-deployers' },
+        { id: snowflake(), name: 'everyone-else' },
+      ],
+    },
+  });
+}
+
+export function rolesOf(discord: FakeDiscord) {
+  const byName = (name: string) => discord.guild.roles.find((role) => role.name === name)!.id;
+  return {
+    admin: byName('admins'),
+    deployer: byName('deployers'),
+    stagingDeployer: byName('staging-deployers'),
+    other: byName('everyone-else'),
+  };
+}
+
+export function actorsOf(discord: FakeDiscord) {
+  const roles = rolesOf(discord);
+  const actor = (username: string, roleIds: string[], permissions = '0'): Actor => ({
+    user: { id: snowflake(), username },
+    roles: roleIds,
+    permissions,
+  });
+  return {
+    admin: actor('alice-admin', [roles.admin]),
+    secondAdmin: actor('bob-admin', [roles.admin]),
+    deployer: actor('dana-deployer', [roles.deployer]),
+    viewer: actor('victor-viewer', [roles.other]),
+    guildAdministrator: actor('owner', [], '8'),
+  };
+}
+
+/** The environment a test app runs with: every outside system is a loopback fake. */
+export function testEnvironment(discord: FakeDiscord, github: FakeGithub, overrides: Record<string, string | undefined> = {}) {
+  const roles = rolesOf(discord);
+  return {
+    NODE_ENV: 'test',
+    LOG_LEVEL: 'silent',
+    PORT: '0',
+    DISCORD_TOKEN: discord.token,
+    CLIENT_ID: discord.applicationId,
+    GUILD_ID: discord.guild.id,
+    DISCORD_API_URL: discord.apiUrl,
+    GITHUB_TOKEN: github.token,
+    GITHUB_API_URL: github.apiUrl,
+    WEBHOOK_SECRET,
+    MONGODB_URI: testDatabaseUri(),
+    ADMIN_ROLE_IDS: roles.admin,
+    DEPLOYER_ROLE_IDS: roles.deployer,
+    ...overrides,
+  };
+}
+
+export interface TestApp {
+  app: INestApplication;
+  config: AppConfig;
+  discord: FakeDiscord;
+  github: FakeGithub;
+  url: string;
+  actors: ReturnType<typeof actorsOf>;
+  /** Closes the app (not the fakes: a test may restart the app against the same ones). */
+  close(): Promise<void>;
+}
+
+/** Boots the real app in this process against the fakes and waits until it is connected. */
+export async function startTestApp(
+  discord: FakeDiscord,
+  github: FakeGithub,
+  env: Record<string, string | undefined> = testEnvironment(discord, github),
+): Promise<TestApp> {
+  const config = loadAppConfig(env);
+  const identifiedBefore = discord.identifications;
+  const app = await createApp(config);
+  await app.listen(0, '127.0.0.1');
+  const port = (app.getHttpServer().address() as AddressInfo).port;
+  await waitFor('the bot to identify on the gateway', () => discord.identifications > identifiedBefore);
+  await waitFor('commands to be registered', () => discord.registeredCommands().length > 0);
+  return {
+    app,
+    config,
+    discord,
+    github,
+    url: `http://127.0.0.1:${port}`,
+    actors: actorsOf(discord),
+    close: () => app.close(),
+  };
+}

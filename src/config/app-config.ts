@@ -1,0 +1,184 @@
+import { existsSync } from 'node:fs';
+import Joi from 'joi';
+import { ConnectionString } from 'mongodb-connection-string-url';
+
+export type NodeEnv = 'development' | 'production' | 'test';
+
+/** The whole validated environment, typed. Features inject this; nothing else reads process.env. */
+export class AppConfig {
+  nodeEnv!: NodeEnv;
+  port!: number;
+  logLevel!: string;
+  discord!: { token: string; clientId: string; guildId?: string; apiUrl: string; deployChannelId?: string };
+  github!: { token: string; apiUrl: string; owner?: string; repo?: string };
+  webhook!: { secret?: string };
+  mongo!: { uri?: string; dataDir: string };
+  access!: { adminRoleIds: string[]; deployerRoleIds: string[] };
+  deploy!: { pollIntervalMs: number; timeoutMs: number; cooldownMs: number; maxConcurrent: number };
+  approval!: { timeoutMs: number; requireSecondApprover: boolean; approvalsRequired: number };
+
+  /** Every secret value, so log output can be scrubbed of them whatever path they take. */
+  secrets(): string[] {
+    return [this.discord.token, this.github.token, this.webhook.secret].filter(
+      (value): value is string => typeof value === 'string' && value.length >= 4,
+    );
+  }
+}
+
+export class ConfigValidationError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((problem) => `  - ${problem}`).join('\n')}`);
+  }
+}
+
+const SNOWFLAKE = /^\d{17,20}$/;
+
+const snowflakeList = Joi.string()
+  .allow('')
+  .custom((value: string, helpers) => {
+    const ids = value.split(',').map((id) => id.trim()).filter(Boolean);
+    return ids.every((id) => SNOWFLAKE.test(id)) ? ids : helpers.error('list.snowflakes');
+  });
+
+const mongoUri = Joi.string().custom((value: string, helpers) => {
+  try {
+    new ConnectionString(value);
+    return value;
+  } catch {
+    return helpers.error('mongo.uri');
+  }
+});
+
+const httpUrl = Joi.string().uri({ scheme: ['http', 'https'] });
+
+const schema = Joi.object({
+  NODE_ENV: Joi.string().valid('development', 'production', 'test').default('development'),
+  PORT: Joi.number().integer().port().default(3000),
+  LOG_LEVEL: Joi.string()
+    .valid('fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent')
+    .default('info'),
+
+  DISCORD_TOKEN: Joi.string().required(),
+  CLIENT_ID: Joi.string().pattern(SNOWFLAKE).required(),
+  GUILD_ID: Joi.string().pattern(SNOWFLAKE).empty(''),
+  DISCORD_API_URL: httpUrl.default('https://discord.com/api'),
+  DEPLOY_CHANNEL_ID: Joi.string().pattern(SNOWFLAKE).empty(''),
+
+  GITHUB_TOKEN: Joi.string().required(),
+  GITHUB_API_URL: httpUrl.default('https://api.github.com'),
+  GITHUB_OWNER: Joi.string().pattern(/^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})$/).empty(''),
+  GITHUB_REPO: Joi.string().pattern(/^[A-Za-z0-9._-]{1,100}$/).empty(''),
+
+  WEBHOOK_SECRET: Joi.string().empty('').when('NODE_ENV', {
+    is: 'production',
+    then: Joi.required(),
+  }),
+  MONGODB_URI: mongoUri.empty('').when('NODE_ENV', { is: 'production', then: Joi.required() }),
+  MONGODB_DATA_DIR: Joi.string().default('./data/mongo'),
+
+  ADMIN_ROLE_IDS: snowflakeList.default([]),
+  DEPLOYER_ROLE_IDS: snowflakeList.default([]),
+
+  POLL_INTERVAL_MS: Joi.number().integer().min(100).default(10_000),
+  DEPLOY_TIMEOUT_MS: Joi.number().integer().min(1_000).default(600_000),
+  APPROVAL_TIMEOUT_MS: Joi.number().integer().min(1_000).default(300_000),
+  DEPLOY_COOLDOWN_MS: Joi.number().integer().min(0).default(60_000),
+  MAX_CONCURRENT_DEPLOYS: Joi.number().integer().min(1).max(100).default(3),
+  REQUIRE_SECOND_APPROVER: Joi.boolean().default(false),
+  APPROVALS_REQUIRED: Joi.number().integer().min(1).max(5).default(1),
+})
+  .and('GITHUB_OWNER', 'GITHUB_REPO')
+  .unknown(true);
+
+
+/** What is wrong, by variable name, without ever repeating the value. */
+function describeProblem(detail: Joi.ValidationErrorItem): string {
+  const name = String(detail.context?.key ?? detail.path.join('.'));
+  switch (detail.type) {
+    case 'any.required':
+      return `${name} is required`;
+    case 'object.and': {
+      const missing = (detail.context?.missingWithLabels as string[] | undefined) ?? [];
+      return `${missing.join(', ') || 'GITHUB_OWNER/GITHUB_REPO'} must be set together with ${(
+        (detail.context?.presentWithLabels as string[] | undefined) ?? []
+      ).join(', ')}`;
+    }
+    case 'number.base':
+      return `${name} must be a number`;
+    case 'number.integer':
+      return `${name} must be a whole number`;
+    case 'number.port':
+      return `${name} must be a TCP port (0-65535)`;
+    case 'number.min':
+      return `${name} must be at least ${detail.context?.limit}`;
+    case 'number.max':
+      return `${name} must be at most ${detail.context?.limit}`;
+    case 'boolean.base':
+      return `${name} must be true or false`;
+    case 'string.uri':
+    case 'string.uriCustomScheme':
+      return `${name} must be a valid http(s) URL`;
+    case 'mongo.uri':
+      return `${name} is not a valid MongoDB connection string (mongodb:// or mongodb+srv://)`;
+    case 'list.snowflakes':
+      return `${name} must be a comma-separated list of Discord ids`;
+    case 'string.pattern.base':
+      return SNOWFLAKE.source === (detail.context?.regex as RegExp | undefined)?.source
+        ? `${name} must be a Discord id (17-20 digits)`
+        : `${name} has an invalid format`;
+    case 'any.only':
+      return `${name} must be one of: ${(detail.context?.valids as string[]).join(', ')}`;
+    default:
+      return `${name} is invalid`;
+  }
+}
+
+const messages = {
+  'list.snowflakes': '{{#label}} must be a list of Discord ids',
+  'mongo.uri': '{{#label}} is not a valid MongoDB connection string',
+};
+
+/** Validates the whole environment at once; throws with every problem, never a value. */
+export function loadAppConfig(env: Record<string, string | undefined>): AppConfig {
+  const { error, value } = schema.validate(env, { abortEarly: false, convert: true, messages });
+  if (error) throw new ConfigValidationError(error.details.map(describeProblem));
+  const v = value as Record<string, never>;
+  return Object.assign(new AppConfig(), {
+    nodeEnv: v.NODE_ENV,
+    port: v.PORT,
+    logLevel: v.LOG_LEVEL,
+    discord: {
+      token: v.DISCORD_TOKEN,
+      clientId: v.CLIENT_ID,
+      guildId: v.GUILD_ID,
+      apiUrl: String(v.DISCORD_API_URL).replace(/\/+$/, ''),
+      deployChannelId: v.DEPLOY_CHANNEL_ID,
+    },
+    github: {
+      token: v.GITHUB_TOKEN,
+      apiUrl: String(v.GITHUB_API_URL).replace(/\/+$/, ''),
+      owner: v.GITHUB_OWNER,
+      repo: v.GITHUB_REPO,
+    },
+    webhook: { secret: v.WEBHOOK_SECRET },
+    mongo: { uri: v.MONGODB_URI, dataDir: v.MONGODB_DATA_DIR },
+    access: { adminRoleIds: v.ADMIN_ROLE_IDS, deployerRoleIds: v.DEPLOYER_ROLE_IDS },
+    deploy: {
+      pollIntervalMs: v.POLL_INTERVAL_MS,
+      timeoutMs: v.DEPLOY_TIMEOUT_MS,
+      cooldownMs: v.DEPLOY_COOLDOWN_MS,
+      maxConcurrent: v.MAX_CONCURRENT_DEPLOYS,
+    },
+    approval: {
+      timeoutMs: v.APPROVAL_TIMEOUT_MS,
+      requireSecondApprover: v.REQUIRE_SECOND_APPROVER,
+      approvalsRequired: v.APPROVALS_REQUIRED,
+    },
+  });
+}
+
+/** The one place that reads the process environment (and a local .env file, when present). */
+export function loadAppConfigFromProcess(envFile = '.env'): AppConfig {
+  if (existsSync(envFile)) process.loadEnvFile(envFile);
+  return loadAppConfig(process.env);
+}

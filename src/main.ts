@@ -1,0 +1,48 @@
+import { Logger } from '@nestjs/common';
+import { createApp } from './bootstrap';
+import { AppConfig, ConfigValidationError, loadAppConfigFromProcess } from './config/app-config';
+
+const SHUTDOWN_DEADLINE_MS = 10_000;
+
+function loadConfigOrExit(): AppConfig {
+  try {
+    return loadAppConfigFromProcess();
+  } catch (error) {
+    if (!(error instanceof ConfigValidationError)) throw error;
+    process.stderr.write(`${error.message}\nSee .env.example for every variable.\n`);
+    process.exit(1);
+  }
+}
+
+async function main(): Promise<void> {
+  const config = loadConfigOrExit();
+  const app = await createApp(config);
+  const logger = new Logger('Main');
+  let stopping = false;
+  const stop = (signal: NodeJS.Signals) => {
+    if (stopping) return;
+    stopping = true;
+    logger.log(`${signal} received; shutting down`);
+    setTimeout(() => {
+      logger.error(`Shutdown took longer than ${SHUTDOWN_DEADLINE_MS / 1000} s; exiting`);
+      process.exit(1);
+    }, SHUTDOWN_DEADLINE_MS).unref();
+    app
+      .close()
+      .then(() => process.exit(0))
+      .catch((error: Error) => {
+        logger.error(`Shutdown failed: ${error.message}`);
+        process.exit(1);
+      });
+  };
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
+  await app.listen(config.port, '0.0.0.0');
+  logger.log(`Listening on port ${config.port}`);
+}
+
+main().catch((error: Error) => {
+  // Boot failures (database unreachable, embedded engine unusable, Discord login refused).
+  process.stderr.write(`Startup failed: ${error.message}\n`);
+  process.exit(1);
+});

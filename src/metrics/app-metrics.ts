@@ -1,0 +1,28 @@
+import { Injectable } from '@nestjs/common';
+import { InjectMetric } from '@willsoto/nestjs-prometheus';
+import { Counter, Gauge, Histogram } from 'prom-client';
+
+export const METRIC = {
+  deployments: 'chatops_deployments_total',
+  activeDeployments: 'chatops_active_deployments',
+  deploymentDuration: 'chatops_deployment_duration_seconds',
+  commands: 'chatops_commands_total',
+  commandDuration: 'chatops_command_duration_seconds',
+  webhookDeliveries: 'chatops_webhook_deliveries_total',
+  githubRequests: 'chatops_github_requests_total',
+} as const;
+
+/** Typed access to the chatops_ metrics; features record through this, never by name. */
+@Injectable()
+export class AppMetrics {
+  constructor(
+    @InjectMetric(METRIC.deployments) readonly deployments: Counter<'service' | 'environment' | 'status'>,
+    @InjectMetric(METRIC.activeDeployments) readonly activeDeployments: Gauge,
+    @InjectMetric(METRIC.deploymentDuration)
+    readonly deploymentDuration: Histogram<'service' | 'environment' | 'status'>,
+    @InjectMetric(METRIC.commands) readonly commands: Counter<'command' | 'outcome'>,
+    @InjectMetric(METRIC.commandDuration) readonly commandDuration: Histogram<'command'>,
+    @InjectMetric(METRIC.webhookDeliveries) readonly webhookDeliveries: Counter<'event' | 'outcome'>,
+    @InjectMetric(METRIC.githubRequests) readonly githubRequests: Counter<'route' | 'status'>,
+  ) {}
+}

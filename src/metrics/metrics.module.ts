@@ -1,0 +1,54 @@
+import { Global, Module } from '@nestjs/common';
+import {
+  makeCounterProvider,
+  makeGaugeProvider,
+  makeHistogramProvider,
+  PrometheusModule,
+} from '@willsoto/nestjs-prometheus';
+import { AppMetrics, METRIC } from './app-metrics';
+
+@Global()
+@Module({
+  imports: [PrometheusModule.register({ path: '/metrics', defaultMetrics: { enabled: true } })],
+  providers: [
+    makeCounterProvider({
+      name: METRIC.deployments,
+      help: 'Deployments that reached a terminal status',
+      labelNames: ['service', 'environment', 'status'],
+    }),
+    makeGaugeProvider({
+      name: METRIC.activeDeployments,
+      help: 'Deployments in flight (dispatching, dispatched, queued, in progress)',
+    }),
+    makeHistogramProvider({
+      name: METRIC.deploymentDuration,
+      help: 'Time from dispatch to terminal status',
+      labelNames: ['service', 'environment', 'status'],
+      buckets: [15, 30, 60, 120, 300, 600, 1200, 1800, 3600],
+    }),
+    makeCounterProvider({
+      name: METRIC.commands,
+      help: 'Discord commands and button clicks handled, by outcome',
+      labelNames: ['command', 'outcome'],
+    }),
+    makeHistogramProvider({
+      name: METRIC.commandDuration,
+      help: 'Time to handle a Discord command',
+      labelNames: ['command'],
+      buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    }),
+    makeCounterProvider({
+      name: METRIC.webhookDeliveries,
+      help: 'GitHub webhook deliveries, by event and outcome',
+      labelNames: ['event', 'outcome'],
+    }),
+    makeCounterProvider({
+      name: METRIC.githubRequests,
+      help: 'HTTP requests made to the GitHub API, by route template and status',
+      labelNames: ['route', 'status'],
+    }),
+    AppMetrics,
+  ],
+  exports: [AppMetrics],
+})
+export class MetricsModule {}

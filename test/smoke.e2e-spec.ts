@@ -1,0 +1,58 @@
+import { FakeDiscord } from '../libs/testing/fake-discord/fake-discord';
+import { FakeGithub } from '../libs/testing/fake-github';
+import { startFakeDiscord, startTestApp, TestApp } from '../libs/testing/test-app';
+
+describe('the app against the fakes (smoke)', () => {
+  let discord: FakeDiscord;
+  let github: FakeGithub;
+  let app: TestApp;
+
+  beforeAll(async () => {
+    discord = await startFakeDiscord();
+    github = await FakeGithub.start();
+    app = await startTestApp(discord, github);
+  });
+
+  afterAll(async () => {
+    await app?.close();
+    await discord?.close();
+    await github?.close();
+  });
+
+  it('registers its slash commands in GUILD_ID', () => {
+    const names = discord.registeredCommands(discord.guild.id).map((command) => command.name);
+    expect(names).toContain('ping');
+    expect(discord.registeredCommands('global')).toEqual([]);
+  });
+
+  it('is ready once MongoDB and Discord are', async () => {
+    const response = await fetch(`${app.url}/health/ready`);
+    expect(response.status).toBe(200);
+    const body = (await response.json()) as { info: Record<string, { status: string }> };
+    expect(body.info.mongodb.status).toBe('up');
+    expect(body.info.discord.status).toBe('up');
+  });
+
+  it('answers /ping ephemerally', async () => {
+    const interaction = await discord.command('ping', app.actors.viewer);
+    const reply = await interaction.waitForReply();
+    expect(reply.content).toMatch(/^Pong/);
+    expect(interaction.ephemeral).toBe(true);
+  });
+
+  it('exposes the chatops_ metrics', async () => {
+    const text = await (await fetch(`${app.url}/metrics`)).text();
+    for (const name of [
+      'chatops_deployments_total',
+      'chatops_active_deployments',
+      'chatops_deployment_duration_seconds',
+      'chatops_commands_total',
+      'chatops_command_duration_seconds',
+      'chatops_webhook_deliveries_total',
+      'chatops_github_requests_total',
+    ]) {
+      expect(text).toContain(`# TYPE ${name}`);
+    }
+    expect(text).toContain('process_cpu_user_seconds_total');
+  });
+});
