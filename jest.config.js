@@ -18,6 +18,8 @@ const transformIgnorePatterns = [`node_modules/(?!(${ESM_PACKAGES.join('|')})/)`
 /** @type {import('jest').Config} */
 module.exports = {
   transform,
+  // Per test; waits inside tests have their own, shorter limits.
+  testTimeout: 60_000,
   globalSetup: '<rootDir>/test/setup/global-setup.ts',
   globalTeardown: '<rootDir>/test/setup/global-teardown.ts',
   projects: [
@@ -26,6 +28,7 @@ module.exports = {
       testEnvironment: 'node',
       rootDir: __dirname,
       testMatch: ['<rootDir>/src/**/*.spec.ts', '<rootDir>/libs/**/*.spec.ts'],
+      setupFiles: ['<rootDir>/test/setup/quiet-nest-logger.ts'],
       transform,
       transformIgnorePatterns,
     },
@@ -36,7 +39,6 @@ module.exports = {
       testMatch: ['<rootDir>/test/**/*.e2e-spec.ts'],
       transform,
       transformIgnorePatterns,
-      testTimeout: 60_000,
     },
   ],
 };

@@ -1,10 +1,12 @@
-import { DynamicModule, Module } from '@nestjs/common';
+import { DynamicModule, Module, ModuleMetadata } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import { ScheduleModule } from '@nestjs/schedule';
+import type { Logger } from 'pino';
 import { AppExceptionFilter } from './app-exception.filter';
 import { AppConfig } from './config/app-config';
 import { AppConfigModule } from './config/config.module';
 import { DatabaseModule } from './database/database.module';
+import { MongoEndpoint } from './database/mongo-endpoint';
 import { DiscordModule } from './discord/discord.module';
 import { GithubModule } from './github/github.module';
 import { HealthModule } from './health/health.module';
@@ -13,18 +15,24 @@ import { MetricsModule } from './metrics/metrics.module';
 
 @Module({})
 export class AppModule {
-  static forRoot(config: AppConfig): DynamicModule {
+  /** `extraImports` lets tests mount probes (a command that throws) beside the real features. */
+  static forRoot(
+    config: AppConfig,
+    boot: { rootLogger: Logger; endpoint: MongoEndpoint },
+    extraImports: ModuleMetadata['imports'] = [],
+  ): DynamicModule {
     return {
       module: AppModule,
       imports: [
         AppConfigModule.forRoot(config),
-        LoggingModule,
+        LoggingModule.forRoot(boot.rootLogger),
         MetricsModule,
-        DatabaseModule,
+        DatabaseModule.forRoot(boot.endpoint),
         ScheduleModule.forRoot(),
         DiscordModule,
         GithubModule,
         HealthModule,
+        ...extraImports,
       ],
       providers: [{ provide: APP_FILTER, useClass: AppExceptionFilter }],
     };

@@ -1,20 +1,39 @@
-import { INestApplication } from '@nestjs/common';
+import { INestApplication, ModuleMetadata } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module';
 import { AppConfig } from './config/app-config';
+import { MongoEndpoint } from './database/mongo-endpoint';
+import { bootLogger, createRootLogger } from './logging/root-logger';
 
-/** Builds the whole app for a validated config: used by main.ts and by the end-to-end tests. */
-export async function createApp(config: AppConfig): Promise<INestApplication> {
-  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), {
-    bufferLogs: true,
-    // Throw instead of exiting: main.ts reports boot failures, tests see them.
-    abortOnError: false,
-    // Webhook signatures are verified over the exact bytes GitHub sent.
-    rawBody: true,
-  });
-  app.useLogger(app.get(Logger));
-  app.disable('x-powered-by');
-  return app;
+/**
+ * Builds the whole app for a validated config: used by main.ts and by the end-to-end tests.
+ * MongoDB is found first (starting the embedded engine if need be, retrying the first
+ * connection), so that its progress is logged and a failure stops everything cleanly.
+ */
+export async function createApp(
+  config: AppConfig,
+  extraImports: ModuleMetadata['imports'] = [],
+): Promise<INestApplication> {
+  const rootLogger = createRootLogger(config);
+  const endpoint = await MongoEndpoint.open(config, bootLogger(rootLogger, 'Database'));
+  try {
+    const app = await NestFactory.create<NestExpressApplication>(
+      AppModule.forRoot(config, { rootLogger, endpoint }, extraImports),
+      {
+        bufferLogs: true,
+        // Throw instead of exiting: main.ts reports boot failures, tests see them.
+        abortOnError: false,
+        // Webhook signatures are verified over the exact bytes GitHub sent.
+        rawBody: true,
+      },
+    );
+    app.useLogger(app.get(Logger));
+    app.disable('x-powered-by');
+    return app;
+  } catch (error) {
+    await endpoint.close();
+    throw error;
+  }
 }

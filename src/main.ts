@@ -1,4 +1,5 @@
 import { Logger } from '@nestjs/common';
+import type { AddressInfo } from 'node:net';
 import { createApp } from './bootstrap';
 import { AppConfig, ConfigValidationError, loadAppConfigFromProcess } from './config/app-config';
 
@@ -38,7 +39,8 @@ async function main(): Promise<void> {
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
   await app.listen(config.port, '0.0.0.0');
-  logger.log(`Listening on port ${config.port}`);
+  const { port } = app.getHttpServer().address() as AddressInfo;
+  logger.log(`Listening on port ${port}`);
 }
 
 main().catch((error: Error) => {

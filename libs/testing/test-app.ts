@@ -1,9 +1,9 @@
-import { INestApplication } from '@nestjs/common';
+import { INestApplication, ModuleMetadata } from '@nestjs/common';
 import { AddressInfo } from 'node:net';
 import { createApp } from '../../src/bootstrap';
 import { AppConfig, loadAppConfig } from '../../src/config/app-config';
 import { testDatabaseUri } from './database';
-import { Actor, FakeDiscord } from './fake-discord/fake-discord';
+import { Actor, FakeDiscord, FakeDiscordOptions } from './fake-discord/fake-discord';
 import { FakeGithub } from './fake-github';
 import { snowflake } from './snowflake';
 import { waitFor } from './wait-for';
@@ -11,8 +11,9 @@ import { waitFor } from './wait-for';
 export const WEBHOOK_SECRET = 'test-webhook-secret-value';
 
 /** A guild with one role per access level and a member holding each. */
-export async function startFakeDiscord(): Promise<FakeDiscord> {
+export async function startFakeDiscord(options: Omit<FakeDiscordOptions, 'guild'> = {}): Promise<FakeDiscord> {
   return FakeDiscord.start({
+    ...options,
     guild: {
       roles: [
         { id: snowflake(), name: 'admins' },
@@ -87,10 +88,11 @@ export async function startTestApp(
   discord: FakeDiscord,
   github: FakeGithub,
   env: Record<string, string | undefined> = testEnvironment(discord, github),
+  extraImports: ModuleMetadata['imports'] = [],
 ): Promise<TestApp> {
   const config = loadAppConfig(env);
   const identifiedBefore = discord.identifications;
-  const app = await createApp(config);
+  const app = await createApp(config, extraImports);
   await app.listen(0, '127.0.0.1');
   const port = (app.getHttpServer().address() as AddressInfo).port;
   await waitFor('the bot to identify on the gateway', () => discord.identifications > identifiedBefore);

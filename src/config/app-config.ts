@@ -34,7 +34,7 @@ export class ConfigValidationError extends Error {
 const SNOWFLAKE = /^\d{17,20}$/;
 
 const snowflakeList = Joi.string()
-  .allow('')
+  .empty('')
   .custom((value: string, helpers) => {
     const ids = value.split(',').map((id) => id.trim()).filter(Boolean);
     return ids.every((id) => SNOWFLAKE.test(id)) ? ids : helpers.error('list.snowflakes');

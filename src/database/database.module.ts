@@ -1,16 +1,19 @@
-import { Injectable, Logger, Module, OnApplicationShutdown } from '@nestjs/common';
+import { DynamicModule, Global, Injectable, Logger, Module, OnApplicationShutdown } from '@nestjs/common';
 import { InjectConnection, MongooseModule } from '@nestjs/mongoose';
 import { Connection } from 'mongoose';
-import { AppConfig } from '../config/app-config';
 import { MongoEndpoint } from './mongo-endpoint';
 
-@Module({
-  providers: [
-    { provide: MongoEndpoint, inject: [AppConfig], useFactory: (c: AppConfig) => MongoEndpoint.open(c) },
-  ],
-  exports: [MongoEndpoint],
-})
-class MongoEndpointModule {}
+@Global()
+@Module({})
+class MongoEndpointModule {
+  static forRoot(endpoint: MongoEndpoint): DynamicModule {
+    return {
+      module: MongoEndpointModule,
+      providers: [{ provide: MongoEndpoint, useValue: endpoint }],
+      exports: [MongoEndpoint],
+    };
+  }
+}
 
 /** Closes the connection before the engine host it talks to. */
 @Injectable()
@@ -34,12 +37,16 @@ function watchConnection(connection: Connection): Connection {
   return connection;
 }
 
-@Module({
-  imports: [
-    MongooseModule.forRootAsync({
-      imports: [MongoEndpointModule],
-      inject: [MongoEndpoint],
-      useFactory: (endpoint: MongoEndpoint) => ({
+/** Mongoose on the endpoint that main found (a server, or the embedded engine host). */
+@Module({})
+export class DatabaseModule {
+  static forRoot(endpoint: MongoEndpoint): DynamicModule {
+    return {
+      module: DatabaseModule,
+      imports: [
+        MongoEndpointModule.forRoot(endpoint),
+        MongooseModule.forRootAsync({
+          useFactory: () => ({
         uri: endpoint.uri,
         // Fail fast while the server is down instead of queueing: callers answer "database
         // unavailable" rather than hanging.
@@ -48,11 +55,10 @@ function watchConnection(connection: Connection): Connection {
         heartbeatFrequencyMS: 2_000,
         retryAttempts: 1,
         connectionFactory: watchConnection,
-      }),
-    }),
-    MongoEndpointModule,
-  ],
-  providers: [DatabaseShutdown],
-  exports: [MongoEndpointModule],
-})
-export class DatabaseModule {}
+          }),
+        }),
+      ],
+      providers: [DatabaseShutdown],
+    };
+  }
+}

@@ -1,6 +1,6 @@
-import { Logger } from '@nestjs/common';
+import { Logger, LoggerService } from '@nestjs/common';
 import { ConnectionString } from 'mongodb-connection-string-url';
-import { EngineHost, EngineHostError } from '../../libs/embedded-mongo';
+import { EngineHost } from '../../libs/embedded-mongo';
 import { AppConfig } from '../config/app-config';
 import { waitForDatabase } from './connect-with-retry';
 
@@ -8,7 +8,6 @@ export class EmbeddedEngineUnavailableError extends Error {}
 
 /** Where MongoDB is: the configured server, or the embedded engine host this app supervises. */
 export class MongoEndpoint {
-  private readonly logger = new Logger('Database');
   private host?: EngineHost;
   private shuttingDown = false;
   private restarts = 0;
@@ -16,30 +15,36 @@ export class MongoEndpoint {
   private constructor(
     readonly uri: string,
     readonly kind: 'server' | 'embedded',
+    private readonly logger: LoggerService,
     private readonly dataDir?: string,
   ) {}
 
-  static async open(config: AppConfig): Promise<MongoEndpoint> {
-    const logger = new Logger('Database');
+  /** Finds MongoDB before the app starts: nothing else runs until it answers. */
+  static async open(config: AppConfig, logger: LoggerService = new Logger('Database')): Promise<MongoEndpoint> {
     const endpoint = config.mongo.uri
-      ? new MongoEndpoint(config.mongo.uri, 'server')
-      : await MongoEndpoint.startEmbedded(config.mongo.dataDir);
+      ? new MongoEndpoint(config.mongo.uri, 'server', logger)
+      : await MongoEndpoint.startEmbedded(config.mongo.dataDir, logger);
     logger.log(`Connecting to MongoDB (${endpoint.describe()})`);
-    await waitForDatabase(endpoint.uri, (attempt, reason, retryInMs) =>
-      logger.warn(
-        `MongoDB connection attempt ${attempt} failed: ${reason}` +
-          (retryInMs ? `; retrying in ${retryInMs / 1000} s` : '; giving up'),
-      ),
-    );
+    try {
+      await waitForDatabase(endpoint.uri, (attempt, reason, retryInMs) =>
+        logger.warn(
+          `MongoDB connection attempt ${attempt} failed: ${reason}` +
+            (retryInMs ? `; retrying in ${retryInMs / 1000} s` : '; giving up'),
+        ),
+      );
+    } catch (error) {
+      await endpoint.close();
+      throw error;
+    }
     return endpoint;
   }
 
-  private static async startEmbedded(dataDir: string): Promise<MongoEndpoint> {
+  private static async startEmbedded(dataDir: string, logger: LoggerService): Promise<MongoEndpoint> {
     try {
       const host = await EngineHost.start({ dataDir });
-      const endpoint = new MongoEndpoint(host.uri, 'embedded', dataDir);
+      const endpoint = new MongoEndpoint(host.uri, 'embedded', logger, dataDir);
       endpoint.adopt(host);
-      new Logger('Database').log(
+      logger.log(
         `Embedded MongoDB engine started (${host.runtime.kind}) with data in ${dataDir}`,
       );
       return endpoint;
@@ -92,4 +97,3 @@ export class MongoEndpoint {
   }
 }
 
-export { EngineHostError };

@@ -1,4 +1,4 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Logger } from '@nestjs/common';
 import { retry } from '@octokit/plugin-retry';
 import { throttling } from '@octokit/plugin-throttling';
 import { Octokit } from '@octokit/rest';
@@ -45,7 +45,6 @@ export interface GithubClientOptions {
 }
 
 /** The only file that knows Octokit: translates GitHub to and from plain data. */
-@Injectable()
 export class GithubClient {
   private readonly logger = new Logger('GitHub');
   private readonly octokit: ChatopsOctokit;

@@ -1,0 +1,70 @@
+import { FakeGithub } from '../../libs/testing/fake-github';
+import { metricValue, testMetrics } from '../../libs/testing/metrics';
+import { loadAppConfig } from '../config/app-config';
+import { GithubClient, USER_AGENT } from './github.client';
+import { GithubError } from './github.errors';
+
+describe('GithubClient against the loopback GitHub', () => {
+  let github: FakeGithub;
+
+  beforeAll(async () => {
+    github = await FakeGithub.start();
+    github.addRepo('acme', 'api', { defaultBranch: 'trunk' });
+  });
+  afterAll(() => github.close());
+  beforeEach(() => github.calls.splice(0));
+
+  function client(token = github.token) {
+    const { metrics, registry } = testMetrics();
+    const config = loadAppConfig({
+      DISCORD_TOKEN: 'x',
+      CLIENT_ID: '123456789012345678',
+      GITHUB_TOKEN: token,
+      GITHUB_API_URL: github.apiUrl,
+    });
+    return { client: new GithubClient(config, metrics, { retryAfterBaseValue: 0 }), registry };
+  }
+
+  it('reads a repository on GITHUB_API_URL with its user agent, and counts the request', async () => {
+    const { client: gh, registry } = client();
+    await expect(gh.getRepository('acme', 'api')).resolves.toEqual({ fullName: 'acme/api', defaultBranch: 'trunk' });
+    expect(github.calls).toHaveLength(1);
+    const labels = { route: '/repos/{owner}/{repo}', status: '200' };
+    expect(await metricValue(registry, 'chatops_github_requests_total', labels)).toBe(1);
+  });
+
+  it('sends its user agent', async () => {
+    const seen: string[] = [];
+    const original = fetch;
+    const spy = jest.spyOn(globalThis, 'fetch').mockImplementation(async (input, init) => {
+      seen.push(String(new Headers(init?.headers).get('user-agent')));
+      return original(input, init);
+    });
+    try {
+      await client().client.getRepository('acme', 'api');
+    } finally {
+      spy.mockRestore();
+    }
+    expect(seen[0]).toContain(USER_AGENT);
+  });
+
+  it('retries a server error and counts every attempt', async () => {
+    const { client: gh, registry } = client();
+    github.failNext(/^\/repos\/acme\/api$/, 502, 'bad gateway');
+    await expect(gh.getRepository('acme', 'api')).resolves.toMatchObject({ defaultBranch: 'trunk' });
+    expect(github.calls.map((call) => call.status)).toEqual([502, 200]);
+    expect(await metricValue(registry, 'chatops_github_requests_total', { route: '/repos/{owner}/{repo}', status: '502' })).toBe(1);
+    expect(await metricValue(registry, 'chatops_github_requests_total', { route: '/repos/{owner}/{repo}', status: '200' })).toBe(1);
+  });
+
+  it('says in plain words what went wrong', async () => {
+    await expect(client().client.getRepository('acme', 'missing')).rejects.toMatchObject({
+      code: 'GITHUB.NOT_FOUND',
+      message: 'GitHub could not find repository acme/missing, or the token cannot see it.',
+    });
+    const badToken = client('wrong-token').client.getRepository('acme', 'api');
+    await expect(badToken).rejects.toBeInstanceOf(GithubError);
+    await expect(badToken).rejects.toMatchObject({ code: 'GITHUB.BAD_CREDENTIALS' });
+    expect(github.calls.filter((call) => call.status === 401)).toHaveLength(1);
+  });
+});

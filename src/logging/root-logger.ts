@@ -1,0 +1,41 @@
+import type { LoggerService } from '@nestjs/common';
+import pino, { Logger } from 'pino';
+import { AppConfig } from '../config/app-config';
+import { scrubSecrets } from './scrub-secrets';
+
+/** The one pino logger: JSON lines for machines, readable lines for people in development. */
+export function createRootLogger(config: AppConfig): Logger {
+  return pino({
+    level: config.logLevel,
+    transport:
+      config.nodeEnv === 'development'
+        ? { target: 'pino-pretty', options: { singleLine: true, translateTime: 'SYS:HH:MM:ss.l' } }
+        : undefined,
+    redact: {
+      paths: [
+        'req.headers.authorization',
+        'req.headers.cookie',
+        'req.headers["x-hub-signature"]',
+        'req.headers["x-hub-signature-256"]',
+        'res.headers["set-cookie"]',
+        '*.token',
+        '*.secret',
+      ],
+      censor: '[redacted]',
+    },
+    // Last line of defence: a configured secret never reaches the output, whatever path it took
+    // into a log line (a URL, an error message, a header).
+    hooks: { streamWrite: scrubSecrets(config.secrets()) },
+  });
+}
+
+/** A Nest-shaped view of a pino logger, for code that runs before Nest's logger exists. */
+export function bootLogger(root: Logger, context: string): LoggerService {
+  const child = root.child({ context });
+  return {
+    log: (message: string) => child.info(message),
+    warn: (message: string) => child.warn(message),
+    error: (message: string) => child.error(message),
+    debug: (message: string) => child.debug(message),
+  };
+}

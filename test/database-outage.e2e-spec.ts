@@ -1,0 +1,64 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ConnectionString } from 'mongodb-connection-string-url';
+import { EngineHost } from '../libs/embedded-mongo';
+import { FakeDiscord } from '../libs/testing/fake-discord/fake-discord';
+import { FakeGithub } from '../libs/testing/fake-github';
+import { startFakeDiscord, startTestApp, TestApp, testEnvironment } from '../libs/testing/test-app';
+import { waitFor } from '../libs/testing/wait-for';
+
+/** The app keeps running while MongoDB is away, says so, and recovers by itself. */
+describe('a MongoDB outage', () => {
+  let dataDir: string;
+  let host: EngineHost;
+  let discord: FakeDiscord;
+  let github: FakeGithub;
+  let app: TestApp;
+
+  const readiness = async () => {
+    const response = await fetch(`${app.url}/health/ready`);
+    return { status: response.status, body: (await response.json()) as Record<string, Record<string, { status: string }>> };
+  };
+
+  beforeAll(async () => {
+    dataDir = mkdtempSync(join(tmpdir(), 'chatops-outage-'));
+    host = await EngineHost.start({ dataDir });
+    discord = await startFakeDiscord();
+    github = await FakeGithub.start();
+    const uri = new ConnectionString(host.uri);
+    uri.pathname = '/outage';
+    app = await startTestApp(discord, github, testEnvironment(discord, github, { MONGODB_URI: uri.toString() }));
+  });
+
+  afterAll(async () => {
+    await app?.close();
+    await host?.stop();
+    await discord?.close();
+    await github?.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('turns readiness to 503 naming MongoDB, answers commands clearly, and recovers on restart', async () => {
+    expect((await readiness()).status).toBe(200);
+
+    await host.stop();
+    const down = await waitFor('readiness to report the outage', async () => {
+      const result = await readiness();
+      return result.status === 503 ? result : undefined;
+    });
+    expect(down.body.error.mongodb.status).toBe('down');
+    expect(down.body.info.discord.status).toBe('up');
+    expect((await fetch(`${app.url}/health/live`)).status).toBe(200);
+
+    const ping = await discord.command('ping', app.actors.viewer);
+    const reply = await ping.waitForReply();
+    expect(reply.content).toBe('The database is unavailable right now. Try again shortly.');
+    expect(ping.ephemeral).toBe(true);
+
+    host = await EngineHost.start({ dataDir });
+    await waitFor('readiness to come back', async () => (await readiness()).status === 200, { timeoutMs: 20_000 });
+    const again = await discord.command('ping', app.actors.viewer);
+    expect((await again.waitForReply()).content).toMatch(/^Pong/);
+  });
+});
