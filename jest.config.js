@@ -20,6 +20,7 @@ module.exports = {
   transform,
   // Per test; waits inside tests have their own, shorter limits.
   testTimeout: 60_000,
+  reporters: ['default', '<rootDir>/test/setup/summary-reporter.js'],
   globalSetup: '<rootDir>/test/setup/global-setup.ts',
   globalTeardown: '<rootDir>/test/setup/global-teardown.ts',
   projects: [

@@ -21,7 +21,9 @@ export function isDatabaseDown(error: unknown): boolean {
   return (
     DATABASE_DOWN.has(error.name) ||
     DATABASE_DOWN.has(error.constructor.name) ||
-    /buffering timed out|before initial connection is complete|Client must be connected/i.test(error.message)
+    /buffering timed out|before initial connection is complete|Client must be connected/i.test(
+      error.message,
+    )
   );
 }
 
@@ -42,7 +44,8 @@ export class AppExceptionFilter implements ExceptionFilter {
   async catch(exception: unknown, host: ArgumentsHost): Promise<void> {
     if (exception instanceof HttpException && host.getType() === 'http') {
       const response = host.switchToHttp().getResponse<Response>();
-      if (!response.headersSent) response.status(exception.getStatus()).json(exception.getResponse());
+      if (!response.headersSent)
+        response.status(exception.getStatus()).json(exception.getResponse());
       return;
     }
     const appError = toAppError(exception);
@@ -79,9 +82,13 @@ export class AppExceptionFilter implements ExceptionFilter {
     const response = host.switchToHttp().getResponse<Response>();
     if (response.headersSent) return;
     if (appError) {
-      response.status(appError.httpStatus).json({ error: { code: appError.code, message: appError.message } });
+      response
+        .status(appError.httpStatus)
+        .json({ error: { code: appError.code, message: appError.message } });
     } else {
-      response.status(500).json({ error: { code: 'INTERNAL', message: `Something went wrong (ref ${ref})` } });
+      response
+        .status(500)
+        .json({ error: { code: 'INTERNAL', message: `Something went wrong (ref ${ref})` } });
     }
   }
 }

@@ -18,7 +18,10 @@ describe('a MongoDB outage', () => {
 
   const readiness = async () => {
     const response = await fetch(`${app.url}/health/ready`);
-    return { status: response.status, body: (await response.json()) as Record<string, Record<string, { status: string }>> };
+    return {
+      status: response.status,
+      body: (await response.json()) as Record<string, Record<string, { status: string }>>,
+    };
   };
 
   beforeAll(async () => {
@@ -28,7 +31,11 @@ describe('a MongoDB outage', () => {
     github = await FakeGithub.start();
     const uri = new ConnectionString(host.uri);
     uri.pathname = '/outage';
-    app = await startTestApp(discord, github, testEnvironment(discord, github, { MONGODB_URI: uri.toString() }));
+    app = await startTestApp(
+      discord,
+      github,
+      testEnvironment(discord, github, { MONGODB_URI: uri.toString() }),
+    );
   });
 
   afterAll(async () => {
@@ -57,7 +64,9 @@ describe('a MongoDB outage', () => {
     expect(ping.ephemeral).toBe(true);
 
     host = await EngineHost.start({ dataDir });
-    await waitFor('readiness to come back', async () => (await readiness()).status === 200, { timeoutMs: 20_000 });
+    await waitFor('readiness to come back', async () => (await readiness()).status === 200, {
+      timeoutMs: 20_000,
+    });
     const again = await discord.command('ping', app.actors.viewer);
     expect((await again.waitForReply()).content).toMatch(/^Pong/);
   });

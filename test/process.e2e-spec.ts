@@ -40,7 +40,13 @@ describe('the app process', () => {
 
   it('lists every invalid variable by name, prints no value, and exits 1 before connecting', async () => {
     const app = AppProcess.spawn(
-      { NODE_ENV: 'production', PORT: 'not-a-port', DISCORD_API_URL: 'nope://x', MONGODB_URI: 'postgres://u:pw@db', GITHUB_TOKEN: secrets.GITHUB_TOKEN },
+      {
+        NODE_ENV: 'production',
+        PORT: 'not-a-port',
+        DISCORD_API_URL: 'nope://x',
+        MONGODB_URI: 'postgres://u:pw@db',
+        GITHUB_TOKEN: secrets.GITHUB_TOKEN,
+      },
       workDir,
     );
     const exit = await app.exited();
@@ -64,15 +70,23 @@ describe('the app process', () => {
   it('boots on the embedded engine, keeps secrets out of its log, and shuts down cleanly on SIGTERM', async () => {
     const dataDir = join(workDir, 'mongo');
     const started = Date.now();
-    const app = AppProcess.spawn(env({ NODE_ENV: 'development', MONGODB_URI: undefined, MONGODB_DATA_DIR: dataDir }), workDir);
+    const app = AppProcess.spawn(
+      env({ NODE_ENV: 'development', MONGODB_URI: undefined, MONGODB_DATA_DIR: dataDir }),
+      workDir,
+    );
     const base = `http://127.0.0.1:${await app.port()}`;
-    await waitFor('readiness', async () => (await fetch(`${base}/health/ready`)).status === 200, { timeoutMs: 30_000 });
+    await waitFor('readiness', async () => (await fetch(`${base}/health/ready`)).status === 200, {
+      timeoutMs: 30_000,
+    });
     const bootToReadyMs = Date.now() - started;
     expect(bootToReadyMs).toBeGreaterThan(0);
     expect(pidsWithArgument(dataDir)).toHaveLength(1);
 
     const failed = await fetch(`${base}/no-such-page?token=${secrets.DISCORD_TOKEN}`, {
-      headers: { authorization: `Bearer ${secrets.GITHUB_TOKEN}`, 'x-hub-signature-256': secrets.WEBHOOK_SECRET },
+      headers: {
+        authorization: `Bearer ${secrets.GITHUB_TOKEN}`,
+        'x-hub-signature-256': secrets.WEBHOOK_SECRET,
+      },
     });
     expect(failed.status).toBe(404);
     await waitFor('the request to be logged', () => app.output.includes('no-such-page'));
@@ -88,10 +102,15 @@ describe('the app process', () => {
   });
 
   it('writes JSON lines in production, with the same discretion', async () => {
-    const app = AppProcess.spawn(env({ NODE_ENV: 'production', MONGODB_URI: testDatabaseUri('prodlog') }), workDir);
+    const app = AppProcess.spawn(
+      env({ NODE_ENV: 'production', MONGODB_URI: testDatabaseUri('prodlog') }),
+      workDir,
+    );
     const base = `http://127.0.0.1:${await app.port()}`;
     await waitFor('readiness', async () => (await fetch(`${base}/health/ready`)).status === 200);
-    await fetch(`${base}/missing?secret=${secrets.WEBHOOK_SECRET}`, { headers: { authorization: `token ${secrets.GITHUB_TOKEN}` } });
+    await fetch(`${base}/missing?secret=${secrets.WEBHOOK_SECRET}`, {
+      headers: { authorization: `token ${secrets.GITHUB_TOKEN}` },
+    });
     await fetch(`${base}/metrics`);
     await waitFor('the request to be logged', () => app.output.includes('/missing'));
     app.child.kill('SIGTERM');
@@ -99,16 +118,23 @@ describe('the app process', () => {
 
     const lines = app.output.trim().split('\n');
     for (const line of lines) expect(() => JSON.parse(line)).not.toThrow();
-    const request = lines.map((line) => JSON.parse(line)).find((entry) => entry.req?.url?.startsWith('/missing'));
+    const request = lines
+      .map((line) => JSON.parse(line))
+      .find((entry) => entry.req?.url?.startsWith('/missing'));
     expect(request.req.headers.authorization).toBe('[redacted]');
     const requestUrls = lines.map((line) => JSON.parse(line).req?.url).filter(Boolean);
-    expect(requestUrls.some((url: string) => url.startsWith('/metrics') || url.startsWith('/health'))).toBe(false);
+    expect(
+      requestUrls.some((url: string) => url.startsWith('/metrics') || url.startsWith('/health')),
+    ).toBe(false);
     for (const secret of Object.values(secrets)) expect(app.output).not.toContain(secret);
   });
 
   it('takes its engine host down with it when killed outright', async () => {
     const dataDir = join(workDir, 'mongo');
-    const app = AppProcess.spawn(env({ MONGODB_URI: undefined, MONGODB_DATA_DIR: dataDir }), workDir);
+    const app = AppProcess.spawn(
+      env({ MONGODB_URI: undefined, MONGODB_DATA_DIR: dataDir }),
+      workDir,
+    );
     await app.port();
     expect(pidsWithArgument(dataDir)).toHaveLength(1);
     app.child.kill('SIGKILL');
@@ -117,8 +143,13 @@ describe('the app process', () => {
   });
 
   it('logs each failed first connection with its reason, without credentials', async () => {
-    const app = AppProcess.spawn(env({ MONGODB_URI: 'mongodb://admin:hunter2@127.0.0.1:1/never' }), workDir);
-    await waitFor('the first failure to be logged', () => app.output.match(/MongoDB connection attempt 1 failed: .*ECONNREFUSED.*retrying in 3 s/));
+    const app = AppProcess.spawn(
+      env({ MONGODB_URI: 'mongodb://admin:hunter2@127.0.0.1:1/never' }),
+      workDir,
+    );
+    await waitFor('the first failure to be logged', () =>
+      app.output.match(/MongoDB connection attempt 1 failed: .*ECONNREFUSED.*retrying in 3 s/),
+    );
     app.child.kill('SIGTERM');
     await app.exited();
     expect(app.output).toContain('Connecting to MongoDB (server 127.0.0.1:1)');

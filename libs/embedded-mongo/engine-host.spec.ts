@@ -26,7 +26,9 @@ describe('EngineHost', () => {
 
   it('serves a data directory that survives a restart, on the same URI', async () => {
     const first = await EngineHost.start({ dataDir });
-    const connection = await mongoose.createConnection(first.uri, { dbName: 'persist' }).asPromise();
+    const connection = await mongoose
+      .createConnection(first.uri, { dbName: 'persist' })
+      .asPromise();
     await connection.collection('things').insertOne({ name: 'kept' });
     await connection.close();
     await first.stop();
@@ -36,7 +38,9 @@ describe('EngineHost', () => {
     try {
       expect(second.uri).toBe(first.uri);
       const again = await mongoose.createConnection(second.uri, { dbName: 'persist' }).asPromise();
-      expect(await again.collection('things').findOne({}, { projection: { _id: 0 } })).toEqual({ name: 'kept' });
+      expect(await again.collection('things').findOne({}, { projection: { _id: 0 } })).toEqual({
+        name: 'kept',
+      });
       await again.close();
     } finally {
       await second.stop();
@@ -65,11 +69,22 @@ describe('EngineHost', () => {
       const host = spawn(command, args, { stdio: ['pipe', 'pipe', 'inherit'] });
       host.stdout.once('data', () => console.log(host.pid));
     `;
-    const args = [...runtime.prefixArgs, join(__dirname, 'host-main.js'), dataDir, stableSocketPathFor(dataDir)];
-    const parent = spawn(process.execPath, ['-e', script, JSON.stringify([runtime.command, args])], {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    const hostPid = await new Promise<number>((resolve) => parent.stdout.once('data', (d: Buffer) => resolve(Number(String(d).trim()))));
+    const args = [
+      ...runtime.prefixArgs,
+      join(__dirname, 'host-main.js'),
+      dataDir,
+      stableSocketPathFor(dataDir),
+    ];
+    const parent = spawn(
+      process.execPath,
+      ['-e', script, JSON.stringify([runtime.command, args])],
+      {
+        stdio: ['ignore', 'pipe', 'inherit'],
+      },
+    );
+    const hostPid = await new Promise<number>((resolve) =>
+      parent.stdout.once('data', (d: Buffer) => resolve(Number(String(d).trim()))),
+    );
     expect(isAlive(hostPid)).toBe(true);
     parent.kill('SIGKILL');
     await waitFor('the orphaned host to exit', () => !isAlive(hostPid));
@@ -78,7 +93,9 @@ describe('EngineHost', () => {
   it('explains a data directory it cannot open', async () => {
     const first = await EngineHost.start({ dataDir });
     try {
-      await expect(EngineHost.start({ dataDir, socketPath: join(dataDir, 's.sock') })).rejects.toThrow(/engine host failed/);
+      await expect(
+        EngineHost.start({ dataDir, socketPath: join(dataDir, 's.sock') }),
+      ).rejects.toThrow(/engine host failed/);
     } finally {
       await first.stop();
     }

@@ -90,10 +90,15 @@ export class EngineHost {
         child.kill('SIGKILL');
         reject(new EngineHostError(message));
       };
-      const timer = setTimeout(() => fail(`engine host did not start within ${timeoutMs} ms`), timeoutMs);
+      const timer = setTimeout(
+        () => fail(`engine host did not start within ${timeoutMs} ms`),
+        timeoutMs,
+      );
       child.once('error', (error) => fail(`engine host could not be started: ${error.message}`));
       child.once('exit', (code, signal) =>
-        fail(`engine host exited during start (${signal ?? code}): ${stderr.trim() || 'no output'}`),
+        fail(
+          `engine host exited during start (${signal ?? code}): ${stderr.trim() || 'no output'}`,
+        ),
       );
       lines.once('line', (line) => {
         clearTimeout(timer);

@@ -52,12 +52,15 @@ export class AppProcess {
     return Number(match[1]);
   }
 
-  async exited(timeoutMs = 15_000): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+  async exited(
+    timeoutMs = 15_000,
+  ): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
     return waitFor('the app to exit', () => this.exit, { timeoutMs });
   }
 
   private failIfExited(): undefined {
-    if (this.exit) throw new Error(`the app exited (${this.exit.signal ?? this.exit.code}):\n${this.output}`);
+    if (this.exit)
+      throw new Error(`the app exited (${this.exit.signal ?? this.exit.code}):\n${this.output}`);
     return undefined;
   }
 }
@@ -70,7 +73,9 @@ export function pidsWithArgument(text: string): number[] {
       try {
         const status = readFileSync(join('/proc', pid, 'stat'), 'utf8');
         if (/\) Z /.test(status)) return false;
-        return readFileSync(join('/proc', pid, 'cmdline'), 'utf8').split('\0').some((arg) => arg.includes(text));
+        return readFileSync(join('/proc', pid, 'cmdline'), 'utf8')
+          .split('\0')
+          .some((arg) => arg.includes(text));
       } catch {
         return false;
       }

@@ -71,7 +71,12 @@ export class FakeGithub {
   /** When false, a dispatch creates no run (GitHub has not started one). */
   createRunsOnDispatch = true;
   private readonly repos = new Map<string, FakeRepo>();
-  private readonly failures: Array<{ pattern: RegExp; status: number; message: string; times: number }> = [];
+  private readonly failures: Array<{
+    pattern: RegExp;
+    status: number;
+    message: string;
+    times: number;
+  }> = [];
   private nextRunId = 9_000_001;
   private nextWorkflowId = 100;
   private port = 0;
@@ -103,18 +108,42 @@ export class FakeGithub {
   // ---------------------------------------------------------------- driver
 
   /** Adds a repository with a default branch, one commit on it, and `deploy.yml`. */
-  addRepo(owner: string, name: string, { defaultBranch = 'main', workflows = ['deploy.yml'] } = {}): FakeRepo {
-    const repo: FakeRepo = { owner, name, defaultBranch, refs: new Map(), commits: [], workflows: [] };
-    for (const path of workflows) repo.workflows.push({ id: this.nextWorkflowId++, path: `.github/workflows/${path}`, name: path });
+  addRepo(
+    owner: string,
+    name: string,
+    { defaultBranch = 'main', workflows = ['deploy.yml'] } = {},
+  ): FakeRepo {
+    const repo: FakeRepo = {
+      owner,
+      name,
+      defaultBranch,
+      refs: new Map(),
+      commits: [],
+      workflows: [],
+    };
+    for (const path of workflows)
+      repo.workflows.push({
+        id: this.nextWorkflowId++,
+        path: `.github/workflows/${path}`,
+        name: path,
+      });
     this.repos.set(`${owner}/${name}`.toLowerCase(), repo);
     this.addCommit(owner, name, defaultBranch, 'Initial commit');
     return repo;
   }
 
   /** Adds a commit on top of `branch` and moves the branch to it. Returns its SHA. */
-  addCommit(owner: string, name: string, branch: string, message: string, author = 'octocat'): string {
+  addCommit(
+    owner: string,
+    name: string,
+    branch: string,
+    message: string,
+    author = 'octocat',
+  ): string {
     const repo = this.repo(owner, name);
-    const sha = createHash('sha1').update(`${owner}/${name}/${repo.commits.length}/${message}/${Math.random()}`).digest('hex');
+    const sha = createHash('sha1')
+      .update(`${owner}/${name}/${repo.commits.length}/${message}/${Math.random()}`)
+      .digest('hex');
     repo.commits.push({ sha, message, author });
     repo.refs.set(branch, sha);
     return sha;
@@ -130,7 +159,11 @@ export class FakeGithub {
   }
 
   /** Moves a run on, as GitHub would: the ETag changes with it. */
-  setRunStatus(runId: number, status: FakeRun['status'], conclusion: string | null = null): FakeRun {
+  setRunStatus(
+    runId: number,
+    status: FakeRun['status'],
+    conclusion: string | null = null,
+  ): FakeRun {
     const run = this.runs.get(runId);
     if (!run) throw new Error(`no run ${runId}`);
     run.status = status;
@@ -140,12 +173,30 @@ export class FakeGithub {
   }
 
   /** Creates a run as if someone else had dispatched the workflow (a decoy for run matching). */
-  createRun(owner: string, repo: string, workflowId: number, branch: string, sha: string, inputs: Record<string, string> = {}): FakeRun {
+  createRun(
+    owner: string,
+    repo: string,
+    workflowId: number,
+    branch: string,
+    sha: string,
+    inputs: Record<string, string> = {},
+  ): FakeRun {
     const now = new Date().toISOString();
     const run: FakeRun = {
-      id: this.nextRunId++, owner, repo, workflowId, name: 'Deploy', headBranch: branch, headSha: sha,
-      event: 'workflow_dispatch', status: 'queued', conclusion: null, createdAt: now, updatedAt: now,
-      runNumber: this.runs.size + 1, inputs,
+      id: this.nextRunId++,
+      owner,
+      repo,
+      workflowId,
+      name: 'Deploy',
+      headBranch: branch,
+      headSha: sha,
+      event: 'workflow_dispatch',
+      status: 'queued',
+      conclusion: null,
+      createdAt: now,
+      updatedAt: now,
+      runNumber: this.runs.size + 1,
+      inputs,
     };
     this.runs.set(run.id, run);
     return run;
@@ -167,7 +218,11 @@ export class FakeGithub {
       created_at: run.createdAt,
       updated_at: run.updatedAt,
       run_started_at: run.createdAt,
-      repository: { full_name: `${run.owner}/${run.repo}`, name: run.repo, owner: { login: run.owner } },
+      repository: {
+        full_name: `${run.owner}/${run.repo}`,
+        name: run.repo,
+        owner: { login: run.owner },
+      },
     };
   }
 
@@ -195,7 +250,14 @@ export class FakeGithub {
     const raw = Buffer.concat(chunks).toString('utf8');
     const body = raw ? JSON.parse(raw) : undefined;
     const path = url.pathname;
-    const call: GithubCall = { method: req.method ?? 'GET', path: decodeURIComponent(path), query: url.searchParams, body, status: 0, route: '' };
+    const call: GithubCall = {
+      method: req.method ?? 'GET',
+      path: decodeURIComponent(path),
+      query: url.searchParams,
+      body,
+      status: 0,
+      route: '',
+    };
     this.calls.push(call);
     const reply = (status: number, payload?: unknown, headers: Record<string, string> = {}) => {
       call.status = status;
@@ -210,7 +272,10 @@ export class FakeGithub {
     };
     const auth = req.headers.authorization ?? '';
     if (auth !== `token ${this.token}` && auth !== `Bearer ${this.token}`) {
-      return reply(401, { message: 'Bad credentials', documentation_url: 'https://docs.github.com/rest' });
+      return reply(401, {
+        message: 'Bad credentials',
+        documentation_url: 'https://docs.github.com/rest',
+      });
     }
     const failure = this.failures.find((f) => f.times > 0 && f.pattern.test(call.path));
     if (failure) {
@@ -225,49 +290,98 @@ export class FakeGithub {
     }
   }
 
-  private route(call: GithubCall, ifNoneMatch?: string): [number, unknown?, Record<string, string>?] {
+  private route(
+    call: GithubCall,
+    ifNoneMatch?: string,
+  ): [number, unknown?, Record<string, string>?] {
     const { method, path, query, body } = call;
     let m: RegExpMatchArray | null;
     if ((m = path.match(/^\/repos\/([^/]+)\/([^/]+)$/)) && method === 'GET') {
       call.route = '/repos/{owner}/{repo}';
       const repo = this.repo(m[1], m[2]);
-      return [200, { id: 1, name: repo.name, full_name: `${repo.owner}/${repo.name}`, default_branch: repo.defaultBranch, owner: { login: repo.owner } }];
+      return [
+        200,
+        {
+          id: 1,
+          name: repo.name,
+          full_name: `${repo.owner}/${repo.name}`,
+          default_branch: repo.defaultBranch,
+          owner: { login: repo.owner },
+        },
+      ];
     }
     if ((m = path.match(/^\/repos\/([^/]+)\/([^/]+)\/commits\/(.+)$/)) && method === 'GET') {
       call.route = '/repos/{owner}/{repo}/commits/{ref}';
       const repo = this.repo(m[1], m[2]);
       const ref = m[3];
-      const sha = repo.refs.get(ref) ?? repo.commits.find((c) => c.sha.startsWith(ref) && ref.length >= 7)?.sha;
+      const sha =
+        repo.refs.get(ref) ??
+        repo.commits.find((c) => c.sha.startsWith(ref) && ref.length >= 7)?.sha;
       const commit = repo.commits.find((c) => c.sha === sha);
       if (!commit) return [422, { message: `No commit found for SHA: ${ref}` }];
-      return [200, { sha: commit.sha, html_url: `https://github.example/${repo.owner}/${repo.name}/commit/${commit.sha}`, commit: { message: commit.message, author: { name: commit.author, date: new Date().toISOString() } }, author: { login: commit.author } }];
+      return [
+        200,
+        {
+          sha: commit.sha,
+          html_url: `https://github.example/${repo.owner}/${repo.name}/commit/${commit.sha}`,
+          commit: {
+            message: commit.message,
+            author: { name: commit.author, date: new Date().toISOString() },
+          },
+          author: { login: commit.author },
+        },
+      ];
     }
-    if ((m = path.match(/^\/repos\/([^/]+)\/([^/]+)\/compare\/(.+)\.\.\.(.+)$/)) && method === 'GET') {
+    if (
+      (m = path.match(/^\/repos\/([^/]+)\/([^/]+)\/compare\/(.+)\.\.\.(.+)$/)) &&
+      method === 'GET'
+    ) {
       call.route = '/repos/{owner}/{repo}/compare/{basehead}';
       const repo = this.repo(m[1], m[2]);
       const from = repo.commits.findIndex((c) => c.sha === m![3]);
       const to = repo.commits.findIndex((c) => c.sha === m![4]);
       if (from < 0 || to < 0) return [404, { message: 'Not Found' }];
       const commits = repo.commits.slice(from + 1, to + 1);
-      return [200, {
-        status: to >= from ? 'ahead' : 'behind',
-        ahead_by: Math.max(0, to - from),
-        behind_by: Math.max(0, from - to),
-        total_commits: commits.length,
-        html_url: `https://github.example/${repo.owner}/${repo.name}/compare/${m[3]}...${m[4]}`,
-        commits: commits.map((c) => ({ sha: c.sha, commit: { message: c.message, author: { name: c.author } }, author: { login: c.author } })),
-      }];
+      return [
+        200,
+        {
+          status: to >= from ? 'ahead' : 'behind',
+          ahead_by: Math.max(0, to - from),
+          behind_by: Math.max(0, from - to),
+          total_commits: commits.length,
+          html_url: `https://github.example/${repo.owner}/${repo.name}/compare/${m[3]}...${m[4]}`,
+          commits: commits.map((c) => ({
+            sha: c.sha,
+            commit: { message: c.message, author: { name: c.author } },
+            author: { login: c.author },
+          })),
+        },
+      ];
     }
-    if ((m = path.match(/^\/repos\/([^/]+)\/([^/]+)\/actions\/workflows\/([^/]+)$/)) && method === 'GET') {
+    if (
+      (m = path.match(/^\/repos\/([^/]+)\/([^/]+)\/actions\/workflows\/([^/]+)$/)) &&
+      method === 'GET'
+    ) {
       call.route = '/repos/{owner}/{repo}/actions/workflows/{workflow_id}';
       const workflow = this.workflow(m[1], m[2], m[3]);
       return [200, { id: workflow.id, name: workflow.name, path: workflow.path, state: 'active' }];
     }
-    if ((m = path.match(/^\/repos\/([^/]+)\/([^/]+)\/actions\/workflows\/([^/]+)\/dispatches$/)) && method === 'POST') {
+    if (
+      (m = path.match(/^\/repos\/([^/]+)\/([^/]+)\/actions\/workflows\/([^/]+)\/dispatches$/)) &&
+      method === 'POST'
+    ) {
       call.route = '/repos/{owner}/{repo}/actions/workflows/{workflow_id}/dispatches';
-      return this.dispatch(m[1], m[2], m[3], body as { ref: string; inputs?: Record<string, string>; return_run_details?: boolean });
+      return this.dispatch(
+        m[1],
+        m[2],
+        m[3],
+        body as { ref: string; inputs?: Record<string, string>; return_run_details?: boolean },
+      );
     }
-    if ((m = path.match(/^\/repos\/([^/]+)\/([^/]+)\/actions\/workflows\/([^/]+)\/runs$/)) && method === 'GET') {
+    if (
+      (m = path.match(/^\/repos\/([^/]+)\/([^/]+)\/actions\/workflows\/([^/]+)\/runs$/)) &&
+      method === 'GET'
+    ) {
       call.route = '/repos/{owner}/{repo}/actions/workflows/{workflow_id}/runs';
       const workflow = this.workflow(m[1], m[2], m[3]);
       const createdFloor = query.get('created')?.replace(/^>=/, '');
@@ -277,7 +391,10 @@ export class FakeGithub {
         .filter((run) => !query.get('branch') || run.headBranch === query.get('branch'))
         .filter((run) => !createdFloor || run.createdAt >= createdFloor)
         .sort((a, b) => b.createdAt.localeCompare(a.createdAt) || b.id - a.id);
-      return [200, { total_count: runs.length, workflow_runs: runs.map((run) => this.runPayload(run)) }];
+      return [
+        200,
+        { total_count: runs.length, workflow_runs: runs.map((run) => this.runPayload(run)) },
+      ];
     }
     if ((m = path.match(/^\/repos\/([^/]+)\/([^/]+)\/actions\/runs\/(\d+)$/)) && method === 'GET') {
       call.route = '/repos/{owner}/{repo}/actions/runs/{run_id}';
@@ -288,11 +405,15 @@ export class FakeGithub {
       if (ifNoneMatch === etag) return [304, undefined, { etag }];
       return [200, payload, { etag }];
     }
-    if ((m = path.match(/^\/repos\/([^/]+)\/([^/]+)\/actions\/runs\/(\d+)\/cancel$/)) && method === 'POST') {
+    if (
+      (m = path.match(/^\/repos\/([^/]+)\/([^/]+)\/actions\/runs\/(\d+)\/cancel$/)) &&
+      method === 'POST'
+    ) {
       call.route = '/repos/{owner}/{repo}/actions/runs/{run_id}/cancel';
       const run = this.runs.get(Number(m[3]));
       if (!run) return [404, { message: 'Not Found' }];
-      if (run.status === 'completed') return [409, { message: 'Cannot cancel a workflow run that is completed.' }];
+      if (run.status === 'completed')
+        return [409, { message: 'Cannot cancel a workflow run that is completed.' }];
       this.setRunStatus(run.id, 'completed', 'cancelled');
       return [202, {}];
     }
@@ -307,22 +428,44 @@ export class FakeGithub {
     return found;
   }
 
-  private dispatch(owner: string, name: string, workflowName: string, body: { ref: string; inputs?: Record<string, string>; return_run_details?: boolean }): [number, unknown?] {
+  private dispatch(
+    owner: string,
+    name: string,
+    workflowName: string,
+    body: { ref: string; inputs?: Record<string, string>; return_run_details?: boolean },
+  ): [number, unknown?] {
     const repo = this.repo(owner, name);
     const workflow = this.workflow(owner, name, workflowName);
-    if (this.dispatchMode === 'reject-return-run-details' && body.return_run_details !== undefined) {
+    if (
+      this.dispatchMode === 'reject-return-run-details' &&
+      body.return_run_details !== undefined
+    ) {
       return [422, { message: 'Invalid request.\n\n"return_run_details" is not a permitted key.' }];
     }
     const sha = repo.refs.get(body.ref);
     if (!sha) return [422, { message: `No ref found for: ${body.ref}` }];
-    const dispatch: FakeDispatch = { owner, repo: name, workflow: workflowName, ref: body.ref, inputs: body.inputs ?? {}, returnRunDetails: Boolean(body.return_run_details) };
+    const dispatch: FakeDispatch = {
+      owner,
+      repo: name,
+      workflow: workflowName,
+      ref: body.ref,
+      inputs: body.inputs ?? {},
+      returnRunDetails: Boolean(body.return_run_details),
+    };
     this.dispatches.push(dispatch);
     if (this.createRunsOnDispatch) {
       dispatch.runId = this.createRun(owner, name, workflow.id, body.ref, sha, dispatch.inputs).id;
     }
     if (this.dispatchMode === 'details' && body.return_run_details && dispatch.runId) {
       const run = this.runs.get(dispatch.runId)!;
-      return [200, { workflow_run_id: run.id, run_url: `${this.apiUrl}/repos/${owner}/${name}/actions/runs/${run.id}`, html_url: this.runHtmlUrl(run) }];
+      return [
+        200,
+        {
+          workflow_run_id: run.id,
+          run_url: `${this.apiUrl}/repos/${owner}/${name}/actions/runs/${run.id}`,
+          html_url: this.runHtmlUrl(run),
+        },
+      ];
     }
     return [204];
   }
@@ -334,7 +477,11 @@ export async function sendWebhook(
   secret: string | undefined,
   event: string,
   payload: unknown,
-  { deliveryId = crypto.randomUUID(), signature, rawBody }: { deliveryId?: string; signature?: string; rawBody?: string } = {},
+  {
+    deliveryId = crypto.randomUUID(),
+    signature,
+    rawBody,
+  }: { deliveryId?: string; signature?: string; rawBody?: string } = {},
 ): Promise<{ status: number; body: string }> {
   const bytes = rawBody ?? JSON.stringify(payload);
   const headers: Record<string, string> = {
@@ -343,9 +490,15 @@ export async function sendWebhook(
     'x-github-delivery': deliveryId,
     'user-agent': 'GitHub-Hookshot/fake',
   };
-  const computed = secret ? `sha256=${createHmac('sha256', secret).update(bytes).digest('hex')}` : undefined;
+  const computed = secret
+    ? `sha256=${createHmac('sha256', secret).update(bytes).digest('hex')}`
+    : undefined;
   const chosen = signature ?? computed;
   if (chosen) headers['x-hub-signature-256'] = chosen;
-  const response = await fetch(`${baseUrl}/webhook/github`, { method: 'POST', headers, body: bytes });
+  const response = await fetch(`${baseUrl}/webhook/github`, {
+    method: 'POST',
+    headers,
+    body: bytes,
+  });
   return { status: response.status, body: await response.text() };
 }

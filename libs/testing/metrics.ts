@@ -6,19 +6,48 @@ export function testMetrics(): { metrics: AppMetrics; registry: Registry } {
   const registry = new Registry();
   const registers = [registry];
   const metrics = new AppMetrics(
-    new Counter({ name: METRIC.deployments, help: 'h', labelNames: ['service', 'environment', 'status'], registers }),
+    new Counter({
+      name: METRIC.deployments,
+      help: 'h',
+      labelNames: ['service', 'environment', 'status'],
+      registers,
+    }),
     new Gauge({ name: METRIC.activeDeployments, help: 'h', registers }),
-    new Histogram({ name: METRIC.deploymentDuration, help: 'h', labelNames: ['service', 'environment', 'status'], registers }),
-    new Counter({ name: METRIC.commands, help: 'h', labelNames: ['command', 'outcome'], registers }),
+    new Histogram({
+      name: METRIC.deploymentDuration,
+      help: 'h',
+      labelNames: ['service', 'environment', 'status'],
+      registers,
+    }),
+    new Counter({
+      name: METRIC.commands,
+      help: 'h',
+      labelNames: ['command', 'outcome'],
+      registers,
+    }),
     new Histogram({ name: METRIC.commandDuration, help: 'h', labelNames: ['command'], registers }),
-    new Counter({ name: METRIC.webhookDeliveries, help: 'h', labelNames: ['event', 'outcome'], registers }),
-    new Counter({ name: METRIC.githubRequests, help: 'h', labelNames: ['route', 'status'], registers }),
+    new Counter({
+      name: METRIC.webhookDeliveries,
+      help: 'h',
+      labelNames: ['event', 'outcome'],
+      registers,
+    }),
+    new Counter({
+      name: METRIC.githubRequests,
+      help: 'h',
+      labelNames: ['route', 'status'],
+      registers,
+    }),
   );
   return { metrics, registry };
 }
 
 /** The value of one labelled series, 0 when it was never recorded. */
-export async function metricValue(registry: Registry, name: string, labels: Record<string, string>): Promise<number> {
+export async function metricValue(
+  registry: Registry,
+  name: string,
+  labels: Record<string, string>,
+): Promise<number> {
   const metric = await registry.getSingleMetric(name)?.get();
   const series = metric?.values.find((value) =>
     Object.entries(labels).every(([key, expected]) => String(value.labels[key]) === expected),

@@ -11,7 +11,9 @@ import { waitFor } from './wait-for';
 export const WEBHOOK_SECRET = 'test-webhook-secret-value';
 
 /** A guild with one role per access level and a member holding each. */
-export async function startFakeDiscord(options: Omit<FakeDiscordOptions, 'guild'> = {}): Promise<FakeDiscord> {
+export async function startFakeDiscord(
+  options: Omit<FakeDiscordOptions, 'guild'> = {},
+): Promise<FakeDiscord> {
   return FakeDiscord.start({
     ...options,
     guild: {
@@ -52,7 +54,11 @@ export function actorsOf(discord: FakeDiscord) {
 }
 
 /** The environment a test app runs with: every outside system is a loopback fake. */
-export function testEnvironment(discord: FakeDiscord, github: FakeGithub, overrides: Record<string, string | undefined> = {}) {
+export function testEnvironment(
+  discord: FakeDiscord,
+  github: FakeGithub,
+  overrides: Record<string, string | undefined> = {},
+) {
   const roles = rolesOf(discord);
   return {
     NODE_ENV: 'test',
@@ -95,7 +101,10 @@ export async function startTestApp(
   const app = await createApp(config, extraImports);
   await app.listen(0, '127.0.0.1');
   const port = (app.getHttpServer().address() as AddressInfo).port;
-  await waitFor('the bot to identify on the gateway', () => discord.identifications > identifiedBefore);
+  await waitFor(
+    'the bot to identify on the gateway',
+    () => discord.identifications > identifiedBefore,
+  );
   await waitFor('commands to be registered', () => discord.registeredCommands().length > 0);
   return {
     app,

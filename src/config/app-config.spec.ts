@@ -1,4 +1,6 @@
-import { ConfigValidationError, loadAppConfig } from './app-config';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { CONFIG_VARIABLES, ConfigValidationError, loadAppConfig } from './app-config';
 
 const valid = {
   DISCORD_TOKEN: 'discord-secret-token',
@@ -66,7 +68,14 @@ describe('loadAppConfig', () => {
     );
     expect(problems).toHaveLength(7);
     const text = problems.join('\n');
-    for (const value of ['eighty', 'not a url', 'mysql://db.example/app', 'nope', 'soon', 'ftp://']) {
+    for (const value of [
+      'eighty',
+      'not a url',
+      'mysql://db.example/app',
+      'nope',
+      'soon',
+      'ftp://',
+    ]) {
       expect(text).not.toContain(value);
     }
   });
@@ -89,7 +98,9 @@ describe('loadAppConfig', () => {
     expect(problemsOf({ ...valid, GITHUB_OWNER: 'acme' })).toEqual([
       'GITHUB_REPO must be set together with GITHUB_OWNER',
     ]);
-    expect(loadAppConfig({ ...valid, GITHUB_OWNER: 'acme', GITHUB_REPO: 'api' }).github).toMatchObject({
+    expect(
+      loadAppConfig({ ...valid, GITHUB_OWNER: 'acme', GITHUB_REPO: 'api' }).github,
+    ).toMatchObject({
       owner: 'acme',
       repo: 'api',
     });
@@ -113,6 +124,31 @@ describe('loadAppConfig', () => {
 
   it('knows which values are secrets', () => {
     const config = loadAppConfig({ ...valid, WEBHOOK_SECRET: 'hook-secret' });
-    expect(config.secrets()).toEqual(['discord-secret-token', 'ghp_secretsecretsecret', 'hook-secret']);
+    expect(config.secrets()).toEqual([
+      'discord-secret-token',
+      'ghp_secretsecretsecret',
+      'hook-secret',
+    ]);
+  });
+});
+
+describe('.env.example', () => {
+  const example = readFileSync(join(__dirname, '..', '..', '.env.example'), 'utf8');
+  const entries = example
+    .split('\n')
+    .filter((line) => /^[A-Z_]+=/.test(line))
+    .map((line) => line.split('=') as [string, string]);
+
+  it('lists every variable, each with a comment above it', () => {
+    expect(entries.map(([name]) => name).sort()).toEqual([...CONFIG_VARIABLES].sort());
+    const lines = example.split('\n');
+    for (const [name] of entries) {
+      const index = lines.findIndex((line) => line.startsWith(`${name}=`));
+      expect(lines[index - 1]).toMatch(/^# /);
+    }
+  });
+
+  it('is a valid configuration as it stands', () => {
+    expect(() => loadAppConfig(Object.fromEntries(entries))).not.toThrow();
   });
 });

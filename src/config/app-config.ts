@@ -9,7 +9,13 @@ export class AppConfig {
   nodeEnv!: NodeEnv;
   port!: number;
   logLevel!: string;
-  discord!: { token: string; clientId: string; guildId?: string; apiUrl: string; deployChannelId?: string };
+  discord!: {
+    token: string;
+    clientId: string;
+    guildId?: string;
+    apiUrl: string;
+    deployChannelId?: string;
+  };
   github!: { token: string; apiUrl: string; owner?: string; repo?: string };
   webhook!: { secret?: string };
   mongo!: { uri?: string; dataDir: string };
@@ -36,7 +42,10 @@ const SNOWFLAKE = /^\d{17,20}$/;
 const snowflakeList = Joi.string()
   .empty('')
   .custom((value: string, helpers) => {
-    const ids = value.split(',').map((id) => id.trim()).filter(Boolean);
+    const ids = value
+      .split(',')
+      .map((id) => id.trim())
+      .filter(Boolean);
     return ids.every((id) => SNOWFLAKE.test(id)) ? ids : helpers.error('list.snowflakes');
   });
 
@@ -66,8 +75,12 @@ const schema = Joi.object({
 
   GITHUB_TOKEN: Joi.string().required(),
   GITHUB_API_URL: httpUrl.default('https://api.github.com'),
-  GITHUB_OWNER: Joi.string().pattern(/^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})$/).empty(''),
-  GITHUB_REPO: Joi.string().pattern(/^[A-Za-z0-9._-]{1,100}$/).empty(''),
+  GITHUB_OWNER: Joi.string()
+    .pattern(/^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})$/)
+    .empty(''),
+  GITHUB_REPO: Joi.string()
+    .pattern(/^[A-Za-z0-9._-]{1,100}$/)
+    .empty(''),
 
   WEBHOOK_SECRET: Joi.string().empty('').when('NODE_ENV', {
     is: 'production',
@@ -90,6 +103,10 @@ const schema = Joi.object({
   .and('GITHUB_OWNER', 'GITHUB_REPO')
   .unknown(true);
 
+/** Every variable the app reads. */
+export const CONFIG_VARIABLES: string[] = Object.keys(
+  (schema.describe() as { keys: Record<string, unknown> }).keys,
+);
 
 /** What is wrong, by variable name, without ever repeating the value. */
 function describeProblem(detail: Joi.ValidationErrorItem): string {

@@ -1,4 +1,11 @@
-import { DynamicModule, Global, Injectable, Logger, Module, OnApplicationShutdown } from '@nestjs/common';
+import {
+  DynamicModule,
+  Global,
+  Injectable,
+  Logger,
+  Module,
+  OnApplicationShutdown,
+} from '@nestjs/common';
 import { InjectConnection, MongooseModule } from '@nestjs/mongoose';
 import { Connection } from 'mongoose';
 import { MongoEndpoint } from './mongo-endpoint';
@@ -31,7 +38,9 @@ class DatabaseShutdown implements OnApplicationShutdown {
 
 function watchConnection(connection: Connection): Connection {
   const logger = new Logger('Database');
-  connection.on('disconnected', () => logger.warn('MongoDB disconnected; the driver keeps retrying'));
+  connection.on('disconnected', () =>
+    logger.warn('MongoDB disconnected; the driver keeps retrying'),
+  );
   connection.on('reconnected', () => logger.log('MongoDB reconnected'));
   connection.on('error', (error: Error) => logger.error(`MongoDB error: ${error.message}`));
   return connection;
@@ -47,14 +56,14 @@ export class DatabaseModule {
         MongoEndpointModule.forRoot(endpoint),
         MongooseModule.forRootAsync({
           useFactory: () => ({
-        uri: endpoint.uri,
-        // Fail fast while the server is down instead of queueing: callers answer "database
-        // unavailable" rather than hanging.
-        bufferCommands: false,
-        serverSelectionTimeoutMS: 2_000,
-        heartbeatFrequencyMS: 2_000,
-        retryAttempts: 1,
-        connectionFactory: watchConnection,
+            uri: endpoint.uri,
+            // Fail fast while the server is down instead of queueing: callers answer "database
+            // unavailable" rather than hanging.
+            bufferCommands: false,
+            serverSelectionTimeoutMS: 2_000,
+            heartbeatFrequencyMS: 2_000,
+            retryAttempts: 1,
+            connectionFactory: watchConnection,
           }),
         }),
       ],

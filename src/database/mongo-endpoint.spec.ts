@@ -7,7 +7,11 @@ describe('MongoEndpoint', () => {
 
   it('tells the user to set MONGODB_URI when the embedded engine cannot run here', async () => {
     jest.spyOn(EngineHost, 'start').mockRejectedValue(new EngineHostError('GLIBC_2.38 not found'));
-    const config = loadAppConfig({ DISCORD_TOKEN: 'x', CLIENT_ID: '123456789012345678', GITHUB_TOKEN: 'y' });
+    const config = loadAppConfig({
+      DISCORD_TOKEN: 'x',
+      CLIENT_ID: '123456789012345678',
+      GITHUB_TOKEN: 'y',
+    });
     const attempt = MongoEndpoint.open(config);
     await expect(attempt).rejects.toBeInstanceOf(EmbeddedEngineUnavailableError);
     await expect(attempt).rejects.toThrow(

@@ -20,7 +20,10 @@ export class MongoEndpoint {
   ) {}
 
   /** Finds MongoDB before the app starts: nothing else runs until it answers. */
-  static async open(config: AppConfig, logger: LoggerService = new Logger('Database')): Promise<MongoEndpoint> {
+  static async open(
+    config: AppConfig,
+    logger: LoggerService = new Logger('Database'),
+  ): Promise<MongoEndpoint> {
     const endpoint = config.mongo.uri
       ? new MongoEndpoint(config.mongo.uri, 'server', logger)
       : await MongoEndpoint.startEmbedded(config.mongo.dataDir, logger);
@@ -39,14 +42,15 @@ export class MongoEndpoint {
     return endpoint;
   }
 
-  private static async startEmbedded(dataDir: string, logger: LoggerService): Promise<MongoEndpoint> {
+  private static async startEmbedded(
+    dataDir: string,
+    logger: LoggerService,
+  ): Promise<MongoEndpoint> {
     try {
       const host = await EngineHost.start({ dataDir });
       const endpoint = new MongoEndpoint(host.uri, 'embedded', logger, dataDir);
       endpoint.adopt(host);
-      logger.log(
-        `Embedded MongoDB engine started (${host.runtime.kind}) with data in ${dataDir}`,
-      );
+      logger.log(`Embedded MongoDB engine started (${host.runtime.kind}) with data in ${dataDir}`);
       return endpoint;
     } catch (error) {
       const reason = error instanceof Error ? error.message : String(error);
@@ -96,4 +100,3 @@ export class MongoEndpoint {
     await this.host?.stop();
   }
 }
-

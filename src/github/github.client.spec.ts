@@ -27,7 +27,10 @@ describe('GithubClient against the loopback GitHub', () => {
 
   it('reads a repository on GITHUB_API_URL with its user agent, and counts the request', async () => {
     const { client: gh, registry } = client();
-    await expect(gh.getRepository('acme', 'api')).resolves.toEqual({ fullName: 'acme/api', defaultBranch: 'trunk' });
+    await expect(gh.getRepository('acme', 'api')).resolves.toEqual({
+      fullName: 'acme/api',
+      defaultBranch: 'trunk',
+    });
     expect(github.calls).toHaveLength(1);
     const labels = { route: '/repos/{owner}/{repo}', status: '200' };
     expect(await metricValue(registry, 'chatops_github_requests_total', labels)).toBe(1);
@@ -51,10 +54,22 @@ describe('GithubClient against the loopback GitHub', () => {
   it('retries a server error and counts every attempt', async () => {
     const { client: gh, registry } = client();
     github.failNext(/^\/repos\/acme\/api$/, 502, 'bad gateway');
-    await expect(gh.getRepository('acme', 'api')).resolves.toMatchObject({ defaultBranch: 'trunk' });
+    await expect(gh.getRepository('acme', 'api')).resolves.toMatchObject({
+      defaultBranch: 'trunk',
+    });
     expect(github.calls.map((call) => call.status)).toEqual([502, 200]);
-    expect(await metricValue(registry, 'chatops_github_requests_total', { route: '/repos/{owner}/{repo}', status: '502' })).toBe(1);
-    expect(await metricValue(registry, 'chatops_github_requests_total', { route: '/repos/{owner}/{repo}', status: '200' })).toBe(1);
+    expect(
+      await metricValue(registry, 'chatops_github_requests_total', {
+        route: '/repos/{owner}/{repo}',
+        status: '502',
+      }),
+    ).toBe(1);
+    expect(
+      await metricValue(registry, 'chatops_github_requests_total', {
+        route: '/repos/{owner}/{repo}',
+        status: '200',
+      }),
+    ).toBe(1);
   });
 
   it('says in plain words what went wrong', async () => {

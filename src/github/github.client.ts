@@ -51,15 +51,19 @@ export class GithubClient {
 
   constructor(config: AppConfig, metrics: AppMetrics, options: GithubClientOptions = {}) {
     const rateLimitRetries = options.rateLimitRetries ?? 1;
-    const onLimit = (kind: string) => (retryAfter: number, _options: object, _o: unknown, retryCount: number) => {
-      this.logger.warn(`GitHub ${kind} rate limit hit; retry in ${retryAfter} s (attempt ${retryCount + 1})`);
-      return retryCount < rateLimitRetries;
-    };
+    const onLimit =
+      (kind: string) => (retryAfter: number, _options: object, _o: unknown, retryCount: number) => {
+        this.logger.warn(
+          `GitHub ${kind} rate limit hit; retry in ${retryAfter} s (attempt ${retryCount + 1})`,
+        );
+        return retryCount < rateLimitRetries;
+      };
     this.octokit = new ChatopsOctokit({
       auth: config.github.token,
       baseUrl: config.github.apiUrl,
       userAgent: USER_AGENT,
-      countRequest: (route: string, status: string) => metrics.githubRequests.inc({ route, status }),
+      countRequest: (route: string, status: string) =>
+        metrics.githubRequests.inc({ route, status }),
       throttle: { onRateLimit: onLimit('primary'), onSecondaryRateLimit: onLimit('secondary') },
       retry: { retryAfterBaseValue: options.retryAfterBaseValue ?? 1000 },
       log: {

@@ -1,7 +1,11 @@
 import { AppError } from '../../libs/errors';
 
 export class GithubError extends AppError {
-  constructor(code: string, message: string, readonly status?: number) {
+  constructor(
+    code: string,
+    message: string,
+    readonly status?: number,
+  ) {
     super(code, message, 502);
   }
 }
@@ -12,22 +16,50 @@ export function translateGithubError(error: unknown, what: string): GithubError 
   const headers = (error as { response?: { headers?: Record<string, string> } }).response?.headers;
   switch (status) {
     case 401:
-      return new GithubError('GITHUB.BAD_CREDENTIALS', 'GitHub rejected the bot token (401). Check GITHUB_TOKEN.', status);
+      return new GithubError(
+        'GITHUB.BAD_CREDENTIALS',
+        'GitHub rejected the bot token (401). Check GITHUB_TOKEN.',
+        status,
+      );
     case 403:
     case 429:
       if (status === 429 || headers?.['x-ratelimit-remaining'] === '0') {
-        return new GithubError('GITHUB.RATE_LIMITED', 'GitHub rate limit reached; try again in a few minutes.', status);
+        return new GithubError(
+          'GITHUB.RATE_LIMITED',
+          'GitHub rate limit reached; try again in a few minutes.',
+          status,
+        );
       }
-      return new GithubError('GITHUB.FORBIDDEN', `The bot token is not allowed to access ${what} (403).`, status);
+      return new GithubError(
+        'GITHUB.FORBIDDEN',
+        `The bot token is not allowed to access ${what} (403).`,
+        status,
+      );
     case 404:
-      return new GithubError('GITHUB.NOT_FOUND', `GitHub could not find ${what}, or the token cannot see it.`, status);
+      return new GithubError(
+        'GITHUB.NOT_FOUND',
+        `GitHub could not find ${what}, or the token cannot see it.`,
+        status,
+      );
     case 422:
-      return new GithubError('GITHUB.UNPROCESSABLE', `GitHub refused the request for ${what}: ${githubMessage(error)}`, status);
+      return new GithubError(
+        'GITHUB.UNPROCESSABLE',
+        `GitHub refused the request for ${what}: ${githubMessage(error)}`,
+        status,
+      );
     default:
       if (status && status >= 500) {
-        return new GithubError('GITHUB.UNAVAILABLE', `GitHub is having trouble (${status}); try again shortly.`, status);
+        return new GithubError(
+          'GITHUB.UNAVAILABLE',
+          `GitHub is having trouble (${status}); try again shortly.`,
+          status,
+        );
       }
-      return new GithubError('GITHUB.UNREACHABLE', 'GitHub could not be reached; try again shortly.', status);
+      return new GithubError(
+        'GITHUB.UNREACHABLE',
+        'GitHub could not be reached; try again shortly.',
+        status,
+      );
   }
 }
 

@@ -16,13 +16,15 @@ export const METRIC = {
 @Injectable()
 export class AppMetrics {
   constructor(
-    @InjectMetric(METRIC.deployments) readonly deployments: Counter<'service' | 'environment' | 'status'>,
+    @InjectMetric(METRIC.deployments)
+    readonly deployments: Counter<'service' | 'environment' | 'status'>,
     @InjectMetric(METRIC.activeDeployments) readonly activeDeployments: Gauge,
     @InjectMetric(METRIC.deploymentDuration)
     readonly deploymentDuration: Histogram<'service' | 'environment' | 'status'>,
     @InjectMetric(METRIC.commands) readonly commands: Counter<'command' | 'outcome'>,
     @InjectMetric(METRIC.commandDuration) readonly commandDuration: Histogram<'command'>,
-    @InjectMetric(METRIC.webhookDeliveries) readonly webhookDeliveries: Counter<'event' | 'outcome'>,
+    @InjectMetric(METRIC.webhookDeliveries)
+    readonly webhookDeliveries: Counter<'event' | 'outcome'>,
     @InjectMetric(METRIC.githubRequests) readonly githubRequests: Counter<'route' | 'status'>,
   ) {}
 }

@@ -134,10 +134,22 @@ export function messageText(message: Pick<StoredMessage, 'content' | 'embeds'>):
 }
 
 /** Every button on a message, flattened out of its action rows. */
-export function buttonsOf(message: StoredMessage): Array<{ label?: string; custom_id?: string; url?: string; disabled?: boolean; style: number }> {
-  return message.components.flatMap(
-    (row) => (row.components as Array<{ type: number; label?: string; custom_id?: string; url?: string; disabled?: boolean; style: number }>) ?? [],
-  ).filter((component) => component.type === 2);
+export function buttonsOf(
+  message: StoredMessage,
+): Array<{ label?: string; custom_id?: string; url?: string; disabled?: boolean; style: number }> {
+  return message.components
+    .flatMap(
+      (row) =>
+        (row.components as Array<{
+          type: number;
+          label?: string;
+          custom_id?: string;
+          url?: string;
+          disabled?: boolean;
+          style: number;
+        }>) ?? [],
+    )
+    .filter((component) => component.type === 2);
 }
 
 export interface FakeDiscordOptions {
@@ -222,7 +234,9 @@ export class FakeDiscord {
 
   /** Waits until a client has identified and received READY and the guild. */
   async waitForBotReady(timeoutMs = 15_000): Promise<void> {
-    await waitFor('the bot to connect to the fake gateway', () => this.sessions.size > 0, { timeoutMs });
+    await waitFor('the bot to connect to the fake gateway', () => this.sessions.size > 0, {
+      timeoutMs,
+    });
   }
 
   registeredCommands(guildId: string | 'global' = this.guild.id): CommandDefinition[] {
@@ -232,7 +246,10 @@ export class FakeDiscord {
   /** Adds a role to the guild and tells connected clients, as Discord does. */
   addRole(role: FakeRole): void {
     this.guild.roles.push(role);
-    this.dispatch('GUILD_ROLE_CREATE', { guild_id: this.guild.id, role: rolePayload(role, this.guild.roles.length) });
+    this.dispatch('GUILD_ROLE_CREATE', {
+      guild_id: this.guild.id,
+      role: rolePayload(role, this.guild.roles.length),
+    });
   }
 
   addChannel(channel: FakeChannel): void {
@@ -246,9 +263,15 @@ export class FakeDiscord {
   async command(
     name: string,
     actor: Actor,
-    args: { subcommand?: string; group?: string; options?: Record<string, unknown>; focused?: string } = {},
+    args: {
+      subcommand?: string;
+      group?: string;
+      options?: Record<string, unknown>;
+      focused?: string;
+    } = {},
   ): Promise<InteractionHandle> {
-    const definition = this.registeredCommands().find((command) => command.name === name) ??
+    const definition =
+      this.registeredCommands().find((command) => command.name === name) ??
       this.registeredCommands('global').find((command) => command.name === name);
     if (!definition) throw new Error(`/${name} is not registered`);
     const { options, resolved } = this.buildOptions(definition, args);
@@ -267,7 +290,12 @@ export class FakeDiscord {
   async autocomplete(
     name: string,
     actor: Actor,
-    args: { subcommand?: string; group?: string; options?: Record<string, unknown>; focused: string },
+    args: {
+      subcommand?: string;
+      group?: string;
+      options?: Record<string, unknown>;
+      focused: string;
+    },
   ): Promise<Array<{ name: string; value: unknown }>> {
     const handle = await this.command(name, actor, args);
     await handle.firstCallback();
@@ -276,7 +304,9 @@ export class FakeDiscord {
 
   /** Clicks the button labelled `label` on `messageId` (or on the newest message that has one). */
   async clickButton(label: string, actor: Actor, messageId?: string): Promise<InteractionHandle> {
-    const candidates = messageId ? [this.message(messageId)] : [...this.messages.values()].reverse();
+    const candidates = messageId
+      ? [this.message(messageId)]
+      : [...this.messages.values()].reverse();
     for (const message of candidates) {
       const button = buttonsOf(message).find((b) => b.label === label);
       if (!button) continue;
@@ -287,9 +317,18 @@ export class FakeDiscord {
   }
 
   /** Clicks a component by raw custom id: how a forged or stale id is sent. */
-  async clickCustomId(customId: string, actor: Actor, messageId: string): Promise<InteractionHandle> {
+  async clickCustomId(
+    customId: string,
+    actor: Actor,
+    messageId: string,
+  ): Promise<InteractionHandle> {
     const message = this.message(messageId);
-    return this.sendInteraction(3, { custom_id: customId, component_type: 2 }, { ...actor, channelId: message.channel_id }, message);
+    return this.sendInteraction(
+      3,
+      { custom_id: customId, component_type: 2 },
+      { ...actor, channelId: message.channel_id },
+      message,
+    );
   }
 
   message(id: string): StoredMessage {
@@ -320,7 +359,8 @@ export class FakeDiscord {
   // ---------------------------------------------------------------- gateway
 
   private onGateway(ws: WebSocket): void {
-    const send = (payload: Record<string, unknown>) => ws.readyState === ws.OPEN && ws.send(JSON.stringify(payload));
+    const send = (payload: Record<string, unknown>) =>
+      ws.readyState === ws.OPEN && ws.send(JSON.stringify(payload));
     send({ op: 10, d: { heartbeat_interval: 41_250 }, s: null, t: null });
     ws.on('message', (raw) => {
       const payload = JSON.parse(String(raw)) as { op: number; d: Record<string, unknown> };
@@ -344,7 +384,12 @@ export class FakeDiscord {
             private_channels: [],
           },
         });
-        send({ op: 0, t: 'GUILD_CREATE', s: ++this.sequence, d: guildCreatePayload(this.guild, this.owner.id, this.joinedAt) });
+        send({
+          op: 0,
+          t: 'GUILD_CREATE',
+          s: ++this.sequence,
+          d: guildCreatePayload(this.guild, this.owner.id, this.joinedAt),
+        });
       }
     });
     ws.on('close', () => this.sessions.delete(ws));
@@ -355,12 +400,19 @@ export class FakeDiscord {
     for (const ws of this.sessions) ws.send(JSON.stringify({ op: 0, t, s: ++this.sequence, d }));
   }
 
-  private async sendInteraction(type: number, data: Record<string, unknown>, actor: Actor, source?: StoredMessage): Promise<InteractionHandle> {
+  private async sendInteraction(
+    type: number,
+    data: Record<string, unknown>,
+    actor: Actor,
+    source?: StoredMessage,
+  ): Promise<InteractionHandle> {
     await this.waitForBotReady();
     const handle = new InteractionHandle(this, snowflake(), `token-${snowflake()}`, source?.id);
     this.interactionsById.set(handle.id, handle);
     this.interactionsByToken.set(handle.token, handle);
-    const channel = this.guild.channels.find((c) => c.id === (actor.channelId ?? this.defaultChannelId)) ?? this.guild.channels[0];
+    const channel =
+      this.guild.channels.find((c) => c.id === (actor.channelId ?? this.defaultChannelId)) ??
+      this.guild.channels[0];
     this.dispatch('INTERACTION_CREATE', {
       id: handle.id,
       application_id: this.applicationId,
@@ -384,11 +436,21 @@ export class FakeDiscord {
     return handle;
   }
 
-  private buildOptions(definition: CommandDefinition, args: { subcommand?: string; group?: string; options?: Record<string, unknown>; focused?: string }) {
+  private buildOptions(
+    definition: CommandDefinition,
+    args: {
+      subcommand?: string;
+      group?: string;
+      options?: Record<string, unknown>;
+      focused?: string;
+    },
+  ) {
     let declared = definition.options ?? [];
     const wrap: Array<(inner: unknown[]) => unknown> = [];
     if (args.group) {
-      const group = declared.find((o) => o.type === OPTION.SUB_COMMAND_GROUP && o.name === args.group);
+      const group = declared.find(
+        (o) => o.type === OPTION.SUB_COMMAND_GROUP && o.name === args.group,
+      );
       if (!group) throw new Error(`/${definition.name} has no group ${args.group}`);
       declared = group.options ?? [];
       wrap.push((inner) => [{ type: OPTION.SUB_COMMAND_GROUP, name: args.group, options: inner }]);
@@ -397,23 +459,37 @@ export class FakeDiscord {
       const sub = declared.find((o) => o.type === OPTION.SUB_COMMAND && o.name === args.subcommand);
       if (!sub) throw new Error(`/${definition.name} has no subcommand ${args.subcommand}`);
       declared = sub.options ?? [];
-      wrap.unshift((inner) => [{ type: OPTION.SUB_COMMAND, name: args.subcommand, options: inner }]);
+      wrap.unshift((inner) => [
+        { type: OPTION.SUB_COMMAND, name: args.subcommand, options: inner },
+      ]);
     }
     const resolved: Record<string, Record<string, unknown>> = {};
     const values = Object.entries(args.options ?? {}).filter(([, value]) => value !== undefined);
     const inner = values.map(([name, value]) => {
       const option = declared.find((o) => o.name === name);
-      if (!option) throw new Error(`/${definition.name} ${args.subcommand ?? ''} has no option ${name}`);
+      if (!option)
+        throw new Error(`/${definition.name} ${args.subcommand ?? ''} has no option ${name}`);
       if (option.type === OPTION.ROLE) {
-        const role = this.guild.roles.find((r) => r.id === value) ?? { id: String(value), name: 'unknown', permissions: '0' };
+        const role = this.guild.roles.find((r) => r.id === value) ?? {
+          id: String(value),
+          name: 'unknown',
+          permissions: '0',
+        };
         resolved.roles = { ...resolved.roles, [role.id]: rolePayload(role, 1) };
       }
-      return { type: option.type, name, value, ...(args.focused === name ? { focused: true } : {}) };
+      return {
+        type: option.type,
+        name,
+        value,
+        ...(args.focused === name ? { focused: true } : {}),
+      };
     });
     if (!args.focused) {
       for (const option of declared) {
         if (option.required && !values.some(([name]) => name === option.name)) {
-          throw new Error(`/${definition.name} ${args.subcommand ?? ''}: required option ${option.name} missing`);
+          throw new Error(
+            `/${definition.name} ${args.subcommand ?? ''}: required option ${option.name} missing`,
+          );
         }
       }
     }
@@ -427,7 +503,13 @@ export class FakeDiscord {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     const body = await readBody(req);
     const path = decodeURIComponent(url.pathname.replace(/^\/api\/v\d+/, ''));
-    const call: RestCall = { method: req.method ?? 'GET', path, query: url.searchParams, body, status: 0 };
+    const call: RestCall = {
+      method: req.method ?? 'GET',
+      path,
+      query: url.searchParams,
+      body,
+      status: 0,
+    };
     this.calls.push(call);
     const reply = (status: number, payload?: unknown) => {
       call.status = status;
@@ -439,36 +521,52 @@ export class FakeDiscord {
       if (!open && req.headers.authorization !== `Bot ${this.token}`) {
         return reply(401, { message: '401: Unauthorized', code: 0 });
       }
-      const [status, payload] = this.route(call.method, path, url.searchParams, body as Record<string, unknown>);
+      const [status, payload] = this.route(
+        call.method,
+        path,
+        url.searchParams,
+        body as Record<string, unknown>,
+      );
       reply(status, payload);
     } catch (error) {
       reply(500, { message: (error as Error).message, code: 0 });
     }
   }
 
-  private route(method: string, path: string, query: URLSearchParams, body: Record<string, unknown>): [number, unknown?] {
+  private route(
+    method: string,
+    path: string,
+    query: URLSearchParams,
+    body: Record<string, unknown>,
+  ): [number, unknown?] {
     let m: RegExpMatchArray | null;
     if (method === 'GET' && (path === '/gateway/bot' || path === '/gateway')) {
-      return [200, {
-        url: `ws://127.0.0.1:${this.port}/gateway`,
-        shards: 1,
-        session_start_limit: { total: 1000, remaining: 999, reset_after: 0, max_concurrency: 1 },
-      }];
+      return [
+        200,
+        {
+          url: `ws://127.0.0.1:${this.port}/gateway`,
+          shards: 1,
+          session_start_limit: { total: 1000, remaining: 999, reset_after: 0, max_concurrency: 1 },
+        },
+      ];
     }
     if (method === 'GET' && path === '/applications/@me') {
-      return [200, {
-        id: this.applicationId,
-        name: this.botUser.username,
-        icon: null,
-        description: '',
-        bot_public: true,
-        bot_require_code_grant: false,
-        verify_key: 'fake',
-        flags: 0,
-        team: null,
-        owner: userPayload(this.owner),
-        summary: '',
-      }];
+      return [
+        200,
+        {
+          id: this.applicationId,
+          name: this.botUser.username,
+          icon: null,
+          description: '',
+          bot_public: true,
+          bot_require_code_grant: false,
+          verify_key: 'fake',
+          flags: 0,
+          team: null,
+          owner: userPayload(this.owner),
+          summary: '',
+        },
+      ];
     }
     if (method === 'GET' && path === '/users/@me') return [200, userPayload(this.botUser, true)];
     if ((m = path.match(/^\/applications\/(\d+)(?:\/guilds\/(\d+))?\/commands$/))) {
@@ -488,11 +586,17 @@ export class FakeDiscord {
       if (method === 'GET') return [200, this.commandsByScope.get(scope) ?? []];
     }
     if (method === 'POST' && (m = path.match(/^\/interactions\/(\d+)\/([^/]+)\/callback$/))) {
-      return this.interactionCallback(m[1], m[2], body as unknown as Callback, query.get('with_response') === 'true');
+      return this.interactionCallback(
+        m[1],
+        m[2],
+        body as unknown as Callback,
+        query.get('with_response') === 'true',
+      );
     }
     if ((m = path.match(/^\/webhooks\/(\d+)\/([^/]+)(?:\/messages\/([^/]+))?$/))) {
       const handle = this.interactionsByToken.get(m[2]);
-      if (!handle || handle.tokenExpired) return [401, { message: 'Invalid Webhook Token', code: 50027 }];
+      if (!handle || handle.tokenExpired)
+        return [401, { message: 'Invalid Webhook Token', code: 50027 }];
       if (method === 'POST' && !m[3]) {
         const message = this.createMessage(this.channelOfHandle(handle), body, handle.id);
         handle.followupIds.push(message.id);
@@ -511,11 +615,22 @@ export class FakeDiscord {
     if ((m = path.match(/^\/channels\/(\d+)$/)) && method === 'GET') {
       const channel = this.guild.channels.find((c) => c.id === m![1]);
       return channel
-        ? [200, { id: channel.id, type: 0, name: channel.name, guild_id: this.guild.id, position: 0, permission_overwrites: [] }]
+        ? [
+            200,
+            {
+              id: channel.id,
+              type: 0,
+              name: channel.name,
+              guild_id: this.guild.id,
+              position: 0,
+              permission_overwrites: [],
+            },
+          ]
         : [404, { message: 'Unknown Channel', code: 10003 }];
     }
     if ((m = path.match(/^\/channels\/(\d+)\/messages$/)) && method === 'POST') {
-      if (!this.guild.channels.some((c) => c.id === m![1])) return [404, { message: 'Unknown Channel', code: 10003 }];
+      if (!this.guild.channels.some((c) => c.id === m![1]))
+        return [404, { message: 'Unknown Channel', code: 10003 }];
       return [200, messagePayload(this.createMessage(m[1], body))];
     }
     if ((m = path.match(/^\/channels\/(\d+)\/messages\/(\d+)$/))) {
@@ -533,10 +648,17 @@ export class FakeDiscord {
     return [404, { message: `fake Discord has no route ${method} ${path}`, code: 0 }];
   }
 
-  private interactionCallback(id: string, token: string, callback: Callback, withResponse: boolean): [number, unknown?] {
+  private interactionCallback(
+    id: string,
+    token: string,
+    callback: Callback,
+    withResponse: boolean,
+  ): [number, unknown?] {
     const handle = this.interactionsById.get(id);
-    if (!handle || handle.token !== token) return [404, { message: 'Unknown interaction', code: 10062 }];
-    if (handle.acknowledged) return [400, { message: 'Interaction has already been acknowledged.', code: 40060 }];
+    if (!handle || handle.token !== token)
+      return [404, { message: 'Unknown interaction', code: 10062 }];
+    if (handle.acknowledged)
+      return [400, { message: 'Interaction has already been acknowledged.', code: 40060 }];
     const data = callback.data ?? {};
     const channelId = this.channelOfHandle(handle);
     switch (callback.type) {
@@ -544,7 +666,11 @@ export class FakeDiscord {
         handle.originalMessageId = this.createMessage(channelId, data, handle.id).id;
         break;
       case 5:
-        handle.originalMessageId = this.createMessage(channelId, { ...data, flags: (Number(data.flags) || 0) | LOADING }, handle.id).id;
+        handle.originalMessageId = this.createMessage(
+          channelId,
+          { ...data, flags: (Number(data.flags) || 0) | LOADING },
+          handle.id,
+        ).id;
         break;
       case 6:
         handle.originalMessageId = handle.sourceMessageId;
@@ -559,25 +685,38 @@ export class FakeDiscord {
     }
     handle.recordCallback(callback);
     if (!withResponse) return [204];
-    const message = handle.originalMessageId ? this.messages.get(handle.originalMessageId) : undefined;
-    return [200, {
-      interaction: {
-        id: handle.id,
-        type: 2,
-        activity_instance_id: null,
-        response_message_id: message?.id ?? null,
-        response_message_loading: Boolean((message?.flags ?? 0) & LOADING),
-        response_message_ephemeral: Boolean((message?.flags ?? 0) & EPHEMERAL),
+    const message = handle.originalMessageId
+      ? this.messages.get(handle.originalMessageId)
+      : undefined;
+    return [
+      200,
+      {
+        interaction: {
+          id: handle.id,
+          type: 2,
+          activity_instance_id: null,
+          response_message_id: message?.id ?? null,
+          response_message_loading: Boolean((message?.flags ?? 0) & LOADING),
+          response_message_ephemeral: Boolean((message?.flags ?? 0) & EPHEMERAL),
+        },
+        resource: message
+          ? { type: callback.type, message: messagePayload(message) }
+          : { type: callback.type },
       },
-      resource: message ? { type: callback.type, message: messagePayload(message) } : { type: callback.type },
-    }];
+    ];
   }
 
   private channelOfHandle(handle: InteractionHandle): string {
-    return handle.sourceMessageId ? this.message(handle.sourceMessageId).channel_id : this.defaultChannelId;
+    return handle.sourceMessageId
+      ? this.message(handle.sourceMessageId).channel_id
+      : this.defaultChannelId;
   }
 
-  private createMessage(channelId: string, body: Record<string, unknown>, interactionId?: string): StoredMessage {
+  private createMessage(
+    channelId: string,
+    body: Record<string, unknown>,
+    interactionId?: string,
+  ): StoredMessage {
     const message: StoredMessage = {
       id: snowflake(),
       channel_id: channelId,
@@ -592,7 +731,11 @@ export class FakeDiscord {
       history: [],
       interactionId,
     };
-    message.history.push({ content: message.content, embeds: message.embeds, components: message.components });
+    message.history.push({
+      content: message.content,
+      embeds: message.embeds,
+      components: message.components,
+    });
     this.messages.set(message.id, message);
     return message;
   }
@@ -600,10 +743,15 @@ export class FakeDiscord {
   private editMessage(message: StoredMessage, body: Record<string, unknown>): StoredMessage {
     if ('content' in body) message.content = String(body.content ?? '');
     if ('embeds' in body) message.embeds = (body.embeds as StoredMessage['embeds']) ?? [];
-    if ('components' in body) message.components = (body.components as StoredMessage['components']) ?? [];
+    if ('components' in body)
+      message.components = (body.components as StoredMessage['components']) ?? [];
     message.flags &= ~LOADING;
     message.edited_timestamp = new Date().toISOString();
-    message.history.push({ content: message.content, embeds: message.embeds, components: message.components });
+    message.history.push({
+      content: message.content,
+      embeds: message.embeds,
+      components: message.components,
+    });
     return message;
   }
 }

@@ -130,7 +130,12 @@ export function guildCreatePayload(guild: FakeGuild, ownerId: string, joinedAt: 
   };
 }
 
-export function memberPayload(user: FakeUser, roles: string[], permissions: string, joinedAt: string) {
+export function memberPayload(
+  user: FakeUser,
+  roles: string[],
+  permissions: string,
+  joinedAt: string,
+) {
   return {
     user: userPayload(user),
     roles,
