@@ -12,6 +12,7 @@ import { GithubModule } from './github/github.module';
 import { HealthModule } from './health/health.module';
 import { LoggingModule } from './logging/logging.module';
 import { MetricsModule } from './metrics/metrics.module';
+import { TrackingModule } from './tracking/tracking.module';
 
 @Module({})
 export class AppModule {
@@ -32,6 +33,7 @@ export class AppModule {
         DiscordModule,
         GithubModule,
         HealthModule,
+        TrackingModule,
         ...extraImports,
       ],
       providers: [{ provide: APP_FILTER, useClass: AppExceptionFilter }],

@@ -1,11 +1,13 @@
 import { INestApplication, ModuleMetadata } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { NestExpressApplication } from '@nestjs/platform-express';
+import { raw } from 'express';
 import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module';
 import { AppConfig } from './config/app-config';
 import { MongoEndpoint } from './database/mongo-endpoint';
 import { bootLogger, createRootLogger } from './logging/root-logger';
+import { WEBHOOK_PATH } from './tracking/webhook.controller';
 
 /**
  * Builds the whole app for a validated config: used by main.ts and by the end-to-end tests.
@@ -25,11 +27,11 @@ export async function createApp(
         bufferLogs: true,
         // Throw instead of exiting: main.ts reports boot failures, tests see them.
         abortOnError: false,
-        // Webhook signatures are verified over the exact bytes GitHub sent.
-        rawBody: true,
       },
     );
     app.useLogger(app.get(Logger));
+    // Webhook signatures are verified over the exact bytes GitHub sent: keep them as a Buffer.
+    app.use(WEBHOOK_PATH, raw({ type: () => true, limit: '25mb' }));
     app.disable('x-powered-by');
     return app;
   } catch (error) {
