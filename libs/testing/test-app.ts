@@ -99,7 +99,12 @@ export async function startTestApp(
   const config = loadAppConfig(env);
   const identifiedBefore = discord.identifications;
   const app = await createApp(config, extraImports);
-  await app.listen(0, '127.0.0.1');
+  try {
+    await app.listen(0, '127.0.0.1');
+  } catch (error) {
+    await app.close().catch(() => undefined);
+    throw error;
+  }
   const port = (app.getHttpServer().address() as AddressInfo).port;
   await waitFor(
     'the bot to identify on the gateway',
