@@ -1,9 +1,8 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
-import { randomBytes } from 'node:crypto';
 import { BaseInteraction, MessageFlags } from 'discord.js';
 import type { Response } from 'express';
 import { NecordArgumentsHost } from 'necord';
-import { AppError, DatabaseUnavailableError } from '../libs/errors';
+import { AppError, DatabaseUnavailableError, errorRef } from '../libs/errors';
 
 const DATABASE_DOWN = new Set([
   'MongoServerSelectionError',
@@ -49,7 +48,7 @@ export class AppExceptionFilter implements ExceptionFilter {
       return;
     }
     const appError = toAppError(exception);
-    const ref = appError ? undefined : randomBytes(4).toString('hex');
+    const ref = appError ? undefined : errorRef(exception);
     if (ref) this.logger.error({ err: exception, ref }, `Unhandled error (ref ${ref})`);
     else this.logger.warn(`${appError!.code}: ${appError!.message}`);
 

@@ -1,17 +1,21 @@
 import { DynamicModule, Module, ModuleMetadata } from '@nestjs/common';
-import { APP_FILTER } from '@nestjs/core';
+import { APP_FILTER, APP_INTERCEPTOR } from '@nestjs/core';
 import { ScheduleModule } from '@nestjs/schedule';
 import type { Logger } from 'pino';
+import { AccessModule } from './access/access.module';
 import { AppExceptionFilter } from './app-exception.filter';
+import { AuditModule } from './audit/audit.module';
 import { AppConfig } from './config/app-config';
 import { AppConfigModule } from './config/config.module';
 import { DatabaseModule } from './database/database.module';
 import { MongoEndpoint } from './database/mongo-endpoint';
+import { CommandAuditInterceptor } from './discord/command-audit.interceptor';
 import { DiscordModule } from './discord/discord.module';
 import { GithubModule } from './github/github.module';
 import { HealthModule } from './health/health.module';
 import { LoggingModule } from './logging/logging.module';
 import { MetricsModule } from './metrics/metrics.module';
+import { ServiceRegistryModule } from './service-registry/service-registry.module';
 import { TrackingModule } from './tracking/tracking.module';
 
 @Module({})
@@ -32,11 +36,17 @@ export class AppModule {
         ScheduleModule.forRoot(),
         DiscordModule,
         GithubModule,
+        AuditModule,
+        AccessModule,
+        ServiceRegistryModule,
         HealthModule,
         TrackingModule,
         ...extraImports,
       ],
-      providers: [{ provide: APP_FILTER, useClass: AppExceptionFilter }],
+      providers: [
+        { provide: APP_FILTER, useClass: AppExceptionFilter },
+        { provide: APP_INTERCEPTOR, useClass: CommandAuditInterceptor },
+      ],
     };
   }
 }

@@ -8,7 +8,7 @@ import {
   IntegerOption,
   Options,
   RoleOption,
-  SlashCommandContext,
+  type SlashCommandContext,
   StringOption,
   Subcommand,
   createCommandGroupDecorator,

@@ -13,6 +13,18 @@ export class AppError extends Error {
   }
 }
 
+const REF = Symbol('errorRef');
+
+/** The short reference under which an unexpected error is logged, the same wherever it is asked. */
+export function errorRef(error: unknown): string {
+  if (typeof error !== 'object' || error === null) return 'unknown';
+  const holder = error as { [REF]?: string };
+  holder[REF] ??= Math.floor(Math.random() * 0xffffffff)
+    .toString(16)
+    .padStart(8, '0');
+  return holder[REF];
+}
+
 export class DatabaseUnavailableError extends AppError {
   constructor() {
     super('DATABASE.UNAVAILABLE', 'The database is unavailable right now. Try again shortly.', 503);

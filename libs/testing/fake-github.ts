@@ -76,6 +76,7 @@ export class FakeGithub {
     status: number;
     message: string;
     times: number;
+    headers: Record<string, string>;
   }> = [];
   private nextRunId = 9_000_001;
   private nextWorkflowId = 100;
@@ -154,8 +155,22 @@ export class FakeGithub {
   }
 
   /** The next `times` requests whose path matches fail with `status`. */
-  failNext(pattern: RegExp, status: number, message = 'fake failure', times = 1): void {
-    this.failures.push({ pattern, status, message, times });
+  failNext(
+    pattern: RegExp,
+    status: number,
+    message = 'fake failure',
+    times = 1,
+    headers: Record<string, string> = {},
+  ): void {
+    this.failures.push({ pattern, status, message, times, headers });
+  }
+
+  /** The next request matching `pattern` hits an exhausted primary rate limit for `resetInS`. */
+  rateLimitNext(pattern: RegExp, resetInS = 600): void {
+    this.failNext(pattern, 403, 'API rate limit exceeded', 1, {
+      'x-ratelimit-remaining': '0',
+      'x-ratelimit-reset': String(Math.floor(Date.now() / 1000) + resetInS),
+    });
   }
 
   /** Moves a run on, as GitHub would: the ETag changes with it. */
@@ -280,7 +295,7 @@ export class FakeGithub {
     const failure = this.failures.find((f) => f.times > 0 && f.pattern.test(call.path));
     if (failure) {
       failure.times--;
-      return reply(failure.status, { message: failure.message });
+      return reply(failure.status, { message: failure.message }, failure.headers);
     }
     try {
       const [status, payload, headers] = this.route(call, req.headers['if-none-match']);

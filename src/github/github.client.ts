@@ -7,10 +7,18 @@ import { AppMetrics } from '../metrics/app-metrics';
 import { GithubError, translateGithubError } from './github.errors';
 
 export const USER_AGENT = 'chatops-deploy-bot/0.1';
+const MAX_RATE_LIMIT_WAIT_S = 10;
 
 export interface RepositoryInfo {
   fullName: string;
   defaultBranch: string;
+}
+
+export interface WorkflowInfo {
+  id: number;
+  path: string;
+  name: string;
+  state: string;
 }
 
 type RequestCounter = (route: string, status: string) => void;
@@ -51,12 +59,15 @@ export class GithubClient {
 
   constructor(config: AppConfig, metrics: AppMetrics, options: GithubClientOptions = {}) {
     const rateLimitRetries = options.rateLimitRetries ?? 1;
+    // Wait out a short limit once; a long one is reported at once (a command cannot hang for an hour).
     const onLimit =
-      (kind: string) => (retryAfter: number, _options: object, _o: unknown, retryCount: number) => {
+      (kind: string) =>
+      (retryAfter: number, _options: object, _octokit: unknown, retryCount: number) => {
+        const retry = retryCount < rateLimitRetries && retryAfter <= MAX_RATE_LIMIT_WAIT_S;
         this.logger.warn(
-          `GitHub ${kind} rate limit hit; retry in ${retryAfter} s (attempt ${retryCount + 1})`,
+          `GitHub ${kind} rate limit hit; ${retry ? `retrying in ${retryAfter} s` : 'giving up'}`,
         );
-        return retryCount < rateLimitRetries;
+        return retry;
       };
     this.octokit = new ChatopsOctokit({
       auth: config.github.token,
@@ -81,6 +92,38 @@ export class GithubClient {
       return { fullName: data.full_name, defaultBranch: data.default_branch };
     } catch (error) {
       throw translateGithubError(error, `repository ${owner}/${repo}`);
+    }
+  }
+
+  /** `workflow` is a file name in .github/workflows or a numeric id. */
+  async getWorkflow(owner: string, repo: string, workflow: string): Promise<WorkflowInfo> {
+    try {
+      const { data } = await this.octokit.rest.actions.getWorkflow({
+        owner,
+        repo,
+        workflow_id: /^\d+$/.test(workflow) ? Number(workflow) : workflow,
+      });
+      return { id: data.id, path: data.path, name: data.name, state: data.state };
+    } catch (error) {
+      throw translateGithubError(error, `workflow ${workflow} in ${owner}/${repo}`);
+    }
+  }
+
+  /** The commit a branch, tag or SHA points at. */
+  async resolveRef(owner: string, repo: string, ref: string): Promise<{ sha: string }> {
+    try {
+      const { data } = await this.octokit.rest.repos.getCommit({ owner, repo, ref });
+      return { sha: data.sha };
+    } catch (error) {
+      const status = (error as { status?: number }).status;
+      if (status === 404 || status === 422) {
+        throw new GithubError(
+          'GITHUB.UNKNOWN_REF',
+          `${owner}/${repo} has no branch, tag or commit "${ref}".`,
+          status,
+        );
+      }
+      throw translateGithubError(error, `ref ${ref} in ${owner}/${repo}`);
     }
   }
 }

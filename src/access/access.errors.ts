@@ -1,0 +1,13 @@
+import { AppError } from '../../libs/errors';
+
+export class AccessDeniedError extends AppError {
+  constructor(message: string) {
+    super('ACCESS.DENIED', message, 403);
+  }
+}
+
+export class GrantNotFoundError extends AppError {
+  constructor(roleName: string) {
+    super('ACCESS.NO_GRANT', `Role ${roleName} has no grant to revoke.`, 404);
+  }
+}

@@ -1,0 +1,13 @@
+import { Module } from '@nestjs/common';
+import { MongooseModule } from '@nestjs/mongoose';
+import { AccessCommands } from './access.commands';
+import { AccessService } from './access.service';
+import { GrantRepository } from './grant.repository';
+import { GrantDocument, GrantSchema } from './grant.schema';
+
+@Module({
+  imports: [MongooseModule.forFeature([{ name: GrantDocument.name, schema: GrantSchema }])],
+  providers: [GrantRepository, AccessService, AccessCommands],
+  exports: [AccessService],
+})
+export class AccessModule {}

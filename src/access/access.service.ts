@@ -1,0 +1,113 @@
+import { Injectable } from '@nestjs/common';
+import { ValidationError } from '../../libs/errors';
+import { AppConfig } from '../config/app-config';
+import type { Actor } from './actor';
+import { parseEnvironmentList } from '../service-registry/service.rules';
+import { AccessLevel, Grant } from './access-level';
+import { AccessDeniedError, GrantNotFoundError } from './access.errors';
+import { GrantRepository } from './grant.repository';
+
+/** What a member may do, from their roles right now. `true` means every environment. */
+export interface Permissions {
+  admin: true | Set<string>;
+  deploy: true | Set<string>;
+}
+
+function covers(scope: true | Set<string>, environment?: string): boolean {
+  if (scope === true) return true;
+  return environment !== undefined && scope.has(environment);
+}
+
+function widen(scope: true | Set<string>, environments: string[]): true | Set<string> {
+  if (scope === true || environments.length === 0) return true;
+  return new Set([...scope, ...environments]);
+}
+
+/**
+ * Admin > deployer > viewer, decided from the member's current roles on every command and click:
+ * ADMIN_ROLE_IDS / DEPLOYER_ROLE_IDS, plus grants kept in MongoDB (optionally per environment).
+ */
+@Injectable()
+export class AccessService {
+  constructor(
+    private readonly config: AppConfig,
+    private readonly grants: GrantRepository,
+  ) {}
+
+  async permissionsOf(actor: Actor): Promise<Permissions> {
+    const roles = new Set(actor.roleIds);
+    let admin: true | Set<string> = this.config.access.adminRoleIds.some((id) => roles.has(id))
+      ? true
+      : new Set();
+    let deploy: true | Set<string> = this.config.access.deployerRoleIds.some((id) => roles.has(id))
+      ? true
+      : new Set();
+    for (const grant of await this.grants.findForRoles(actor.roleIds)) {
+      if (grant.level === 'admin') admin = widen(admin, grant.environments);
+      deploy = widen(deploy, grant.environments);
+    }
+    // An admin may also deploy wherever they administer.
+    if (admin === true) deploy = true;
+    else if (deploy !== true) deploy = new Set([...deploy, ...admin]);
+    return { admin, deploy };
+  }
+
+  /** Admin for `environment`; without one, admin for every environment. */
+  async isAdmin(actor: Actor, environment?: string): Promise<boolean> {
+    return covers((await this.permissionsOf(actor)).admin, environment);
+  }
+
+  async requireAdmin(actor: Actor, action: string, environment?: string): Promise<void> {
+    if (await this.isAdmin(actor, environment)) return;
+    const where = environment ? ` in ${environment}` : '';
+    throw new AccessDeniedError(`Only admins can ${action}${where}.`);
+  }
+
+  async requireDeployer(actor: Actor, action: string, environment: string): Promise<void> {
+    if (covers((await this.permissionsOf(actor)).deploy, environment)) return;
+    throw new AccessDeniedError(`Only deployers and admins for ${environment} can ${action}.`);
+  }
+
+  /** Managing access takes an admin for every environment, or Discord's Administrator permission. */
+  async requireAccessManager(actor: Actor): Promise<void> {
+    if (actor.guildAdministrator || (await this.isAdmin(actor))) return;
+    throw new AccessDeniedError(
+      'Only admins (for every environment) or members with the Administrator permission can manage access.',
+    );
+  }
+
+  async grant(
+    actor: Actor,
+    role: { id: string; name: string; everyone: boolean },
+    level: AccessLevel,
+    environments?: string,
+  ): Promise<Grant> {
+    await this.requireAccessManager(actor);
+    if (role.everyone)
+      throw new ValidationError('Invalid role: grant to a specific role, not @everyone.');
+    const grant: Grant = {
+      roleId: role.id,
+      roleName: role.name,
+      level,
+      environments: environments ? parseEnvironmentList('envs', environments) : [],
+      grantedBy: { id: actor.id, name: actor.name },
+      grantedAt: new Date(),
+    };
+    await this.grants.put(grant);
+    return grant;
+  }
+
+  async revoke(actor: Actor, role: { id: string; name: string }): Promise<void> {
+    await this.requireAccessManager(actor);
+    if (!(await this.grants.remove(role.id))) throw new GrantNotFoundError(role.name);
+  }
+
+  /** Grants in MongoDB, and the roles configured through the environment. */
+  async list(): Promise<{ grants: Grant[]; adminRoleIds: string[]; deployerRoleIds: string[] }> {
+    return {
+      grants: await this.grants.list(),
+      adminRoleIds: this.config.access.adminRoleIds,
+      deployerRoleIds: this.config.access.deployerRoleIds,
+    };
+  }
+}

@@ -1,0 +1,15 @@
+export type AuditOutcome = 'ok' | 'refused' | 'error';
+
+/** One command invocation or button click, refusals included. */
+export interface AuditEntry {
+  at: Date;
+  actor: { id: string; name: string };
+  /** `service add`, `deploy`, `approval approve` … */
+  command: string;
+  options: Record<string, string | number | boolean>;
+  outcome: AuditOutcome;
+  /** The AppError code of a refusal, or the ref of an unexpected error. */
+  code?: string;
+  message?: string;
+  durationMs: number;
+}

@@ -1,0 +1,12 @@
+import { Global, Module } from '@nestjs/common';
+import { MongooseModule } from '@nestjs/mongoose';
+import { AuditRepository } from './audit.repository';
+import { AuditDocument, AuditSchema } from './audit.schema';
+
+@Global()
+@Module({
+  imports: [MongooseModule.forFeature([{ name: AuditDocument.name, schema: AuditSchema }])],
+  providers: [AuditRepository],
+  exports: [AuditRepository],
+})
+export class AuditModule {}

@@ -1,0 +1,106 @@
+import { CallHandler, ExecutionContext, Injectable, Logger, NestInterceptor } from '@nestjs/common';
+import {
+  ApplicationCommandOptionType,
+  BaseInteraction,
+  CommandInteractionOption,
+} from 'discord.js';
+import { NecordExecutionContext } from 'necord';
+import { Observable, tap } from 'rxjs';
+import { errorRef } from '../../libs/errors';
+import { toAppError } from '../app-exception.filter';
+import { AuditEntry, AuditOutcome } from '../audit/audit-entry';
+import { AuditRepository } from '../audit/audit.repository';
+import { AppMetrics } from '../metrics/app-metrics';
+import { actorFrom } from './actor';
+
+type OptionValue = string | number | boolean;
+
+function flattenOptions(options: readonly CommandInteractionOption[]): Record<string, OptionValue> {
+  const flat: Record<string, OptionValue> = {};
+  for (const option of options) {
+    if (
+      option.type === ApplicationCommandOptionType.Subcommand ||
+      option.type === ApplicationCommandOptionType.SubcommandGroup
+    ) {
+      Object.assign(flat, flattenOptions(option.options ?? []));
+    } else if (option.value !== undefined) {
+      flat[option.name] = option.value;
+    }
+  }
+  return flat;
+}
+
+/** `service add` for a slash command; `button approval/approve` for a click. */
+export function describeInteraction(
+  interaction: BaseInteraction,
+): { command: string; options: Record<string, OptionValue> } | undefined {
+  if (interaction.isChatInputCommand()) {
+    const parts = [
+      interaction.commandName,
+      interaction.options.getSubcommandGroup(false),
+      interaction.options.getSubcommand(false),
+    ].filter(Boolean);
+    return { command: parts.join(' '), options: flattenOptions(interaction.options.data) };
+  }
+  if (interaction.isMessageComponent()) {
+    const segments = interaction.customId.split('/');
+    const name =
+      segments.length > 1 ? `${segments[0]}/${segments[segments.length - 1]}` : segments[0];
+    return { command: `button ${name}`.slice(0, 60), options: { customId: interaction.customId } };
+  }
+  return undefined;
+}
+
+/**
+ * Every command and click is counted, timed and written to the audit log with its outcome:
+ * `ok`, `refused` (an AppError: bad input, no permission, a guard) or `error` (unexpected).
+ */
+@Injectable()
+export class CommandAuditInterceptor implements NestInterceptor {
+  private readonly logger = new Logger('Audit');
+
+  constructor(
+    private readonly audit: AuditRepository,
+    private readonly metrics: AppMetrics,
+  ) {}
+
+  intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
+    if (context.getType<string>() !== 'necord') return next.handle();
+    const [interaction] = NecordExecutionContext.create(context).getContext<'interactionCreate'>();
+    if (!(interaction instanceof BaseInteraction)) return next.handle();
+    const described = describeInteraction(interaction);
+    if (!described) return next.handle();
+    const started = performance.now();
+    const finish = (outcome: AuditOutcome, code?: string, message?: string) => {
+      const seconds = (performance.now() - started) / 1000;
+      this.metrics.commands.inc({ command: described.command, outcome });
+      this.metrics.commandDuration.observe({ command: described.command }, seconds);
+      const actor = actorFrom(interaction);
+      const entry: AuditEntry = {
+        at: new Date(),
+        actor: { id: actor.id, name: actor.name },
+        command: described.command,
+        options: described.options,
+        outcome,
+        code,
+        message,
+        durationMs: Math.round(seconds * 1000),
+      };
+      this.audit.record(entry).catch((error: Error) => {
+        this.logger.warn(
+          `Could not write the audit entry for ${described.command}: ${error.message}`,
+        );
+      });
+    };
+    return next.handle().pipe(
+      tap({
+        next: () => finish('ok'),
+        error: (error: unknown) => {
+          const appError = toAppError(error);
+          if (appError) finish('refused', appError.code, appError.message);
+          else finish('error', 'INTERNAL', `ref ${errorRef(error)}`);
+        },
+      }),
+    );
+  }
+}

@@ -1,0 +1,81 @@
+import { StringOption } from 'necord';
+
+export class ServiceAddOptions {
+  @StringOption({
+    name: 'name',
+    description: 'Service name (lowercase, e.g. api)',
+    required: true,
+    max_length: 63,
+  })
+  name!: string;
+
+  @StringOption({
+    name: 'owner',
+    description: 'GitHub owner (user or organisation)',
+    required: true,
+    max_length: 39,
+  })
+  owner!: string;
+
+  @StringOption({ name: 'repo', description: 'GitHub repository', required: true, max_length: 100 })
+  repo!: string;
+
+  @StringOption({
+    name: 'workflow',
+    description: 'Workflow file or id (default deploy.yml)',
+    required: false,
+    max_length: 100,
+  })
+  workflow?: string;
+
+  @StringOption({
+    name: 'envs',
+    description: 'Allowed environments, comma-separated (default staging, prod)',
+    required: false,
+    max_length: 300,
+  })
+  envs?: string;
+
+  @StringOption({
+    name: 'protected',
+    description: 'Environments that need approval (default prod/production; "none")',
+    required: false,
+    max_length: 300,
+  })
+  protected?: string;
+
+  @StringOption({
+    name: 'ref',
+    description: "Default branch or tag (default: the repository's default branch)",
+    required: false,
+    max_length: 200,
+  })
+  ref?: string;
+
+  @StringOption({
+    name: 'env-input',
+    description: 'Workflow input that receives the environment (default environment)',
+    required: false,
+    max_length: 100,
+  })
+  envInput?: string;
+
+  @StringOption({
+    name: 'sha-input',
+    description: 'Workflow input that receives the commit SHA (default sha)',
+    required: false,
+    max_length: 100,
+  })
+  shaInput?: string;
+}
+
+export class ServiceNameOptions {
+  @StringOption({
+    name: 'name',
+    description: 'Service name',
+    required: true,
+    autocomplete: true,
+    max_length: 63,
+  })
+  name!: string;
+}

@@ -1,0 +1,29 @@
+import { Module } from '@nestjs/common';
+import { MongooseModule } from '@nestjs/mongoose';
+import { AccessModule } from '../access/access.module';
+import { DeploymentStoreModule } from '../deploy/deployment-store.module';
+import { GithubModule } from '../github/github.module';
+import { ServiceAutocomplete } from './service.autocomplete';
+import { ServiceBootstrap } from './service-bootstrap';
+import { ServiceCommands } from './service.commands';
+import { ServiceRegistryService } from './service-registry.service';
+import { ServiceRepository } from './service.repository';
+import { ServiceDocument, ServiceSchema } from './service.schema';
+
+@Module({
+  imports: [
+    MongooseModule.forFeature([{ name: ServiceDocument.name, schema: ServiceSchema }]),
+    AccessModule,
+    DeploymentStoreModule,
+    GithubModule,
+  ],
+  providers: [
+    ServiceRepository,
+    ServiceRegistryService,
+    ServiceAutocomplete,
+    ServiceCommands,
+    ServiceBootstrap,
+  ],
+  exports: [ServiceRegistryService, ServiceAutocomplete],
+})
+export class ServiceRegistryModule {}

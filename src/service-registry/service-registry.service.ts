@@ -1,0 +1,131 @@
+import { Injectable } from '@nestjs/common';
+import { ValidationError } from '../../libs/errors';
+import { AccessService } from '../access/access.service';
+import type { Actor } from '../access/actor';
+import type { Person } from '../deploy/deployment';
+import { DeploymentRepository } from '../deploy/deployment.repository';
+import { GithubClient } from '../github/github.client';
+import { validateInput } from '../../libs/validation';
+import { AddServiceInput } from './dto/add-service.input';
+import { Service } from './service';
+import {
+  EnvironmentNotAllowedError,
+  ServiceBusyError,
+  ServiceExistsError,
+  UnknownServiceError,
+} from './service.errors';
+import { ServiceRepository } from './service.repository';
+import { parseEnvironmentList } from './service.rules';
+
+const DEFAULT_ENVIRONMENTS = 'staging, prod';
+const PROTECTED_BY_DEFAULT = ['prod', 'production'];
+
+@Injectable()
+export class ServiceRegistryService {
+  constructor(
+    private readonly services: ServiceRepository,
+    private readonly deployments: DeploymentRepository,
+    private readonly github: GithubClient,
+    private readonly access: AccessService,
+  ) {}
+
+  /** Admins only. Checks every field, then that GitHub has the repository, workflow and ref. */
+  async add(actor: Actor, input: AddServiceInput): Promise<Service> {
+    await this.access.requireAdmin(actor, 'add services');
+    const service = await this.prepare(input, { id: actor.id, name: actor.name });
+    await this.services.insert(service);
+    return service;
+  }
+
+  /** Registers the service unless one has that name already; true when it was added. */
+  async addIfAbsent(input: AddServiceInput, addedBy: Person): Promise<boolean> {
+    if (await this.services.findByName(input.name)) return false;
+    return this.services.insertIfAbsent(await this.prepare(input, addedBy));
+  }
+
+  async remove(actor: Actor, name: string): Promise<Service> {
+    await this.access.requireAdmin(actor, 'remove services');
+    const service = await this.get(name);
+    const active = await this.deployments.findActiveForService(service.name);
+    if (active)
+      throw new ServiceBusyError(service.name, active.id, active.environment, active.status);
+    if (!(await this.services.remove(service.name))) throw new UnknownServiceError(name);
+    return service;
+  }
+
+  async get(name: string): Promise<Service> {
+    const service = await this.services.findByName(name.trim().toLowerCase());
+    if (!service) throw new UnknownServiceError(name);
+    return service;
+  }
+
+  /** The service, and proof that it deploys to `environment`. */
+  async getForEnvironment(name: string, environment: string): Promise<Service> {
+    const service = await this.get(name);
+    if (!service.environments.includes(environment)) {
+      throw new EnvironmentNotAllowedError(service.name, environment, service.environments);
+    }
+    return service;
+  }
+
+  list(): Promise<Service[]> {
+    return this.services.list();
+  }
+
+  namesStartingWith(prefix: string): Promise<string[]> {
+    return this.services.namesStartingWith(prefix);
+  }
+
+  private async prepare(raw: AddServiceInput, addedBy: Person): Promise<Service> {
+    const trimmed = Object.fromEntries(
+      Object.entries(raw)
+        .filter(([, value]) => value !== undefined && value !== null)
+        .map(([key, value]) => [key, String(value).trim()]),
+    );
+    const input = await validateInput(AddServiceInput, trimmed, {
+      envInput: 'env-input',
+      shaInput: 'sha-input',
+    });
+    const { name, owner, repo, ref } = input;
+    const workflow = input.workflow ?? 'deploy.yml';
+    const environments = parseEnvironmentList('envs', input.envs ?? DEFAULT_ENVIRONMENTS);
+    const protectedEnvironments = this.protectedOf(input.protected, environments);
+    const environmentInput = input.envInput ?? 'environment';
+    const shaInput = input.shaInput ?? 'sha';
+    if (environmentInput === shaInput)
+      throw new ValidationError('Invalid sha-input: it must differ from env-input.');
+    if (await this.services.findByName(name)) throw new ServiceExistsError(name);
+
+    const repository = await this.github.getRepository(owner, repo);
+    await this.github.getWorkflow(owner, repo, workflow);
+    const defaultRef = ref ?? repository.defaultBranch;
+    if (ref) await this.github.resolveRef(owner, repo, ref);
+    return {
+      name,
+      owner,
+      repo,
+      workflow,
+      environments,
+      protectedEnvironments,
+      defaultRef,
+      environmentInput,
+      shaInput,
+      addedBy,
+      addedAt: new Date(),
+    };
+  }
+
+  private protectedOf(value: string | undefined, environments: string[]): string[] {
+    if (value === undefined)
+      return environments.filter((env) => PROTECTED_BY_DEFAULT.includes(env));
+    if (value.trim().toLowerCase() === 'none') return [];
+    const names = parseEnvironmentList('protected', value);
+    const unknown = names.filter((env) => !environments.includes(env));
+    if (unknown.length) {
+      throw new ValidationError(
+        `Invalid protected: ${unknown.join(', ')} is not among the environments (${environments.join(', ')}).`,
+      );
+    }
+    return names;
+  }
+}

@@ -1,0 +1,69 @@
+import { Injectable, UseInterceptors } from '@nestjs/common';
+import { MessageFlags } from 'discord.js';
+import {
+  Context,
+  createCommandGroupDecorator,
+  Options,
+  Subcommand,
+  type SlashCommandContext,
+} from 'necord';
+import { actorFrom } from '../discord/actor';
+import { ServiceAddOptions, ServiceNameOptions } from './dto/service.options';
+import { ServiceAutocomplete } from './service.autocomplete';
+import { ServiceRegistryService } from './service-registry.service';
+import { serviceEmbed, serviceListMessage } from './service.views';
+
+const ServiceGroup = createCommandGroupDecorator({
+  name: 'service',
+  description: 'Deployable services',
+});
+
+@Injectable()
+@ServiceGroup()
+export class ServiceCommands {
+  constructor(private readonly registry: ServiceRegistryService) {}
+
+  @Subcommand({ name: 'add', description: 'Register a service (admin)' })
+  async add(@Context() [interaction]: SlashCommandContext, @Options() options: ServiceAddOptions) {
+    // GitHub is asked whether the repository and workflow exist: that can take longer than 3 s.
+    // Ephemeral, so a refusal stays between the bot and the person who asked.
+    await interaction.deferReply({ flags: MessageFlags.Ephemeral });
+    const service = await this.registry.add(actorFrom(interaction), options);
+    return interaction.editReply({
+      embeds: [serviceEmbed(service, `Service ${service.name} added`)],
+    });
+  }
+
+  @Subcommand({ name: 'list', description: 'List the registered services' })
+  async list(@Context() [interaction]: SlashCommandContext) {
+    return interaction.reply({
+      content: serviceListMessage(await this.registry.list()),
+      flags: MessageFlags.Ephemeral,
+    });
+  }
+
+  @UseInterceptors(ServiceAutocomplete)
+  @Subcommand({ name: 'show', description: 'Show one service in full' })
+  async show(
+    @Context() [interaction]: SlashCommandContext,
+    @Options() { name }: ServiceNameOptions,
+  ) {
+    const service = await this.registry.get(name);
+    return interaction.reply({ embeds: [serviceEmbed(service)], flags: MessageFlags.Ephemeral });
+  }
+
+  @UseInterceptors(ServiceAutocomplete)
+  @Subcommand({
+    name: 'remove',
+    description: 'Remove a service (admin; not while it has a deployment in flight)',
+  })
+  async remove(
+    @Context() [interaction]: SlashCommandContext,
+    @Options() { name }: ServiceNameOptions,
+  ) {
+    const service = await this.registry.remove(actorFrom(interaction), name);
+    return interaction.reply({
+      content: `Service **${service.name}** removed. Its deployment history is kept.`,
+    });
+  }
+}

@@ -1,0 +1,62 @@
+import { Injectable } from '@nestjs/common';
+import { InjectModel } from '@nestjs/mongoose';
+import { Model, mongo } from 'mongoose';
+import { Service } from './service';
+import { ServiceExistsError } from './service.errors';
+import { ServiceDocument } from './service.schema';
+
+const PLAIN = { _id: 0 } as const;
+
+function isDuplicateKey(error: unknown): boolean {
+  return error instanceof mongo.MongoServerError && error.code === 11000;
+}
+
+@Injectable()
+export class ServiceRepository {
+  constructor(
+    @InjectModel(ServiceDocument.name) private readonly services: Model<ServiceDocument>,
+  ) {}
+
+  /** Adds a new service; an existing name is refused, never overwritten (unique index). */
+  async insert(service: Service): Promise<void> {
+    try {
+      await this.services.create(service);
+    } catch (error) {
+      if (isDuplicateKey(error)) throw new ServiceExistsError(service.name);
+      throw error;
+    }
+  }
+
+  /** Adds the service unless one has that name; true when it was added. Safe to repeat. */
+  async insertIfAbsent(service: Service): Promise<boolean> {
+    const result = await this.services.updateOne(
+      { name: service.name },
+      { $setOnInsert: service },
+      { upsert: true },
+    );
+    return result.upsertedCount === 1;
+  }
+
+  async findByName(name: string): Promise<Service | null> {
+    return this.services.findOne({ name }, PLAIN).lean<Service>();
+  }
+
+  async list(): Promise<Service[]> {
+    return this.services.find({}, PLAIN).sort({ name: 1 }).lean<Service[]>();
+  }
+
+  /** Names starting with `prefix`, for autocomplete. */
+  async namesStartingWith(prefix: string, limit = 25): Promise<string[]> {
+    const escaped = prefix.toLowerCase().replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    const found = await this.services
+      .find({ name: { $regex: `^${escaped}` } }, { name: 1, _id: 0 })
+      .sort({ name: 1 })
+      .limit(limit)
+      .lean<Array<{ name: string }>>();
+    return found.map((service) => service.name);
+  }
+
+  async remove(name: string): Promise<boolean> {
+    return (await this.services.deleteOne({ name })).deletedCount === 1;
+  }
+}

@@ -1,0 +1,39 @@
+import { Prop, Schema, SchemaFactory } from '@nestjs/mongoose';
+
+@Schema({ collection: 'services', versionKey: false })
+export class ServiceDocument {
+  @Prop({ required: true, unique: true })
+  name!: string;
+
+  @Prop({ required: true })
+  owner!: string;
+
+  @Prop({ required: true })
+  repo!: string;
+
+  @Prop({ required: true })
+  workflow!: string;
+
+  @Prop({ type: [String], required: true })
+  environments!: string[];
+
+  @Prop({ type: [String], default: [] })
+  protectedEnvironments!: string[];
+
+  @Prop({ required: true })
+  defaultRef!: string;
+
+  @Prop({ required: true })
+  environmentInput!: string;
+
+  @Prop({ required: true })
+  shaInput!: string;
+
+  @Prop({ type: Object, required: true })
+  addedBy!: { id: string; name: string };
+
+  @Prop({ required: true })
+  addedAt!: Date;
+}
+
+export const ServiceSchema = SchemaFactory.createForClass(ServiceDocument);

@@ -1,0 +1,163 @@
+import { FakeDiscord } from '../libs/testing/fake-discord/fake-discord';
+import { FakeGithub } from '../libs/testing/fake-github';
+import { appConnection } from '../libs/testing/mongo';
+import {
+  rolesOf,
+  startFakeDiscord,
+  startTestApp,
+  TestApp,
+  testEnvironment,
+} from '../libs/testing/test-app';
+import { waitFor } from '../libs/testing/wait-for';
+
+describe('/access', () => {
+  let discord: FakeDiscord;
+  let github: FakeGithub;
+  let app: TestApp;
+  let roles: ReturnType<typeof rolesOf>;
+  const grants = () => appConnection(app.app).collection('access_grants');
+
+  beforeAll(async () => {
+    discord = await startFakeDiscord();
+    github = await FakeGithub.start();
+    github.addRepo('acme', 'api');
+    roles = rolesOf(discord);
+    // A fresh install: no roles configured, only Discord's Administrator permission counts.
+    app = await startTestApp(
+      discord,
+      github,
+      testEnvironment(discord, github, { ADMIN_ROLE_IDS: '', DEPLOYER_ROLE_IDS: '' }),
+    );
+  });
+  afterAll(async () => {
+    await app?.close();
+    await discord?.close();
+    await github?.close();
+  });
+
+  const run = async (
+    actor: TestApp['actors'][keyof TestApp['actors']],
+    subcommand: string,
+    options: Record<string, string> = {},
+  ) => {
+    const interaction = await discord.command('access', actor, { subcommand, options });
+    await interaction.waitForReply();
+    return interaction;
+  };
+  const addService = async (actor: TestApp['actors'][keyof TestApp['actors']], name: string) => {
+    const interaction = await discord.command('service', actor, {
+      subcommand: 'add',
+      options: { name, owner: 'acme', repo: 'api' },
+    });
+    await interaction.waitForReply();
+    return interaction.replyText();
+  };
+
+  it('lets a member with the Administrator permission configure a fresh install', async () => {
+    const granted = await run(app.actors.guildAdministrator, 'grant', {
+      role: roles.admin,
+      level: 'admin',
+    });
+    expect(granted.replyText()).toBe(`<@&${roles.admin}> is now **admin** for every environment.`);
+    expect(granted.ephemeral).toBe(false);
+    expect(await grants().findOne({ roleId: roles.admin })).toMatchObject({
+      level: 'admin',
+      environments: [],
+      roleName: 'admins',
+    });
+  });
+
+  it('refuses to let anyone else manage access, and changes nothing', async () => {
+    const attempt = await run(app.actors.deployer, 'grant', {
+      role: roles.deployer,
+      level: 'admin',
+    });
+    expect(attempt.replyText()).toBe(
+      'Only admins (for every environment) or members with the Administrator permission can manage access.',
+    );
+    expect(attempt.ephemeral).toBe(true);
+    expect(await grants().countDocuments({ roleId: roles.deployer })).toBe(0);
+  });
+
+  it('changes what a role may do immediately, both ways', async () => {
+    expect(await addService(app.actors.viewer, 'before-grant')).toBe(
+      'Only admins can add services.',
+    );
+    await run(app.actors.admin, 'grant', { role: roles.other, level: 'admin' });
+    expect(await addService(app.actors.viewer, 'after-grant')).toContain(
+      'Service after-grant added',
+    );
+    await run(app.actors.admin, 'revoke', { role: roles.other });
+    expect(await addService(app.actors.viewer, 'after-revoke')).toBe(
+      'Only admins can add services.',
+    );
+  });
+
+  it('gives an environment-limited admin no say over everything', async () => {
+    await run(app.actors.admin, 'grant', {
+      role: roles.stagingDeployer,
+      level: 'admin',
+      envs: 'staging',
+    });
+    const stagingAdmin = {
+      user: { id: '100000000000000001', username: 'sam' },
+      roles: [roles.stagingDeployer],
+    };
+    expect(await addService(stagingAdmin, 'by-staging-admin')).toBe(
+      'Only admins can add services.',
+    );
+    const attempt = await run(stagingAdmin, 'grant', { role: roles.other, level: 'admin' });
+    expect(attempt.replyText()).toContain('Only admins (for every environment)');
+  });
+
+  it('lists grants and configured roles', async () => {
+    await run(app.actors.admin, 'grant', {
+      role: roles.deployer,
+      level: 'deployer',
+      envs: 'staging, qa',
+    });
+    const list = await run(app.actors.viewer, 'list');
+    expect(list.ephemeral).toBe(true);
+    expect(list.replyText()).toContain(
+      `<@&${roles.deployer}> (deployers): **deployer** for staging, qa, by alice-admin`,
+    );
+    expect(list.replyText()).toContain(
+      `<@&${roles.admin}> (admins): **admin** for every environment`,
+    );
+  });
+
+  it('refuses bad input clearly and changes nothing', async () => {
+    const count = await grants().countDocuments();
+    const badEnvs = await run(app.actors.admin, 'grant', {
+      role: roles.other,
+      level: 'deployer',
+      envs: 'staging, !!',
+    });
+    expect(badEnvs.replyText()).toBe(
+      'Invalid envs: "!!" is not an environment name (a-z, 0-9, _ and -, up to 32 characters).',
+    );
+    const everyone = await run(app.actors.admin, 'grant', {
+      role: discord.guild.id,
+      level: 'deployer',
+    });
+    expect(everyone.replyText()).toBe('Invalid role: grant to a specific role, not @everyone.');
+    const nothing = await run(app.actors.admin, 'revoke', { role: roles.other });
+    expect(nothing.replyText()).toBe('Role everyone-else has no grant to revoke.');
+    expect(await grants().countDocuments()).toBe(count);
+  });
+
+  it('audits refusals with who, what and when', async () => {
+    const entry = await waitFor('the audit entry', () =>
+      appConnection(app.app)
+        .collection('audit')
+        .findOne({ 'actor.id': app.actors.deployer.user.id, command: 'access grant' }),
+    );
+    expect(entry).toMatchObject({
+      actor: { name: 'dana-deployer' },
+      outcome: 'refused',
+      code: 'ACCESS.DENIED',
+      options: { role: roles.deployer, level: 'admin' },
+    });
+    expect(entry!.at).toBeInstanceOf(Date);
+  });
+});
