@@ -50,7 +50,11 @@ export class AppExceptionFilter implements ExceptionFilter {
     const appError = toAppError(exception);
     const ref = appError ? undefined : errorRef(exception);
     if (ref) this.logger.error({ err: exception, ref }, `Unhandled error (ref ${ref})`);
-    else this.logger.warn(`${appError!.code}: ${appError!.message}`);
+    else if (appError instanceof DatabaseUnavailableError && exception !== appError) {
+      this.logger.warn(
+        `${appError.code}: ${(exception as Error).name}: ${(exception as Error).message}`,
+      );
+    } else this.logger.warn(`${appError!.code}: ${appError!.message}`);
 
     if (host.getType<string>() === 'necord') {
       const [interaction] = NecordArgumentsHost.create(host).getContext<'interactionCreate'>();
@@ -66,8 +70,12 @@ export class AppExceptionFilter implements ExceptionFilter {
       if (interaction.isAutocomplete()) {
         if (!interaction.responded) await interaction.respond([]);
       } else if (interaction.isRepliable()) {
-        if (interaction.deferred || interaction.replied) {
+        if ((interaction.deferred || interaction.replied) && interaction.ephemeral) {
           await interaction.editReply({ content, embeds: [], components: [] });
+        } else if (interaction.deferred || interaction.replied) {
+          // A public "thinking…" reply: take it away and tell only the person who asked.
+          await interaction.deleteReply().catch(() => undefined);
+          await interaction.followUp({ content, flags: MessageFlags.Ephemeral });
         } else {
           await interaction.reply({ content, flags: MessageFlags.Ephemeral });
         }

@@ -8,6 +8,7 @@ import { AuditModule } from './audit/audit.module';
 import { AppConfig } from './config/app-config';
 import { AppConfigModule } from './config/config.module';
 import { DatabaseModule } from './database/database.module';
+import { DeployModule } from './deploy/deploy.module';
 import { MongoEndpoint } from './database/mongo-endpoint';
 import { CommandAuditInterceptor } from './discord/command-audit.interceptor';
 import { DiscordModule } from './discord/discord.module';
@@ -39,6 +40,7 @@ export class AppModule {
         AuditModule,
         AccessModule,
         ServiceRegistryModule,
+        DeployModule,
         HealthModule,
         TrackingModule,
         ...extraImports,

@@ -1,9 +1,11 @@
 import { Controller, Get, Injectable, Module } from '@nestjs/common';
+import { MessageFlags } from 'discord.js';
 import { Context, SlashCommand, type SlashCommandContext } from 'necord';
 import { AppError } from '../libs/errors';
 import { FakeDiscord } from '../libs/testing/fake-discord/fake-discord';
 import { FakeGithub } from '../libs/testing/fake-github';
 import { startFakeDiscord, startTestApp, TestApp, testEnvironment } from '../libs/testing/test-app';
+import { waitFor } from '../libs/testing/wait-for';
 
 class ProbeError extends AppError {
   constructor() {
@@ -23,9 +25,15 @@ class ProbeCommands {
     throw new Error('internal detail: connection string mongodb://user:pw@db');
   }
 
-  @SlashCommand({ name: 'probe-deferred', description: 'defers, then throws an AppError' })
+  @SlashCommand({ name: 'probe-deferred', description: 'defers publicly, then throws an AppError' })
   async deferred(@Context() [interaction]: SlashCommandContext) {
     await interaction.deferReply();
+    throw new ProbeError();
+  }
+
+  @SlashCommand({ name: 'probe-deferred-private', description: 'defers ephemerally, then throws' })
+  async deferredPrivately(@Context() [interaction]: SlashCommandContext) {
+    await interaction.deferReply({ flags: MessageFlags.Ephemeral });
     throw new ProbeError();
   }
 }
@@ -70,12 +78,24 @@ describe('one exception filter for Discord and HTTP', () => {
     expect(interaction.ephemeral).toBe(true);
   });
 
-  it('edits a deferred reply instead of replying twice', async () => {
-    const interaction = await discord.command('probe-deferred', app.actors.viewer);
+  it('edits an ephemeral deferred reply', async () => {
+    const interaction = await discord.command('probe-deferred-private', app.actors.viewer);
     const reply = await interaction.waitForReply();
     expect(reply.content).toBe('Probe refused: the reason a user may read.');
+    expect(interaction.ephemeral).toBe(true);
     expect(interaction.callbacks).toHaveLength(1);
     expect(interaction.callbacks[0].type).toBe(5);
+  });
+
+  it('replaces a public deferred reply with an ephemeral follow-up', async () => {
+    const interaction = await discord.command('probe-deferred', app.actors.viewer);
+    const [followUp] = await waitFor('the follow-up', () => {
+      const messages = interaction.followUps();
+      return messages.length ? messages : undefined;
+    });
+    expect(followUp.content).toBe('Probe refused: the reason a user may read.');
+    expect(followUp.flags & 64).toBe(64);
+    await waitFor('the public reply to be deleted', () => interaction.reply() === undefined);
   });
 
   it('hides anything else behind a reference', async () => {

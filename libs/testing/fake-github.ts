@@ -150,6 +150,10 @@ export class FakeGithub {
     return sha;
   }
 
+  workflowId(owner: string, name: string, file = 'deploy.yml'): number {
+    return this.workflow(owner, name, file).id;
+  }
+
   addTag(owner: string, name: string, tag: string, sha: string): void {
     this.repo(owner, name).refs.set(tag, sha);
   }
@@ -404,7 +408,7 @@ export class FakeGithub {
         .filter((run) => run.workflowId === workflow.id)
         .filter((run) => !query.get('event') || run.event === query.get('event'))
         .filter((run) => !query.get('branch') || run.headBranch === query.get('branch'))
-        .filter((run) => !createdFloor || run.createdAt >= createdFloor)
+        .filter((run) => !createdFloor || Date.parse(run.createdAt) >= Date.parse(createdFloor))
         .sort((a, b) => b.createdAt.localeCompare(a.createdAt) || b.id - a.id);
       return [
         200,

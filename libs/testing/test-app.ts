@@ -1,3 +1,4 @@
+import './necord-restarts';
 import { INestApplication, ModuleMetadata } from '@nestjs/common';
 import { AddressInfo } from 'node:net';
 import { createApp } from '../../src/bootstrap';
@@ -62,7 +63,8 @@ export function testEnvironment(
   const roles = rolesOf(discord);
   return {
     NODE_ENV: 'test',
-    LOG_LEVEL: 'silent',
+    // TEST_LOG_LEVEL=debug npm test shows the app's log while debugging a test.
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     PORT: '0',
     DISCORD_TOKEN: discord.token,
     CLIENT_ID: discord.applicationId,

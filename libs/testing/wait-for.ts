@@ -1,3 +1,6 @@
+/** Thrown from a probe to stop waiting at once: the condition can no longer come true. */
+export class WaitAbort extends Error {}
+
 /**
  * Polls `probe` until it returns something truthy (which is returned), or fails with `what`
  * after `timeoutMs`. The synchronisation primitive for every test: never sleep, wait for a fact.
@@ -14,6 +17,7 @@ export async function waitFor<T>(
       const value = await probe();
       if (value) return value as NonNullable<T>;
     } catch (error) {
+      if (error instanceof WaitAbort) throw error;
       lastError = error;
     }
     if (Date.now() > deadline) {

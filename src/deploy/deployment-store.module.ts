@@ -1,14 +1,15 @@
 import { Module } from '@nestjs/common';
 import { MongooseModule } from '@nestjs/mongoose';
+import { DeploymentEvents } from './deployment.events';
 import { DeploymentRepository } from './deployment.repository';
 import { DeploymentDocument, DeploymentSchema } from './deployment.schema';
 
-/** The deployments collection, shared by the features that read or move deployments. */
+/** The deployments collection and its change events, shared by the features that move deployments. */
 @Module({
   imports: [
     MongooseModule.forFeature([{ name: DeploymentDocument.name, schema: DeploymentSchema }]),
   ],
-  providers: [DeploymentRepository],
-  exports: [DeploymentRepository],
+  providers: [DeploymentRepository, DeploymentEvents],
+  exports: [DeploymentRepository, DeploymentEvents],
 })
 export class DeploymentStoreModule {}

@@ -1,26 +1,269 @@
 import { Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
-import { Model } from 'mongoose';
-import { IN_FLIGHT_STATUSES } from './deployment';
+import { Model, mongo } from 'mongoose';
+import {
+  Deployment,
+  DeploymentStatus,
+  IN_FLIGHT_STATUSES,
+  isTerminal,
+  Person,
+  statusesBefore,
+  TRACKED_STATUSES,
+} from './deployment';
 import { DeploymentDocument } from './deployment.schema';
 
-/** The only code that touches the deployments collection. */
+/** What the tracker needs beyond the domain record. */
+export interface TrackedDeployment extends Deployment {
+  etag?: string;
+}
+
+export type InsertOutcome =
+  { inserted: true } | { inserted: false; reason: 'locked' | 'cap' | 'id' };
+
+const INTERNAL = ['lockKey', 'slot', 'nextCheckAt', 'leaseUntil', 'etag', 'announcedAt'] as const;
+const EPOCH = new Date(0);
+
+type Stored = Deployment & { _id: string } & Partial<Record<(typeof INTERNAL)[number], unknown>>;
+
+function toDomain(doc: Stored | null): Deployment | null {
+  if (!doc) return null;
+  const { _id, ...rest } = doc;
+  for (const key of INTERNAL) delete (rest as Record<string, unknown>)[key];
+  return { ...(rest as Omit<Deployment, 'id'>), id: _id };
+}
+
+function duplicateKeyOf(error: unknown): string | undefined {
+  if (!(error instanceof mongo.MongoServerError) || error.code !== 11000) return undefined;
+  const pattern = (error as { keyPattern?: Record<string, unknown> }).keyPattern;
+  return pattern ? Object.keys(pattern)[0] : /index: (\w+)_1/.exec(error.message)?.[1];
+}
+
+export const lockKeyOf = (service: string, environment: string) => `${service}:${environment}`;
+
+/** The only code that touches the deployments collection. Every state change is one atomic update. */
 @Injectable()
 export class DeploymentRepository {
   constructor(
     @InjectModel(DeploymentDocument.name) private readonly deployments: Model<DeploymentDocument>,
   ) {}
 
+  /**
+   * Inserts an in-flight deployment holding its target's lock and one of `maxConcurrent` slots,
+   * in one insert: the unique indexes on lockKey and slot make both claims atomic.
+   */
+  async insertInFlight(
+    deployment: Deployment,
+    maxConcurrent: number,
+    tracking: { leaseUntil: Date; nextCheckAt: Date },
+  ): Promise<InsertOutcome> {
+    const { id, ...fields } = deployment;
+    for (let slot = 0; slot < maxConcurrent; slot++) {
+      try {
+        await this.deployments.create({
+          _id: id,
+          ...fields,
+          lockKey: lockKeyOf(deployment.service, deployment.environment),
+          slot,
+          ...tracking,
+        });
+        return { inserted: true };
+      } catch (error) {
+        const key = duplicateKeyOf(error);
+        if (key === 'lockKey') return { inserted: false, reason: 'locked' };
+        if (key === '_id') return { inserted: false, reason: 'id' };
+        if (key === 'slot') continue;
+        throw error;
+      }
+    }
+    return { inserted: false, reason: 'cap' };
+  }
+
+  /** A deployment that holds no lock yet (a pending approval). */
+  async insertPending(deployment: Deployment): Promise<void> {
+    const { id, ...fields } = deployment;
+    await this.deployments.create({ _id: id, ...fields });
+  }
+
+  async findById(id: string): Promise<Deployment | null> {
+    return toDomain(await this.deployments.findById(id).lean<Stored>());
+  }
+
+  async findByRunId(runId: number): Promise<Deployment | null> {
+    return toDomain(await this.deployments.findOne({ runId }).lean<Stored>());
+  }
+
+  async findInFlightForTarget(service: string, environment: string): Promise<Deployment | null> {
+    return toDomain(
+      await this.deployments.findOne({ lockKey: lockKeyOf(service, environment) }).lean<Stored>(),
+    );
+  }
+
+  async listInFlight(): Promise<Deployment[]> {
+    const docs = await this.deployments
+      .find({ status: { $in: IN_FLIGHT_STATUSES } })
+      .sort({ createdAt: 1 })
+      .lean<Stored[]>();
+    return docs.map((doc) => toDomain(doc)!);
+  }
+
+  async countInFlight(): Promise<number> {
+    return this.deployments.countDocuments({ status: { $in: IN_FLIGHT_STATUSES } });
+  }
+
   /** In flight, or waiting for an approval that would put it in flight. */
-  async findActiveForService(
-    service: string,
-  ): Promise<{ id: string; environment: string; status: string } | null> {
-    const found = await this.deployments
-      .findOne(
-        { service, status: { $in: [...IN_FLIGHT_STATUSES, 'pending_approval'] } },
-        { environment: 1, status: 1 },
+  async findActiveForService(service: string): Promise<Deployment | null> {
+    return toDomain(
+      await this.deployments
+        .findOne({ service, status: { $in: [...IN_FLIGHT_STATUSES, 'pending_approval'] } })
+        .lean<Stored>(),
+    );
+  }
+
+  /**
+   * Moves the deployment to `to` if it is still in one of `from` (by default: any status before
+   * `to`, so nothing moves backwards and a terminal status never changes). A terminal status
+   * releases the target's lock and the concurrency slot in the same update. Returns the updated
+   * deployment, or null when another change got there first.
+   */
+  async transition(
+    id: string,
+    to: DeploymentStatus,
+    options: {
+      from?: DeploymentStatus[];
+      set?: Partial<Deployment>;
+      by?: Person;
+      note?: string;
+      tracking?: { nextCheckAt?: Date; etag?: string };
+      at?: Date;
+    } = {},
+  ): Promise<Deployment | null> {
+    const at = options.at ?? new Date();
+    const set: Record<string, unknown> = {
+      ...options.set,
+      ...options.tracking,
+      status: to,
+      updatedAt: at,
+      leaseUntil: EPOCH,
+    };
+    const unset: Record<string, ''> = {};
+    if (isTerminal(to)) {
+      set.finishedAt = at;
+      unset.lockKey = '';
+      unset.slot = '';
+      unset.nextCheckAt = '';
+    }
+    const transition = {
+      status: to,
+      at,
+      ...(options.by ? { by: options.by } : {}),
+      ...(options.note ? { note: options.note } : {}),
+    };
+    const updated = await this.deployments
+      .findOneAndUpdate(
+        { _id: id, status: { $in: options.from ?? statusesBefore(to) } },
+        {
+          $set: set,
+          ...(Object.keys(unset).length ? { $unset: unset } : {}),
+          $push: { transitions: transition },
+        },
+        { returnDocument: 'after' },
       )
-      .lean<{ _id: string; environment: string; status: string }>();
-    return found ? { id: found._id, environment: found.environment, status: found.status } : null;
+      .lean<Stored>();
+    return toDomain(updated);
+  }
+
+  async attachMessage(id: string, channelId: string, messageId: string): Promise<void> {
+    await this.deployments.updateOne({ _id: id }, { $set: { channelId, messageId } });
+  }
+
+  /** A run belongs to one deployment: false when another deployment holds it already. */
+  async claimRun(id: string, runId: number, runUrl: string): Promise<boolean> {
+    try {
+      const result = await this.deployments.updateOne(
+        { _id: id, runId: { $exists: false } },
+        { $set: { runId, runUrl, updatedAt: new Date() } },
+      );
+      return result.modifiedCount === 1;
+    } catch (error) {
+      if (duplicateKeyOf(error) === 'runId') return false;
+      throw error;
+    }
+  }
+
+  /** Run ids some deployment already holds, among `runIds`. */
+  async claimedRunIds(runIds: number[]): Promise<Set<number>> {
+    const docs = await this.deployments
+      .find({ runId: { $in: runIds } }, { runId: 1 })
+      .lean<Array<{ runId: number }>>();
+    return new Set(docs.map((doc) => doc.runId));
+  }
+
+  /** GitHub's own conclusion, recorded beside a status that ended first (a timeout). */
+  async recordRunConclusion(id: string, conclusion: string, at: Date): Promise<Deployment | null> {
+    return toDomain(
+      await this.deployments
+        .findOneAndUpdate(
+          { _id: id, runConclusion: { $exists: false } },
+          {
+            $set: { runConclusion: conclusion, runCompletedAt: at, updatedAt: new Date() },
+            $unset: { nextCheckAt: '' },
+          },
+          { returnDocument: 'after' },
+        )
+        .lean<Stored>(),
+    );
+  }
+
+  /**
+   * Claims the deployment whose check is most overdue, for `leaseMs`: two workers (in this
+   * process or another instance) never track the same deployment at once.
+   */
+  async claimDueCheck(
+    now: Date,
+    leaseMs: number,
+    statuses: DeploymentStatus[] = [...TRACKED_STATUSES, 'timed_out'],
+  ): Promise<TrackedDeployment | null> {
+    const doc = await this.deployments
+      .findOneAndUpdate(
+        {
+          status: { $in: statuses },
+          nextCheckAt: { $lte: now },
+          $or: [{ leaseUntil: { $exists: false } }, { leaseUntil: { $lte: now } }],
+        },
+        { $set: { leaseUntil: new Date(now.getTime() + leaseMs) } },
+        { sort: { nextCheckAt: 1 }, returnDocument: 'after' },
+      )
+      .lean<Stored>();
+    if (!doc) return null;
+    return { ...toDomain(doc)!, etag: doc.etag as string | undefined };
+  }
+
+  /** Ends a check without a status change: when to look next, and what GitHub last said. */
+  async releaseCheck(id: string, nextCheckAt: Date | null, etag?: string): Promise<void> {
+    const set: Record<string, unknown> = { leaseUntil: EPOCH };
+    if (etag) set.etag = etag;
+    if (nextCheckAt) set.nextCheckAt = nextCheckAt;
+    await this.deployments.updateOne(
+      { _id: id },
+      { $set: set, ...(nextCheckAt ? {} : { $unset: { nextCheckAt: '' } }) },
+    );
+  }
+
+  /** At start: every deployment that may have moved while the bot was down is checked once. */
+  async markTrackedDue(now: Date): Promise<number> {
+    const result = await this.deployments.updateMany(
+      { status: { $in: TRACKED_STATUSES } },
+      { $set: { nextCheckAt: now } },
+    );
+    return result.modifiedCount;
+  }
+
+  /** True once per deployment: whoever gets true posts the final outcome. */
+  async markAnnounced(id: string): Promise<boolean> {
+    const result = await this.deployments.updateOne(
+      { _id: id, announcedAt: { $exists: false } },
+      { $set: { announcedAt: new Date() } },
+    );
+    return result.modifiedCount === 1;
   }
 }

@@ -24,7 +24,7 @@ export class DeploymentDocument {
   status!: string;
 
   @Prop({ type: [Object], default: [] })
-  transitions!: Array<Record<string, unknown>>;
+  transitions!: Array<object>;
 
   @Prop({ required: true })
   createdAt!: Date;
@@ -32,21 +32,39 @@ export class DeploymentDocument {
   @Prop({ required: true })
   updatedAt!: Date;
 
-  @Prop()
-  runId?: number;
+  @Prop() runId?: number;
+  @Prop() runUrl?: string;
+  @Prop() runConclusion?: string;
+  @Prop() runCompletedAt?: Date;
+  @Prop() dispatchRef?: string;
+  @Prop() dispatchRequestedAt?: Date;
+  @Prop() dispatchedAt?: Date;
+  @Prop() finishedAt?: Date;
+  @Prop() failureReason?: string;
+  @Prop() channelId?: string;
+  @Prop() messageId?: string;
 
-  @Prop()
-  runUrl?: string;
-
-  @Prop()
-  channelId?: string;
-
-  @Prop()
-  messageId?: string;
+  /** `service:environment` while in flight: the per-target lock (unique). */
+  @Prop() lockKey?: string;
+  /** 0 … MAX_CONCURRENT_DEPLOYS-1 while in flight: the global cap (unique). */
+  @Prop() slot?: number;
+  /** When the tracker should look at this deployment next. */
+  @Prop() nextCheckAt?: Date;
+  /** Until then, one worker (of any instance) owns the deployment's tracking. */
+  @Prop() leaseUntil?: Date;
+  /** ETag of the last run answer: the next GET is conditional. */
+  @Prop() etag?: string;
+  /** When the final outcome was posted to DEPLOY_CHANNEL_ID. */
+  @Prop() announcedAt?: Date;
 }
 
 export const DeploymentSchema = SchemaFactory.createForClass(DeploymentDocument);
 DeploymentSchema.index({ service: 1, environment: 1, createdAt: -1 });
 DeploymentSchema.index({ service: 1, status: 1 });
+DeploymentSchema.index({ status: 1, nextCheckAt: 1 });
 // A run belongs to one deployment.
 DeploymentSchema.index({ runId: 1 }, { unique: true, sparse: true });
+// One in-flight deployment per target, and at most MAX_CONCURRENT_DEPLOYS in flight: both
+// held by the deployment document itself, so they are taken and released atomically with it.
+DeploymentSchema.index({ lockKey: 1 }, { unique: true, sparse: true });
+DeploymentSchema.index({ slot: 1 }, { unique: true, sparse: true });

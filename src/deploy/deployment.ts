@@ -33,6 +33,33 @@ export const TERMINAL_STATUSES: DeploymentStatus[] = [
   'dispatch_failed',
 ];
 
+/** Statuses the tracker watches: a run may exist and move on. */
+export const TRACKED_STATUSES: DeploymentStatus[] = [
+  'dispatching',
+  'dispatched',
+  'queued',
+  'in_progress',
+];
+
+const RANK: Record<string, number> = {
+  pending_approval: 0,
+  approved: 1,
+  dispatching: 2,
+  dispatched: 3,
+  queued: 4,
+  in_progress: 5,
+};
+
+export function isTerminal(status: DeploymentStatus): boolean {
+  return TERMINAL_STATUSES.includes(status);
+}
+
+/** The statuses `to` may be reached from: never backwards, never out of a terminal status. */
+export function statusesBefore(to: DeploymentStatus): DeploymentStatus[] {
+  const rank = isTerminal(to) ? Infinity : RANK[to];
+  return (Object.keys(RANK) as DeploymentStatus[]).filter((status) => RANK[status] < rank);
+}
+
 export interface Person {
   id: string;
   name: string;
@@ -59,6 +86,16 @@ export interface Deployment {
   updatedAt: Date;
   runId?: number;
   runUrl?: string;
+  /** GitHub's own conclusion, kept even when it arrives after a timeout. */
+  runConclusion?: string;
+  runCompletedAt?: Date;
+  /** The branch or tag the workflow was dispatched on (the default branch for a bare SHA). */
+  dispatchRef?: string;
+  dispatchRequestedAt?: Date;
+  dispatchedAt?: Date;
+  finishedAt?: Date;
+  /** Why it failed to dispatch, in plain words. */
+  failureReason?: string;
   channelId?: string;
   messageId?: string;
 }

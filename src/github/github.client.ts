@@ -14,6 +14,25 @@ export interface RepositoryInfo {
   defaultBranch: string;
 }
 
+/** A workflow run, as the bot needs it. */
+export interface RunInfo {
+  id: number;
+  status: string;
+  conclusion: string | null;
+  htmlUrl: string;
+  headBranch: string | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface DispatchRequest {
+  owner: string;
+  repo: string;
+  workflow: string;
+  ref: string;
+  inputs: Record<string, string>;
+}
+
 export interface WorkflowInfo {
   id: number;
   path: string;
@@ -126,6 +145,115 @@ export class GithubClient {
       throw translateGithubError(error, `ref ${ref} in ${owner}/${repo}`);
     }
   }
+
+  /**
+   * Dispatches the workflow. GitHub answers 200 with the run (github.com, GHES 3.21+) or 204
+   * without it (older GHES); a GHES that rejects `return_run_details` gets the request once more
+   * without it.
+   */
+  async dispatchWorkflow(request: DispatchRequest): Promise<{ runId?: number; runUrl?: string }> {
+    const route = 'POST /repos/{owner}/{repo}/actions/workflows/{workflow_id}/dispatches';
+    const params = {
+      owner: request.owner,
+      repo: request.repo,
+      workflow_id: /^\d+$/.test(request.workflow) ? Number(request.workflow) : request.workflow,
+      ref: request.ref,
+      inputs: request.inputs,
+    };
+    try {
+      let response;
+      try {
+        response = await this.octokit.request(route, { ...params, return_run_details: true });
+      } catch (error) {
+        if (!mentionsReturnRunDetails(error)) throw error;
+        response = await this.octokit.request(route, params);
+      }
+      const data = response.data as unknown as { workflow_run_id?: number; html_url?: string } | '';
+      if (response.status === 200 && data && data.workflow_run_id) {
+        return { runId: data.workflow_run_id, runUrl: data.html_url };
+      }
+      return {};
+    } catch (error) {
+      throw translateGithubError(
+        error,
+        `workflow ${request.workflow} in ${request.owner}/${request.repo}`,
+      );
+    }
+  }
+
+  /** Dispatch runs of the workflow on `branch` created at or after `since`, oldest first. */
+  async listDispatchRuns(
+    owner: string,
+    repo: string,
+    workflow: string,
+    branch: string,
+    since: Date,
+  ): Promise<RunInfo[]> {
+    try {
+      const { data } = await this.octokit.rest.actions.listWorkflowRuns({
+        owner,
+        repo,
+        workflow_id: /^\d+$/.test(workflow) ? Number(workflow) : workflow,
+        event: 'workflow_dispatch',
+        branch,
+        // GitHub compares at second precision.
+        created: `>=${new Date(Math.floor(since.getTime() / 1000) * 1000).toISOString().replace('.000Z', 'Z')}`,
+        per_page: 50,
+      });
+      return data.workflow_runs
+        .map(toRunInfo)
+        .sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.id - b.id);
+    } catch (error) {
+      throw translateGithubError(error, `runs of ${workflow} in ${owner}/${repo}`);
+    }
+  }
+
+  /** A conditional GET: a 304 (unchanged) costs no rate limit. */
+  async getRun(
+    owner: string,
+    repo: string,
+    runId: number,
+    etag?: string,
+  ): Promise<{ notModified: true } | { notModified: false; run: RunInfo; etag?: string }> {
+    try {
+      const response = await this.octokit.rest.actions.getWorkflowRun({
+        owner,
+        repo,
+        run_id: runId,
+        headers: etag ? { 'if-none-match': etag } : {},
+      });
+      return { notModified: false, run: toRunInfo(response.data), etag: response.headers.etag };
+    } catch (error) {
+      if ((error as { status?: number }).status === 304) return { notModified: true };
+      throw translateGithubError(error, `run ${runId} in ${owner}/${repo}`);
+    }
+  }
 }
 
 export { GithubError };
+
+function toRunInfo(run: {
+  id: number;
+  status: string | null;
+  conclusion: string | null;
+  html_url: string;
+  head_branch: string | null;
+  created_at: string;
+  updated_at: string;
+}): RunInfo {
+  return {
+    id: run.id,
+    status: run.status ?? 'queued',
+    conclusion: run.conclusion,
+    htmlUrl: run.html_url,
+    headBranch: run.head_branch,
+    createdAt: run.created_at,
+    updatedAt: run.updated_at,
+  };
+}
+
+function mentionsReturnRunDetails(error: unknown): boolean {
+  const status = (error as { status?: number }).status;
+  const message = JSON.stringify((error as { response?: { data?: unknown } }).response?.data ?? '');
+  return status === 422 && message.includes('return_run_details');
+}

@@ -16,7 +16,7 @@ export class WebhookPayloadError extends AppError {
   constructor() {
     super(
       'WEBHOOK.MALFORMED',
-      'The payload is not JSON (set the webhook content type to application/json).',
+      'The payload is not a GitHub delivery in JSON (set the webhook content type to application/json).',
       400,
     );
   }

@@ -76,6 +76,11 @@ export class InteractionHandle {
     readonly sourceMessageId?: string,
   ) {}
 
+  /** Follow-up messages sent with the interaction token, oldest first. */
+  followUps(): StoredMessage[] {
+    return this.followupIds.flatMap((id) => this.fake.messageIfAny(id) ?? []);
+  }
+
   /** @internal */
   recordCallback(callback: Callback): void {
     this.callbacks.push(callback);
@@ -90,7 +95,7 @@ export class InteractionHandle {
 
   /** The message this interaction produced (the reply, or the clicked message), as it is now. */
   reply(): StoredMessage | undefined {
-    return this.originalMessageId ? this.fake.message(this.originalMessageId) : undefined;
+    return this.originalMessageId ? this.fake.messageIfAny(this.originalMessageId) : undefined;
   }
 
   /** Waits until the reply exists, has finished loading, and satisfies `predicate`. */
@@ -329,6 +334,10 @@ export class FakeDiscord {
       { ...actor, channelId: message.channel_id },
       message,
     );
+  }
+
+  messageIfAny(id: string): StoredMessage | undefined {
+    return this.messages.get(id);
   }
 
   message(id: string): StoredMessage {

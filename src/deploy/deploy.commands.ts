@@ -1,0 +1,31 @@
+import { Injectable, UseInterceptors } from '@nestjs/common';
+import { Context, Options, SlashCommand, type SlashCommandContext } from 'necord';
+import { actorFrom } from '../discord/actor';
+import { ServiceAutocomplete } from '../service-registry/service.autocomplete';
+import { DeployService } from './deploy.service';
+import { deploymentMessage } from './deploy.views';
+import { DispatchService } from './dispatch.service';
+import { DeployOptions } from './dto/deploy.options';
+
+@Injectable()
+export class DeployCommands {
+  constructor(
+    private readonly deploys: DeployService,
+    private readonly dispatcher: DispatchService,
+  ) {}
+
+  @UseInterceptors(ServiceAutocomplete)
+  @SlashCommand({ name: 'deploy', description: 'Deploy a service to an environment' })
+  async deploy(@Context() [interaction]: SlashCommandContext, @Options() options: DeployOptions) {
+    // Answer Discord at once; the checks and GitHub calls follow.
+    await interaction.deferReply();
+    const deployment = await this.deploys.request(actorFrom(interaction), {
+      service: options.service,
+      environment: options.env,
+      ref: options.ref ?? undefined,
+    });
+    const message = await interaction.editReply(deploymentMessage(deployment));
+    await this.deploys.attachMessage(deployment.id, message.channelId, message.id);
+    await this.dispatcher.dispatch(deployment);
+  }
+}

@@ -1,0 +1,224 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { AppError } from '../../libs/errors';
+import { AppConfig } from '../config/app-config';
+import { DISPATCH_GRACE_MS, DispatchService } from '../deploy/dispatch.service';
+import { Deployment, DeploymentStatus, isTerminal, statusesBefore } from '../deploy/deployment';
+import { DeploymentEvents } from '../deploy/deployment.events';
+import { DeploymentRepository, TrackedDeployment } from '../deploy/deployment.repository';
+import { GithubClient, RunInfo } from '../github/github.client';
+import { ServiceRegistryService } from '../service-registry/service-registry.service';
+
+/** How long a worker owns a deployment while checking it. */
+export const CHECK_LEASE_MS = 30_000;
+/** After a timeout the run is still watched, less often, for its real conclusion. */
+const LATE_WATCH_FACTOR = 6;
+const LATE_WATCH_MS = 24 * 3_600_000;
+
+/** The run's state as a deployment status. */
+export function statusFromRun(run: Pick<RunInfo, 'status' | 'conclusion'>): DeploymentStatus {
+  if (run.status === 'completed') {
+    switch (run.conclusion) {
+      case 'success':
+      case 'neutral':
+        return 'success';
+      case 'cancelled':
+      case 'skipped':
+        return 'cancelled';
+      default:
+        return 'failure';
+    }
+  }
+  return run.status === 'in_progress' ? 'in_progress' : 'queued';
+}
+
+/**
+ * Moves deployments along with their runs: from webhooks and from polling, in any order, never
+ * backwards. Shared by the webhook controller and the poller.
+ */
+@Injectable()
+export class RunTrackerService {
+  private readonly logger = new Logger('Tracking');
+
+  constructor(
+    private readonly config: AppConfig,
+    private readonly deployments: DeploymentRepository,
+    private readonly dispatcher: DispatchService,
+    private readonly registry: ServiceRegistryService,
+    private readonly github: GithubClient,
+    private readonly events: DeploymentEvents,
+  ) {}
+
+  /** Applies what GitHub says about a run. Returns false when no deployment has that run. */
+  async applyRunState(
+    runId: number,
+    run: Pick<RunInfo, 'status' | 'conclusion' | 'htmlUrl' | 'updatedAt'>,
+  ): Promise<boolean> {
+    const deployment = await this.deployments.findByRunId(runId);
+    if (!deployment) return false;
+    await this.apply(deployment, run);
+    return true;
+  }
+
+  /** One due check (a poll): claims the deployment, looks at GitHub, releases it. */
+  async checkNextDue(now = new Date()): Promise<boolean> {
+    const deployment = await this.deployments.claimDueCheck(now, CHECK_LEASE_MS);
+    if (!deployment) return false;
+    try {
+      await this.check(deployment, now);
+    } catch (error) {
+      const reason = error instanceof AppError ? error.message : (error as Error).message;
+      this.logger.warn(`Checking ${deployment.id} failed: ${reason}`);
+      await this.deployments.releaseCheck(
+        deployment.id,
+        new Date(now.getTime() + this.config.deploy.pollIntervalMs),
+      );
+    }
+    return true;
+  }
+
+  private async check(deployment: TrackedDeployment, now: Date): Promise<void> {
+    const poll = this.config.deploy.pollIntervalMs;
+    if (deployment.status === 'timed_out') return this.watchLateConclusion(deployment, now);
+
+    const startedAt = (deployment.dispatchRequestedAt ?? deployment.createdAt).getTime();
+    if (now.getTime() - startedAt >= this.config.deploy.timeoutMs) {
+      await this.timeOut(deployment, now);
+      return;
+    }
+
+    if (!deployment.runId) {
+      const run = await this.dispatcher.discoverRun(deployment);
+      if (run) {
+        const claimed = { ...deployment, runId: run.id, runUrl: run.htmlUrl };
+        return this.apply(
+          claimed,
+          run,
+          deployment.status === 'dispatching' ? { dispatchedAt: now } : {},
+        );
+      }
+      if (deployment.status === 'dispatching' && now.getTime() - startedAt >= DISPATCH_GRACE_MS) {
+        const reason = 'GitHub never started a run for this dispatch; it was not re-dispatched';
+        await this.move(deployment, 'dispatch_failed', {
+          set: { failureReason: reason },
+          note: reason,
+        });
+        return;
+      }
+      await this.deployments.releaseCheck(
+        deployment.id,
+        new Date(now.getTime() + Math.min(poll, 5_000)),
+      );
+      return;
+    }
+
+    const service = await this.registry.get(deployment.service);
+    const answer = await this.github.getRun(
+      service.owner,
+      service.repo,
+      deployment.runId,
+      deployment.etag,
+    );
+    if (answer.notModified) {
+      await this.deployments.releaseCheck(deployment.id, new Date(now.getTime() + poll));
+      return;
+    }
+    await this.apply(deployment, answer.run, {}, answer.etag);
+  }
+
+  private async apply(
+    deployment: Deployment,
+    run: Pick<RunInfo, 'status' | 'conclusion' | 'htmlUrl' | 'updatedAt'>,
+    extra: Partial<Deployment> = {},
+    etag?: string,
+  ): Promise<void> {
+    const target = statusFromRun(run);
+    const completed = run.status === 'completed';
+    if (isTerminal(deployment.status)) {
+      // A run that ends after the deployment did (a timeout): its real conclusion goes beside it.
+      if (completed && !deployment.runConclusion) {
+        const recorded = await this.deployments.recordRunConclusion(
+          deployment.id,
+          run.conclusion ?? 'unknown',
+          new Date(run.updatedAt),
+        );
+        if (recorded)
+          this.events.changed({ deployment: recorded, previousStatus: recorded.status });
+      } else {
+        await this.deployments.releaseCheck(deployment.id, null, etag);
+      }
+      return;
+    }
+    const set: Partial<Deployment> = { ...extra, runUrl: run.htmlUrl };
+    if (completed)
+      Object.assign(set, {
+        runConclusion: run.conclusion ?? 'unknown',
+        runCompletedAt: new Date(run.updatedAt),
+      });
+    const from: DeploymentStatus[] = statusesBefore(target).filter(
+      (status) => status !== 'pending_approval' && status !== 'approved',
+    );
+    if (!from.includes(deployment.status)) {
+      // Already as far as (or further than) this event says: an old or repeated event.
+      await this.deployments.releaseCheck(
+        deployment.id,
+        new Date(Date.now() + this.config.deploy.pollIntervalMs),
+        etag,
+      );
+      return;
+    }
+    const nextCheckAt = new Date(Date.now() + this.config.deploy.pollIntervalMs);
+    const moved = await this.deployments.transition(deployment.id, target, {
+      from,
+      set,
+      tracking: isTerminal(target) ? { etag } : { nextCheckAt, etag },
+    });
+    if (moved) this.events.changed({ deployment: moved, previousStatus: deployment.status });
+    else await this.deployments.releaseCheck(deployment.id, nextCheckAt, etag);
+  }
+
+  private async timeOut(deployment: TrackedDeployment, now: Date): Promise<void> {
+    const minutes = Math.round(this.config.deploy.timeoutMs / 60_000);
+    const note = `no completion after ${minutes} min; the run may still be going`;
+    const moved = await this.move(deployment, 'timed_out', { note });
+    // Keep an eye on the run, to record how it really ended.
+    if (moved?.runId) {
+      await this.deployments.releaseCheck(
+        moved.id,
+        new Date(now.getTime() + this.config.deploy.pollIntervalMs * LATE_WATCH_FACTOR),
+      );
+    }
+  }
+
+  private async watchLateConclusion(deployment: TrackedDeployment, now: Date): Promise<void> {
+    const endedAt = deployment.finishedAt?.getTime() ?? now.getTime();
+    if (!deployment.runId || deployment.runConclusion || now.getTime() - endedAt > LATE_WATCH_MS) {
+      await this.deployments.releaseCheck(deployment.id, null);
+      return;
+    }
+    const service = await this.registry.get(deployment.service);
+    const answer = await this.github.getRun(
+      service.owner,
+      service.repo,
+      deployment.runId,
+      deployment.etag,
+    );
+    if (!answer.notModified && answer.run.status === 'completed')
+      return this.apply(deployment, answer.run, {}, answer.etag);
+    const etag = answer.notModified ? undefined : answer.etag;
+    await this.deployments.releaseCheck(
+      deployment.id,
+      new Date(now.getTime() + this.config.deploy.pollIntervalMs * LATE_WATCH_FACTOR),
+      etag,
+    );
+  }
+
+  private async move(
+    deployment: Deployment,
+    to: DeploymentStatus,
+    options: Parameters<DeploymentRepository['transition']>[2],
+  ): Promise<Deployment | null> {
+    const moved = await this.deployments.transition(deployment.id, to, options);
+    if (moved) this.events.changed({ deployment: moved, previousStatus: deployment.status });
+    return moved;
+  }
+}
