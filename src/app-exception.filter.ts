@@ -26,6 +26,22 @@ export function isDatabaseDown(error: unknown): boolean {
   );
 }
 
+/** The HTTP answer for an error: its status and a JSON body safe to show. */
+export function httpErrorAnswer(
+  appError: AppError | undefined,
+  ref?: string,
+): { status: number; body: object } {
+  if (appError)
+    return {
+      status: appError.httpStatus,
+      body: { error: { code: appError.code, message: appError.message } },
+    };
+  return {
+    status: 500,
+    body: { error: { code: 'INTERNAL', message: `Something went wrong (ref ${ref})` } },
+  };
+}
+
 export function toAppError(error: unknown): AppError | undefined {
   if (error instanceof AppError) return error;
   if (isDatabaseDown(error)) return new DatabaseUnavailableError();
@@ -88,14 +104,7 @@ export class AppExceptionFilter implements ExceptionFilter {
   private answerHttp(host: ArgumentsHost, appError?: AppError, ref?: string) {
     const response = host.switchToHttp().getResponse<Response>();
     if (response.headersSent) return;
-    if (appError) {
-      response
-        .status(appError.httpStatus)
-        .json({ error: { code: appError.code, message: appError.message } });
-    } else {
-      response
-        .status(500)
-        .json({ error: { code: 'INTERNAL', message: `Something went wrong (ref ${ref})` } });
-    }
+    const { status, body } = httpErrorAnswer(appError, ref);
+    response.status(status).json(body);
   }
 }

@@ -1,5 +1,5 @@
 import { DynamicModule, Module, ModuleMetadata } from '@nestjs/common';
-import { APP_FILTER, APP_INTERCEPTOR } from '@nestjs/core';
+import { APP_FILTER } from '@nestjs/core';
 import { ScheduleModule } from '@nestjs/schedule';
 import type { Logger } from 'pino';
 import { AccessModule } from './access/access.module';
@@ -10,7 +10,6 @@ import { AppConfigModule } from './config/config.module';
 import { DatabaseModule } from './database/database.module';
 import { DeployModule } from './deploy/deploy.module';
 import { MongoEndpoint } from './database/mongo-endpoint';
-import { CommandAuditInterceptor } from './discord/command-audit.interceptor';
 import { DiscordModule } from './discord/discord.module';
 import { GithubModule } from './github/github.module';
 import { HealthModule } from './health/health.module';
@@ -45,10 +44,7 @@ export class AppModule {
         TrackingModule,
         ...extraImports,
       ],
-      providers: [
-        { provide: APP_FILTER, useClass: AppExceptionFilter },
-        { provide: APP_INTERCEPTOR, useClass: CommandAuditInterceptor },
-      ],
+      providers: [{ provide: APP_FILTER, useClass: AppExceptionFilter }],
     };
   }
 }

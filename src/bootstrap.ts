@@ -1,13 +1,11 @@
 import { INestApplication, ModuleMetadata } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { NestExpressApplication } from '@nestjs/platform-express';
-import { raw } from 'express';
 import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module';
 import { AppConfig } from './config/app-config';
 import { MongoEndpoint } from './database/mongo-endpoint';
 import { bootLogger, createRootLogger } from './logging/root-logger';
-import { WEBHOOK_PATH } from './tracking/webhook.controller';
 
 /**
  * Builds the whole app for a validated config: used by main.ts and by the end-to-end tests.
@@ -30,8 +28,6 @@ export async function createApp(
       },
     );
     app.useLogger(app.get(Logger));
-    // Webhook signatures are verified over the exact bytes GitHub sent: keep them as a Buffer.
-    app.use(WEBHOOK_PATH, raw({ type: () => true, limit: '25mb' }));
     app.disable('x-powered-by');
     return app;
   } catch (error) {

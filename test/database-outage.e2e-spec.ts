@@ -4,8 +4,14 @@ import { join } from 'node:path';
 import { ConnectionString } from 'mongodb-connection-string-url';
 import { EngineHost } from '../libs/embedded-mongo';
 import { FakeDiscord } from '../libs/testing/fake-discord/fake-discord';
-import { FakeGithub } from '../libs/testing/fake-github';
-import { startFakeDiscord, startTestApp, TestApp, testEnvironment } from '../libs/testing/test-app';
+import { FakeGithub, sendWebhook } from '../libs/testing/fake-github';
+import {
+  startFakeDiscord,
+  startTestApp,
+  TestApp,
+  testEnvironment,
+  WEBHOOK_SECRET,
+} from '../libs/testing/test-app';
 import { waitFor } from '../libs/testing/wait-for';
 
 /** The app keeps running while MongoDB is away, says so, and recovers by itself. */
@@ -57,6 +63,13 @@ describe('a MongoDB outage', () => {
     expect(down.body.error.mongodb.status).toBe('down');
     expect(down.body.info.discord.status).toBe('up');
     expect((await fetch(`${app.url}/health/live`)).status).toBe(200);
+
+    const delivery = await sendWebhook(app.url, WEBHOOK_SECRET, 'workflow_run', {
+      action: 'completed',
+      workflow_run: { id: 42, status: 'completed', conclusion: 'success' },
+    });
+    expect(delivery.status).toBe(503);
+    expect(JSON.parse(delivery.body).error.code).toBe('DATABASE.UNAVAILABLE');
 
     const ping = await discord.command('ping', app.actors.viewer);
     const reply = await ping.waitForReply();

@@ -1,4 +1,7 @@
+import { INTERCEPTORS_METADATA } from '@nestjs/common/constants';
+import { DiscoveryService } from '@nestjs/core';
 import { FakeDiscord } from '../libs/testing/fake-discord/fake-discord';
+import { CommandAuditInterceptor } from '../src/discord/command-audit.interceptor';
 import { FakeGithub } from '../libs/testing/fake-github';
 import { startFakeDiscord, startTestApp, TestApp } from '../libs/testing/test-app';
 
@@ -38,6 +41,25 @@ describe('the app against the fakes (smoke)', () => {
     const reply = await interaction.waitForReply();
     expect(reply.content).toMatch(/^Pong/);
     expect(interaction.ephemeral).toBe(true);
+  });
+
+  it('audits every class of Discord handlers', () => {
+    const handlerClasses = app.app
+      .get(DiscoveryService)
+      .getProviders()
+      .map((wrapper) => wrapper.metatype)
+      .filter(
+        (type): type is new () => unknown =>
+          typeof type === 'function' && /(Commands|Components)$/.test(type.name),
+      );
+    expect(handlerClasses.length).toBeGreaterThan(3);
+    for (const type of handlerClasses) {
+      const interceptors = (Reflect.getMetadata(INTERCEPTORS_METADATA, type) as unknown[]) ?? [];
+      expect({ type: type.name, audited: interceptors.includes(CommandAuditInterceptor) }).toEqual({
+        type: type.name,
+        audited: true,
+      });
+    }
   });
 
   it('exposes the chatops_ metrics', async () => {

@@ -1,3 +1,4 @@
+import { Audited } from '../discord/command-audit.interceptor';
 import { Injectable } from '@nestjs/common';
 import { MessageFlags } from 'discord.js';
 import {
@@ -18,6 +19,7 @@ const AccessGroup = createCommandGroupDecorator({
 });
 
 @Injectable()
+@Audited()
 @AccessGroup()
 export class AccessCommands {
   constructor(private readonly access: AccessService) {}

@@ -1,3 +1,4 @@
+import { Audited } from '../discord/command-audit.interceptor';
 import { Injectable, UseInterceptors } from '@nestjs/common';
 import { Context, Options, SlashCommand, type SlashCommandContext } from 'necord';
 import { actorFrom } from '../discord/actor';
@@ -8,6 +9,7 @@ import { DispatchService } from './dispatch.service';
 import { DeployOptions } from './dto/deploy.options';
 
 @Injectable()
+@Audited()
 export class DeployCommands {
   constructor(
     private readonly deploys: DeployService,

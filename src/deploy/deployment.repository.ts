@@ -20,7 +20,17 @@ export interface TrackedDeployment extends Deployment {
 export type InsertOutcome =
   { inserted: true } | { inserted: false; reason: 'locked' | 'cap' | 'id' };
 
-const INTERNAL = ['lockKey', 'slot', 'nextCheckAt', 'leaseUntil', 'etag', 'announcedAt'] as const;
+const INTERNAL = [
+  'lockKey',
+  'slot',
+  'nextCheckAt',
+  'leaseUntil',
+  'etag',
+  'announcedAt',
+  'deliveryIds',
+] as const;
+/** Recent webhook delivery ids kept per deployment, to recognise redeliveries. */
+const KEPT_DELIVERY_IDS = 50;
 const EPOCH = new Date(0);
 
 type Stored = Deployment & { _id: string } & Partial<Record<(typeof INTERNAL)[number], unknown>>;
@@ -134,6 +144,8 @@ export class DeploymentRepository {
       by?: Person;
       note?: string;
       tracking?: { nextCheckAt?: Date; etag?: string };
+      /** The caller holds the check lease (dispatcher, poller) and gives it up with this change. */
+      releaseLease?: boolean;
       at?: Date;
     } = {},
   ): Promise<Deployment | null> {
@@ -188,6 +200,30 @@ export class DeploymentRepository {
       if (duplicateKeyOf(error) === 'runId') return false;
       throw error;
     }
+  }
+
+  /**
+   * Notes a webhook delivery on the deployment of its run, in one update that also reads it:
+   * 'duplicate' when that delivery id was seen already, null when no deployment has the run.
+   */
+  async recordDelivery(
+    runId: number,
+    deliveryId: string,
+  ): Promise<Deployment | 'duplicate' | null> {
+    // The webhook hot path: one driver round trip, no schema casting, no history in the answer.
+    const before = await this.deployments.collection.findOneAndUpdate(
+      { runId, deliveryIds: { $ne: deliveryId } },
+      {
+        $push: { deliveryIds: { $each: [deliveryId], $slice: -KEPT_DELIVERY_IDS } },
+      } as unknown as mongo.UpdateFilter<mongo.Document>,
+      { returnDocument: 'before', projection: { deliveryIds: 0, transitions: 0 } },
+    );
+    if (before) return toDomain({ ...(before as unknown as Stored), transitions: [] });
+    return (await this.deployments.exists({ runId })) ? 'duplicate' : null;
+  }
+
+  async forgetDelivery(id: string, deliveryId: string): Promise<void> {
+    await this.deployments.updateOne({ _id: id }, { $pull: { deliveryIds: deliveryId } });
   }
 
   /** Run ids some deployment already holds, among `runIds`. */

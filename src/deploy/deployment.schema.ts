@@ -54,6 +54,8 @@ export class DeploymentDocument {
   @Prop() leaseUntil?: Date;
   /** ETag of the last run answer: the next GET is conditional. */
   @Prop() etag?: string;
+  /** The latest X-GitHub-Delivery ids applied to this deployment (redeliveries reuse them). */
+  @Prop({ type: [String], default: undefined }) deliveryIds?: string[];
   /** When the final outcome was posted to DEPLOY_CHANNEL_ID. */
   @Prop() announcedAt?: Date;
 }

@@ -1,4 +1,11 @@
-import { CallHandler, ExecutionContext, Injectable, Logger, NestInterceptor } from '@nestjs/common';
+import {
+  CallHandler,
+  ExecutionContext,
+  Injectable,
+  Logger,
+  NestInterceptor,
+  UseInterceptors,
+} from '@nestjs/common';
 import {
   ApplicationCommandOptionType,
   BaseInteraction,
@@ -104,3 +111,9 @@ export class CommandAuditInterceptor implements NestInterceptor {
     );
   }
 }
+
+/**
+ * Put on every class of Discord handlers (commands, buttons). Not a global interceptor: that
+ * would put an interceptor pipeline on every HTTP request too (webhooks, metrics, health).
+ */
+export const Audited = () => UseInterceptors(CommandAuditInterceptor);

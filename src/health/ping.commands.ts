@@ -1,3 +1,4 @@
+import { Audited } from '../discord/command-audit.interceptor';
 import { Injectable } from '@nestjs/common';
 import { InjectConnection } from '@nestjs/mongoose';
 import { MessageFlags } from 'discord.js';
@@ -6,6 +7,7 @@ import { Context, SlashCommand, type SlashCommandContext } from 'necord';
 import { DatabaseUnavailableError } from '../../libs/errors';
 
 @Injectable()
+@Audited()
 export class PingCommands {
   constructor(@InjectConnection() private readonly connection: Connection) {}
 

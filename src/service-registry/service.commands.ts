@@ -1,3 +1,4 @@
+import { Audited } from '../discord/command-audit.interceptor';
 import { Injectable, UseInterceptors } from '@nestjs/common';
 import { MessageFlags } from 'discord.js';
 import {
@@ -19,6 +20,7 @@ const ServiceGroup = createCommandGroupDecorator({
 });
 
 @Injectable()
+@Audited()
 @ServiceGroup()
 export class ServiceCommands {
   constructor(private readonly registry: ServiceRegistryService) {}

@@ -48,15 +48,27 @@ export class RunTrackerService {
     private readonly events: DeploymentEvents,
   ) {}
 
-  /** Applies what GitHub says about a run. Returns false when no deployment has that run. */
-  async applyRunState(
+  /**
+   * Applies one webhook delivery about a run. The delivery id is recorded on the deployment in
+   * the same update that reads it (so a redelivery is recognised), and the status moves on in
+   * a second update only when the event takes it further.
+   */
+  async applyDelivery(
     runId: number,
+    deliveryId: string,
     run: Pick<RunInfo, 'status' | 'conclusion' | 'htmlUrl' | 'updatedAt'>,
-  ): Promise<boolean> {
-    const deployment = await this.deployments.findByRunId(runId);
-    if (!deployment) return false;
-    await this.apply(deployment, run);
-    return true;
+  ): Promise<'accepted' | 'duplicate' | 'ignored'> {
+    const recorded = await this.deployments.recordDelivery(runId, deliveryId);
+    if (recorded === 'duplicate') return 'duplicate';
+    if (!recorded) return 'ignored';
+    try {
+      await this.apply(recorded, run);
+    } catch (error) {
+      // Not applied: a redelivery of the same id must be processed, not recognised.
+      await this.deployments.forgetDelivery(recorded.id, deliveryId).catch(() => undefined);
+      throw error;
+    }
+    return 'accepted';
   }
 
   /** One due check (a poll): claims the deployment, looks at GitHub, releases it. */
@@ -94,11 +106,13 @@ export class RunTrackerService {
           claimed,
           run,
           deployment.status === 'dispatching' ? { dispatchedAt: now } : {},
+          {},
         );
       }
       if (deployment.status === 'dispatching' && now.getTime() - startedAt >= DISPATCH_GRACE_MS) {
         const reason = 'GitHub never started a run for this dispatch; it was not re-dispatched';
         await this.move(deployment, 'dispatch_failed', {
+          releaseLease: true,
           set: { failureReason: reason },
           note: reason,
         });
@@ -122,15 +136,22 @@ export class RunTrackerService {
       await this.deployments.releaseCheck(deployment.id, new Date(now.getTime() + poll));
       return;
     }
-    await this.apply(deployment, answer.run, {}, answer.etag);
+    await this.apply(deployment, answer.run, {}, { etag: answer.etag });
   }
 
+  /**
+   * Moves the deployment to what the run says, if that is further on. `lease` is set when the
+   * caller (the poller) holds the deployment's check lease: it is released with the next check
+   * time and the run's ETag. A webhook holds no lease and leaves a poller's alone.
+   */
   private async apply(
     deployment: Deployment,
     run: Pick<RunInfo, 'status' | 'conclusion' | 'htmlUrl' | 'updatedAt'>,
     extra: Partial<Deployment> = {},
-    etag?: string,
+    lease?: { etag?: string },
   ): Promise<void> {
+    const etag = lease?.etag;
+    const nextCheckAt = new Date(Date.now() + this.config.deploy.pollIntervalMs);
     const target = statusFromRun(run);
     const completed = run.status === 'completed';
     if (isTerminal(deployment.status)) {
@@ -143,7 +164,7 @@ export class RunTrackerService {
         );
         if (recorded)
           this.events.changed({ deployment: recorded, previousStatus: recorded.status });
-      } else {
+      } else if (lease) {
         await this.deployments.releaseCheck(deployment.id, null, etag);
       }
       return;
@@ -159,27 +180,23 @@ export class RunTrackerService {
     );
     if (!from.includes(deployment.status)) {
       // Already as far as (or further than) this event says: an old or repeated event.
-      await this.deployments.releaseCheck(
-        deployment.id,
-        new Date(Date.now() + this.config.deploy.pollIntervalMs),
-        etag,
-      );
+      if (lease) await this.deployments.releaseCheck(deployment.id, nextCheckAt, etag);
       return;
     }
-    const nextCheckAt = new Date(Date.now() + this.config.deploy.pollIntervalMs);
     const moved = await this.deployments.transition(deployment.id, target, {
       from,
       set,
+      releaseLease: Boolean(lease),
       tracking: isTerminal(target) ? { etag } : { nextCheckAt, etag },
     });
     if (moved) this.events.changed({ deployment: moved, previousStatus: deployment.status });
-    else await this.deployments.releaseCheck(deployment.id, nextCheckAt, etag);
+    else if (lease) await this.deployments.releaseCheck(deployment.id, nextCheckAt, etag);
   }
 
   private async timeOut(deployment: TrackedDeployment, now: Date): Promise<void> {
     const minutes = Math.round(this.config.deploy.timeoutMs / 60_000);
     const note = `no completion after ${minutes} min; the run may still be going`;
-    const moved = await this.move(deployment, 'timed_out', { note });
+    const moved = await this.move(deployment, 'timed_out', { note, releaseLease: true });
     // Keep an eye on the run, to record how it really ended.
     if (moved?.runId) {
       await this.deployments.releaseCheck(
@@ -203,7 +220,7 @@ export class RunTrackerService {
       deployment.etag,
     );
     if (!answer.notModified && answer.run.status === 'completed')
-      return this.apply(deployment, answer.run, {}, answer.etag);
+      return this.apply(deployment, answer.run, {}, { etag: answer.etag });
     const etag = answer.notModified ? undefined : answer.etag;
     await this.deployments.releaseCheck(
       deployment.id,

@@ -1,0 +1,355 @@
+/**
+ * npm run bench: the deploy loop's speed against the loopback fakes, on the real engine.
+ *   (a) interaction received → first Discord callback, over 200 /deploy commands;
+ *   (b) webhook ingestion at concurrency 32 beside a bare node:http + HMAC + one update baseline;
+ *   (c) GitHub requests per deployment on the webhook path and on the polling path.
+ * Prints a table and writes bench-results/latest.json.
+ */
+import '../../libs/testing/necord-restarts';
+import { createHmac, randomUUID } from 'node:crypto';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, request as httpRequest } from 'node:http';
+import { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import mongoose from 'mongoose';
+import { ConnectionString } from 'mongodb-connection-string-url';
+import { EngineHost } from '../../libs/embedded-mongo';
+import {
+  deploymentIdOf,
+  runDeploy,
+  seedService,
+  storedDeployment,
+  waitForStatus,
+} from '../../libs/testing/deploys';
+import { FakeGithub } from '../../libs/testing/fake-github';
+import {
+  startFakeDiscord,
+  startTestApp,
+  TestApp,
+  testEnvironment,
+  WEBHOOK_SECRET,
+} from '../../libs/testing/test-app';
+import { waitFor } from '../../libs/testing/wait-for';
+import { isValidSignature } from '../../src/tracking/webhook-signature';
+
+const COMMANDS = 200;
+const TARGETS = 20;
+const DELIVERIES = 4_000;
+const CONCURRENCY = 32;
+
+function percentile(values: number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
+}
+
+const round = (value: number, digits = 1) => Math.round(value * 10 ** digits) / 10 ** digits;
+
+/** POSTs with a keep-alive agent; resolves with the latency in ms. */
+function post(
+  url: URL,
+  body: string,
+  headers: Record<string, string>,
+  agent: import('node:http').Agent,
+): Promise<number> {
+  const started = performance.now();
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(
+      {
+        host: url.hostname,
+        port: url.port,
+        path: url.pathname,
+        method: 'POST',
+        agent,
+        headers: { ...headers, 'content-length': Buffer.byteLength(body) },
+      },
+      (res) => {
+        res.resume();
+        res.on('end', () =>
+          res.statusCode === 200
+            ? resolve(performance.now() - started)
+            : reject(new Error(`HTTP ${res.statusCode}`)),
+        );
+      },
+    );
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+/** Sends `bodies` with `concurrency` requests in flight; throughput (per s) and latencies. */
+async function load(
+  url: string,
+  bodies: Array<{ body: string; headers: Record<string, string> }>,
+  concurrency: number,
+) {
+  const { Agent } = await import('node:http');
+  const agent = new Agent({ keepAlive: true, maxSockets: concurrency });
+  const target = new URL(url);
+  const latencies: number[] = [];
+  let next = 0;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < bodies.length) {
+        const { body, headers } = bodies[next++];
+        latencies.push(await post(target, body, headers, agent));
+      }
+    }),
+  );
+  const seconds = (performance.now() - started) / 1000;
+  agent.destroy();
+  return {
+    perSecond: bodies.length / seconds,
+    p50: percentile(latencies, 50),
+    p99: percentile(latencies, 99),
+  };
+}
+
+function signed(body: string, event = 'workflow_run') {
+  return {
+    body,
+    headers: {
+      'content-type': 'application/json',
+      'x-github-event': event,
+      'x-github-delivery': randomUUID(),
+      'x-hub-signature-256': `sha256=${createHmac('sha256', WEBHOOK_SECRET).update(body).digest('hex')}`,
+    },
+  };
+}
+
+/** The baseline: node:http, the same HMAC check, one MongoDB update per delivery. */
+async function bareBaseline(
+  mongoUri: string,
+  bodies: Array<{ body: string; headers: Record<string, string> }>,
+) {
+  const connection = await mongoose.createConnection(mongoUri).asPromise();
+  const collection = connection.collection('bare_runs');
+  await collection.insertMany(
+    Array.from({ length: 100 }, (_, i) => ({ runId: 1_000 + i, status: 'queued' })),
+  );
+  await collection.createIndex({ runId: 1 });
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => {
+      const raw = Buffer.concat(chunks);
+      if (!isValidSignature(WEBHOOK_SECRET, raw, req.headers['x-hub-signature-256'] as string)) {
+        res.writeHead(401).end();
+        return;
+      }
+      const payload = JSON.parse(raw.toString()) as {
+        workflow_run: { id: number; status: string };
+      };
+      collection
+        .updateOne(
+          { runId: 1_000 + (payload.workflow_run.id % 100) },
+          { $set: { status: payload.workflow_run.status } },
+        )
+        .then(() =>
+          res.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"accepted"}'),
+        )
+        .catch(() => res.writeHead(500).end());
+    });
+  });
+  server.listen(0, '127.0.0.1');
+  await new Promise((resolve) => server.once('listening', resolve));
+  const port = (server.address() as AddressInfo).port;
+  const result = await load(`http://127.0.0.1:${port}/webhook/github`, bodies, CONCURRENCY);
+  server.close();
+  await connection.close();
+  return result;
+}
+
+async function main(): Promise<void> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'chatops-bench-'));
+  const host = process.env.MONGODB_URI ? undefined : await EngineHost.start({ dataDir });
+  const baseUri = process.env.MONGODB_URI ?? host!.uri;
+  process.env.TEST_MONGODB_URI = baseUri;
+  const dbUri = (name: string) => {
+    const uri = new ConnectionString(baseUri);
+    uri.pathname = `/${name}_${Date.now()}`;
+    return uri.toString();
+  };
+  const discord = await startFakeDiscord();
+  const github = await FakeGithub.start();
+  let app: TestApp | undefined;
+  try {
+    // (a) first callback latency
+    for (let i = 0; i < TARGETS; i++) github.addRepo('acme', `svc-${i}`);
+    app = await startTestApp(
+      discord,
+      github,
+      testEnvironment(discord, github, {
+        MONGODB_URI: dbUri('bench_a'),
+        DEPLOY_COOLDOWN_MS: '0',
+        MAX_CONCURRENT_DEPLOYS: '100',
+        POLL_INTERVAL_MS: '600000',
+      }),
+    );
+    for (let i = 0; i < TARGETS; i++) {
+      await seedService(app, {
+        name: `svc-${i}`,
+        environments: ['staging'],
+        protectedEnvironments: [],
+      });
+    }
+    const firstCallback: number[] = [];
+    for (let i = 0; i < COMMANDS; i++) {
+      const started = performance.now();
+      // The first command to each target is accepted; the rest are refused (target busy) after
+      // the same immediate acknowledgement.
+      const handle = await runDeploy(app, app.actors.deployer, `svc-${i % TARGETS}`, 'staging');
+      await handle.firstCallback();
+      firstCallback.push(performance.now() - started);
+    }
+    // GitHub asks for at least a second between writes: the throttling plugin spaces dispatches.
+    await waitFor('every dispatch', () => github.dispatches.length === TARGETS, {
+      timeoutMs: 120_000,
+    });
+
+    // (b) webhook ingestion: in_progress events for the 200 known runs, each a new delivery.
+    const runIds = github.dispatches.map((d) => d.runId!);
+    const bodies = Array.from({ length: DELIVERIES }, (_, i) => {
+      const run = github.runs.get(runIds[i % runIds.length])!;
+      return signed(
+        JSON.stringify({
+          action: 'in_progress',
+          workflow_run: { ...github.runPayload(run), status: 'in_progress' },
+        }),
+      );
+    });
+    const warmup = bodies.slice(0, 200).map(({ body }) => signed(body));
+    await load(`${app.url}/webhook/github`, warmup, CONCURRENCY);
+    const ingestion = await load(`${app.url}/webhook/github`, bodies, CONCURRENCY);
+    const baseline = await bareBaseline(
+      dbUri('bench_bare'),
+      bodies.map(({ body }) => signed(body)),
+    );
+
+    // (c) GitHub requests per deployment, webhook path then polling path.
+    github.addRepo('acme', 'counted');
+    await seedService(app, {
+      name: 'counted',
+      environments: ['staging'],
+      protectedEnvironments: [],
+    });
+    const before = github.calls.length;
+    const viaWebhook = await runDeploy(app, app.actors.admin, 'counted', 'staging');
+    const webhookId = await deploymentIdOf(viaWebhook);
+    await waitForStatus(app, webhookId, 'dispatched');
+    const webhookRun = (await storedDeployment(app, webhookId)).runId as number;
+    for (const status of ['in_progress', 'completed'] as const) {
+      github.setRunStatus(webhookRun, status, status === 'completed' ? 'success' : null);
+      const payload = JSON.stringify({
+        action: status,
+        workflow_run: github.runPayload(github.runs.get(webhookRun)!),
+      });
+      await load(`${app.url}/webhook/github`, [signed(payload)], 1);
+    }
+    await waitForStatus(app, webhookId, 'success');
+    const webhookCalls = github.calls.slice(before);
+    await app.close();
+
+    app = await startTestApp(
+      discord,
+      github,
+      testEnvironment(discord, github, {
+        MONGODB_URI: dbUri('bench_c'),
+        DEPLOY_COOLDOWN_MS: '0',
+        POLL_INTERVAL_MS: '200',
+      }),
+    );
+    await seedService(app, {
+      name: 'counted',
+      environments: ['staging'],
+      protectedEnvironments: [],
+    });
+    const pollStart = github.calls.length;
+    const viaPolling = await runDeploy(app, app.actors.admin, 'counted', 'staging');
+    const pollId = await deploymentIdOf(viaPolling);
+    await waitForStatus(app, pollId, 'dispatched');
+    const pollRun = (await storedDeployment(app, pollId)).runId as number;
+    // A five-second run: queued for 2 s, in progress for 3 s.
+    await new Promise((resolve) => setTimeout(resolve, 2_000));
+    github.setRunStatus(pollRun, 'in_progress');
+    await waitForStatus(app, pollId, 'in_progress');
+    await new Promise((resolve) => setTimeout(resolve, 3_000));
+    github.setRunStatus(pollRun, 'completed', 'success');
+    await waitForStatus(app, pollId, 'success');
+    const pollCalls = github.calls.slice(pollStart);
+
+    const counted = (calls: typeof webhookCalls) => ({
+      rateLimited: calls.filter((call) => call.status !== 304).length,
+      notModified: calls.filter((call) => call.status === 304).length,
+    });
+    const results = {
+      date: new Date().toISOString(),
+      node: process.version,
+      mongo: process.env.MONGODB_URI ? 'MONGODB_URI' : `embedded (${host!.runtime.kind})`,
+      firstCallbackMs: {
+        commands: COMMANDS,
+        p50: round(percentile(firstCallback, 50)),
+        p99: round(percentile(firstCallback, 99)),
+        target: 'p99 ≤ 50',
+      },
+      webhookIngestion: {
+        deliveries: DELIVERIES,
+        concurrency: CONCURRENCY,
+        app: {
+          perSecond: Math.round(ingestion.perSecond),
+          p50Ms: round(ingestion.p50),
+          p99Ms: round(ingestion.p99),
+        },
+        bareBaseline: {
+          perSecond: Math.round(baseline.perSecond),
+          p50Ms: round(baseline.p50),
+          p99Ms: round(baseline.p99),
+        },
+        ratio: round(ingestion.perSecond / baseline.perSecond, 2),
+        target: '≥ 1000/s and ≥ 0.6 of the baseline',
+      },
+      githubRequestsPerDeployment: {
+        webhookPath: counted(webhookCalls),
+        pollingPath: { ...counted(pollCalls), runSeconds: 5, pollIntervalMs: 200 },
+        target: '≤ 3 rate-limited requests on the webhook path',
+      },
+    };
+    mkdirSync('bench-results', { recursive: true });
+    writeFileSync('bench-results/latest.json', `${JSON.stringify(results, null, 2)}\n`);
+    const w = results.webhookIngestion;
+    const g = results.githubRequestsPerDeployment;
+    console.log('| measure | result | target |');
+    console.log('| --- | --- | --- |');
+    console.log(
+      `| (a) interaction → first callback, ${COMMANDS} /deploy | p50 ${results.firstCallbackMs.p50} ms, p99 ${results.firstCallbackMs.p99} ms | p99 ≤ 50 ms |`,
+    );
+    console.log(
+      `| (b) webhooks, concurrency ${CONCURRENCY}, ${DELIVERIES} deliveries | ${w.app.perSecond}/s, p99 ${w.app.p99Ms} ms | ≥ 1000/s |`,
+    );
+    console.log(
+      `| (b) bare node:http + HMAC + 1 update | ${w.bareBaseline.perSecond}/s, p99 ${w.bareBaseline.p99Ms} ms | |`,
+    );
+    console.log(`| (b) app / baseline | ${w.ratio} | ≥ 0.6 |`);
+    console.log(
+      `| (c) GitHub requests, webhook path | ${g.webhookPath.rateLimited} (+ ${g.webhookPath.notModified} × 304) | ≤ 3 |`,
+    );
+    console.log(
+      `| (c) GitHub requests, polling path (5 s run, 200 ms polls) | ${g.pollingPath.rateLimited} (+ ${g.pollingPath.notModified} × 304) | |`,
+    );
+    console.log(
+      `\nMongoDB: ${results.mongo}; Node ${process.version}. Written to bench-results/latest.json`,
+    );
+  } finally {
+    await app?.close();
+    await discord.close();
+    await github.close();
+    await host?.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});
