@@ -90,7 +90,18 @@ export class InteractionHandle {
 
   /** Resolves with the first callback (reply, defer, update, autocomplete result). */
   async firstCallback(timeoutMs = 10_000): Promise<Callback> {
-    return waitFor(`a callback to interaction ${this.id}`, () => this.callbacks[0], { timeoutMs });
+    if (this.callbacks[0]) return this.callbacks[0];
+    // Woken by the callback itself (not polled), so latency measurements are exact.
+    return new Promise<Callback>((resolve, reject) => {
+      const timer = setTimeout(
+        () => reject(new Error(`no callback to interaction ${this.id} within ${timeoutMs} ms`)),
+        timeoutMs,
+      );
+      this.waiters.push(() => {
+        clearTimeout(timer);
+        resolve(this.callbacks[0]);
+      });
+    });
   }
 
   /** The message this interaction produced (the reply, or the clicked message), as it is now. */
