@@ -86,7 +86,10 @@ export class AppExceptionFilter implements ExceptionFilter {
       if (interaction.isAutocomplete()) {
         if (!interaction.responded) await interaction.respond([]);
       } else if (interaction.isRepliable()) {
-        if ((interaction.deferred || interaction.replied) && interaction.ephemeral) {
+        if (interaction.isMessageComponent() && (interaction.deferred || interaction.replied)) {
+          // A click acknowledged already: the message belongs to everyone, answer aside.
+          await interaction.followUp({ content, flags: MessageFlags.Ephemeral });
+        } else if ((interaction.deferred || interaction.replied) && interaction.ephemeral) {
           await interaction.editReply({ content, embeds: [], components: [] });
         } else if (interaction.deferred || interaction.replied) {
           // A public "thinking…" reply: take it away and tell only the person who asked.

@@ -4,6 +4,7 @@ import { ScheduleModule } from '@nestjs/schedule';
 import type { Logger } from 'pino';
 import { AccessModule } from './access/access.module';
 import { AppExceptionFilter } from './app-exception.filter';
+import { ApprovalModule } from './approval/approval.module';
 import { AuditModule } from './audit/audit.module';
 import { AppConfig } from './config/app-config';
 import { AppConfigModule } from './config/config.module';
@@ -40,6 +41,7 @@ export class AppModule {
         AccessModule,
         ServiceRegistryModule,
         DeployModule,
+        ApprovalModule,
         HealthModule,
         TrackingModule,
         ...extraImports,

@@ -169,13 +169,6 @@ describe('/deploy, tracked by webhooks', () => {
       'no-such-branch',
       'acme/api has no branch, tag or commit "no-such-branch".',
     ],
-    [
-      'a protected environment (until approvals)',
-      'api',
-      'prod',
-      undefined,
-      'prod is protected: deploys there need an approval.',
-    ],
   ])(
     'refuses %s clearly, privately, dispatching nothing',
     async (_what, service, env, ref, message) => {

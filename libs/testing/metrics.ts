@@ -38,6 +38,13 @@ export function testMetrics(): { metrics: AppMetrics; registry: Registry } {
       labelNames: ['route', 'status'],
       registers,
     }),
+    new Counter({
+      name: METRIC.approvals,
+      help: 'h',
+      labelNames: ['environment', 'outcome'],
+      registers,
+    }),
+    new Histogram({ name: METRIC.approvalWait, help: 'h', labelNames: ['environment'], registers }),
   );
   return { metrics, registry };
 }

@@ -100,6 +100,7 @@ export async function startTestApp(
 ): Promise<TestApp> {
   const config = loadAppConfig(env);
   const identifiedBefore = discord.identifications;
+  const registrationsBefore = discord.callsTo('PUT', /commands$/).length;
   const app = await createApp(config, extraImports);
   try {
     await app.listen(0, '127.0.0.1');
@@ -112,7 +113,11 @@ export async function startTestApp(
     'the bot to identify on the gateway',
     () => discord.identifications > identifiedBefore,
   );
-  await waitFor('commands to be registered', () => discord.registeredCommands().length > 0);
+  // Necord registers commands once the client is ready: from then on it handles interactions.
+  await waitFor(
+    'commands to be registered',
+    () => discord.callsTo('PUT', /commands$/).length > registrationsBefore,
+  );
   return {
     app,
     config,

@@ -1,7 +1,8 @@
-import { Audited } from '../discord/command-audit.interceptor';
 import { Injectable, UseInterceptors } from '@nestjs/common';
 import { Context, Options, SlashCommand, type SlashCommandContext } from 'necord';
+import { ApprovalService } from '../approval/approval.service';
 import { actorFrom } from '../discord/actor';
+import { Audited } from '../discord/command-audit.interceptor';
 import { ServiceAutocomplete } from '../service-registry/service.autocomplete';
 import { DeployService } from './deploy.service';
 import { deploymentMessage } from './deploy.views';
@@ -13,6 +14,7 @@ import { DeployOptions } from './dto/deploy.options';
 export class DeployCommands {
   constructor(
     private readonly deploys: DeployService,
+    private readonly approvals: ApprovalService,
     private readonly dispatcher: DispatchService,
   ) {}
 
@@ -21,13 +23,18 @@ export class DeployCommands {
   async deploy(@Context() [interaction]: SlashCommandContext, @Options() options: DeployOptions) {
     // Answer Discord at once; the checks and GitHub calls follow.
     await interaction.deferReply();
-    const deployment = await this.deploys.request(actorFrom(interaction), {
+    const actor = actorFrom(interaction);
+    const prepared = await this.deploys.prepare(actor, {
       service: options.service,
       environment: options.env,
       ref: options.ref ?? undefined,
     });
+    // A protected target gets an approval request; anything else is dispatched now.
+    const deployment = prepared.protected
+      ? await this.approvals.open(actor, prepared)
+      : await this.deploys.admit(actor, prepared);
     const message = await interaction.editReply(deploymentMessage(deployment));
     await this.deploys.attachMessage(deployment.id, message.channelId, message.id);
-    await this.dispatcher.dispatch(deployment);
+    if (deployment.status === 'dispatching') await this.dispatcher.dispatch(deployment);
   }
 }

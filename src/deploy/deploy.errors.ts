@@ -12,35 +12,32 @@ export class CooldownError extends AppError {
 }
 
 export class TargetBusyError extends AppError {
+  /** `after` replaces the closing advice (an approval says what happens to the request). */
   constructor(
     inFlight: Pick<Deployment, 'id' | 'service' | 'environment' | 'status' | 'requester'>,
+    after = 'Wait for it to finish.',
   ) {
     super(
       'DEPLOY.TARGET_BUSY',
       `${inFlight.service} → ${inFlight.environment} already has deployment ${inFlight.id} ` +
-        `${inFlight.status.replace('_', ' ')}, requested by ${inFlight.requester.name}. Wait for it to finish.`,
+        `${inFlight.status.replace('_', ' ')}, requested by ${inFlight.requester.name}. ${after}`,
       409,
     );
   }
 }
 
 export class CapacityError extends AppError {
-  constructor(max: number, inFlight: Array<Pick<Deployment, 'id' | 'service' | 'environment'>>) {
+  constructor(
+    max: number,
+    inFlight: Array<Pick<Deployment, 'id' | 'service' | 'environment'>>,
+    after = 'Try again when one finishes.',
+  ) {
     const list = inFlight.map((d) => `${d.id} (${d.service} → ${d.environment})`).join(', ');
+    const count = `${max} deployment${max === 1 ? ' is' : 's are'}`;
     super(
       'DEPLOY.CAPACITY',
-      `${max} deployment${max === 1 ? ' is' : 's are'} already in flight, the most allowed at once${list ? `: ${list}` : ''}. Try again when one finishes.`,
+      `${count} already in flight, the most allowed at once${list ? `: ${list}` : ''}. ${after}`,
       429,
-    );
-  }
-}
-
-export class ApprovalRequiredError extends AppError {
-  constructor(environment: string) {
-    super(
-      'DEPLOY.APPROVAL_REQUIRED',
-      `${environment} is protected: deploys there need an approval.`,
-      403,
     );
   }
 }

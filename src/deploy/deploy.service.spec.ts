@@ -4,7 +4,8 @@ import { GithubClient } from '../github/github.client';
 import { Service } from '../service-registry/service';
 import { ServiceRegistryService } from '../service-registry/service-registry.service';
 import { CooldownRepository } from './cooldown.repository';
-import { DeployService, dispatchRefFor } from './deploy.service';
+import { DeployService } from './deploy.service';
+import { dispatchRefFor } from './dispatch-ref';
 import { Deployment } from './deployment';
 import { DeploymentEvents } from './deployment.events';
 import { DeploymentRepository, InsertOutcome } from './deployment.repository';
@@ -70,10 +71,12 @@ function harness(opts: { busy?: Deployment; cooldownUntil?: Date; insert?: Inser
   return { deploys: service$, calls, released };
 }
 
-describe('DeployService.request', () => {
+describe('DeployService.prepare and admit', () => {
   it('records the deployment as dispatching, with the resolved SHA, before anything is dispatched', async () => {
     const { deploys, calls } = harness();
-    const deployment = await deploys.request(actor, { service: 'api', environment: 'Staging' });
+    const deployment = await deploys
+      .prepare(actor, { service: 'api', environment: 'Staging' })
+      .then((p) => deploys.admit(actor, p));
     expect(deployment).toMatchObject({
       environment: 'staging',
       ref: 'main',
@@ -84,18 +87,19 @@ describe('DeployService.request', () => {
     expect(calls).toEqual(['insert dispatching main', 'changed']);
   });
 
-  it('refuses protected environments until approvals exist', async () => {
+  it('marks protected environments for the approval flow, inserting nothing', async () => {
     const { deploys, calls } = harness();
-    await expect(deploys.request(actor, { service: 'api', environment: 'prod' })).rejects.toThrow(
-      'prod is protected: deploys there need an approval.',
-    );
+    const prepared = await deploys.prepare(actor, { service: 'api', environment: 'prod' });
+    expect(prepared).toMatchObject({ environment: 'prod', sha: SHA, protected: true });
     expect(calls).toEqual([]);
   });
 
   it('says how long the cooldown lasts, and inserts nothing', async () => {
     const { deploys, calls } = harness({ cooldownUntil: new Date(Date.now() - 15_000) });
     await expect(
-      deploys.request(actor, { service: 'api', environment: 'staging' }),
+      deploys
+        .prepare(actor, { service: 'api', environment: 'staging' })
+        .then((p) => deploys.admit(actor, p)),
     ).rejects.toThrow(/you can deploy again in (45|46) s/);
     expect(calls).toEqual([]);
   });
@@ -103,7 +107,9 @@ describe('DeployService.request', () => {
   it('gives the cooldown back when the lock or the cap refuses after it was taken', async () => {
     const locked = harness({ insert: [{ inserted: false, reason: 'cap' }] });
     await expect(
-      locked.deploys.request(actor, { service: 'api', environment: 'staging' }),
+      locked.deploys
+        .prepare(actor, { service: 'api', environment: 'staging' })
+        .then((p) => locked.deploys.admit(actor, p)),
     ).rejects.toThrow(/already in flight, the most allowed at once/);
     expect(locked.released).toEqual(['cooldown']);
   });
@@ -112,7 +118,9 @@ describe('DeployService.request', () => {
     const { deploys, calls } = harness({
       insert: [{ inserted: false, reason: 'id' }, { inserted: true }],
     });
-    await deploys.request(actor, { service: 'api', environment: 'staging' });
+    await deploys
+      .prepare(actor, { service: 'api', environment: 'staging' })
+      .then((p) => deploys.admit(actor, p));
     expect(calls.filter((call) => call.startsWith('insert'))).toHaveLength(2);
   });
 });

@@ -9,19 +9,23 @@ import { Service } from '../service-registry/service';
 import { ServiceRegistryService } from '../service-registry/service-registry.service';
 import { GIT_REF } from '../service-registry/service.rules';
 import { CooldownRepository } from './cooldown.repository';
-import {
-  ApprovalRequiredError,
-  CapacityError,
-  CooldownError,
-  TargetBusyError,
-} from './deploy.errors';
+import { CapacityError, CooldownError, TargetBusyError } from './deploy.errors';
+import { dispatchRefFor } from './dispatch-ref';
 import { Deployment } from './deployment';
 import { DeploymentEvents } from './deployment.events';
 import { DeploymentRepository } from './deployment.repository';
 
 /** How long the dispatching worker owns a new deployment before the tracker may step in. */
 export const DISPATCH_LEASE_MS = 30_000;
-const FULL_SHA = /^[0-9a-f]{40}$/i;
+
+export interface PreparedDeploy {
+  service: Service;
+  environment: string;
+  ref: string;
+  sha: string;
+  /** The target needs approval: the request goes to the approval flow. */
+  protected: boolean;
+}
 
 export interface DeployRequest {
   service: string;
@@ -31,14 +35,6 @@ export interface DeployRequest {
 
 export function newDeploymentId(): string {
   return `d-${randomBytes(3).toString('hex')}`;
-}
-
-/** The branch or tag to dispatch on: the ref itself, or the default branch for a bare SHA. */
-export function dispatchRefFor(ref: string, sha: string, service: Service): string {
-  const isSha =
-    FULL_SHA.test(ref) ||
-    (/^[0-9a-f]{7,39}$/i.test(ref) && sha.toLowerCase().startsWith(ref.toLowerCase()));
-  return isSha ? service.defaultRef : ref;
 }
 
 /**
@@ -57,24 +53,49 @@ export class DeployService {
     private readonly events: DeploymentEvents,
   ) {}
 
-  /** Checks everything, resolves the ref to a SHA, and records the deployment as dispatching. */
-  async request(actor: Actor, request: DeployRequest): Promise<Deployment> {
+  /**
+   * Everything `/deploy` checks before any guard: the service, that it deploys there, the
+   * member's rights, and the ref, resolved to the commit SHA that will be deployed.
+   */
+  async prepare(actor: Actor, request: DeployRequest): Promise<PreparedDeploy> {
     const environment = request.environment.trim().toLowerCase();
     const service = await this.registry.getForEnvironment(request.service, environment);
     await this.access.requireDeployer(actor, `deploy ${service.name}`, environment);
-    if (service.protectedEnvironments.includes(environment))
-      throw new ApprovalRequiredError(environment);
     const ref = (request.ref ?? service.defaultRef).trim();
     if (!GIT_REF.test(ref)) throw new ValidationError('Invalid ref: a branch, tag or commit SHA.');
     const { sha } = await this.github.resolveRef(service.owner, service.repo, ref);
-    return this.admit(actor, service, environment, ref, sha);
+    return {
+      service,
+      environment,
+      ref,
+      sha,
+      protected: service.protectedEnvironments.includes(environment),
+    };
+  }
+
+  /** Refusals that hold for a request too: what is in flight for the target, and the cap. */
+  async checkTargetIsFree(service: string, environment: string): Promise<void> {
+    const busy = await this.deployments.findInFlightForTarget(service, environment);
+    if (busy) throw new TargetBusyError(busy);
+    const inFlight = await this.deployments.listInFlight();
+    if (inFlight.length >= this.config.deploy.maxConcurrent) {
+      throw new CapacityError(this.config.deploy.maxConcurrent, inFlight);
+    }
+  }
+
+  /**
+   * An unprotected deploy: takes the cooldown, then the target's lock and a concurrency slot
+   * with the insert, and records the deployment as dispatching.
+   */
+  async admit(actor: Actor, prepared: PreparedDeploy): Promise<Deployment> {
+    return this.admitTo(actor, prepared.service, prepared.environment, prepared.ref, prepared.sha);
   }
 
   async attachMessage(deploymentId: string, channelId: string, messageId: string): Promise<void> {
     await this.deployments.attachMessage(deploymentId, channelId, messageId);
   }
 
-  private async admit(
+  private async admitTo(
     actor: Actor,
     service: Service,
     environment: string,

@@ -1,5 +1,6 @@
-import { EmbedBuilder } from 'discord.js';
-import { Deployment, DeploymentStatus } from './deployment';
+import { ActionRowBuilder, ButtonBuilder, ButtonStyle, EmbedBuilder } from 'discord.js';
+import { approvalButtonId } from '../approval/approval.ids';
+import { ChangeSummary, Deployment, DeploymentStatus } from './deployment';
 
 const STATUS: Record<DeploymentStatus, { label: string; color: number }> = {
   pending_approval: { label: '🟡 Waiting for approval', color: 0xf1c40f },
@@ -50,16 +51,64 @@ function statusLine(deployment: Deployment): string {
     }
     case 'dispatch_failed':
       return `${label}: ${deployment.failureReason ?? 'GitHub refused the dispatch'}`;
+    case 'pending_approval':
+      return `${label}: expires ${discordTime(deployment.approval?.expiresAt, 'R')}`;
+    case 'rejected':
+      return `🚫 Cancelled by ${deployment.approval?.decidedBy?.name ?? 'someone'}: nothing was dispatched`;
+    case 'expired':
+      return `${label}: nothing was dispatched`;
     default:
       return label;
   }
+}
+
+function discordTime(date: Date | undefined, style: 'R' | 'f' = 'f'): string {
+  return date ? `<t:${Math.floor(new Date(date).getTime() / 1000)}:${style}>` : 'soon';
+}
+
+/** The commits a deployment would ship, for the approver: first ten, the count, the link. */
+export function changesText(changes: ChangeSummary | undefined, environment: string): string {
+  if (!changes) return 'unknown';
+  if (!changes.baseSha) return `First deployment to ${environment}.`;
+  if (changes.unavailable)
+    return `Could not compare with \`${shortSha(changes.baseSha)}\`: ${changes.unavailable}`;
+  if (changes.total === 0) return `No new commits since \`${shortSha(changes.baseSha)}\`.`;
+  const lines = changes.commits.map((c) => `• \`${shortSha(c.sha)}\` ${c.subject} (${c.author})`);
+  const more =
+    changes.total > changes.commits.length
+      ? `\n…and ${changes.total - changes.commits.length} more.`
+      : '';
+  const link = changes.url ? ` [Full comparison](${changes.url})` : '';
+  const header = `${changes.total} commit${changes.total === 1 ? '' : 's'} since \`${shortSha(changes.baseSha)}\`:${link}`;
+  return `${header}\n${lines.join('\n')}${more}`.slice(0, 1024);
+}
+
+function approvalsText(deployment: Deployment): string {
+  const approval = deployment.approval!;
+  const names = approval.approvals.map((a) => a.name).join(', ');
+  return `${approval.approvals.length} of ${approval.required}${names ? `: ${names}` : ''}`;
+}
+
+function approvalButtons(deployment: Deployment): ActionRowBuilder<ButtonBuilder>[] {
+  return [
+    new ActionRowBuilder<ButtonBuilder>().addComponents(
+      new ButtonBuilder()
+        .setCustomId(approvalButtonId(deployment.id, 'approve'))
+        .setLabel('Approve')
+        .setStyle(ButtonStyle.Success),
+      new ButtonBuilder()
+        .setCustomId(approvalButtonId(deployment.id, 'cancel'))
+        .setLabel('Cancel')
+        .setStyle(ButtonStyle.Danger),
+    ),
+  ];
 }
 
 /** The one message that shows a deployment, rebuilt from its record at every change. */
 export function deploymentMessage(deployment: Deployment): {
   content: string;
   embeds: EmbedBuilder[];
-  components: [];
+  components: ActionRowBuilder<ButtonBuilder>[];
 } {
   const embed = new EmbedBuilder()
     .setTitle(`Deploy ${deployment.service} → ${deployment.environment}`)
@@ -88,7 +137,18 @@ export function deploymentMessage(deployment: Deployment): {
       inline: true,
     });
   }
-  return { content: '', embeds: [embed], components: [] };
+  if (deployment.approval) {
+    embed.addFields({ name: 'Approvals', value: approvalsText(deployment), inline: true });
+  }
+  const pending = deployment.status === 'pending_approval';
+  if (pending) {
+    embed.setTitle(`Deploy ${deployment.service} → ${deployment.environment}: approval needed`);
+    embed.addFields({
+      name: 'Changes',
+      value: changesText(deployment.changes, deployment.environment),
+    });
+  }
+  return { content: '', embeds: [embed], components: pending ? approvalButtons(deployment) : [] };
 }
 
 /** The line posted to DEPLOY_CHANNEL_ID when a deployment ends. */

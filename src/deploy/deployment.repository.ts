@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import { Model, mongo } from 'mongoose';
 import {
+  Approval,
   Deployment,
   DeploymentStatus,
   IN_FLIGHT_STATUSES,
@@ -19,6 +20,9 @@ export interface TrackedDeployment extends Deployment {
 
 export type InsertOutcome =
   { inserted: true } | { inserted: false; reason: 'locked' | 'cap' | 'id' };
+export type ClaimOutcome =
+  | { claimed: true; deployment: Deployment }
+  | { claimed: false; reason: 'locked' | 'cap' | 'not_pending' };
 
 const INTERNAL = [
   'lockKey',
@@ -88,10 +92,103 @@ export class DeploymentRepository {
     return { inserted: false, reason: 'cap' };
   }
 
-  /** A deployment that holds no lock yet (a pending approval). */
-  async insertPending(deployment: Deployment): Promise<void> {
+  /** A deployment that holds no lock yet (a pending approval). False when the id is taken. */
+  async insertPending(deployment: Deployment): Promise<boolean> {
     const { id, ...fields } = deployment;
-    await this.deployments.create({ _id: id, ...fields });
+    try {
+      await this.deployments.create({ _id: id, ...fields });
+      return true;
+    } catch (error) {
+      if (duplicateKeyOf(error) === '_id') return false;
+      throw error;
+    }
+  }
+
+  /** Records `approver`'s approval on a pending request that still needs one, once per person; null otherwise. */
+  async addApproval(id: string, approver: Approval): Promise<Deployment | null> {
+    return toDomain(
+      await this.deployments
+        .findOneAndUpdate(
+          {
+            _id: id,
+            status: 'pending_approval',
+            'approval.approvals.id': { $ne: approver.id },
+            // Only while approvals are still missing: the decision itself is claimApproved.
+            $expr: { $lt: [{ $size: '$approval.approvals' }, '$approval.required'] },
+          },
+          { $push: { 'approval.approvals': approver }, $set: { updatedAt: approver.at } },
+          { returnDocument: 'after' },
+        )
+        .lean<Stored>(),
+    );
+  }
+
+  /**
+   * The decision: pending_approval → approved, taking the target's lock and a concurrency slot
+   * in the same update. Only one caller can win it, however many click at once.
+   */
+  async claimApproved(
+    id: string,
+    maxConcurrent: number,
+    decidedBy: Person,
+    tracking: { leaseUntil: Date; nextCheckAt: Date },
+    at = new Date(),
+  ): Promise<ClaimOutcome> {
+    const pending = await this.deployments
+      .findOne({ _id: id, status: 'pending_approval' }, { service: 1, environment: 1 })
+      .lean<Stored>();
+    if (!pending) return { claimed: false, reason: 'not_pending' };
+    for (let slot = 0; slot < maxConcurrent; slot++) {
+      try {
+        const updated = await this.deployments
+          .findOneAndUpdate(
+            { _id: id, status: 'pending_approval' },
+            {
+              $set: {
+                status: 'approved',
+                updatedAt: at,
+                lockKey: lockKeyOf(pending.service, pending.environment),
+                slot,
+                'approval.decidedBy': decidedBy,
+                'approval.decidedAt': at,
+                ...tracking,
+              },
+              $push: { transitions: { status: 'approved', at, by: decidedBy } },
+            },
+            { returnDocument: 'after' },
+          )
+          .lean<Stored>();
+        return updated
+          ? { claimed: true, deployment: toDomain(updated)! }
+          : { claimed: false, reason: 'not_pending' };
+      } catch (error) {
+        const key = duplicateKeyOf(error);
+        if (key === 'lockKey') return { claimed: false, reason: 'locked' };
+        if (key === 'slot') continue;
+        throw error;
+      }
+    }
+    return { claimed: false, reason: 'cap' };
+  }
+
+  /** Pending requests whose time is up, oldest first. */
+  async findExpiredPending(now: Date, limit = 50): Promise<Deployment[]> {
+    const docs = await this.deployments
+      .find({ status: 'pending_approval', 'approval.expiresAt': { $lte: now } })
+      .sort({ 'approval.expiresAt': 1 })
+      .limit(limit)
+      .lean<Stored[]>();
+    return docs.map((doc) => toDomain(doc)!);
+  }
+
+  /** The newest successful deployment to the target. */
+  async findLastSuccessful(service: string, environment: string): Promise<Deployment | null> {
+    return toDomain(
+      await this.deployments
+        .findOne({ service, environment, status: 'success' })
+        .sort({ finishedAt: -1, createdAt: -1 })
+        .lean<Stored>(),
+    );
   }
 
   async findById(id: string): Promise<Deployment | null> {

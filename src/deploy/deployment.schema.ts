@@ -44,6 +44,9 @@ export class DeploymentDocument {
   @Prop() channelId?: string;
   @Prop() messageId?: string;
 
+  @Prop({ type: Object }) approval?: object;
+  @Prop({ type: Object }) changes?: object;
+
   /** `service:environment` while in flight: the per-target lock (unique). */
   @Prop() lockKey?: string;
   /** 0 … MAX_CONCURRENT_DEPLOYS-1 while in flight: the global cap (unique). */
@@ -64,6 +67,7 @@ export const DeploymentSchema = SchemaFactory.createForClass(DeploymentDocument)
 DeploymentSchema.index({ service: 1, environment: 1, createdAt: -1 });
 DeploymentSchema.index({ service: 1, status: 1 });
 DeploymentSchema.index({ status: 1, nextCheckAt: 1 });
+DeploymentSchema.index({ status: 1, 'approval.expiresAt': 1 });
 // A run belongs to one deployment.
 DeploymentSchema.index({ runId: 1 }, { unique: true, sparse: true });
 // One in-flight deployment per target, and at most MAX_CONCURRENT_DEPLOYS in flight: both

@@ -33,8 +33,9 @@ export const TERMINAL_STATUSES: DeploymentStatus[] = [
   'dispatch_failed',
 ];
 
-/** Statuses the tracker watches: a run may exist and move on. */
+/** Statuses the tracker watches: a dispatch is due (approved), or a run may exist and move on. */
 export const TRACKED_STATUSES: DeploymentStatus[] = [
+  'approved',
   'dispatching',
   'dispatched',
   'queued',
@@ -98,4 +99,31 @@ export interface Deployment {
   failureReason?: string;
   channelId?: string;
   messageId?: string;
+  /** Protected targets: who must still approve, and who has. */
+  approval?: ApprovalState;
+  /** What would ship: the commits since the last successful deployment to this environment. */
+  changes?: ChangeSummary;
+}
+
+export interface Approval extends Person {
+  at: Date;
+}
+
+export interface ApprovalState {
+  required: number;
+  approvals: Approval[];
+  expiresAt: Date;
+  /** Who cancelled the request, or whose approval completed it. */
+  decidedBy?: Person;
+  decidedAt?: Date;
+}
+
+export interface ChangeSummary {
+  /** The SHA deployed successfully last time; absent for a first deployment. */
+  baseSha?: string;
+  total: number;
+  commits: Array<{ sha: string; subject: string; author: string }>;
+  url?: string;
+  /** Set when GitHub could not compare (the summary is then empty). */
+  unavailable?: string;
 }

@@ -3,6 +3,7 @@ import { AppError } from '../../libs/errors';
 import { AppConfig } from '../config/app-config';
 import { GithubClient, RunInfo } from '../github/github.client';
 import { ServiceRegistryService } from '../service-registry/service-registry.service';
+import { dispatchRefFor } from './dispatch-ref';
 import { Deployment } from './deployment';
 import { DeploymentEvents } from './deployment.events';
 import { DeploymentRepository } from './deployment.repository';
@@ -66,6 +67,25 @@ export class DispatchService {
         note: reason,
       });
     }
+  }
+
+  /**
+   * Dispatches an approved deployment: approved → dispatching first (so a crash from here on is
+   * resolved by looking for the run, never by dispatching again), then the dispatch itself.
+   */
+  async dispatchApproved(deployment: Deployment): Promise<Deployment> {
+    const service = await this.registry.get(deployment.service);
+    const now = new Date();
+    const dispatching = await this.deployments.transition(deployment.id, 'dispatching', {
+      from: ['approved'],
+      set: {
+        dispatchRef: dispatchRefFor(deployment.ref, deployment.sha, service),
+        dispatchRequestedAt: now,
+      },
+    });
+    if (!dispatching) return (await this.deployments.findById(deployment.id)) ?? deployment;
+    this.events.changed({ deployment: dispatching, previousStatus: 'approved' });
+    return this.dispatch(dispatching);
   }
 
   /**

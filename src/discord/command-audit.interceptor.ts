@@ -58,12 +58,9 @@ export function describeInteraction(
   return undefined;
 }
 
-/**
- * Every command and click is counted, timed and written to the audit log with its outcome:
- * `ok`, `refused` (an AppError: bad input, no permission, a guard) or `error` (unexpected).
- */
+/** Counts, times and writes to the audit log one command or click with its outcome. */
 @Injectable()
-export class CommandAuditInterceptor implements NestInterceptor {
+export class CommandAudit {
   private readonly logger = new Logger('Audit');
 
   constructor(
@@ -71,42 +68,62 @@ export class CommandAuditInterceptor implements NestInterceptor {
     private readonly metrics: AppMetrics,
   ) {}
 
+  record(
+    interaction: BaseInteraction,
+    seconds: number,
+    outcome: AuditOutcome,
+    code?: string,
+    message?: string,
+  ): void {
+    const described = describeInteraction(interaction);
+    if (!described) return;
+    this.metrics.commands.inc({ command: described.command, outcome });
+    this.metrics.commandDuration.observe({ command: described.command }, seconds);
+    const actor = actorFrom(interaction);
+    const entry: AuditEntry = {
+      at: new Date(),
+      actor: { id: actor.id, name: actor.name },
+      command: described.command,
+      options: described.options,
+      outcome,
+      code,
+      message,
+      durationMs: Math.round(seconds * 1000),
+    };
+    this.audit.record(entry).catch((error: Error) => {
+      this.logger.warn(
+        `Could not write the audit entry for ${described.command}: ${error.message}`,
+      );
+    });
+  }
+
+  /** The outcome of an error: `refused` for an AppError, `error` (with its ref) otherwise. */
+  recordError(interaction: BaseInteraction, seconds: number, error: unknown): void {
+    const appError = toAppError(error);
+    if (appError) this.record(interaction, seconds, 'refused', appError.code, appError.message);
+    else this.record(interaction, seconds, 'error', 'INTERNAL', `ref ${errorRef(error)}`);
+  }
+}
+
+/**
+ * Every command and click is counted, timed and written to the audit log with its outcome:
+ * `ok`, `refused` (an AppError: bad input, no permission, a guard) or `error` (unexpected).
+ */
+@Injectable()
+export class CommandAuditInterceptor implements NestInterceptor {
+  constructor(private readonly commandAudit: CommandAudit) {}
+
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
     if (context.getType<string>() !== 'necord') return next.handle();
     const [interaction] = NecordExecutionContext.create(context).getContext<'interactionCreate'>();
-    if (!(interaction instanceof BaseInteraction)) return next.handle();
-    const described = describeInteraction(interaction);
-    if (!described) return next.handle();
+    if (!(interaction instanceof BaseInteraction) || !describeInteraction(interaction))
+      return next.handle();
     const started = performance.now();
-    const finish = (outcome: AuditOutcome, code?: string, message?: string) => {
-      const seconds = (performance.now() - started) / 1000;
-      this.metrics.commands.inc({ command: described.command, outcome });
-      this.metrics.commandDuration.observe({ command: described.command }, seconds);
-      const actor = actorFrom(interaction);
-      const entry: AuditEntry = {
-        at: new Date(),
-        actor: { id: actor.id, name: actor.name },
-        command: described.command,
-        options: described.options,
-        outcome,
-        code,
-        message,
-        durationMs: Math.round(seconds * 1000),
-      };
-      this.audit.record(entry).catch((error: Error) => {
-        this.logger.warn(
-          `Could not write the audit entry for ${described.command}: ${error.message}`,
-        );
-      });
-    };
+    const seconds = () => (performance.now() - started) / 1000;
     return next.handle().pipe(
       tap({
-        next: () => finish('ok'),
-        error: (error: unknown) => {
-          const appError = toAppError(error);
-          if (appError) finish('refused', appError.code, appError.message);
-          else finish('error', 'INTERNAL', `ref ${errorRef(error)}`);
-        },
+        next: () => this.commandAudit.record(interaction, seconds(), 'ok'),
+        error: (error: unknown) => this.commandAudit.recordError(interaction, seconds(), error),
       }),
     );
   }

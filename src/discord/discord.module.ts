@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { GatewayIntentBits } from 'discord.js';
 import { NecordModule } from 'necord';
 import { AppConfig } from '../config/app-config';
+import { UnknownComponentsUpdate } from './unknown-components.update';
 
 /** The Discord gateway and REST client; commands live in the feature modules. */
 @Module({
@@ -17,5 +18,6 @@ import { AppConfig } from '../config/app-config';
       }),
     }),
   ],
+  providers: [UnknownComponentsUpdate],
 })
 export class DiscordModule {}

@@ -208,6 +208,41 @@ export class GithubClient {
     }
   }
 
+  /** Commits in `head` that `base` lacks, oldest first (GitHub returns at most 250). */
+  async compareCommits(
+    owner: string,
+    repo: string,
+    base: string,
+    head: string,
+  ): Promise<{
+    total: number;
+    commits: Array<{ sha: string; subject: string; author: string }>;
+    url: string;
+  }> {
+    try {
+      const { data } = await this.octokit.rest.repos.compareCommitsWithBasehead({
+        owner,
+        repo,
+        basehead: `${base}...${head}`,
+        per_page: 100,
+      });
+      return {
+        total: data.total_commits,
+        url: data.html_url,
+        commits: data.commits.map((commit) => ({
+          sha: commit.sha,
+          subject: commit.commit.message.split('\n')[0].slice(0, 120),
+          author: commit.author?.login ?? commit.commit.author?.name ?? 'unknown',
+        })),
+      };
+    } catch (error) {
+      throw translateGithubError(
+        error,
+        `the comparison ${base.slice(0, 7)}...${head.slice(0, 7)} in ${owner}/${repo}`,
+      );
+    }
+  }
+
   /** A conditional GET: a 304 (unchanged) costs no rate limit. */
   async getRun(
     owner: string,

@@ -10,6 +10,8 @@ export const METRIC = {
   commandDuration: 'chatops_command_duration_seconds',
   webhookDeliveries: 'chatops_webhook_deliveries_total',
   githubRequests: 'chatops_github_requests_total',
+  approvals: 'chatops_approvals_total',
+  approvalWait: 'chatops_approval_wait_seconds',
 } as const;
 
 /** Typed access to the chatops_ metrics; features record through this, never by name. */
@@ -26,5 +28,7 @@ export class AppMetrics {
     @InjectMetric(METRIC.webhookDeliveries)
     readonly webhookDeliveries: Counter<'event' | 'outcome'>,
     @InjectMetric(METRIC.githubRequests) readonly githubRequests: Counter<'route' | 'status'>,
+    @InjectMetric(METRIC.approvals) readonly approvals: Counter<'environment' | 'outcome'>,
+    @InjectMetric(METRIC.approvalWait) readonly approvalWait: Histogram<'environment'>,
   ) {}
 }

@@ -47,6 +47,17 @@ import { AppMetrics, METRIC } from './app-metrics';
       help: 'HTTP requests made to the GitHub API, by route template and status',
       labelNames: ['route', 'status'],
     }),
+    makeCounterProvider({
+      name: METRIC.approvals,
+      help: 'Approval requests by outcome (approved, cancelled, expired) and refused clicks',
+      labelNames: ['environment', 'outcome'],
+    }),
+    makeHistogramProvider({
+      name: METRIC.approvalWait,
+      help: 'Time from an approval request to its approval',
+      labelNames: ['environment'],
+      buckets: [10, 30, 60, 120, 300, 600, 1800, 3600],
+    }),
     AppMetrics,
   ],
   exports: [AppMetrics],

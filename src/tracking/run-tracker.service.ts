@@ -91,6 +91,12 @@ export class RunTrackerService {
   private async check(deployment: TrackedDeployment, now: Date): Promise<void> {
     const poll = this.config.deploy.pollIntervalMs;
     if (deployment.status === 'timed_out') return this.watchLateConclusion(deployment, now);
+    // Approved, but the worker that won the approval died before dispatching: dispatch it now
+    // (GitHub was never called for it: the status would be dispatching otherwise).
+    if (deployment.status === 'approved') {
+      await this.dispatcher.dispatchApproved(deployment);
+      return;
+    }
 
     const startedAt = (deployment.dispatchRequestedAt ?? deployment.createdAt).getTime();
     if (now.getTime() - startedAt >= this.config.deploy.timeoutMs) {

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
-import { DeployModule } from '../deploy/deploy.module';
+import { DeploymentStoreModule } from '../deploy/deployment-store.module';
+import { DispatchModule } from '../deploy/dispatch.module';
 import { GithubModule } from '../github/github.module';
 import { ServiceRegistryModule } from '../service-registry/service-registry.module';
 import { RunPoller } from './run-poller';
@@ -8,7 +9,7 @@ import { WebhookIngress } from './webhook.ingress';
 import { WebhookService } from './webhook.service';
 
 @Module({
-  imports: [DeployModule, GithubModule, ServiceRegistryModule],
+  imports: [DeploymentStoreModule, DispatchModule, GithubModule, ServiceRegistryModule],
   providers: [RunTrackerService, WebhookService, WebhookIngress, RunPoller],
   exports: [RunTrackerService],
 })

@@ -1,0 +1,250 @@
+import { Injectable } from '@nestjs/common';
+import { AccessDeniedError } from '../access/access.errors';
+import { AccessService } from '../access/access.service';
+import type { Actor } from '../access/actor';
+import { AppConfig } from '../config/app-config';
+import { CooldownRepository } from '../deploy/cooldown.repository';
+import { CapacityError, CooldownError, TargetBusyError } from '../deploy/deploy.errors';
+import { DISPATCH_LEASE_MS, newDeploymentId, PreparedDeploy } from '../deploy/deploy.service';
+import { ChangeSummary, Deployment, Person } from '../deploy/deployment';
+import { DeploymentEvents } from '../deploy/deployment.events';
+import { DeploymentRepository } from '../deploy/deployment.repository';
+import { GithubClient } from '../github/github.client';
+import { AppMetrics } from '../metrics/app-metrics';
+import { SelfApprovalError, UnknownRequestError } from './approval.errors';
+
+const SHOWN_COMMITS = 10;
+
+/** What a click on Approve or Cancel leads to. */
+export type ApprovalAnswer =
+  /** The decisive approval: dispatch it now. */
+  | { kind: 'approved'; deployment: Deployment }
+  /** An approval that counts, more are needed; or a cancellation. The message shows it. */
+  | { kind: 'changed'; deployment: Deployment }
+  /** The request was decided already: say what happened, privately. */
+  | { kind: 'info'; message: string };
+
+const timestamp = (date: Date | undefined) =>
+  date ? `<t:${Math.floor(new Date(date).getTime() / 1000)}:f>` : 'earlier';
+
+/** What happened to a request that is no longer pending, in a sentence. */
+export function describeDecision(deployment: Deployment): string {
+  const decided = deployment.approval?.decidedBy;
+  switch (deployment.status) {
+    case 'pending_approval':
+      return 'This request is still waiting for approval.';
+    case 'rejected':
+      return `This request was cancelled by ${decided?.name ?? 'someone'} ${timestamp(deployment.approval?.decidedAt)}.`;
+    case 'expired':
+      return `This request expired ${timestamp(deployment.approval?.expiresAt)}; nothing was dispatched.`;
+    default:
+      return `Already approved by ${decided?.name ?? 'an admin'} at ${timestamp(deployment.approval?.decidedAt)}.`;
+  }
+}
+
+/**
+ * Protected deploys: a request that dispatches nothing, approvals by admins of that environment
+ * (checked at click time from their current roles), exactly one dispatch however many click,
+ * cancellation by the requester or an admin, and expiry.
+ */
+@Injectable()
+export class ApprovalService {
+  constructor(
+    private readonly config: AppConfig,
+    private readonly access: AccessService,
+    private readonly deployments: DeploymentRepository,
+    private readonly cooldowns: CooldownRepository,
+    private readonly github: GithubClient,
+    private readonly events: DeploymentEvents,
+    private readonly metrics: AppMetrics,
+  ) {}
+
+  /** Records the request (status pending_approval) with the commits it would ship. */
+  async open(actor: Actor, prepared: PreparedDeploy): Promise<Deployment> {
+    const { service, environment } = prepared;
+    const busy = await this.deployments.findInFlightForTarget(service.name, environment);
+    if (busy) throw new TargetBusyError(busy);
+    const now = new Date();
+    const cooldown = await this.cooldowns.claim(actor.id, now, this.config.deploy.cooldownMs);
+    if (!cooldown.claimed) {
+      const left =
+        cooldown.lastAcceptedAt.getTime() + this.config.deploy.cooldownMs - now.getTime();
+      throw new CooldownError(Math.max(1, Math.ceil(left / 1000)));
+    }
+    try {
+      const changes = await this.summarizeChanges(prepared);
+      const requester = { id: actor.id, name: actor.name };
+      for (let attempt = 0; attempt < 3; attempt++) {
+        const deployment: Deployment = {
+          id: newDeploymentId(),
+          service: service.name,
+          environment,
+          ref: prepared.ref,
+          sha: prepared.sha,
+          requester,
+          status: 'pending_approval',
+          transitions: [{ status: 'pending_approval', at: now, by: requester }],
+          createdAt: now,
+          updatedAt: now,
+          approval: {
+            required: this.config.approval.approvalsRequired,
+            approvals: [],
+            expiresAt: new Date(now.getTime() + this.config.approval.timeoutMs),
+          },
+          changes,
+        };
+        if (await this.deployments.insertPending(deployment)) {
+          this.events.changed({ deployment });
+          return deployment;
+        }
+      }
+      throw new Error('could not allocate a deployment id');
+    } catch (error) {
+      await cooldown.release();
+      throw error;
+    }
+  }
+
+  async approve(actor: Actor, id: string): Promise<ApprovalAnswer> {
+    const deployment = await this.find(id);
+    if (deployment.status !== 'pending_approval')
+      return { kind: 'info', message: describeDecision(deployment) };
+    if (!(await this.access.isAdmin(actor, deployment.environment))) {
+      this.refused(deployment);
+      throw new AccessDeniedError(
+        `Only admins for ${deployment.environment} can approve this deployment.`,
+      );
+    }
+    if (this.config.approval.requireSecondApprover && actor.id === deployment.requester.id) {
+      this.refused(deployment);
+      throw new SelfApprovalError();
+    }
+    const approver = { id: actor.id, name: actor.name };
+    const now = new Date();
+    let current = await this.deployments.addApproval(id, { ...approver, at: now });
+    if (!current) {
+      // Approved by this admin already, or decided meanwhile.
+      current = await this.find(id);
+      if (current.status !== 'pending_approval')
+        return { kind: 'info', message: describeDecision(current) };
+    }
+    const approval = current.approval!;
+    if (approval.approvals.length < approval.required) {
+      this.events.changed({ deployment: current });
+      return { kind: 'changed', deployment: current };
+    }
+    return this.decide(current, approver, now);
+  }
+
+  async cancel(actor: Actor, id: string): Promise<ApprovalAnswer> {
+    const deployment = await this.find(id);
+    if (deployment.status !== 'pending_approval')
+      return { kind: 'info', message: describeDecision(deployment) };
+    const isRequester = actor.id === deployment.requester.id;
+    if (!isRequester && !(await this.access.isAdmin(actor, deployment.environment))) {
+      this.refused(deployment);
+      throw new AccessDeniedError(
+        `Only the requester or an admin for ${deployment.environment} can cancel this request.`,
+      );
+    }
+    const by = { id: actor.id, name: actor.name };
+    const at = new Date();
+    const cancelled = await this.deployments.transition(id, 'rejected', {
+      from: ['pending_approval'],
+      by,
+      at,
+      set: { 'approval.decidedBy': by, 'approval.decidedAt': at } as Partial<Deployment>,
+    });
+    if (!cancelled) return { kind: 'info', message: describeDecision(await this.find(id)) };
+    this.metrics.approvals.inc({ environment: cancelled.environment, outcome: 'cancelled' });
+    this.events.changed({ deployment: cancelled, previousStatus: 'pending_approval' });
+    return { kind: 'changed', deployment: cancelled };
+  }
+
+  /** Marks every request whose time is up as expired (each one atomically: one instance wins). */
+  async expireDue(now = new Date()): Promise<number> {
+    let expired = 0;
+    for (const deployment of await this.deployments.findExpiredPending(now)) {
+      const moved = await this.deployments.transition(deployment.id, 'expired', {
+        from: ['pending_approval'],
+        at: now,
+        note: 'no decision in time',
+      });
+      if (!moved) continue;
+      expired++;
+      this.metrics.approvals.inc({ environment: moved.environment, outcome: 'expired' });
+      this.events.changed({ deployment: moved, previousStatus: 'pending_approval' });
+    }
+    return expired;
+  }
+
+  /** The last approval: the guards are checked again, in the same update that decides. */
+  private async decide(
+    deployment: Deployment,
+    approver: Person,
+    now: Date,
+  ): Promise<ApprovalAnswer> {
+    const lease = new Date(now.getTime() + DISPATCH_LEASE_MS);
+    const outcome = await this.deployments.claimApproved(
+      deployment.id,
+      this.config.deploy.maxConcurrent,
+      approver,
+      { leaseUntil: lease, nextCheckAt: lease },
+      now,
+    );
+    if (outcome.claimed) {
+      const approved = outcome.deployment;
+      this.metrics.approvals.inc({ environment: approved.environment, outcome: 'approved' });
+      this.metrics.approvalWait.observe(
+        { environment: approved.environment },
+        (now.getTime() - new Date(approved.createdAt).getTime()) / 1000,
+      );
+      this.events.changed({ deployment: approved, previousStatus: 'pending_approval' });
+      return { kind: 'approved', deployment: approved };
+    }
+    if (outcome.reason === 'not_pending')
+      return { kind: 'info', message: describeDecision(await this.find(deployment.id)) };
+    this.refused(deployment);
+    const stays = 'The request stays pending until it expires; approve again once it is free.';
+    if (outcome.reason === 'locked') {
+      const holder = await this.deployments.findInFlightForTarget(
+        deployment.service,
+        deployment.environment,
+      );
+      throw new TargetBusyError(holder ?? deployment, stays);
+    }
+    throw new CapacityError(
+      this.config.deploy.maxConcurrent,
+      await this.deployments.listInFlight(),
+      stays,
+    );
+  }
+
+  private async summarizeChanges(prepared: PreparedDeploy): Promise<ChangeSummary> {
+    const { service, environment, sha } = prepared;
+    const last = await this.deployments.findLastSuccessful(service.name, environment);
+    if (!last) return { total: 0, commits: [] };
+    if (last.sha === sha) return { baseSha: last.sha, total: 0, commits: [] };
+    try {
+      const compared = await this.github.compareCommits(service.owner, service.repo, last.sha, sha);
+      return {
+        baseSha: last.sha,
+        total: compared.total,
+        commits: compared.commits.slice(0, SHOWN_COMMITS),
+        url: compared.url,
+      };
+    } catch (error) {
+      return { baseSha: last.sha, total: 0, commits: [], unavailable: (error as Error).message };
+    }
+  }
+
+  private async find(id: string): Promise<Deployment> {
+    const deployment = await this.deployments.findById(id);
+    if (!deployment?.approval) throw new UnknownRequestError();
+    return deployment;
+  }
+
+  private refused(deployment: Deployment): void {
+    this.metrics.approvals.inc({ environment: deployment.environment, outcome: 'refused' });
+  }
+}

@@ -1,0 +1,430 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import mongoose from 'mongoose';
+import { AppProcess } from '../libs/testing/app-process';
+import { testDatabaseUri } from '../libs/testing/database';
+import {
+  deploymentIdOf,
+  runDeploy,
+  seedService,
+  storedDeployment,
+  waitForMessageText,
+  waitForStatus,
+} from '../libs/testing/deploys';
+import {
+  Actor,
+  buttonsOf,
+  FakeDiscord,
+  InteractionHandle,
+  messageText,
+} from '../libs/testing/fake-discord/fake-discord';
+import { FakeGithub, sendWebhook } from '../libs/testing/fake-github';
+import { appConnection } from '../libs/testing/mongo';
+import { snowflake } from '../libs/testing/snowflake';
+import {
+  rolesOf,
+  startFakeDiscord,
+  startTestApp,
+  TestApp,
+  testEnvironment,
+  WEBHOOK_SECRET,
+} from '../libs/testing/test-app';
+import { waitFor } from '../libs/testing/wait-for';
+
+/** The reply to a click: its ephemeral answer once there is one. */
+async function ephemeralAnswer(click: InteractionHandle): Promise<string> {
+  const reply = await click.waitForReply((message) => (message.flags & 64) === 64);
+  return reply.content;
+}
+
+async function requestProd(app: TestApp, actor: Actor = app.actors.deployer) {
+  const interaction = await runDeploy(app, actor, 'api', 'prod');
+  const id = await deploymentIdOf(interaction);
+  const messageId = interaction.reply()!.id;
+  return { interaction, id, messageId };
+}
+
+async function completeRun(app: TestApp, id: string, conclusion = 'success') {
+  const runId = (await waitFor(
+    `${id}'s run`,
+    async () => (await storedDeployment(app, id)).runId,
+  )) as number;
+  app.github.setRunStatus(runId, 'completed', conclusion);
+  await sendWebhook(app.url, WEBHOOK_SECRET, 'workflow_run', {
+    action: 'completed',
+    workflow_run: app.github.runPayload(app.github.runs.get(runId)!),
+  });
+  await waitForStatus(app, id, conclusion === 'success' ? 'success' : 'failure');
+}
+
+const metricsText = async (app: TestApp) => (await fetch(`${app.url}/metrics`)).text();
+
+describe('approvals for protected environments', () => {
+  let discord: FakeDiscord;
+  let github: FakeGithub;
+  let app: TestApp;
+
+  beforeAll(async () => {
+    discord = await startFakeDiscord();
+    github = await FakeGithub.start();
+    github.addRepo('acme', 'api');
+    app = await startTestApp(
+      discord,
+      github,
+      testEnvironment(discord, github, { DEPLOY_COOLDOWN_MS: '0', POLL_INTERVAL_MS: '600000' }),
+    );
+    await seedService(app, {
+      name: 'api',
+      environments: ['staging', 'prod'],
+      protectedEnvironments: ['prod'],
+    });
+  });
+  afterAll(async () => {
+    await app?.close();
+    await discord?.close();
+    await github?.close();
+  });
+
+  it('dispatches nothing before approval, and refuses a deployer’s Approve', async () => {
+    const { interaction, id, messageId } = await requestProd(app);
+    const text = messageText(interaction.reply()!);
+    expect(text).toContain('Deploy api → prod: approval needed');
+    expect(text).toContain('Requested by: dana-deployer');
+    expect(text).toContain('Changes: First deployment to prod.');
+    expect(text).toMatch(/expires <t:\d+:R>/);
+    expect(text).toContain('Approvals: 0 of 1');
+    expect(buttonsOf(interaction.reply()!).map((b) => [b.label, b.custom_id])).toEqual([
+      ['Approve', `approval/${id}/approve`],
+      ['Cancel', `approval/${id}/cancel`],
+    ]);
+    expect(github.dispatches).toHaveLength(0);
+    expect((await storedDeployment(app, id)).status).toBe('pending_approval');
+
+    for (const who of ['deployer', 'viewer'] as const) {
+      const click = await discord.clickButton('Approve', app.actors[who], messageId);
+      expect(await ephemeralAnswer(click)).toBe(
+        'Only admins for prod can approve this deployment.',
+      );
+    }
+    expect(github.dispatches).toHaveLength(0);
+    expect((await storedDeployment(app, id)).status).toBe('pending_approval');
+    const audit = await waitFor('the audit entries', async () => {
+      const entries = await appConnection(app.app)
+        .collection('audit')
+        .find({ command: 'button approval/approve' })
+        .toArray();
+      return entries.length === 2 ? entries : undefined;
+    });
+    expect(
+      audit.every((entry) => entry.outcome === 'refused' && entry.code === 'ACCESS.DENIED'),
+    ).toBe(true);
+
+    // Tidy up for the next test: the requester cancels.
+    await discord.clickButton('Cancel', app.actors.deployer, messageId);
+    await waitForStatus(app, id, 'rejected');
+  });
+
+  it('dispatches exactly once when two admins approve at the same moment', async () => {
+    const { id, messageId, interaction } = await requestProd(app);
+    const clicks = await Promise.all([
+      discord.clickButton('Approve', app.actors.admin, messageId),
+      discord.clickButton('Approve', app.actors.secondAdmin, messageId),
+    ]);
+    await waitForStatus(app, id, 'dispatched');
+    await Promise.all(clicks.map((click) => click.firstCallback()));
+    expect(github.dispatches).toHaveLength(1);
+    expect(github.dispatches[0].inputs).toEqual({
+      environment: 'prod',
+      sha: (await storedDeployment(app, id)).sha,
+    });
+    const answers = clicks.map((click) => click.callbacks[0].type);
+    // One click won (its update was deferred); the other was told who approved first, privately.
+    expect(answers.sort()).toEqual([4, 6]);
+    const told = clicks.find((click) => click.callbacks[0].type === 4)!;
+    expect(await ephemeralAnswer(told)).toMatch(
+      /^Already approved by (alice|bob)-admin at <t:\d+:f>\.$/,
+    );
+
+    const text = await waitForMessageText(app, interaction, `#${github.dispatches[0].runId}`);
+    expect(text).toMatch(/Approvals: 1 of 1: (alice|bob)-admin/);
+    expect(buttonsOf(interaction.reply()!)).toEqual([]);
+    await completeRun(app, id);
+
+    const late = await discord
+      .clickButton('Approve', app.actors.admin, messageId)
+      .catch(() => undefined);
+    expect(late).toBeUndefined(); // no buttons left to click
+    const forged = await discord.clickCustomId(
+      `approval/${id}/approve`,
+      app.actors.admin,
+      messageId,
+    );
+    expect(await ephemeralAnswer(forged)).toMatch(/^Already approved by/);
+    expect(github.dispatches).toHaveLength(1);
+    const metrics = await metricsText(app);
+    expect(metrics).toMatch(/chatops_approvals_total\{environment="prod",outcome="approved"\} 1/);
+    expect(metrics).toMatch(/chatops_approval_wait_seconds_count\{environment="prod"\} 1/);
+  });
+
+  it('shows the commits since the last successful deployment', async () => {
+    const base = (await appConnection(app.app)
+      .collection('deployments')
+      .findOne({ environment: 'prod', status: 'success' }))!.sha;
+    github.addCommit('acme', 'api', 'main', 'Add rate limiting\n\nLonger body', 'ada');
+    github.addCommit('acme', 'api', 'main', 'Fix login redirect', 'grace');
+    const head = github.addCommit('acme', 'api', 'main', 'Bump version', 'linus');
+    const { interaction, id } = await requestProd(app);
+    const text = messageText(interaction.reply()!);
+    expect(text).toContain(
+      `3 commits since \`${base.slice(0, 7)}\`: [Full comparison](https://github.example/acme/api/compare/${base}...${head})`,
+    );
+    expect(text).toContain('Add rate limiting (ada)');
+    expect(text).toContain('Fix login redirect (grace)');
+    expect(text).toContain(`\`${head.slice(0, 7)}\` Bump version (linus)`);
+    expect(text).not.toContain('Longer body');
+    await discord.clickButton('Cancel', app.actors.admin, interaction.reply()!.id);
+    await waitForStatus(app, id, 'rejected');
+  });
+
+  it('lets the requester or an admin cancel; Cancel dispatches nothing, and later clicks are told', async () => {
+    const dispatches = github.dispatches.length;
+    const { interaction, id, messageId } = await requestProd(app);
+    const byOther = await discord.clickButton('Cancel', app.actors.viewer, messageId);
+    expect(await ephemeralAnswer(byOther)).toBe(
+      'Only the requester or an admin for prod can cancel this request.',
+    );
+    const cancel = await discord.clickButton('Cancel', app.actors.deployer, messageId);
+    expect((await cancel.firstCallback()).type).toBe(7);
+    const text = await waitForMessageText(app, interaction, 'Cancelled by dana-deployer');
+    expect(text).toContain('nothing was dispatched');
+    expect(buttonsOf(interaction.reply()!)).toEqual([]);
+    const approve = await discord.clickCustomId(
+      `approval/${id}/approve`,
+      app.actors.admin,
+      messageId,
+    );
+    expect(await ephemeralAnswer(approve)).toMatch(
+      /^This request was cancelled by dana-deployer <t:\d+:f>\.$/,
+    );
+    expect(github.dispatches.length).toBe(dispatches);
+    expect(await metricsText(app)).toMatch(
+      /chatops_approvals_total\{environment="prod",outcome="cancelled"\} [1-9]/,
+    );
+  });
+
+  it('answers forged, malformed and unknown button ids with "Unknown or expired request."', async () => {
+    const { messageId, id } = await requestProd(app);
+    for (const customId of [
+      'approval/d-abcdef/approve',
+      'approval/zzz/approve',
+      `approval/${id}/nuke`,
+      'garbage',
+      'approval/x',
+    ]) {
+      const click = await discord.clickCustomId(customId, app.actors.admin, messageId);
+      expect({ customId, answer: await ephemeralAnswer(click) }).toEqual({
+        customId,
+        answer: 'Unknown or expired request.',
+      });
+    }
+    expect((await storedDeployment(app, id)).status).toBe('pending_approval');
+    await discord.clickButton('Cancel', app.actors.admin, messageId);
+    await waitForStatus(app, id, 'rejected');
+  });
+
+  it('checks the target lock again at the last approval; the request stays pending', async () => {
+    const first = await requestProd(app);
+    const second = await requestProd(app, app.actors.admin);
+    await discord.clickButton('Approve', app.actors.secondAdmin, first.messageId);
+    await waitForStatus(app, first.id, 'dispatched');
+    const blocked = await discord.clickButton('Approve', app.actors.secondAdmin, second.messageId);
+    expect(await ephemeralAnswer(blocked)).toBe(
+      `api → prod already has deployment ${first.id} dispatched, requested by dana-deployer. The request stays pending until it expires; approve again once it is free.`,
+    );
+    expect((await storedDeployment(app, second.id)).status).toBe('pending_approval');
+    await completeRun(app, first.id);
+    const retry = await discord.clickButton('Approve', app.actors.secondAdmin, second.messageId);
+    expect((await retry.firstCallback()).type).toBe(6);
+    await waitForStatus(app, second.id, 'dispatched');
+    await completeRun(app, second.id);
+  });
+});
+
+describe('approval rules from the environment', () => {
+  it('REQUIRE_SECOND_APPROVER and APPROVALS_REQUIRED=2: two admins other than the requester', async () => {
+    const discord = await startFakeDiscord();
+    const github = await FakeGithub.start();
+    github.addRepo('acme', 'api');
+    const app = await startTestApp(
+      discord,
+      github,
+      testEnvironment(discord, github, {
+        REQUIRE_SECOND_APPROVER: 'true',
+        APPROVALS_REQUIRED: '2',
+        POLL_INTERVAL_MS: '600000',
+      }),
+    );
+    try {
+      await seedService(app, { name: 'api' });
+      const third: Actor = {
+        user: { id: snowflake(), username: 'carol-admin' },
+        roles: [rolesOf(discord).admin],
+      };
+      const { interaction, id, messageId } = await requestProd(app, app.actors.admin);
+      expect(messageText(interaction.reply()!)).toContain('Approvals: 0 of 2');
+
+      const own = await discord.clickButton('Approve', app.actors.admin, messageId);
+      expect(await ephemeralAnswer(own)).toBe(
+        'You asked for this deployment: another admin has to approve it.',
+      );
+
+      const firstApproval = await discord.clickButton('Approve', app.actors.secondAdmin, messageId);
+      expect((await firstApproval.firstCallback()).type).toBe(7);
+      await waitForMessageText(app, interaction, 'Approvals: 1 of 2: bob-admin');
+      const again = await discord.clickButton('Approve', app.actors.secondAdmin, messageId);
+      expect((await again.firstCallback()).type).toBe(7);
+      expect(github.dispatches).toHaveLength(0);
+      expect((await storedDeployment(app, id)).status).toBe('pending_approval');
+
+      await discord.clickButton('Approve', third, messageId);
+      await waitForStatus(app, id, 'dispatched');
+      expect(github.dispatches).toHaveLength(1);
+      await waitForMessageText(
+        app,
+        interaction,
+        /Dispatched[\s\S]*Approvals: 2 of 2: bob-admin, carol-admin/,
+      );
+    } finally {
+      await app.close();
+      await discord.close();
+      await github.close();
+    }
+  });
+
+  it('expires a request: the message says so, the buttons go, and a later Approve dispatches nothing', async () => {
+    const discord = await startFakeDiscord();
+    const github = await FakeGithub.start();
+    github.addRepo('acme', 'api');
+    const app = await startTestApp(
+      discord,
+      github,
+      testEnvironment(discord, github, { APPROVAL_TIMEOUT_MS: '1000', POLL_INTERVAL_MS: '600000' }),
+    );
+    try {
+      await seedService(app, { name: 'api' });
+      const { interaction, id, messageId } = await requestProd(app);
+      await waitForStatus(app, id, 'expired');
+      const text = await waitForMessageText(app, interaction, 'Approval expired');
+      expect(text).toContain('nothing was dispatched');
+      expect(buttonsOf(interaction.reply()!)).toEqual([]);
+      const late = await discord.clickCustomId(
+        `approval/${id}/approve`,
+        app.actors.admin,
+        messageId,
+      );
+      expect(await ephemeralAnswer(late)).toMatch(
+        /^This request expired <t:\d+:f>; nothing was dispatched\.$/,
+      );
+      expect(github.dispatches).toHaveLength(0);
+      expect(await metricsText(app)).toMatch(
+        /chatops_approvals_total\{environment="prod",outcome="expired"\} 1/,
+      );
+      expect(
+        await appConnection(app.app)
+          .collection('deployments')
+          .countDocuments({ _id: id as never }),
+      ).toBe(1);
+    } finally {
+      await app.close();
+      await discord.close();
+      await github.close();
+    }
+  });
+});
+
+describe('a pending request across a crash', () => {
+  it('survives kill -9 of the app and is approved exactly once afterwards', async () => {
+    const discord = await startFakeDiscord();
+    const github = await FakeGithub.start();
+    github.addRepo('acme', 'api');
+    const workDir = mkdtempSync(join(tmpdir(), 'chatops-crash-'));
+    const env = testEnvironment(discord, github, {
+      MONGODB_URI: testDatabaseUri('crash'),
+      POLL_INTERVAL_MS: '600000',
+    });
+    const db = await mongoose.createConnection(env.MONGODB_URI).asPromise();
+    try {
+      await db.collection('services').insertOne({
+        name: 'api',
+        owner: 'acme',
+        repo: 'api',
+        workflow: 'deploy.yml',
+        environments: ['staging', 'prod'],
+        protectedEnvironments: ['prod'],
+        defaultRef: 'main',
+        environmentInput: 'environment',
+        shaInput: 'sha',
+        addedBy: { id: 'seed', name: 'seed' },
+        addedAt: new Date(),
+      });
+      const first = AppProcess.spawn(env, workDir);
+      await waitFor('the first app to be ready', () => discord.registeredCommands().length > 0, {
+        timeoutMs: 30_000,
+      });
+      const request = await discord.command(
+        'deploy',
+        { ...rolesActor(discord, 'deployers') },
+        { options: { service: 'api', env: 'prod' } },
+      );
+      const id = await deploymentIdOf(request);
+      const messageId = request.reply()!.id;
+      first.child.kill('SIGKILL');
+      await first.exited();
+
+      const registrations = discord.callsTo('PUT', /commands$/).length;
+      const second = AppProcess.spawn(env, workDir);
+      // Commands are registered once the client is ready: from then on it handles clicks.
+      await waitFor(
+        'the restarted app to be ready',
+        () => discord.callsTo('PUT', /commands$/).length > registrations,
+        {
+          timeoutMs: 30_000,
+        },
+      );
+      const admin = rolesActor(discord, 'admins');
+      const clicks = await Promise.all([
+        discord.clickButton('Approve', admin, messageId),
+        discord.clickButton('Approve', admin, messageId),
+      ]);
+      await Promise.all(clicks.map((click) => click.firstCallback()));
+      await waitFor('the dispatch', () => github.dispatches.length === 1);
+      await waitFor(
+        'dispatched',
+        async () =>
+          (await db.collection('deployments').findOne({ _id: id as never }))?.status ===
+          'dispatched',
+      );
+      expect(github.dispatches).toHaveLength(1);
+      second.child.kill('SIGTERM');
+      await second.exited();
+    } finally {
+      await AppProcess.killAll();
+      await db.close();
+      await discord.close();
+      await github.close();
+      rmSync(workDir, { recursive: true, force: true });
+    }
+  });
+});
+
+function rolesActor(discord: FakeDiscord, roleName: string): Actor {
+  const role = discord.guild.roles.find((r) => r.name === roleName)!;
+  return {
+    user: {
+      id: `${roleName.length}00000000000000042`.slice(0, 18),
+      username: `${roleName}-member`,
+    },
+    roles: [role.id],
+  };
+}
