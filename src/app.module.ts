@@ -16,6 +16,8 @@ import { GithubModule } from './github/github.module';
 import { HealthModule } from './health/health.module';
 import { LoggingModule } from './logging/logging.module';
 import { MetricsModule } from './metrics/metrics.module';
+import { RollbackModule } from './rollback/rollback.module';
+import { StatusModule } from './status/status.module';
 import { ServiceRegistryModule } from './service-registry/service-registry.module';
 import { TrackingModule } from './tracking/tracking.module';
 
@@ -42,6 +44,8 @@ export class AppModule {
         ServiceRegistryModule,
         DeployModule,
         ApprovalModule,
+        RollbackModule,
+        StatusModule,
         HealthModule,
         TrackingModule,
         ...extraImports,

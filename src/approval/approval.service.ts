@@ -4,7 +4,13 @@ import { AccessService } from '../access/access.service';
 import type { Actor } from '../access/actor';
 import { AppConfig } from '../config/app-config';
 import { CooldownRepository } from '../deploy/cooldown.repository';
-import { CapacityError, CooldownError, TargetBusyError } from '../deploy/deploy.errors';
+import {
+  CapacityError,
+  CooldownError,
+  TargetBusyError,
+  TargetLockedError,
+} from '../deploy/deploy.errors';
+import { TargetLockRepository } from '../deploy/target-lock.repository';
 import { DISPATCH_LEASE_MS, newDeploymentId, PreparedDeploy } from '../deploy/deploy.service';
 import { ChangeSummary, Deployment, Person } from '../deploy/deployment';
 import { DeploymentEvents } from '../deploy/deployment.events';
@@ -57,6 +63,7 @@ export class ApprovalService {
     private readonly github: GithubClient,
     private readonly events: DeploymentEvents,
     private readonly metrics: AppMetrics,
+    private readonly locks: TargetLockRepository,
   ) {}
 
   /** Records the request (status pending_approval) with the commits it would ship. */
@@ -86,6 +93,7 @@ export class ApprovalService {
           transitions: [{ status: 'pending_approval', at: now, by: requester }],
           createdAt: now,
           updatedAt: now,
+          ...(prepared.rollback ? { rollback: prepared.rollback } : {}),
           approval: {
             required: this.config.approval.approvalsRequired,
             approvals: [],
@@ -184,6 +192,12 @@ export class ApprovalService {
     approver: Person,
     now: Date,
   ): Promise<ApprovalAnswer> {
+    const stays = 'The request stays pending until it expires; approve again once it is free.';
+    const manualLock = await this.locks.find(deployment.service, deployment.environment);
+    if (manualLock) {
+      this.refused(deployment);
+      throw new TargetLockedError(manualLock, 'The request stays pending until it expires.');
+    }
     const lease = new Date(now.getTime() + DISPATCH_LEASE_MS);
     const outcome = await this.deployments.claimApproved(
       deployment.id,
@@ -205,7 +219,6 @@ export class ApprovalService {
     if (outcome.reason === 'not_pending')
       return { kind: 'info', message: describeDecision(await this.find(deployment.id)) };
     this.refused(deployment);
-    const stays = 'The request stays pending until it expires; approve again once it is free.';
     if (outcome.reason === 'locked') {
       const holder = await this.deployments.findInFlightForTarget(
         deployment.service,
@@ -222,6 +235,33 @@ export class ApprovalService {
 
   private async summarizeChanges(prepared: PreparedDeploy): Promise<ChangeSummary> {
     const { service, environment, sha } = prepared;
+    if (prepared.rollback) {
+      // A rollback undoes the commits between what it puts back and what is deployed now.
+      const current = prepared.rollback.ofSha;
+      try {
+        const compared = await this.github.compareCommits(
+          service.owner,
+          service.repo,
+          sha,
+          current,
+        );
+        return {
+          direction: 'undo',
+          baseSha: current,
+          total: compared.total,
+          commits: compared.commits.slice(0, SHOWN_COMMITS),
+          url: compared.url,
+        };
+      } catch (error) {
+        return {
+          direction: 'undo',
+          baseSha: current,
+          total: 0,
+          commits: [],
+          unavailable: (error as Error).message,
+        };
+      }
+    }
     const last = await this.deployments.findLastSuccessful(service.name, environment);
     if (!last) return { total: 0, commits: [] };
     if (last.sha === sha) return { baseSha: last.sha, total: 0, commits: [] };

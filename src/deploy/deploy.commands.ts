@@ -1,13 +1,15 @@
 import { Injectable, UseInterceptors } from '@nestjs/common';
+import { MessageFlags } from 'discord.js';
 import { Context, Options, SlashCommand, type SlashCommandContext } from 'necord';
 import { ApprovalService } from '../approval/approval.service';
 import { actorFrom } from '../discord/actor';
 import { Audited } from '../discord/command-audit.interceptor';
 import { ServiceAutocomplete } from '../service-registry/service.autocomplete';
 import { DeployService } from './deploy.service';
-import { deploymentMessage } from './deploy.views';
-import { DispatchService } from './dispatch.service';
+import { DeploymentLauncher } from './deployment-launcher';
+import { CancelOptions } from './dto/cancel.options';
 import { DeployOptions } from './dto/deploy.options';
+import { LockOptions, UnlockOptions } from './dto/lock.options';
 
 @Injectable()
 @Audited()
@@ -15,7 +17,7 @@ export class DeployCommands {
   constructor(
     private readonly deploys: DeployService,
     private readonly approvals: ApprovalService,
-    private readonly dispatcher: DispatchService,
+    private readonly launcher: DeploymentLauncher,
   ) {}
 
   @UseInterceptors(ServiceAutocomplete)
@@ -29,12 +31,60 @@ export class DeployCommands {
       environment: options.env,
       ref: options.ref ?? undefined,
     });
-    // A protected target gets an approval request; anything else is dispatched now.
-    const deployment = prepared.protected
-      ? await this.approvals.open(actor, prepared)
-      : await this.deploys.admit(actor, prepared);
-    const message = await interaction.editReply(deploymentMessage(deployment));
-    await this.deploys.attachMessage(deployment.id, message.channelId, message.id);
-    if (deployment.status === 'dispatching') await this.dispatcher.dispatch(deployment);
+    await this.launcher.launch(interaction, actor, prepared);
+  }
+
+  @SlashCommand({
+    name: 'cancel',
+    description: 'Cancel a pending approval or a running deployment (requester or admin)',
+  })
+  async cancel(@Context() [interaction]: SlashCommandContext, @Options() { id }: CancelOptions) {
+    await interaction.deferReply({ flags: MessageFlags.Ephemeral });
+    const actor = actorFrom(interaction);
+    const deployment = await this.deploys.find(id);
+    if (deployment.status === 'pending_approval') {
+      const answer = await this.approvals.cancel(actor, deployment.id);
+      const content =
+        answer.kind === 'info'
+          ? answer.message
+          : `Request ${deployment.id} cancelled; nothing was dispatched.`;
+      return interaction.editReply({ content });
+    }
+    await this.deploys.cancelRun(actor, deployment);
+    return interaction.editReply({
+      content: `Cancellation requested: GitHub is stopping run #${deployment.runId}. The deployment's message follows the run to its final status.`,
+    });
+  }
+
+  @UseInterceptors(ServiceAutocomplete)
+  @SlashCommand({ name: 'lock', description: 'Stop deploys and rollbacks to a target (admin)' })
+  async lock(@Context() [interaction]: SlashCommandContext, @Options() options: LockOptions) {
+    const lock = await this.deploys.lockTarget(
+      actorFrom(interaction),
+      options.service,
+      options.env,
+      options.reason,
+    );
+    return interaction.reply({
+      content: `🔒 ${lock.service} → ${lock.environment} is locked by ${lock.by.name}: ${lock.reason}`,
+      allowedMentions: { parse: [] },
+    });
+  }
+
+  @UseInterceptors(ServiceAutocomplete)
+  @SlashCommand({
+    name: 'unlock',
+    description: 'Allow deploys and rollbacks to a locked target again (admin)',
+  })
+  async unlock(@Context() [interaction]: SlashCommandContext, @Options() options: UnlockOptions) {
+    const lock = await this.deploys.unlockTarget(
+      actorFrom(interaction),
+      options.service,
+      options.env,
+    );
+    return interaction.reply({
+      content: `🔓 ${lock.service} → ${lock.environment} is unlocked (it was locked by ${lock.by.name}: ${lock.reason}).`,
+      allowedMentions: { parse: [] },
+    });
   }
 }

@@ -47,3 +47,43 @@ export class UnknownDeploymentError extends AppError {
     super('DEPLOY.UNKNOWN', `Unknown deployment "${id.slice(0, 20)}".`, 404);
   }
 }
+
+export class TargetLockedError extends AppError {
+  constructor(
+    lock: { service: string; environment: string; reason: string; by: { name: string }; at: Date },
+    after = '',
+  ) {
+    const since = `<t:${Math.floor(new Date(lock.at).getTime() / 1000)}:f>`;
+    super(
+      'DEPLOY.TARGET_LOCKED',
+      `${lock.service} → ${lock.environment} is locked by ${lock.by.name} since ${since}: ${lock.reason}${after ? ` ${after}` : ''}`,
+      423,
+    );
+  }
+}
+
+export class NotLockedError extends AppError {
+  constructor(service: string, environment: string) {
+    super('DEPLOY.NOT_LOCKED', `${service} → ${environment} is not locked.`, 409);
+  }
+}
+
+export class AlreadyFinishedError extends AppError {
+  constructor(deployment: Pick<Deployment, 'id' | 'status'>) {
+    super(
+      'DEPLOY.FINISHED',
+      `Deployment ${deployment.id} has already ended (${deployment.status.replace('_', ' ')}).`,
+      409,
+    );
+  }
+}
+
+export class NoRunYetError extends AppError {
+  constructor(id: string) {
+    super(
+      'DEPLOY.NO_RUN_YET',
+      `Deployment ${id} has no GitHub run yet; try again in a moment.`,
+      409,
+    );
+  }
+}

@@ -1,10 +1,10 @@
 import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { Client } from 'discord.js';
 import { AppConfig } from '../config/app-config';
-import { isTerminal } from './deployment';
+import { Deployment, isTerminal } from './deployment';
 import { DeploymentChanged, DeploymentEvents } from './deployment.events';
 import { DeploymentRepository } from './deployment.repository';
-import { deploymentMessage, outcomeAnnouncement } from './deploy.views';
+import { deploymentMessage, outcomeAnnouncement, watchdogText } from './deploy.views';
 
 /**
  * Keeps each deployment's Discord message true: on every change the message is rebuilt from the
@@ -27,14 +27,31 @@ export class DeploymentMessages implements OnModuleInit {
     this.events.subscribe('discord-message', (event) => this.enqueue(event));
   }
 
-  private enqueue({ deployment }: DeploymentChanged): Promise<void> {
+  private enqueue({ deployment, notice }: DeploymentChanged): Promise<void> {
     const previous = this.queues.get(deployment.id) ?? Promise.resolve();
-    const next = previous.then(() => this.refresh(deployment.id));
+    const next = previous.then(async () => {
+      await this.refresh(deployment.id);
+      if (notice === 'watchdog') await this.notifyRequester(deployment);
+    });
     const tracked = next.finally(() => {
       if (this.queues.get(deployment.id) === tracked) this.queues.delete(deployment.id);
     });
     this.queues.set(deployment.id, tracked);
     return next;
+  }
+
+  /** A reply to the deployment's message that mentions the requester (an edit would not notify). */
+  private async notifyRequester(deployment: Deployment): Promise<void> {
+    if (!deployment.channelId) return;
+    const channel = await this.client.channels.fetch(deployment.channelId);
+    if (!channel?.isSendable()) return;
+    await channel.send({
+      content: `<@${deployment.requester.id}> ${watchdogText(deployment)}`,
+      allowedMentions: { users: [deployment.requester.id] },
+      ...(deployment.messageId
+        ? { reply: { messageReference: deployment.messageId, failIfNotExists: false } }
+        : {}),
+    });
   }
 
   private async refresh(id: string): Promise<void> {

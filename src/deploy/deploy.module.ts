@@ -7,6 +7,7 @@ import { DeployCommands } from './deploy.commands';
 import { DeploymentMessages } from './deploy.messages';
 import { DeployService } from './deploy.service';
 import { DeploymentMetrics } from './deployment.metrics';
+import { DeploymentLauncher } from './deployment-launcher';
 import { DeploymentStoreModule } from './deployment-store.module';
 import { DispatchModule } from './dispatch.module';
 
@@ -19,7 +20,13 @@ import { DispatchModule } from './dispatch.module';
     GithubModule,
     ServiceRegistryModule,
   ],
-  providers: [DeployService, DeployCommands, DeploymentMessages, DeploymentMetrics],
-  exports: [DeployService],
+  providers: [
+    DeployService,
+    DeploymentLauncher,
+    DeployCommands,
+    DeploymentMessages,
+    DeploymentMetrics,
+  ],
+  exports: [DeployService, DeploymentLauncher],
 })
 export class DeployModule {}

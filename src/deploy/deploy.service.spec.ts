@@ -9,6 +9,7 @@ import { dispatchRefFor } from './dispatch-ref';
 import { Deployment } from './deployment';
 import { DeploymentEvents } from './deployment.events';
 import { DeploymentRepository, InsertOutcome } from './deployment.repository';
+import { TargetLockRepository } from './target-lock.repository';
 
 const SHA = 'a1b2c3d4e5f60718293a4b5c6d7e8f9012345678';
 const service: Service = {
@@ -67,6 +68,7 @@ function harness(opts: { busy?: Deployment; cooldownUntil?: Date; insert?: Inser
     deployments,
     cooldowns,
     strict<DeploymentEvents>('events', { changed: () => calls.push('changed') }),
+    strict<TargetLockRepository>('locks', { find: async () => null }),
   );
   return { deploys: service$, calls, released };
 }

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
 import { ValidationError } from '../../libs/errors';
+import { AccessDeniedError } from '../access/access.errors';
 import { AccessService } from '../access/access.service';
 import type { Actor } from '../access/actor';
 import { AppConfig } from '../config/app-config';
@@ -9,11 +10,21 @@ import { Service } from '../service-registry/service';
 import { ServiceRegistryService } from '../service-registry/service-registry.service';
 import { GIT_REF } from '../service-registry/service.rules';
 import { CooldownRepository } from './cooldown.repository';
-import { CapacityError, CooldownError, TargetBusyError } from './deploy.errors';
+import {
+  AlreadyFinishedError,
+  CapacityError,
+  CooldownError,
+  NoRunYetError,
+  NotLockedError,
+  TargetBusyError,
+  TargetLockedError,
+  UnknownDeploymentError,
+} from './deploy.errors';
 import { dispatchRefFor } from './dispatch-ref';
-import { Deployment } from './deployment';
+import { Deployment, isTerminal } from './deployment';
 import { DeploymentEvents } from './deployment.events';
 import { DeploymentRepository } from './deployment.repository';
+import { TargetLock, TargetLockRepository } from './target-lock.repository';
 
 /** How long the dispatching worker owns a new deployment before the tracker may step in. */
 export const DISPATCH_LEASE_MS = 30_000;
@@ -25,6 +36,7 @@ export interface PreparedDeploy {
   sha: string;
   /** The target needs approval: the request goes to the approval flow. */
   protected: boolean;
+  rollback?: Deployment['rollback'];
 }
 
 export interface DeployRequest {
@@ -51,16 +63,19 @@ export class DeployService {
     private readonly deployments: DeploymentRepository,
     private readonly cooldowns: CooldownRepository,
     private readonly events: DeploymentEvents,
+    private readonly locks: TargetLockRepository,
   ) {}
 
   /**
    * Everything `/deploy` checks before any guard: the service, that it deploys there, the
-   * member's rights, and the ref, resolved to the commit SHA that will be deployed.
+   * member's rights, an admin's lock on the target, and the ref, resolved to the commit SHA
+   * that will be deployed.
    */
   async prepare(actor: Actor, request: DeployRequest): Promise<PreparedDeploy> {
     const environment = request.environment.trim().toLowerCase();
     const service = await this.registry.getForEnvironment(request.service, environment);
     await this.access.requireDeployer(actor, `deploy ${service.name}`, environment);
+    await this.ensureNotLocked(service.name, environment);
     const ref = (request.ref ?? service.defaultRef).trim();
     if (!GIT_REF.test(ref)) throw new ValidationError('Invalid ref: a branch, tag or commit SHA.');
     const { sha } = await this.github.resolveRef(service.owner, service.repo, ref);
@@ -73,35 +88,17 @@ export class DeployService {
     };
   }
 
-  /** Refusals that hold for a request too: what is in flight for the target, and the cap. */
-  async checkTargetIsFree(service: string, environment: string): Promise<void> {
-    const busy = await this.deployments.findInFlightForTarget(service, environment);
-    if (busy) throw new TargetBusyError(busy);
-    const inFlight = await this.deployments.listInFlight();
-    if (inFlight.length >= this.config.deploy.maxConcurrent) {
-      throw new CapacityError(this.config.deploy.maxConcurrent, inFlight);
-    }
+  async ensureNotLocked(service: string, environment: string): Promise<void> {
+    const lock = await this.locks.find(service, environment);
+    if (lock) throw new TargetLockedError(lock);
   }
 
   /**
-   * An unprotected deploy: takes the cooldown, then the target's lock and a concurrency slot
-   * with the insert, and records the deployment as dispatching.
+   * An unprotected deploy (or rollback): takes the cooldown, then the target's lock and a
+   * concurrency slot with the insert, and records the deployment as dispatching.
    */
   async admit(actor: Actor, prepared: PreparedDeploy): Promise<Deployment> {
-    return this.admitTo(actor, prepared.service, prepared.environment, prepared.ref, prepared.sha);
-  }
-
-  async attachMessage(deploymentId: string, channelId: string, messageId: string): Promise<void> {
-    await this.deployments.attachMessage(deploymentId, channelId, messageId);
-  }
-
-  private async admitTo(
-    actor: Actor,
-    service: Service,
-    environment: string,
-    ref: string,
-    sha: string,
-  ): Promise<Deployment> {
+    const { service, environment, ref, sha } = prepared;
     const busy = await this.deployments.findInFlightForTarget(service.name, environment);
     if (busy) throw new TargetBusyError(busy);
     const now = new Date();
@@ -111,6 +108,7 @@ export class DeployService {
         cooldown.lastAcceptedAt.getTime() + this.config.deploy.cooldownMs - now.getTime();
       throw new CooldownError(Math.max(1, Math.ceil(left / 1000)));
     }
+    const requester = { id: actor.id, name: actor.name };
     for (let attempt = 0; attempt < 3; attempt++) {
       const deployment: Deployment = {
         id: newDeploymentId(),
@@ -118,13 +116,14 @@ export class DeployService {
         environment,
         ref,
         sha,
-        requester: { id: actor.id, name: actor.name },
+        requester,
         status: 'dispatching',
-        transitions: [{ status: 'dispatching', at: now, by: { id: actor.id, name: actor.name } }],
+        transitions: [{ status: 'dispatching', at: now, by: requester }],
         createdAt: now,
         updatedAt: now,
         dispatchRef: dispatchRefFor(ref, sha, service),
         dispatchRequestedAt: now,
+        ...(prepared.rollback ? { rollback: prepared.rollback } : {}),
       };
       const lease = new Date(now.getTime() + DISPATCH_LEASE_MS);
       const outcome = await this.deployments.insertInFlight(
@@ -143,7 +142,7 @@ export class DeployService {
       await cooldown.release();
       if (outcome.reason === 'locked') {
         const holder = await this.deployments.findInFlightForTarget(service.name, environment);
-        throw new TargetBusyError(holder ?? { ...deployment, status: 'dispatching' });
+        throw new TargetBusyError(holder ?? deployment);
       }
       throw new CapacityError(
         this.config.deploy.maxConcurrent,
@@ -152,5 +151,76 @@ export class DeployService {
     }
     await cooldown.release();
     throw new Error('could not allocate a deployment id');
+  }
+
+  async attachMessage(deploymentId: string, channelId: string, messageId: string): Promise<void> {
+    await this.deployments.attachMessage(deploymentId, channelId, messageId);
+  }
+
+  /** Admins lock a target: deploys and rollbacks to it are refused, with the reason, until unlocked. */
+  async lockTarget(
+    actor: Actor,
+    serviceName: string,
+    environment: string,
+    reason: string,
+  ): Promise<TargetLock> {
+    const env = environment.trim().toLowerCase();
+    const service = await this.registry.getForEnvironment(serviceName, env);
+    await this.access.requireAdmin(actor, 'lock targets', env);
+    const text = reason.trim();
+    if (!text) throw new ValidationError('Invalid reason: say why the target is locked.');
+    const lock: TargetLock = {
+      service: service.name,
+      environment: env,
+      reason: text.slice(0, 300),
+      by: { id: actor.id, name: actor.name },
+      at: new Date(),
+    };
+    const outcome = await this.locks.lock(lock);
+    if (!outcome.locked)
+      throw new TargetLockedError(outcome.existing, 'Unlock it first to change the reason.');
+    return lock;
+  }
+
+  async unlockTarget(actor: Actor, serviceName: string, environment: string): Promise<TargetLock> {
+    const env = environment.trim().toLowerCase();
+    const service = await this.registry.getForEnvironment(serviceName, env);
+    await this.access.requireAdmin(actor, 'unlock targets', env);
+    const removed = await this.locks.unlock(service.name, env);
+    if (!removed) throw new NotLockedError(service.name, env);
+    return removed;
+  }
+
+  /**
+   * `/cancel`: the requester or an admin for the environment. A run in flight is cancelled on
+   * GitHub and the deployment follows the run to its real final status.
+   */
+  async cancelRun(actor: Actor, deployment: Deployment): Promise<'cancel_requested'> {
+    await this.requireRequesterOrAdmin(actor, deployment, 'cancel this deployment');
+    if (isTerminal(deployment.status)) throw new AlreadyFinishedError(deployment);
+    if (!deployment.runId) throw new NoRunYetError(deployment.id);
+    const service = await this.registry.get(deployment.service);
+    await this.github.cancelRun(service.owner, service.repo, deployment.runId);
+    return 'cancel_requested';
+  }
+
+  async requireRequesterOrAdmin(
+    actor: Actor,
+    deployment: Deployment,
+    action: string,
+  ): Promise<void> {
+    if (actor.id === deployment.requester.id) return;
+    if (await this.access.isAdmin(actor, deployment.environment)) return;
+    throw new AccessDeniedError(
+      `Only the requester or an admin for ${deployment.environment} can ${action}.`,
+    );
+  }
+
+  async find(id: string): Promise<Deployment> {
+    const deployment = /^d-[0-9a-f]{6}$/.test(id.trim())
+      ? await this.deployments.findById(id.trim())
+      : null;
+    if (!deployment) throw new UnknownDeploymentError(id);
+    return deployment;
   }
 }

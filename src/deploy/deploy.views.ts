@@ -18,6 +18,10 @@ const STATUS: Record<DeploymentStatus, { label: string; color: number }> = {
   dispatch_failed: { label: '⚠️ Could not dispatch', color: 0xe74c3c },
 };
 
+export function statusLabel(status: DeploymentStatus): string {
+  return STATUS[status].label;
+}
+
 export function shortSha(sha: string): string {
   return sha.slice(0, 7);
 }
@@ -69,6 +73,7 @@ function discordTime(date: Date | undefined, style: 'R' | 'f' = 'f'): string {
 /** The commits a deployment would ship, for the approver: first ten, the count, the link. */
 export function changesText(changes: ChangeSummary | undefined, environment: string): string {
   if (!changes) return 'unknown';
+  if (changes.direction === 'undo') return undoText(changes);
   if (!changes.baseSha) return `First deployment to ${environment}.`;
   if (changes.unavailable)
     return `Could not compare with \`${shortSha(changes.baseSha)}\`: ${changes.unavailable}`;
@@ -81,6 +86,18 @@ export function changesText(changes: ChangeSummary | undefined, environment: str
   const link = changes.url ? ` [Full comparison](${changes.url})` : '';
   const header = `${changes.total} commit${changes.total === 1 ? '' : 's'} since \`${shortSha(changes.baseSha)}\`:${link}`;
   return `${header}\n${lines.join('\n')}${more}`.slice(0, 1024);
+}
+
+function undoText(changes: ChangeSummary): string {
+  if (changes.unavailable) return `Could not compare: ${changes.unavailable}`;
+  const lines = changes.commits.map((c) => `• \`${shortSha(c.sha)}\` ${c.subject} (${c.author})`);
+  const more =
+    changes.total > changes.commits.length
+      ? `\n…and ${changes.total - changes.commits.length} more.`
+      : '';
+  const link = changes.url ? ` [Full comparison](${changes.url})` : '';
+  const header = `${changes.total} commit${changes.total === 1 ? '' : 's'} undone:${link}`;
+  return `${header}${lines.length ? `\n${lines.join('\n')}` : ''}${more}`.slice(0, 1024);
 }
 
 function approvalsText(deployment: Deployment): string {
@@ -140,9 +157,21 @@ export function deploymentMessage(deployment: Deployment): {
   if (deployment.approval) {
     embed.addFields({ name: 'Approvals', value: approvalsText(deployment), inline: true });
   }
+  if (deployment.rollback) {
+    embed.setTitle(`Rollback ${deployment.service} → ${deployment.environment}`);
+    embed.addFields({
+      name: 'Rolling back',
+      value: `\`${shortSha(deployment.rollback.ofSha)}\` (${deployment.rollback.of}) → \`${shortSha(deployment.sha)}\` (${deployment.rollback.to})`,
+    });
+  }
+  if (deployment.watchdogNotifiedAt && ['dispatched', 'queued'].includes(deployment.status)) {
+    embed.addFields({ name: 'Notice', value: `⚠️ ${watchdogText(deployment)}` });
+  }
   const pending = deployment.status === 'pending_approval';
   if (pending) {
-    embed.setTitle(`Deploy ${deployment.service} → ${deployment.environment}: approval needed`);
+    embed.setTitle(
+      `${deployment.rollback ? 'Rollback' : 'Deploy'} ${deployment.service} → ${deployment.environment}: approval needed`,
+    );
     embed.addFields({
       name: 'Changes',
       value: changesText(deployment.changes, deployment.environment),
@@ -155,4 +184,11 @@ export function deploymentMessage(deployment: Deployment): {
 export function outcomeAnnouncement(deployment: Deployment): string {
   const run = deployment.runUrl ? ` · [run](${deployment.runUrl})` : '';
   return `${STATUS[deployment.status].label}: **${deployment.service}** → ${deployment.environment} \`${shortSha(deployment.sha)}\` (${deployment.id}, by ${deployment.requester.name})${run}`;
+}
+
+/** The watchdog's words, on the message and in the reply that mentions the requester. */
+export function watchdogText(deployment: Deployment): string {
+  return deployment.runId
+    ? `GitHub has not started the run for ${deployment.id} after 2 minutes: it is still queued.`
+    : `GitHub has not started a run for ${deployment.id} after 2 minutes.`;
 }

@@ -5,6 +5,8 @@ import { CooldownDocument, CooldownSchema } from './cooldown.schema';
 import { DeploymentEvents } from './deployment.events';
 import { DeploymentRepository } from './deployment.repository';
 import { DeploymentDocument, DeploymentSchema } from './deployment.schema';
+import { TargetLockRepository } from './target-lock.repository';
+import { TargetLockDocument, TargetLockSchema } from './target-lock.schema';
 
 /** The deployments (and cooldowns) collections and the change events, shared by the features that move deployments. */
 @Module({
@@ -12,9 +14,10 @@ import { DeploymentDocument, DeploymentSchema } from './deployment.schema';
     MongooseModule.forFeature([
       { name: DeploymentDocument.name, schema: DeploymentSchema },
       { name: CooldownDocument.name, schema: CooldownSchema },
+      { name: TargetLockDocument.name, schema: TargetLockSchema },
     ]),
   ],
-  providers: [DeploymentRepository, CooldownRepository, DeploymentEvents],
-  exports: [DeploymentRepository, CooldownRepository, DeploymentEvents],
+  providers: [DeploymentRepository, CooldownRepository, TargetLockRepository, DeploymentEvents],
+  exports: [DeploymentRepository, CooldownRepository, TargetLockRepository, DeploymentEvents],
 })
 export class DeploymentStoreModule {}

@@ -5,6 +5,8 @@ import { Deployment } from './deployment';
 export interface DeploymentChanged {
   deployment: Deployment;
   previousStatus?: Deployment['status'];
+  /** Something to tell people beyond the status: GitHub has not started the run. */
+  notice?: 'watchdog';
 }
 
 type Listener = (event: DeploymentChanged) => Promise<void> | void;

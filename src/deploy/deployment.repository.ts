@@ -181,7 +181,116 @@ export class DeploymentRepository {
     return docs.map((doc) => toDomain(doc)!);
   }
 
-  /** The newest successful deployment to the target. */
+  /**
+   * The newest successful deployment to the target whose SHA differs from `currentSha`, among
+   * those not rolled back over: what a rollback puts back.
+   */
+  async findRollbackTarget(
+    service: string,
+    environment: string,
+    currentSha: string,
+  ): Promise<Deployment | null> {
+    return toDomain(
+      await this.deployments
+        .findOne({
+          service,
+          environment,
+          status: 'success',
+          sha: { $ne: currentSha },
+          supersededBy: { $exists: false },
+        })
+        .sort({ finishedAt: -1, createdAt: -1 })
+        .lean<Stored>(),
+    );
+  }
+
+  /** A successful deployment to the target, by id or by (a prefix of at least 7 of) its SHA. */
+  async findSuccessful(
+    service: string,
+    environment: string,
+    idOrSha: string,
+  ): Promise<Deployment | null> {
+    const value = idOrSha.trim().toLowerCase();
+    const match = /^d-[0-9a-f]{6}$/.test(value)
+      ? { _id: value }
+      : /^[0-9a-f]{7,40}$/.test(value)
+        ? { sha: { $regex: `^${value}` } }
+        : null;
+    if (!match) return null;
+    return toDomain(
+      await this.deployments
+        .findOne({ service, environment, status: 'success', ...match })
+        .sort({ finishedAt: -1 })
+        .lean<Stored>(),
+    );
+  }
+
+  /**
+   * After a successful rollback: the successful deployments to the target that finished after
+   * the one it put back are marked as rolled back over, so the next rollback goes further back.
+   */
+  async markSuperseded(rollback: Deployment, target: Deployment): Promise<number> {
+    const result = await this.deployments.updateMany(
+      {
+        service: rollback.service,
+        environment: rollback.environment,
+        status: 'success',
+        _id: { $ne: rollback.id },
+        finishedAt: { $gt: target.finishedAt, $lt: rollback.finishedAt ?? new Date() },
+        supersededBy: { $exists: false },
+      },
+      { $set: { supersededBy: rollback.id } },
+    );
+    return result.modifiedCount;
+  }
+
+  /** Newest first, for /history. */
+  async listHistory(
+    service: string,
+    environment: string | undefined,
+    limit: number,
+  ): Promise<Deployment[]> {
+    const docs = await this.deployments
+      .find({ service, ...(environment ? { environment } : {}) }, { deliveryIds: 0 })
+      .sort({ createdAt: -1 })
+      .limit(limit)
+      .lean<Stored[]>();
+    return docs.map((doc) => toDomain(doc)!);
+  }
+
+  /** Requests waiting for approval for the target. */
+  async listPendingForTarget(service: string, environment: string): Promise<Deployment[]> {
+    const docs = await this.deployments
+      .find({ service, environment, status: 'pending_approval' })
+      .sort({ createdAt: 1 })
+      .lean<Stored[]>();
+    return docs.map((doc) => toDomain(doc)!);
+  }
+
+  /** True once per deployment: whoever gets true tells the requester GitHub has not started the run. */
+  async claimWatchdogNotice(id: string, at = new Date()): Promise<Deployment | null> {
+    return toDomain(
+      await this.deployments
+        .findOneAndUpdate(
+          { _id: id, watchdogNotifiedAt: { $exists: false } },
+          { $set: { watchdogNotifiedAt: at } },
+          { returnDocument: 'after' },
+        )
+        .lean<Stored>(),
+    );
+  }
+
+  /** The service's newest successful deployment, to any environment. */
+  async findLastSuccessfulOfService(service: string): Promise<Deployment | null> {
+    return toDomain(
+      await this.deployments
+        .findOne({ service, status: 'success' })
+        .sort({ finishedAt: -1 })
+        .lean<Stored>(),
+    );
+  }
+
+  /** The newest successful deployment to the target: what is deployed there now. */
   async findLastSuccessful(service: string, environment: string): Promise<Deployment | null> {
     return toDomain(
       await this.deployments

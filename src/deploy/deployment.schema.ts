@@ -46,6 +46,9 @@ export class DeploymentDocument {
 
   @Prop({ type: Object }) approval?: object;
   @Prop({ type: Object }) changes?: object;
+  @Prop({ type: Object }) rollback?: object;
+  @Prop() supersededBy?: string;
+  @Prop() watchdogNotifiedAt?: Date;
 
   /** `service:environment` while in flight: the per-target lock (unique). */
   @Prop() lockKey?: string;

@@ -103,6 +103,12 @@ export interface Deployment {
   approval?: ApprovalState;
   /** What would ship: the commits since the last successful deployment to this environment. */
   changes?: ChangeSummary;
+  /** A rollback: the deployment it replaces, and the earlier one whose SHA it puts back. */
+  rollback?: { of: string; ofSha: string; to: string };
+  /** Rolled back over by a successful rollback: a later rollback goes further back. */
+  supersededBy?: string;
+  /** When the requester was told GitHub had not started the run. */
+  watchdogNotifiedAt?: Date;
 }
 
 export interface Approval extends Person {
@@ -119,6 +125,8 @@ export interface ApprovalState {
 }
 
 export interface ChangeSummary {
+  /** `ship`: commits a deploy adds; `undo`: commits a rollback takes away. */
+  direction?: 'ship' | 'undo';
   /** The SHA deployed successfully last time; absent for a first deployment. */
   baseSha?: string;
   total: number;

@@ -243,6 +243,22 @@ export class GithubClient {
     }
   }
 
+  /** Asks GitHub to cancel a run (202); a run that has already completed is a 409. */
+  async cancelRun(owner: string, repo: string, runId: number): Promise<void> {
+    try {
+      await this.octokit.rest.actions.cancelWorkflowRun({ owner, repo, run_id: runId });
+    } catch (error) {
+      if ((error as { status?: number }).status === 409) {
+        throw new GithubError(
+          'GITHUB.RUN_FINISHED',
+          `Run ${runId} has already finished; nothing to cancel.`,
+          409,
+        );
+      }
+      throw translateGithubError(error, `run ${runId} in ${owner}/${repo}`);
+    }
+  }
+
   /** A conditional GET: a 304 (unchanged) costs no rate limit. */
   async getRun(
     owner: string,

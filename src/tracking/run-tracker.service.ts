@@ -8,6 +8,8 @@ import { DeploymentRepository, TrackedDeployment } from '../deploy/deployment.re
 import { GithubClient, RunInfo } from '../github/github.client';
 import { ServiceRegistryService } from '../service-registry/service-registry.service';
 
+/** A run GitHub has not started this long after the dispatch gets a notice. */
+export const WATCHDOG_MS = 120_000;
 /** How long a worker owns a deployment while checking it. */
 export const CHECK_LEASE_MS = 30_000;
 /** After a timeout the run is still watched, less often, for its real conclusion. */
@@ -99,6 +101,7 @@ export class RunTrackerService {
     }
 
     const startedAt = (deployment.dispatchRequestedAt ?? deployment.createdAt).getTime();
+    await this.watchdog(deployment, now);
     if (now.getTime() - startedAt >= this.config.deploy.timeoutMs) {
       await this.timeOut(deployment, now);
       return;
@@ -197,6 +200,19 @@ export class RunTrackerService {
     });
     if (moved) this.events.changed({ deployment: moved, previousStatus: deployment.status });
     else if (lease) await this.deployments.releaseCheck(deployment.id, nextCheckAt, etag);
+  }
+
+  /**
+   * Dispatched two minutes ago and still no run, or a run still queued: the requester is told,
+   * on the message and by a mention, once.
+   */
+  private async watchdog(deployment: TrackedDeployment, now: Date): Promise<void> {
+    if (deployment.watchdogNotifiedAt || !['dispatched', 'queued'].includes(deployment.status))
+      return;
+    const since = deployment.dispatchedAt ?? deployment.dispatchRequestedAt;
+    if (!since || now.getTime() - new Date(since).getTime() < WATCHDOG_MS) return;
+    const claimed = await this.deployments.claimWatchdogNotice(deployment.id, now);
+    if (claimed) this.events.changed({ deployment: claimed, notice: 'watchdog' });
   }
 
   private async timeOut(deployment: TrackedDeployment, now: Date): Promise<void> {

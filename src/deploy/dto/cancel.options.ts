@@ -1,0 +1,11 @@
+import { StringOption } from 'necord';
+
+export class CancelOptions {
+  @StringOption({
+    name: 'id',
+    description: 'Deployment id (d-7f3a2c)',
+    required: true,
+    max_length: 20,
+  })
+  id!: string;
+}

@@ -1,0 +1,58 @@
+import { Injectable } from '@nestjs/common';
+import { ValidationError } from '../../libs/errors';
+import { Deployment } from '../deploy/deployment';
+import { DeploymentRepository } from '../deploy/deployment.repository';
+import { TargetLock, TargetLockRepository } from '../deploy/target-lock.repository';
+import { Service } from '../service-registry/service';
+import { ServiceRegistryService } from '../service-registry/service-registry.service';
+
+export interface EnvironmentStatus {
+  environment: string;
+  protected: boolean;
+  /** What runs there: the last successful deployment. */
+  current: Deployment | null;
+  inFlight: Deployment | null;
+  pending: Deployment[];
+  lock: TargetLock | null;
+}
+
+/** What is deployed where, what is moving, and what happened: read-only views for anyone. */
+@Injectable()
+export class StatusService {
+  constructor(
+    private readonly registry: ServiceRegistryService,
+    private readonly deployments: DeploymentRepository,
+    private readonly locks: TargetLockRepository,
+  ) {}
+
+  async history(
+    serviceName: string,
+    environment: string | undefined,
+    limit = 10,
+  ): Promise<{ service: Service; deployments: Deployment[] }> {
+    if (!Number.isInteger(limit) || limit < 1 || limit > 25)
+      throw new ValidationError('Invalid limit: a whole number from 1 to 25.');
+    const env = environment?.trim().toLowerCase();
+    const service = env
+      ? await this.registry.getForEnvironment(serviceName, env)
+      : await this.registry.get(serviceName);
+    return { service, deployments: await this.deployments.listHistory(service.name, env, limit) };
+  }
+
+  async status(
+    serviceName: string,
+  ): Promise<{ service: Service; environments: EnvironmentStatus[] }> {
+    const service = await this.registry.get(serviceName);
+    const environments = await Promise.all(
+      service.environments.map(async (environment) => ({
+        environment,
+        protected: service.protectedEnvironments.includes(environment),
+        current: await this.deployments.findLastSuccessful(service.name, environment),
+        inFlight: await this.deployments.findInFlightForTarget(service.name, environment),
+        pending: await this.deployments.listPendingForTarget(service.name, environment),
+        lock: await this.locks.find(service.name, environment),
+      })),
+    );
+    return { service, environments };
+  }
+}
