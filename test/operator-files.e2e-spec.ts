@@ -1,0 +1,133 @@
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse } from 'yaml';
+import { MAIN_JS } from '../libs/testing/app-process';
+import { FakeDiscord } from '../libs/testing/fake-discord/fake-discord';
+import { FakeGithub } from '../libs/testing/fake-github';
+import { startFakeDiscord, startTestApp, TestApp } from '../libs/testing/test-app';
+
+const root = join(__dirname, '..');
+const read = (path: string) => readFileSync(join(root, path), 'utf8');
+
+describe('docker-compose.yml', () => {
+  const compose = parse(read('docker-compose.yml'));
+
+  it('runs MongoDB as an initialised single-node replica set on a named volume', () => {
+    const mongo = compose.services.mongo;
+    expect(mongo.image).toMatch(/^mongo:/);
+    expect(mongo.command).toEqual(expect.arrayContaining(['--replSet', 'rs0']));
+    expect(mongo.healthcheck.test.join(' ')).toContain('rs.initiate');
+    expect(mongo.volumes).toEqual(['mongo-data:/data/db']);
+    expect(Object.keys(compose.volumes)).toEqual(['mongo-data']);
+  });
+
+  it('starts the bot from .env once MongoDB is healthy, pointed at the replica set', () => {
+    const bot = compose.services.bot;
+    expect(bot.build).toBe('.');
+    expect(bot.env_file).toBe('.env');
+    expect(bot.environment.NODE_ENV).toBe('production');
+    expect(bot.environment.MONGODB_URI).toBe('mongodb://mongo:27017/chatops?replicaSet=rs0');
+    expect(bot.depends_on.mongo.condition).toBe('service_healthy');
+    expect(bot.healthcheck.test.join(' ')).toContain('/health/ready');
+  });
+});
+
+describe('examples/workflows/deploy.yml', () => {
+  const workflow = parse(read('examples/workflows/deploy.yml'));
+
+  it('takes the inputs the bot sends, and deploys exactly that commit to that environment', () => {
+    const inputs = workflow.on.workflow_dispatch.inputs;
+    expect(inputs.environment).toMatchObject({ required: true, type: 'string' });
+    expect(inputs.sha).toMatchObject({ required: true, type: 'string' });
+    expect(workflow['run-name']).toContain('${{ inputs.sha }}');
+    expect(workflow['run-name']).toContain('${{ inputs.environment }}');
+    const [job] = Object.values(workflow.jobs) as Array<{
+      environment: string;
+      steps: Array<{ uses?: string; with?: { ref?: string } }>;
+    }>;
+    expect(job.environment).toBe('${{ inputs.environment }}');
+    const checkout = job.steps.find((step) => step.uses?.startsWith('actions/checkout@'));
+    expect(checkout?.with?.ref).toBe('${{ inputs.sha }}');
+  });
+});
+
+describe('against the running app', () => {
+  let discord: FakeDiscord;
+  let github: FakeGithub;
+  let app: TestApp;
+
+  beforeAll(async () => {
+    discord = await startFakeDiscord();
+    github = await FakeGithub.start();
+    app = await startTestApp(discord, github);
+  });
+  afterAll(async () => {
+    await app?.close();
+    await discord?.close();
+    await github?.close();
+  });
+
+  it('the Grafana dashboard queries only metrics the app exports', async () => {
+    const dashboard = JSON.parse(read('examples/grafana/chatops-dashboard.json')) as {
+      panels: Array<{ title: string; targets: Array<{ expr: string }> }>;
+    };
+    const exported = new Set(
+      [...(await (await fetch(`${app.url}/metrics`)).text()).matchAll(/^# TYPE (\S+) /gm)].map(
+        (m) => m[1],
+      ),
+    );
+    const used = new Set(
+      dashboard.panels.flatMap((panel) =>
+        panel.targets.flatMap((target) =>
+          [...target.expr.matchAll(/\b(chatops_[a-z_]+)/g)].map((m) =>
+            m[1].replace(/_(bucket|count|sum)$/, ''),
+          ),
+        ),
+      ),
+    );
+    expect(used.size).toBeGreaterThanOrEqual(8);
+    for (const name of used)
+      expect({ name, exported: exported.has(name) }).toEqual({ name, exported: true });
+    const titles = dashboard.panels.map((panel) => panel.title).join(' | ');
+    for (const needed of [
+      'Deployments per hour',
+      'Success rate',
+      'Lead time',
+      'Active deployments',
+      'Approval wait',
+      'Webhook',
+      'GitHub requests',
+    ]) {
+      expect(titles).toContain(needed);
+    }
+  });
+
+  it('registers slash commands within Discord’s limits, the same ones commands:print shows', () => {
+    const commands = discord.registeredCommands();
+    expect(commands.length).toBeLessThanOrEqual(100);
+    type Option = { name: string; description: string; options?: Option[]; choices?: unknown[] };
+    const check = (item: Option, path: string) => {
+      expect({ path, name: /^[-_\p{Ll}\p{N}]{1,32}$/u.test(item.name) }).toEqual({
+        path,
+        name: true,
+      });
+      expect({
+        path,
+        description: item.description.length >= 1 && item.description.length <= 100,
+      }).toEqual({ path, description: true });
+      expect({ path, options: (item.options ?? []).length <= 25 }).toEqual({ path, options: true });
+      expect({ path, choices: (item.choices ?? []).length <= 25 }).toEqual({ path, choices: true });
+      for (const option of item.options ?? []) check(option, `${path} ${option.name}`);
+    };
+    for (const command of commands) check(command as unknown as Option, command.name);
+
+    const printed = JSON.parse(
+      execFileSync(process.execPath, [join(root, 'dist', 'src', 'cli', 'print-commands.js')], {
+        encoding: 'utf8',
+      }),
+    ) as Option[];
+    expect(printed.map((c) => c.name).sort()).toEqual(commands.map((c) => c.name).sort());
+    expect(MAIN_JS).toContain('dist');
+  });
+});
