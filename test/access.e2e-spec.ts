@@ -29,11 +29,7 @@ describe('/access', () => {
       testEnvironment(discord, github, { ADMIN_ROLE_IDS: '', DEPLOYER_ROLE_IDS: '' }),
     );
   });
-  afterAll(async () => {
-    await app?.close();
-    await discord?.close();
-    await github?.close();
-  });
+  afterAll(() => app?.closeAll());
 
   const run = async (
     actor: TestApp['actors'][keyof TestApp['actors']],

@@ -80,11 +80,7 @@ describe('approvals for protected environments', () => {
       protectedEnvironments: ['prod'],
     });
   });
-  afterAll(async () => {
-    await app?.close();
-    await discord?.close();
-    await github?.close();
-  });
+  afterAll(() => app?.closeAll());
 
   it('dispatches nothing before approval, and refuses a deployer’s Approve', async () => {
     const { interaction, id, messageId } = await requestProd(app);

@@ -61,11 +61,7 @@ describe('/deploy, tracked by webhooks', () => {
     await seedService(app, { name: 'api', environments: ['staging', 'qa', 'prod'] });
     await seedService(app, { name: 'web', environments: ['staging', 'prod'] });
   });
-  afterAll(async () => {
-    await app?.close();
-    await discord?.close();
-    await github?.close();
-  });
+  afterAll(() => app?.closeAll());
   beforeEach(() => {
     github.dispatchMode = 'details';
     github.createRunsOnDispatch = true;
@@ -433,11 +429,7 @@ describe('/deploy, tracked by polling', () => {
     app = await startTestApp(discord, github, env);
     await seedService(app, { name: 'api', environments: ['staging', 'qa', 'dev'] });
   });
-  afterAll(async () => {
-    await app?.close();
-    await discord?.close();
-    await github?.close();
-  });
+  afterAll(() => app?.closeAll());
 
   it('follows the run with conditional GETs and announces the outcome once', async () => {
     const interaction = await runDeploy(app, app.actors.deployer, 'api', 'staging');

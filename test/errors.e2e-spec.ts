@@ -3,8 +3,7 @@ import { MessageFlags } from 'discord.js';
 import { Context, SlashCommand, type SlashCommandContext } from 'necord';
 import { AppError } from '../libs/errors';
 import { FakeDiscord } from '../libs/testing/fake-discord/fake-discord';
-import { FakeGithub } from '../libs/testing/fake-github';
-import { startFakeDiscord, startTestApp, TestApp, testEnvironment } from '../libs/testing/test-app';
+import { startAppWithFakes, TestApp } from '../libs/testing/test-app';
 import { waitFor } from '../libs/testing/wait-for';
 
 class ProbeError extends AppError {
@@ -56,20 +55,14 @@ class ProbeModule {}
 
 describe('one exception filter for Discord and HTTP', () => {
   let discord: FakeDiscord;
-  let github: FakeGithub;
   let app: TestApp;
 
   beforeAll(async () => {
-    discord = await startFakeDiscord();
-    github = await FakeGithub.start();
-    app = await startTestApp(discord, github, testEnvironment(discord, github), [ProbeModule]);
+    app = await startAppWithFakes({ imports: [ProbeModule] });
+    ({ discord } = app);
   });
 
-  afterAll(async () => {
-    await app?.close();
-    await discord?.close();
-    await github?.close();
-  });
+  afterAll(() => app?.closeAll());
 
   it('turns an AppError into an ephemeral reply with its message', async () => {
     const interaction = await discord.command('probe-app-error', app.actors.viewer);

@@ -14,14 +14,7 @@ import {
   createCommandGroupDecorator,
 } from 'necord';
 import { buttonsOf, FakeDiscord, messageText } from '../libs/testing/fake-discord/fake-discord';
-import { FakeGithub } from '../libs/testing/fake-github';
-import {
-  rolesOf,
-  startFakeDiscord,
-  startTestApp,
-  TestApp,
-  testEnvironment,
-} from '../libs/testing/test-app';
+import { rolesOf, startAppWithFakes, TestApp } from '../libs/testing/test-app';
 
 class EchoOptions {
   @StringOption({ name: 'text', description: 'text', required: true })
@@ -84,19 +77,13 @@ class ProbeModule {}
 /** The fake Discord's driver, proven against the real discord.js client and Necord. */
 describe('the fake Discord driver', () => {
   let discord: FakeDiscord;
-  let github: FakeGithub;
   let app: TestApp;
 
   beforeAll(async () => {
-    discord = await startFakeDiscord();
-    github = await FakeGithub.start();
-    app = await startTestApp(discord, github, testEnvironment(discord, github), [ProbeModule]);
+    app = await startAppWithFakes({ imports: [ProbeModule] });
+    ({ discord } = app);
   });
-  afterAll(async () => {
-    await app?.close();
-    await discord?.close();
-    await github?.close();
-  });
+  afterAll(() => app?.closeAll());
 
   it('sends subcommands with typed options as a member with roles, and clicks buttons by label', async () => {
     const roles = rolesOf(discord);

@@ -4,8 +4,7 @@ import { join } from 'node:path';
 import { parse } from 'yaml';
 import { MAIN_JS } from '../libs/testing/app-process';
 import { FakeDiscord } from '../libs/testing/fake-discord/fake-discord';
-import { FakeGithub } from '../libs/testing/fake-github';
-import { startFakeDiscord, startTestApp, TestApp } from '../libs/testing/test-app';
+import { startAppWithFakes, TestApp } from '../libs/testing/test-app';
 
 const root = join(__dirname, '..');
 const read = (path: string) => readFileSync(join(root, path), 'utf8');
@@ -54,19 +53,13 @@ describe('examples/workflows/deploy.yml', () => {
 
 describe('against the running app', () => {
   let discord: FakeDiscord;
-  let github: FakeGithub;
   let app: TestApp;
 
   beforeAll(async () => {
-    discord = await startFakeDiscord();
-    github = await FakeGithub.start();
-    app = await startTestApp(discord, github);
+    app = await startAppWithFakes();
+    ({ discord } = app);
   });
-  afterAll(async () => {
-    await app?.close();
-    await discord?.close();
-    await github?.close();
-  });
+  afterAll(() => app?.closeAll());
 
   it('the Grafana dashboard queries only metrics the app exports', async () => {
     const dashboard = JSON.parse(read('examples/grafana/chatops-dashboard.json')) as {

@@ -85,11 +85,7 @@ describe('/rollback, /history, /status, /cancel, /lock', () => {
       protectedEnvironments: ['prod'],
     });
   });
-  afterAll(async () => {
-    await app?.close();
-    await discord?.close();
-    await github?.close();
-  });
+  afterAll(() => app?.closeAll());
 
   it('rolls back to the previous good SHA through approval, then further back', async () => {
     shas.push(github.addCommit('acme', 'api', 'main', 'v1'));
@@ -250,6 +246,17 @@ describe('/rollback, /history, /status, /cancel, /lock', () => {
     await waitForMessageText(app, deploy, 'Cancelled');
     const late = await app.discord.command('cancel', app.actors.deployer, { options: { id } });
     expect(await reply(late)).toBe(`Deployment ${id} has already ended (cancelled).`);
+  });
+
+  it('/cancel withdraws a pending approval request, dispatching nothing', async () => {
+    const request = await runDeploy(app, app.actors.deployer, 'api', 'prod');
+    const id = await deploymentIdOf(request);
+    const dispatches = github.dispatches.length;
+    const cancel = await app.discord.command('cancel', app.actors.admin, { options: { id } });
+    expect(await reply(cancel)).toBe(`Request ${id} cancelled; nothing was dispatched.`);
+    await waitForStatus(app, id, 'rejected');
+    await waitForMessageText(app, request, 'Cancelled by alice-admin');
+    expect(github.dispatches.length).toBe(dispatches);
   });
 
   it('warns the requester once when GitHub has not started a run after 2 minutes', async () => {

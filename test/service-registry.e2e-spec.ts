@@ -18,11 +18,7 @@ describe('/service', () => {
     github.addRepo('acme', 'web', { defaultBranch: 'trunk', workflows: ['release.yaml'] });
     app = await startTestApp(discord, github);
   });
-  afterAll(async () => {
-    await app?.close();
-    await discord?.close();
-    await github?.close();
-  });
+  afterAll(() => app?.closeAll());
 
   const add = (actor = app.actors.admin, options: Record<string, string> = {}) =>
     discord.command('service', actor, {

@@ -2,25 +2,18 @@ import { INTERCEPTORS_METADATA } from '@nestjs/common/constants';
 import { DiscoveryService } from '@nestjs/core';
 import { FakeDiscord } from '../libs/testing/fake-discord/fake-discord';
 import { CommandAuditInterceptor } from '../src/discord/command-audit.interceptor';
-import { FakeGithub } from '../libs/testing/fake-github';
-import { startFakeDiscord, startTestApp, TestApp } from '../libs/testing/test-app';
+import { startAppWithFakes, TestApp } from '../libs/testing/test-app';
 
 describe('the app against the fakes (smoke)', () => {
   let discord: FakeDiscord;
-  let github: FakeGithub;
   let app: TestApp;
 
   beforeAll(async () => {
-    discord = await startFakeDiscord();
-    github = await FakeGithub.start();
-    app = await startTestApp(discord, github);
+    app = await startAppWithFakes();
+    ({ discord } = app);
   });
 
-  afterAll(async () => {
-    await app?.close();
-    await discord?.close();
-    await github?.close();
-  });
+  afterAll(() => app?.closeAll());
 
   it('registers its slash commands in GUILD_ID', () => {
     const names = discord.registeredCommands(discord.guild.id).map((command) => command.name);

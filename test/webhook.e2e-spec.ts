@@ -1,6 +1,6 @@
-import { FakeDiscord } from '../libs/testing/fake-discord/fake-discord';
 import { FakeGithub, sendWebhook } from '../libs/testing/fake-github';
 import {
+  startAppWithFakes,
   startFakeDiscord,
   startTestApp,
   TestApp,
@@ -9,20 +9,12 @@ import {
 } from '../libs/testing/test-app';
 
 describe('POST /webhook/github', () => {
-  let discord: FakeDiscord;
-  let github: FakeGithub;
   let app: TestApp;
 
   beforeAll(async () => {
-    discord = await startFakeDiscord();
-    github = await FakeGithub.start();
-    app = await startTestApp(discord, github);
+    app = await startAppWithFakes();
   });
-  afterAll(async () => {
-    await app?.close();
-    await discord?.close();
-    await github?.close();
-  });
+  afterAll(() => app?.closeAll());
 
   const metrics = async () => (await fetch(`${app.url}/metrics`)).text();
 

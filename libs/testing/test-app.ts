@@ -89,6 +89,31 @@ export interface TestApp {
   actors: ReturnType<typeof actorsOf>;
   /** Closes the app (not the fakes: a test may restart the app against the same ones). */
   close(): Promise<void>;
+  /** Closes the app and both fakes. */
+  closeAll(): Promise<void>;
+}
+
+/**
+ * A fresh fake Discord and fake GitHub (arranged by `arrange`), and the app against them with
+ * `env` over the test environment: what most test files start from.
+ */
+export async function startAppWithFakes(
+  options: {
+    env?: Record<string, string | undefined>;
+    arrange?: (fakes: { discord: FakeDiscord; github: FakeGithub }) => void;
+    imports?: ModuleMetadata['imports'];
+  } = {},
+): Promise<TestApp> {
+  const discord = await startFakeDiscord();
+  const github = await FakeGithub.start();
+  try {
+    options.arrange?.({ discord, github });
+    return await startTestApp(discord, github, testEnvironment(discord, github, options.env), options.imports);
+  } catch (error) {
+    await discord.close();
+    await github.close();
+    throw error;
+  }
 }
 
 /** Boots the real app in this process against the fakes and waits until it is connected. */
@@ -126,5 +151,10 @@ export async function startTestApp(
     url: `http://127.0.0.1:${port}`,
     actors: actorsOf(discord),
     close: () => app.close(),
+    closeAll: async () => {
+      await app.close();
+      await discord.close();
+      await github.close();
+    },
   };
 }

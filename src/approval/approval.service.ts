@@ -3,13 +3,8 @@ import { AccessDeniedError } from '../access/access.errors';
 import { AccessService } from '../access/access.service';
 import type { Actor } from '../access/actor';
 import { AppConfig } from '../config/app-config';
-import { CooldownRepository } from '../deploy/cooldown.repository';
-import {
-  CapacityError,
-  CooldownError,
-  TargetBusyError,
-  TargetLockedError,
-} from '../deploy/deploy.errors';
+import { AdmissionGuards } from '../deploy/admission';
+import { CapacityError, TargetBusyError, TargetLockedError } from '../deploy/deploy.errors';
 import { TargetLockRepository } from '../deploy/target-lock.repository';
 import { DISPATCH_LEASE_MS, newDeploymentId, PreparedDeploy } from '../deploy/deploy.service';
 import { ChangeSummary, Deployment, Person } from '../deploy/deployment';
@@ -59,7 +54,7 @@ export class ApprovalService {
     private readonly config: AppConfig,
     private readonly access: AccessService,
     private readonly deployments: DeploymentRepository,
-    private readonly cooldowns: CooldownRepository,
+    private readonly guards: AdmissionGuards,
     private readonly github: GithubClient,
     private readonly events: DeploymentEvents,
     private readonly metrics: AppMetrics,
@@ -69,15 +64,8 @@ export class ApprovalService {
   /** Records the request (status pending_approval) with the commits it would ship. */
   async open(actor: Actor, prepared: PreparedDeploy): Promise<Deployment> {
     const { service, environment } = prepared;
-    const busy = await this.deployments.findInFlightForTarget(service.name, environment);
-    if (busy) throw new TargetBusyError(busy);
     const now = new Date();
-    const cooldown = await this.cooldowns.claim(actor.id, now, this.config.deploy.cooldownMs);
-    if (!cooldown.claimed) {
-      const left =
-        cooldown.lastAcceptedAt.getTime() + this.config.deploy.cooldownMs - now.getTime();
-      throw new CooldownError(Math.max(1, Math.ceil(left / 1000)));
-    }
+    const releaseCooldown = await this.guards.admit(actor.id, service.name, environment, now);
     try {
       const changes = await this.summarizeChanges(prepared);
       const requester = { id: actor.id, name: actor.name };
@@ -108,7 +96,7 @@ export class ApprovalService {
       }
       throw new Error('could not allocate a deployment id');
     } catch (error) {
-      await cooldown.release();
+      await releaseCooldown();
       throw error;
     }
   }

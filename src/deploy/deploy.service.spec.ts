@@ -3,6 +3,7 @@ import { loadAppConfig } from '../config/app-config';
 import { GithubClient } from '../github/github.client';
 import { Service } from '../service-registry/service';
 import { ServiceRegistryService } from '../service-registry/service-registry.service';
+import { AdmissionGuards } from './admission';
 import { CooldownRepository } from './cooldown.repository';
 import { DeployService } from './deploy.service';
 import { dispatchRefFor } from './dispatch-ref';
@@ -66,7 +67,7 @@ function harness(opts: { busy?: Deployment; cooldownUntil?: Date; insert?: Inser
     strict<ServiceRegistryService>('registry', { getForEnvironment: async () => service }),
     strict<GithubClient>('github', { resolveRef: async () => ({ sha: SHA }) }),
     deployments,
-    cooldowns,
+    new AdmissionGuards(config, deployments, cooldowns),
     strict<DeploymentEvents>('events', { changed: () => calls.push('changed') }),
     strict<TargetLockRepository>('locks', { find: async () => null }),
   );

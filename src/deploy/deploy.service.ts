@@ -9,11 +9,10 @@ import { GithubClient } from '../github/github.client';
 import { Service } from '../service-registry/service';
 import { ServiceRegistryService } from '../service-registry/service-registry.service';
 import { GIT_REF } from '../service-registry/service.rules';
-import { CooldownRepository } from './cooldown.repository';
+import { AdmissionGuards } from './admission';
 import {
   AlreadyFinishedError,
   CapacityError,
-  CooldownError,
   NoRunYetError,
   NotLockedError,
   TargetBusyError,
@@ -61,7 +60,7 @@ export class DeployService {
     private readonly registry: ServiceRegistryService,
     private readonly github: GithubClient,
     private readonly deployments: DeploymentRepository,
-    private readonly cooldowns: CooldownRepository,
+    private readonly guards: AdmissionGuards,
     private readonly events: DeploymentEvents,
     private readonly locks: TargetLockRepository,
   ) {}
@@ -99,15 +98,8 @@ export class DeployService {
    */
   async admit(actor: Actor, prepared: PreparedDeploy): Promise<Deployment> {
     const { service, environment, ref, sha } = prepared;
-    const busy = await this.deployments.findInFlightForTarget(service.name, environment);
-    if (busy) throw new TargetBusyError(busy);
     const now = new Date();
-    const cooldown = await this.cooldowns.claim(actor.id, now, this.config.deploy.cooldownMs);
-    if (!cooldown.claimed) {
-      const left =
-        cooldown.lastAcceptedAt.getTime() + this.config.deploy.cooldownMs - now.getTime();
-      throw new CooldownError(Math.max(1, Math.ceil(left / 1000)));
-    }
+    const releaseCooldown = await this.guards.admit(actor.id, service.name, environment, now);
     const requester = { id: actor.id, name: actor.name };
     for (let attempt = 0; attempt < 3; attempt++) {
       const deployment: Deployment = {
@@ -139,7 +131,7 @@ export class DeployService {
         return deployment;
       }
       if (outcome.reason === 'id') continue;
-      await cooldown.release();
+      await releaseCooldown();
       if (outcome.reason === 'locked') {
         const holder = await this.deployments.findInFlightForTarget(service.name, environment);
         throw new TargetBusyError(holder ?? deployment);
@@ -149,7 +141,7 @@ export class DeployService {
         await this.deployments.listInFlight(),
       );
     }
-    await cooldown.release();
+    await releaseCooldown();
     throw new Error('could not allocate a deployment id');
   }
 

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { MongooseModule } from '@nestjs/mongoose';
+import { AdmissionGuards } from './admission';
 import { CooldownRepository } from './cooldown.repository';
 import { CooldownDocument, CooldownSchema } from './cooldown.schema';
 import { DeploymentEvents } from './deployment.events';
@@ -17,7 +18,19 @@ import { TargetLockDocument, TargetLockSchema } from './target-lock.schema';
       { name: TargetLockDocument.name, schema: TargetLockSchema },
     ]),
   ],
-  providers: [DeploymentRepository, CooldownRepository, TargetLockRepository, DeploymentEvents],
-  exports: [DeploymentRepository, CooldownRepository, TargetLockRepository, DeploymentEvents],
+  providers: [
+    DeploymentRepository,
+    CooldownRepository,
+    TargetLockRepository,
+    DeploymentEvents,
+    AdmissionGuards,
+  ],
+  exports: [
+    DeploymentRepository,
+    CooldownRepository,
+    TargetLockRepository,
+    DeploymentEvents,
+    AdmissionGuards,
+  ],
 })
 export class DeploymentStoreModule {}

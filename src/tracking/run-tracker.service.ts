@@ -134,13 +134,7 @@ export class RunTrackerService {
       return;
     }
 
-    const service = await this.registry.get(deployment.service);
-    const answer = await this.github.getRun(
-      service.owner,
-      service.repo,
-      deployment.runId,
-      deployment.etag,
-    );
+    const answer = await this.fetchRun(deployment, deployment.runId);
     if (answer.notModified) {
       await this.deployments.releaseCheck(deployment.id, new Date(now.getTime() + poll));
       return;
@@ -234,13 +228,7 @@ export class RunTrackerService {
       await this.deployments.releaseCheck(deployment.id, null);
       return;
     }
-    const service = await this.registry.get(deployment.service);
-    const answer = await this.github.getRun(
-      service.owner,
-      service.repo,
-      deployment.runId,
-      deployment.etag,
-    );
+    const answer = await this.fetchRun(deployment, deployment.runId);
     if (!answer.notModified && answer.run.status === 'completed')
       return this.apply(deployment, answer.run, {}, { etag: answer.etag });
     const etag = answer.notModified ? undefined : answer.etag;
@@ -249,6 +237,12 @@ export class RunTrackerService {
       new Date(now.getTime() + this.config.deploy.pollIntervalMs * LATE_WATCH_FACTOR),
       etag,
     );
+  }
+
+  /** The run, asked for conditionally on the last ETag (a 304 costs no rate limit). */
+  private async fetchRun(deployment: TrackedDeployment, runId: number) {
+    const service = await this.registry.get(deployment.service);
+    return this.github.getRun(service.owner, service.repo, runId, deployment.etag);
   }
 
   private async move(
