@@ -108,7 +108,12 @@ export async function startAppWithFakes(
   const github = await FakeGithub.start();
   try {
     options.arrange?.({ discord, github });
-    return await startTestApp(discord, github, testEnvironment(discord, github, options.env), options.imports);
+    return await startTestApp(
+      discord,
+      github,
+      testEnvironment(discord, github, options.env),
+      options.imports,
+    );
   } catch (error) {
     await discord.close();
     await github.close();
