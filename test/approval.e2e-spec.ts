@@ -29,6 +29,7 @@ import {
   TestApp,
   testEnvironment,
   WEBHOOK_SECRET,
+  startAppWithFakes,
 } from '../libs/testing/test-app';
 import { waitFor } from '../libs/testing/wait-for';
 
@@ -249,18 +250,17 @@ describe('approvals for protected environments', () => {
 
 describe('approval rules from the environment', () => {
   it('REQUIRE_SECOND_APPROVER and APPROVALS_REQUIRED=2: two admins other than the requester', async () => {
-    const discord = await startFakeDiscord();
-    const github = await FakeGithub.start();
-    github.addRepo('acme', 'api');
-    const app = await startTestApp(
-      discord,
-      github,
-      testEnvironment(discord, github, {
+    const app = await startAppWithFakes({
+      env: {
         REQUIRE_SECOND_APPROVER: 'true',
         APPROVALS_REQUIRED: '2',
         POLL_INTERVAL_MS: '600000',
-      }),
-    );
+      },
+      arrange: ({ github }) => {
+        github.addRepo('acme', 'api');
+      },
+    });
+    const { discord, github } = app;
     try {
       await seedService(app, { name: 'api' });
       const third: Actor = {
@@ -292,21 +292,18 @@ describe('approval rules from the environment', () => {
         /Dispatched[\s\S]*Approvals: 2 of 2: bob-admin, carol-admin/,
       );
     } finally {
-      await app.close();
-      await discord.close();
-      await github.close();
+      await app.closeAll();
     }
   });
 
   it('expires a request: the message says so, the buttons go, and a later Approve dispatches nothing', async () => {
-    const discord = await startFakeDiscord();
-    const github = await FakeGithub.start();
-    github.addRepo('acme', 'api');
-    const app = await startTestApp(
-      discord,
-      github,
-      testEnvironment(discord, github, { APPROVAL_TIMEOUT_MS: '1000', POLL_INTERVAL_MS: '600000' }),
-    );
+    const app = await startAppWithFakes({
+      env: { APPROVAL_TIMEOUT_MS: '1000', POLL_INTERVAL_MS: '600000' },
+      arrange: ({ github }) => {
+        github.addRepo('acme', 'api');
+      },
+    });
+    const { discord, github } = app;
     try {
       await seedService(app, { name: 'api' });
       const { interaction, id, messageId } = await requestProd(app);
@@ -332,9 +329,7 @@ describe('approval rules from the environment', () => {
           .countDocuments({ _id: id as never }),
       ).toBe(1);
     } finally {
-      await app.close();
-      await discord.close();
-      await github.close();
+      await app.closeAll();
     }
   });
 });

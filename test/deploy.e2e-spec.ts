@@ -15,6 +15,7 @@ import {
   TestApp,
   testEnvironment,
   WEBHOOK_SECRET,
+  startAppWithFakes,
 } from '../libs/testing/test-app';
 import { waitFor } from '../libs/testing/wait-for';
 
@@ -378,14 +379,13 @@ describe('/deploy, tracked by webhooks', () => {
 
 describe('/deploy cooldown', () => {
   it('refuses a second deploy by the same person within DEPLOY_COOLDOWN_MS, saying how long to wait', async () => {
-    const discord = await startFakeDiscord();
-    const github = await FakeGithub.start();
-    github.addRepo('acme', 'api');
-    const app = await startTestApp(
-      discord,
-      github,
-      testEnvironment(discord, github, { DEPLOY_COOLDOWN_MS: '60000', POLL_INTERVAL_MS: '600000' }),
-    );
+    const app = await startAppWithFakes({
+      env: { DEPLOY_COOLDOWN_MS: '60000', POLL_INTERVAL_MS: '600000' },
+      arrange: ({ github }) => {
+        github.addRepo('acme', 'api');
+      },
+    });
+    const { github } = app;
     try {
       await seedService(app, { name: 'api', environments: ['staging', 'qa'] });
       const first = await runDeploy(app, app.actors.deployer, 'api', 'staging');
@@ -403,9 +403,7 @@ describe('/deploy cooldown', () => {
       await waitForStatus(app, await deploymentIdOf(other), 'dispatched');
       expect(github.dispatches).toHaveLength(2);
     } finally {
-      await app.close();
-      await discord.close();
-      await github.close();
+      await app.closeAll();
     }
   });
 });
@@ -527,18 +525,17 @@ describe('/deploy, tracked by polling', () => {
 
 describe('/deploy timeout', () => {
   it('reports timed_out, releases the lock, and records the real conclusion when it comes', async () => {
-    const discord = await startFakeDiscord();
-    const github = await FakeGithub.start();
-    github.addRepo('acme', 'api');
-    const app = await startTestApp(
-      discord,
-      github,
-      testEnvironment(discord, github, {
+    const app = await startAppWithFakes({
+      env: {
         DEPLOY_COOLDOWN_MS: '0',
         POLL_INTERVAL_MS: '200',
         DEPLOY_TIMEOUT_MS: '1000',
-      }),
-    );
+      },
+      arrange: ({ github }) => {
+        github.addRepo('acme', 'api');
+      },
+    });
+    const { github } = app;
     try {
       await seedService(app, { name: 'api' });
       const interaction = await runDeploy(app, app.actors.deployer, 'api', 'staging');
@@ -564,9 +561,7 @@ describe('/deploy timeout', () => {
         /chatops_deployments_total\{service="api",environment="staging",status="timed_out"\} 1/,
       );
     } finally {
-      await app.close();
-      await discord.close();
-      await github.close();
+      await app.closeAll();
     }
   });
 });

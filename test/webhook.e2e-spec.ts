@@ -1,12 +1,5 @@
-import { FakeGithub, sendWebhook } from '../libs/testing/fake-github';
-import {
-  startAppWithFakes,
-  startFakeDiscord,
-  startTestApp,
-  TestApp,
-  testEnvironment,
-  WEBHOOK_SECRET,
-} from '../libs/testing/test-app';
+import { sendWebhook } from '../libs/testing/fake-github';
+import { startAppWithFakes, TestApp, WEBHOOK_SECRET } from '../libs/testing/test-app';
 
 describe('POST /webhook/github', () => {
   let app: TestApp;
@@ -57,13 +50,7 @@ describe('POST /webhook/github', () => {
 
 describe('POST /webhook/github without WEBHOOK_SECRET', () => {
   it('answers 503 and says why', async () => {
-    const discord = await startFakeDiscord();
-    const github = await FakeGithub.start();
-    const app = await startTestApp(
-      discord,
-      github,
-      testEnvironment(discord, github, { WEBHOOK_SECRET: undefined }),
-    );
+    const app = await startAppWithFakes({ env: { WEBHOOK_SECRET: undefined } });
     try {
       const response = await sendWebhook(app.url, 'anything', 'workflow_run', {
         action: 'completed',
@@ -73,9 +60,7 @@ describe('POST /webhook/github without WEBHOOK_SECRET', () => {
         'Webhooks are disabled: WEBHOOK_SECRET is not configured.',
       );
     } finally {
-      await app.close();
-      await discord.close();
-      await github.close();
+      await app.closeAll();
     }
   });
 });
