@@ -55,6 +55,7 @@ describe('/rollback, /history, /status, /cancel, /lock', () => {
   let discord: FakeDiscord;
   let github: FakeGithub;
   let app: TestApp;
+  let env: Record<string, string | undefined>;
   const shas: string[] = [];
 
   /** A prod deploy of the branch head at `sha`, approved and successful. */
@@ -74,11 +75,8 @@ describe('/rollback, /history, /status, /cancel, /lock', () => {
     discord = await startFakeDiscord();
     github = await FakeGithub.start();
     github.addRepo('acme', 'api');
-    app = await startTestApp(
-      discord,
-      github,
-      testEnvironment(discord, github, { DEPLOY_COOLDOWN_MS: '0', POLL_INTERVAL_MS: '300' }),
-    );
+    env = testEnvironment(discord, github, { DEPLOY_COOLDOWN_MS: '0', POLL_INTERVAL_MS: '300' });
+    app = await startTestApp(discord, github, env);
     await seedService(app, {
       name: 'api',
       environments: ['staging', 'prod'],
@@ -132,6 +130,24 @@ describe('/rollback, /history, /status, /cancel, /lock', () => {
     await waitForStatus(app, r2, 'dispatched');
     expect(github.dispatches.at(-1)!.inputs.sha).toBe(shas[0]);
     await finishRun(app, r2, 'success');
+  });
+
+  it('marks what a successful rollback went over again at start, after a crash in between', async () => {
+    const deployments = appConnection(app.app).collection('deployments');
+    const r2 = (await deployments
+      .find({ status: 'success', rollback: { $exists: true } })
+      .sort({ finishedAt: -1 })
+      .next())!;
+    const overtaken = await deployments.find({ supersededBy: r2._id }).toArray();
+    expect(overtaken.length).toBeGreaterThan(0);
+    await deployments.updateMany({ supersededBy: r2._id }, { $unset: { supersededBy: '' } });
+    await app.close();
+    app = await startTestApp(discord, github, env);
+    expect(
+      await appConnection(app.app)
+        .collection('deployments')
+        .countDocuments({ supersededBy: r2._id }),
+    ).toBe(overtaken.length);
   });
 
   it('rolls back to an explicit SHA or id that succeeded there, and refuses anything else', async () => {

@@ -244,6 +244,15 @@ export class DeploymentRepository {
     return result.modifiedCount;
   }
 
+  /** Successful rollbacks, oldest first: their superseding is re-applied at start. */
+  async listSuccessfulRollbacks(): Promise<Deployment[]> {
+    const docs = await this.deployments
+      .find({ status: 'success', rollback: { $exists: true } })
+      .sort({ finishedAt: 1 })
+      .lean<Stored[]>();
+    return docs.map((doc) => toDomain(doc)!);
+  }
+
   /** Newest first, for /history. */
   async listHistory(
     service: string,

@@ -1,10 +1,14 @@
-import { Injectable, OnModuleInit } from '@nestjs/common';
+import { Injectable, OnApplicationBootstrap, OnModuleInit } from '@nestjs/common';
+import { Deployment } from '../deploy/deployment';
 import { DeploymentEvents } from '../deploy/deployment.events';
 import { DeploymentRepository } from '../deploy/deployment.repository';
 
-/** When a rollback succeeds, the deployments it rolled back over are marked superseded. */
+/**
+ * When a rollback succeeds, the deployments it rolled back over are marked superseded. Marking
+ * is idempotent and is applied again at start, so a crash right after a success loses nothing.
+ */
 @Injectable()
-export class RollbackSupersede implements OnModuleInit {
+export class RollbackSupersede implements OnModuleInit, OnApplicationBootstrap {
   constructor(
     private readonly events: DeploymentEvents,
     private readonly deployments: DeploymentRepository,
@@ -12,10 +16,19 @@ export class RollbackSupersede implements OnModuleInit {
 
   onModuleInit(): void {
     this.events.subscribe('rollback-supersede', async ({ deployment, previousStatus }) => {
-      if (!deployment.rollback || deployment.status !== 'success' || previousStatus === 'success')
-        return;
-      const target = await this.deployments.findById(deployment.rollback.to);
-      if (target) await this.deployments.markSuperseded(deployment, target);
+      if (deployment.status !== 'success' || previousStatus === 'success') return;
+      await this.supersede(deployment);
     });
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    for (const rollback of await this.deployments.listSuccessfulRollbacks())
+      await this.supersede(rollback);
+  }
+
+  private async supersede(rollback: Deployment): Promise<void> {
+    if (!rollback.rollback) return;
+    const target = await this.deployments.findById(rollback.rollback.to);
+    if (target) await this.deployments.markSuperseded(rollback, target);
   }
 }
