@@ -9,6 +9,7 @@ import { TargetLockRepository } from '../deploy/target-lock.repository';
 import { DISPATCH_LEASE_MS, newDeploymentId, PreparedDeploy } from '../deploy/deploy.service';
 import { ChangeSummary, Deployment, Person } from '../deploy/deployment';
 import { DeploymentEvents } from '../deploy/deployment.events';
+import { DeploymentHistory } from '../deploy/deployment-history.repository';
 import { DeploymentRepository } from '../deploy/deployment.repository';
 import { GithubClient } from '../github/github.client';
 import { AppMetrics } from '../metrics/app-metrics';
@@ -59,6 +60,7 @@ export class ApprovalService {
     private readonly events: DeploymentEvents,
     private readonly metrics: AppMetrics,
     private readonly locks: TargetLockRepository,
+    private readonly history: DeploymentHistory,
   ) {}
 
   /** Records the request (status pending_approval) with the commits it would ship. */
@@ -250,7 +252,7 @@ export class ApprovalService {
         };
       }
     }
-    const last = await this.deployments.findLastSuccessful(service.name, environment);
+    const last = await this.history.findLastSuccessful(service.name, environment);
     if (!last) return { total: 0, commits: [] };
     if (last.sha === sha) return { baseSha: last.sha, total: 0, commits: [] };
     try {

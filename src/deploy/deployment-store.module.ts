@@ -4,6 +4,7 @@ import { AdmissionGuards } from './admission';
 import { CooldownRepository } from './cooldown.repository';
 import { CooldownDocument, CooldownSchema } from './cooldown.schema';
 import { DeploymentEvents } from './deployment.events';
+import { DeploymentHistory } from './deployment-history.repository';
 import { DeploymentRepository } from './deployment.repository';
 import { DeploymentDocument, DeploymentSchema } from './deployment.schema';
 import { TargetLockRepository } from './target-lock.repository';
@@ -20,6 +21,7 @@ import { TargetLockDocument, TargetLockSchema } from './target-lock.schema';
   ],
   providers: [
     DeploymentRepository,
+    DeploymentHistory,
     CooldownRepository,
     TargetLockRepository,
     DeploymentEvents,
@@ -27,6 +29,7 @@ import { TargetLockDocument, TargetLockSchema } from './target-lock.schema';
   ],
   exports: [
     DeploymentRepository,
+    DeploymentHistory,
     CooldownRepository,
     TargetLockRepository,
     DeploymentEvents,

@@ -12,6 +12,7 @@ import {
   TRACKED_STATUSES,
 } from './deployment';
 import { DeploymentDocument } from './deployment.schema';
+import { Stored, toDomain } from './deployment.mapping';
 
 /** What the tracker needs beyond the domain record. */
 export interface TrackedDeployment extends Deployment {
@@ -24,27 +25,9 @@ export type ClaimOutcome =
   | { claimed: true; deployment: Deployment }
   | { claimed: false; reason: 'locked' | 'cap' | 'not_pending' };
 
-const INTERNAL = [
-  'lockKey',
-  'slot',
-  'nextCheckAt',
-  'leaseUntil',
-  'etag',
-  'announcedAt',
-  'deliveryIds',
-] as const;
 /** Recent webhook delivery ids kept per deployment, to recognise redeliveries. */
 const KEPT_DELIVERY_IDS = 50;
 const EPOCH = new Date(0);
-
-type Stored = Deployment & { _id: string } & Partial<Record<(typeof INTERNAL)[number], unknown>>;
-
-function toDomain(doc: Stored | null): Deployment | null {
-  if (!doc) return null;
-  const { _id, ...rest } = doc;
-  for (const key of INTERNAL) delete (rest as Record<string, unknown>)[key];
-  return { ...(rest as Omit<Deployment, 'id'>), id: _id };
-}
 
 function duplicateKeyOf(error: unknown): string | undefined {
   if (!(error instanceof mongo.MongoServerError) || error.code !== 11000) return undefined;
@@ -54,7 +37,10 @@ function duplicateKeyOf(error: unknown): string | undefined {
 
 export const lockKeyOf = (service: string, environment: string) => `${service}:${environment}`;
 
-/** The only code that touches the deployments collection. Every state change is one atomic update. */
+/**
+ * Deployments in motion: inserts, transitions, claims and tracking. Every state change is one
+ * atomic update. Reads of the past are in DeploymentHistory.
+ */
 @Injectable()
 export class DeploymentRepository {
   constructor(
@@ -181,50 +167,7 @@ export class DeploymentRepository {
     return docs.map((doc) => toDomain(doc)!);
   }
 
-  /**
-   * The newest successful deployment to the target whose SHA differs from `currentSha`, among
-   * those not rolled back over: what a rollback puts back.
-   */
-  async findRollbackTarget(
-    service: string,
-    environment: string,
-    currentSha: string,
-  ): Promise<Deployment | null> {
-    return toDomain(
-      await this.deployments
-        .findOne({
-          service,
-          environment,
-          status: 'success',
-          sha: { $ne: currentSha },
-          supersededBy: { $exists: false },
-        })
-        .sort({ finishedAt: -1, createdAt: -1 })
-        .lean<Stored>(),
-    );
-  }
-
   /** A successful deployment to the target, by id or by (a prefix of at least 7 of) its SHA. */
-  async findSuccessful(
-    service: string,
-    environment: string,
-    idOrSha: string,
-  ): Promise<Deployment | null> {
-    const value = idOrSha.trim().toLowerCase();
-    const match = /^d-[0-9a-f]{6}$/.test(value)
-      ? { _id: value }
-      : /^[0-9a-f]{7,40}$/.test(value)
-        ? { sha: { $regex: `^${value}` } }
-        : null;
-    if (!match) return null;
-    return toDomain(
-      await this.deployments
-        .findOne({ service, environment, status: 'success', ...match })
-        .sort({ finishedAt: -1 })
-        .lean<Stored>(),
-    );
-  }
-
   /**
    * After a successful rollback: the successful deployments to the target that finished after
    * the one it put back are marked as rolled back over, so the next rollback goes further back.
@@ -245,37 +188,8 @@ export class DeploymentRepository {
   }
 
   /** Successful rollbacks, oldest first: their superseding is re-applied at start. */
-  async listSuccessfulRollbacks(): Promise<Deployment[]> {
-    const docs = await this.deployments
-      .find({ status: 'success', rollback: { $exists: true } })
-      .sort({ finishedAt: 1 })
-      .lean<Stored[]>();
-    return docs.map((doc) => toDomain(doc)!);
-  }
-
   /** Newest first, for /history. */
-  async listHistory(
-    service: string,
-    environment: string | undefined,
-    limit: number,
-  ): Promise<Deployment[]> {
-    const docs = await this.deployments
-      .find({ service, ...(environment ? { environment } : {}) }, { deliveryIds: 0 })
-      .sort({ createdAt: -1 })
-      .limit(limit)
-      .lean<Stored[]>();
-    return docs.map((doc) => toDomain(doc)!);
-  }
-
   /** Requests waiting for approval for the target. */
-  async listPendingForTarget(service: string, environment: string): Promise<Deployment[]> {
-    const docs = await this.deployments
-      .find({ service, environment, status: 'pending_approval' })
-      .sort({ createdAt: 1 })
-      .lean<Stored[]>();
-    return docs.map((doc) => toDomain(doc)!);
-  }
-
   /** True once per deployment: whoever gets true tells the requester GitHub has not started the run. */
   async claimWatchdogNotice(id: string, at = new Date()): Promise<Deployment | null> {
     return toDomain(
@@ -290,25 +204,7 @@ export class DeploymentRepository {
   }
 
   /** The service's newest successful deployment, to any environment. */
-  async findLastSuccessfulOfService(service: string): Promise<Deployment | null> {
-    return toDomain(
-      await this.deployments
-        .findOne({ service, status: 'success' })
-        .sort({ finishedAt: -1 })
-        .lean<Stored>(),
-    );
-  }
-
   /** The newest successful deployment to the target: what is deployed there now. */
-  async findLastSuccessful(service: string, environment: string): Promise<Deployment | null> {
-    return toDomain(
-      await this.deployments
-        .findOne({ service, environment, status: 'success' })
-        .sort({ finishedAt: -1, createdAt: -1 })
-        .lean<Stored>(),
-    );
-  }
-
   async findById(id: string): Promise<Deployment | null> {
     return toDomain(await this.deployments.findById(id).lean<Stored>());
   }

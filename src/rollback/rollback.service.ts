@@ -3,7 +3,7 @@ import { ValidationError } from '../../libs/errors';
 import { AccessService } from '../access/access.service';
 import type { Actor } from '../access/actor';
 import { DeployService, PreparedDeploy } from '../deploy/deploy.service';
-import { DeploymentRepository } from '../deploy/deployment.repository';
+import { DeploymentHistory } from '../deploy/deployment-history.repository';
 import { shortSha } from '../deploy/deploy.views';
 import { ServiceRegistryService } from '../service-registry/service-registry.service';
 import { NothingToRollBackError } from './rollback.errors';
@@ -26,14 +26,14 @@ export class RollbackService {
     private readonly registry: ServiceRegistryService,
     private readonly access: AccessService,
     private readonly deploys: DeployService,
-    private readonly deployments: DeploymentRepository,
+    private readonly history: DeploymentHistory,
   ) {}
 
   async plan(actor: Actor, request: RollbackRequest): Promise<PreparedDeploy> {
     const service = await this.registry.get(request.service);
     let environment = request.environment?.trim().toLowerCase();
     if (!environment) {
-      const latest = await this.deployments.findLastSuccessfulOfService(service.name);
+      const latest = await this.history.findLastSuccessfulOfService(service.name);
       if (!latest)
         throw new NothingToRollBackError(
           `${service.name} has never been deployed successfully: nothing to roll back.`,
@@ -43,15 +43,15 @@ export class RollbackService {
     await this.registry.getForEnvironment(service.name, environment);
     await this.access.requireDeployer(actor, `roll back ${service.name}`, environment);
     await this.deploys.ensureNotLocked(service.name, environment);
-    const current = await this.deployments.findLastSuccessful(service.name, environment);
+    const current = await this.history.findLastSuccessful(service.name, environment);
     if (!current)
       throw new NothingToRollBackError(
         `Nothing has been deployed successfully to ${environment}: nothing to roll back.`,
       );
     const to = request.to?.trim();
     const target = to
-      ? await this.deployments.findSuccessful(service.name, environment, to)
-      : await this.deployments.findRollbackTarget(service.name, environment, current.sha);
+      ? await this.history.findSuccessful(service.name, environment, to)
+      : await this.history.findRollbackTarget(service.name, environment, current.sha);
     if (!target) {
       if (to)
         throw new ValidationError(

@@ -1,6 +1,7 @@
 import { Injectable, OnApplicationBootstrap, OnModuleInit } from '@nestjs/common';
 import { Deployment } from '../deploy/deployment';
 import { DeploymentEvents } from '../deploy/deployment.events';
+import { DeploymentHistory } from '../deploy/deployment-history.repository';
 import { DeploymentRepository } from '../deploy/deployment.repository';
 
 /**
@@ -12,6 +13,7 @@ export class RollbackSupersede implements OnModuleInit, OnApplicationBootstrap {
   constructor(
     private readonly events: DeploymentEvents,
     private readonly deployments: DeploymentRepository,
+    private readonly history: DeploymentHistory,
   ) {}
 
   onModuleInit(): void {
@@ -22,7 +24,7 @@ export class RollbackSupersede implements OnModuleInit, OnApplicationBootstrap {
   }
 
   async onApplicationBootstrap(): Promise<void> {
-    for (const rollback of await this.deployments.listSuccessfulRollbacks())
+    for (const rollback of await this.history.listSuccessfulRollbacks())
       await this.supersede(rollback);
   }
 

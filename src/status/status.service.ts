@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { ValidationError } from '../../libs/errors';
 import { Deployment } from '../deploy/deployment';
+import { DeploymentHistory } from '../deploy/deployment-history.repository';
 import { DeploymentRepository } from '../deploy/deployment.repository';
 import { TargetLock, TargetLockRepository } from '../deploy/target-lock.repository';
 import { Service } from '../service-registry/service';
@@ -23,6 +24,7 @@ export class StatusService {
     private readonly registry: ServiceRegistryService,
     private readonly deployments: DeploymentRepository,
     private readonly locks: TargetLockRepository,
+    private readonly past: DeploymentHistory,
   ) {}
 
   async history(
@@ -36,7 +38,7 @@ export class StatusService {
     const service = env
       ? await this.registry.getForEnvironment(serviceName, env)
       : await this.registry.get(serviceName);
-    return { service, deployments: await this.deployments.listHistory(service.name, env, limit) };
+    return { service, deployments: await this.past.listHistory(service.name, env, limit) };
   }
 
   async status(
@@ -47,9 +49,9 @@ export class StatusService {
       service.environments.map(async (environment) => ({
         environment,
         protected: service.protectedEnvironments.includes(environment),
-        current: await this.deployments.findLastSuccessful(service.name, environment),
+        current: await this.past.findLastSuccessful(service.name, environment),
         inFlight: await this.deployments.findInFlightForTarget(service.name, environment),
-        pending: await this.deployments.listPendingForTarget(service.name, environment),
+        pending: await this.past.listPendingForTarget(service.name, environment),
         lock: await this.locks.find(service.name, environment),
       })),
     );
