@@ -1,22 +1,11 @@
 import { StringOption } from 'necord';
+import { EnvironmentOption, ServiceOption } from '../../service-registry/dto/target.options';
 
 export class DeployOptions {
-  @StringOption({
-    name: 'service',
-    description: 'Service to deploy',
-    required: true,
-    autocomplete: true,
-    max_length: 63,
-  })
+  @ServiceOption('Service to deploy')
   service!: string;
 
-  @StringOption({
-    name: 'env',
-    description: 'Target environment',
-    required: true,
-    autocomplete: true,
-    max_length: 32,
-  })
+  @EnvironmentOption('Target environment')
   env!: string;
 
   @StringOption({

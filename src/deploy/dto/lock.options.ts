@@ -1,22 +1,11 @@
 import { StringOption } from 'necord';
+import { EnvironmentOption, ServiceOption } from '../../service-registry/dto/target.options';
 
 export class LockOptions {
-  @StringOption({
-    name: 'service',
-    description: 'Service',
-    required: true,
-    autocomplete: true,
-    max_length: 63,
-  })
+  @ServiceOption()
   service!: string;
 
-  @StringOption({
-    name: 'env',
-    description: 'Environment',
-    required: true,
-    autocomplete: true,
-    max_length: 32,
-  })
+  @EnvironmentOption()
   env!: string;
 
   @StringOption({
@@ -29,21 +18,9 @@ export class LockOptions {
 }
 
 export class UnlockOptions {
-  @StringOption({
-    name: 'service',
-    description: 'Service',
-    required: true,
-    autocomplete: true,
-    max_length: 63,
-  })
+  @ServiceOption()
   service!: string;
 
-  @StringOption({
-    name: 'env',
-    description: 'Environment',
-    required: true,
-    autocomplete: true,
-    max_length: 32,
-  })
+  @EnvironmentOption()
   env!: string;
 }

@@ -1,22 +1,11 @@
 import { StringOption } from 'necord';
+import { EnvironmentOption, ServiceOption } from '../../service-registry/dto/target.options';
 
 export class RollbackOptions {
-  @StringOption({
-    name: 'service',
-    description: 'Service to roll back',
-    required: true,
-    autocomplete: true,
-    max_length: 63,
-  })
+  @ServiceOption('Service to roll back')
   service!: string;
 
-  @StringOption({
-    name: 'env',
-    description: 'Environment (default: where it last deployed successfully)',
-    required: false,
-    autocomplete: true,
-    max_length: 32,
-  })
+  @EnvironmentOption('Environment (default: where it last deployed successfully)', false)
   env?: string;
 
   @StringOption({

@@ -1,22 +1,11 @@
-import { IntegerOption, StringOption } from 'necord';
+import { IntegerOption } from 'necord';
+import { EnvironmentOption, ServiceOption } from '../../service-registry/dto/target.options';
 
 export class HistoryOptions {
-  @StringOption({
-    name: 'service',
-    description: 'Service',
-    required: true,
-    autocomplete: true,
-    max_length: 63,
-  })
+  @ServiceOption()
   service!: string;
 
-  @StringOption({
-    name: 'env',
-    description: 'Only this environment',
-    required: false,
-    autocomplete: true,
-    max_length: 32,
-  })
+  @EnvironmentOption('Only this environment', false)
   env?: string;
 
   @IntegerOption({
@@ -30,12 +19,6 @@ export class HistoryOptions {
 }
 
 export class StatusOptions {
-  @StringOption({
-    name: 'service',
-    description: 'Service',
-    required: true,
-    autocomplete: true,
-    max_length: 63,
-  })
+  @ServiceOption()
   service!: string;
 }
