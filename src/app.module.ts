@@ -14,6 +14,7 @@ import { MongoEndpoint } from './database/mongo-endpoint';
 import { DiscordModule } from './discord/discord.module';
 import { GithubModule } from './github/github.module';
 import { HealthModule } from './health/health.module';
+import { HttpSurface } from './http/http-surface';
 import { LoggingModule } from './logging/logging.module';
 import { MetricsModule } from './metrics/metrics.module';
 import { RollbackModule } from './rollback/rollback.module';
@@ -50,7 +51,7 @@ export class AppModule {
         TrackingModule,
         ...extraImports,
       ],
-      providers: [{ provide: APP_FILTER, useClass: AppExceptionFilter }],
+      providers: [{ provide: APP_FILTER, useClass: AppExceptionFilter }, HttpSurface],
     };
   }
 }

@@ -5,6 +5,7 @@ import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module';
 import { AppConfig } from './config/app-config';
 import { MongoEndpoint } from './database/mongo-endpoint';
+import { HardenedExpressAdapter } from './http/hardened-express.adapter';
 import { bootLogger, createRootLogger } from './logging/root-logger';
 
 /**
@@ -21,6 +22,7 @@ export async function createApp(
   try {
     const app = await NestFactory.create<NestExpressApplication>(
       AppModule.forRoot(config, { rootLogger, endpoint }, extraImports),
+      new HardenedExpressAdapter(),
       {
         bufferLogs: true,
         // Throw instead of exiting: main.ts reports boot failures, tests see them.

@@ -68,9 +68,7 @@ describe('/access', () => {
       role: roles.deployer,
       level: 'admin',
     });
-    expect(attempt.replyText()).toBe(
-      'Only admins (for every environment) or members with the Administrator permission can manage access.',
-    );
+    expect(attempt.replyText()).toBe('Only admins (for every environment) can manage access.');
     expect(attempt.ephemeral).toBe(true);
     expect(await grants().countDocuments({ roleId: roles.deployer })).toBe(0);
   });

@@ -67,6 +67,7 @@ describe('a MongoDB outage', () => {
     const delivery = await sendWebhook(app.url, WEBHOOK_SECRET, 'workflow_run', {
       action: 'completed',
       workflow_run: { id: 42, status: 'completed', conclusion: 'success' },
+      repository: { full_name: 'acme/api' },
     });
     expect(delivery.status).toBe(503);
     expect(JSON.parse(delivery.body).error.code).toBe('DATABASE.UNAVAILABLE');

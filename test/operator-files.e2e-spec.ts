@@ -39,7 +39,9 @@ describe('examples/workflows/deploy.yml', () => {
     const inputs = workflow.on.workflow_dispatch.inputs;
     expect(inputs.environment).toMatchObject({ required: true, type: 'string' });
     expect(inputs.sha).toMatchObject({ required: true, type: 'string' });
+    expect(inputs.deployment_id).toMatchObject({ required: false, type: 'string' });
     expect(workflow['run-name']).toContain('${{ inputs.sha }}');
+    expect(workflow['run-name']).toContain('${{ inputs.deployment_id }}');
     expect(workflow['run-name']).toContain('${{ inputs.environment }}');
     const [job] = Object.values(workflow.jobs) as Array<{
       environment: string;

@@ -16,7 +16,7 @@ describe('the app process', () => {
   const secrets = {
     DISCORD_TOKEN: 'discord-token-e2e-do-not-log',
     GITHUB_TOKEN: 'github-token-e2e-do-not-log',
-    WEBHOOK_SECRET: 'webhook-secret-e2e-do-not-log',
+    WEBHOOK_SECRET: 'webhook-secret-e2e-do-not-log-in-any-line',
   };
 
   beforeAll(async () => {
@@ -127,6 +127,38 @@ describe('the app process', () => {
       requestUrls.some((url: string) => url.startsWith('/metrics') || url.startsWith('/health')),
     ).toBe(false);
     for (const secret of Object.values(secrets)) expect(app.output).not.toContain(secret);
+  });
+
+  it('names any other server it is in, and summarises refused webhooks instead of logging each', async () => {
+    const outsider = discord.addGuild({ name: 'Outsider HQ' });
+    const app = AppProcess.spawn(
+      env({ NODE_ENV: 'production', LOG_LEVEL: 'info', MONGODB_URI: testDatabaseUri('warn') }),
+      workDir,
+    );
+    const base = `http://127.0.0.1:${await app.port()}`;
+    await waitFor('readiness', async () => (await fetch(`${base}/health/ready`)).status === 200);
+    await waitFor('the warning', () => app.output.includes(outsider.id));
+    const warning = app.output.split('\n').find((line) => line.includes(outsider.id))!;
+    expect(JSON.parse(warning).msg).toBe(
+      `The bot is also in server "Outsider HQ" (${outsider.id}), which is not GUILD_ID: it refuses every interaction there. Turn off "Public Bot" in the Developer Portal and remove the bot from that server.`,
+    );
+
+    for (let i = 0; i < 300; i++) {
+      const response = await fetch(`${base}/webhook/github`, {
+        method: 'POST',
+        headers: { 'x-github-event': `probe-${i}`, 'x-hub-signature-256': 'sha256=00' },
+        body: '{}',
+      });
+      expect(response.status).toBe(401);
+    }
+    app.child.kill('SIGTERM');
+    expect((await app.exited(10_000)).code).toBe(0);
+    const refusals = app.output.split('\n').filter((line) => line.includes('Refused'));
+    expect(refusals).toHaveLength(2);
+    expect(JSON.parse(refusals[1]).msg).toMatch(
+      /^Refused 300 webhook requests in the last period \(bad_signature 300\); last from /,
+    );
+    expect(app.output).not.toContain('probe-');
   });
 
   it('takes its engine host down with it when killed outright', async () => {

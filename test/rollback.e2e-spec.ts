@@ -105,7 +105,8 @@ describe('/rollback, /history, /status, /cancel, /lock', () => {
     expect(prompt).toContain(
       `Rolling back: \`${shas[2].slice(0, 7)}\` (${d3}) → \`${shas[1].slice(0, 7)}\` (${d2})`,
     );
-    expect(prompt).toMatch(/1 commit undone: \[Full comparison\]/);
+    expect(prompt).toContain('⚠️ **Rolls back 1 commit** now on prod.');
+    expect(prompt).toMatch(/Removes: 1 commit deployed on prod now: \[Full comparison\]/);
     expect(prompt).toContain('v3: broken');
     const dispatches = github.dispatches.length;
     await discord.clickButton('Approve', app.actors.admin, rollback.reply()!.id);

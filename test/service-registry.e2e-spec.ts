@@ -160,7 +160,7 @@ describe('/service', () => {
     [
       { ref: 'no-such-branch' },
       (): void => undefined,
-      'acme/api has no branch, tag or commit "no-such-branch".',
+      'Invalid ref: acme/api has no branch "no-such-branch".',
     ],
     [
       {},

@@ -6,7 +6,13 @@ import { AddressInfo } from 'node:net';
 export interface FakeCommit {
   sha: string;
   message: string;
-  author: string;
+  /** The GitHub account the commit is linked to; null when GitHub could not link it. */
+  login: string | null;
+  /** The name in the commit itself (free text: anyone can write anything there). */
+  authorName: string;
+  parents: string[];
+  /** Insertion order: commits are listed oldest first, as GitHub's compare does. */
+  order: number;
 }
 
 export interface FakeRun {
@@ -14,7 +20,9 @@ export interface FakeRun {
   owner: string;
   repo: string;
   workflowId: number;
+  workflowPath: string;
   name: string;
+  displayTitle: string;
   headBranch: string;
   headSha: string;
   event: string;
@@ -46,13 +54,26 @@ export interface GithubCall {
   route: string;
 }
 
+export interface FakeWorkflow {
+  id: number;
+  path: string;
+  name: string;
+  /** Declared `workflow_dispatch` inputs; undefined accepts any input. */
+  inputs?: string[];
+  /** The workflow's `run-name`, with `${{ inputs.x }}` expressions rendered per run. */
+  runName?: string;
+}
+
 interface FakeRepo {
   owner: string;
   name: string;
   defaultBranch: string;
-  refs: Map<string, string>;
-  commits: FakeCommit[];
-  workflows: Array<{ id: number; path: string; name: string }>;
+  commits: Map<string, FakeCommit>;
+  branches: Map<string, string>;
+  tags: Map<string, string>;
+  /** `refs/pull/N/head`: what a pull request (from a fork, say) points at. */
+  pulls: Map<number, string>;
+  workflows: FakeWorkflow[];
 }
 
 /**
@@ -62,7 +83,13 @@ interface FakeRepo {
  */
 export type DispatchMode = 'details' | 'no-content' | 'reject-return-run-details';
 
-/** A loopback GitHub REST API with the routes the bot uses, ETags included. */
+const FULL_SHA = /^[0-9a-f]{40}$/;
+
+/**
+ * A loopback GitHub REST API with the routes the bot uses, shaped as GitHub documents them
+ * (https://docs.github.com/en/rest): repositories with a real commit graph (branches, tags and
+ * pull request refs), compare by ancestry, workflow dispatch and runs with ETags.
+ */
 export class FakeGithub {
   readonly calls: GithubCall[] = [];
   readonly dispatches: FakeDispatch[] = [];
@@ -80,6 +107,7 @@ export class FakeGithub {
   }> = [];
   private nextRunId = 9_000_001;
   private nextWorkflowId = 100;
+  private commitCount = 0;
   private port = 0;
 
   private constructor(
@@ -112,41 +140,68 @@ export class FakeGithub {
   addRepo(
     owner: string,
     name: string,
-    { defaultBranch = 'main', workflows = ['deploy.yml'] } = {},
+    {
+      defaultBranch = 'main',
+      workflows = ['deploy.yml'] as Array<string | Omit<FakeWorkflow, 'id'>>,
+    } = {},
   ): FakeRepo {
     const repo: FakeRepo = {
       owner,
       name,
       defaultBranch,
-      refs: new Map(),
-      commits: [],
+      commits: new Map(),
+      branches: new Map(),
+      tags: new Map(),
+      pulls: new Map(),
       workflows: [],
     };
-    for (const path of workflows)
-      repo.workflows.push({
-        id: this.nextWorkflowId++,
-        path: `.github/workflows/${path}`,
-        name: path,
-      });
+    for (const workflow of workflows) {
+      const spec =
+        typeof workflow === 'string'
+          ? { path: `.github/workflows/${workflow}`, name: workflow }
+          : workflow;
+      repo.workflows.push({ id: this.nextWorkflowId++, ...spec });
+    }
     this.repos.set(`${owner}/${name}`.toLowerCase(), repo);
     this.addCommit(owner, name, defaultBranch, 'Initial commit');
     return repo;
   }
 
-  /** Adds a commit on top of `branch` and moves the branch to it. Returns its SHA. */
+  /**
+   * Adds a commit on top of `branch` (a new branch starts from `from`, by default the head of
+   * the default branch) and moves the branch to it. `author: null` is a commit GitHub could not
+   * link to an account. Returns its SHA.
+   */
   addCommit(
     owner: string,
     name: string,
     branch: string,
     message: string,
-    author = 'octocat',
+    author: string | null = 'octocat',
+    { from, authorName }: { from?: string; authorName?: string } = {},
   ): string {
     const repo = this.repo(owner, name);
-    const sha = createHash('sha1')
-      .update(`${owner}/${name}/${repo.commits.length}/${message}/${Math.random()}`)
-      .digest('hex');
-    repo.commits.push({ sha, message, author });
-    repo.refs.set(branch, sha);
+    const parent = repo.branches.get(branch) ?? from ?? repo.branches.get(repo.defaultBranch);
+    const sha = this.newCommit(repo, message, author, authorName, parent ? [parent] : []);
+    repo.branches.set(branch, sha);
+    return sha;
+  }
+
+  /**
+   * A pull request whose head commit lives only under `refs/pull/N/head`, as a fork's does: no
+   * branch of the repository contains it. Returns its SHA.
+   */
+  addPullRequest(owner: string, name: string, number: number, message: string): string {
+    const repo = this.repo(owner, name);
+    const base = repo.branches.get(repo.defaultBranch)!;
+    const sha = this.newCommit(repo, message, 'outsider', undefined, [base]);
+    repo.pulls.set(number, sha);
+    return sha;
+  }
+
+  branchHead(owner: string, name: string, branch: string): string {
+    const sha = this.repo(owner, name).branches.get(branch);
+    if (!sha) throw new Error(`no branch ${branch}`);
     return sha;
   }
 
@@ -155,7 +210,7 @@ export class FakeGithub {
   }
 
   addTag(owner: string, name: string, tag: string, sha: string): void {
-    this.repo(owner, name).refs.set(tag, sha);
+    this.repo(owner, name).tags.set(tag, sha);
   }
 
   /** The next `times` requests whose path matches fail with `status`. */
@@ -201,12 +256,15 @@ export class FakeGithub {
     inputs: Record<string, string> = {},
   ): FakeRun {
     const now = new Date().toISOString();
+    const workflow = this.repo(owner, repo).workflows.find((w) => w.id === workflowId)!;
     const run: FakeRun = {
       id: this.nextRunId++,
       owner,
       repo,
       workflowId,
-      name: 'Deploy',
+      workflowPath: workflow.path,
+      name: workflow.name,
+      displayTitle: renderRunName(workflow, inputs),
       headBranch: branch,
       headSha: sha,
       event: 'workflow_dispatch',
@@ -226,6 +284,8 @@ export class FakeGithub {
     return {
       id: run.id,
       name: run.name,
+      display_title: run.displayTitle,
+      path: run.workflowPath,
       head_branch: run.headBranch,
       head_sha: run.headSha,
       run_number: run.runNumber,
@@ -250,6 +310,75 @@ export class FakeGithub {
     return this.calls.filter((call) => call.status !== 304);
   }
 
+  // ---------------------------------------------------------------- the commit graph
+
+  private newCommit(
+    repo: FakeRepo,
+    message: string,
+    login: string | null,
+    authorName: string | undefined,
+    parents: string[],
+  ): string {
+    const order = this.commitCount++;
+    const sha = createHash('sha1')
+      .update(`${repo.owner}/${repo.name}/${order}/${message}/${Math.random()}`)
+      .digest('hex');
+    repo.commits.set(sha, {
+      sha,
+      message,
+      login,
+      authorName: authorName ?? login ?? 'Someone',
+      parents,
+      order,
+    });
+    return sha;
+  }
+
+  /** Every commit reachable from `sha`, itself included. */
+  private ancestors(repo: FakeRepo, sha: string): Set<string> {
+    const seen = new Set<string>();
+    const stack = [sha];
+    while (stack.length) {
+      const next = stack.pop()!;
+      if (seen.has(next)) continue;
+      seen.add(next);
+      stack.push(...(repo.commits.get(next)?.parents ?? []));
+    }
+    return seen;
+  }
+
+  /**
+   * What `GET /repos/{owner}/{repo}/commits/{ref}` accepts: a SHA (or a prefix of 7 or more), a
+   * branch, a tag, or a fully qualified ref, pull request refs included.
+   */
+  private resolve(repo: FakeRepo, ref: string): string | undefined {
+    const pull = /^(?:refs\/)?pull\/(\d+)\/head$/.exec(ref);
+    if (pull) return repo.pulls.get(Number(pull[1]));
+    const named = ref.replace(/^refs\//, '');
+    if (named.startsWith('heads/')) return repo.branches.get(named.slice(6));
+    if (named.startsWith('tags/')) return repo.tags.get(named.slice(5));
+    const byName = repo.branches.get(ref) ?? repo.tags.get(ref);
+    if (byName) return byName;
+    if (/^[0-9a-f]{7,40}$/.test(ref)) {
+      const matches = [...repo.commits.keys()].filter((sha) => sha.startsWith(ref));
+      if (matches.length === 1) return matches[0];
+    }
+    return undefined;
+  }
+
+  private commitPayload(repo: FakeRepo, commit: FakeCommit) {
+    return {
+      sha: commit.sha,
+      html_url: `https://github.example/${repo.owner}/${repo.name}/commit/${commit.sha}`,
+      commit: {
+        message: commit.message,
+        author: { name: commit.authorName, date: new Date().toISOString() },
+      },
+      author: commit.login ? { login: commit.login } : null,
+      parents: commit.parents.map((sha) => ({ sha })),
+    };
+  }
+
   // ---------------------------------------------------------------- HTTP
 
   private repo(owner: string, name: string): FakeRepo {
@@ -268,10 +397,9 @@ export class FakeGithub {
     for await (const chunk of req) chunks.push(chunk as Buffer);
     const raw = Buffer.concat(chunks).toString('utf8');
     const body = raw ? JSON.parse(raw) : undefined;
-    const path = url.pathname;
     const call: GithubCall = {
       method: req.method ?? 'GET',
-      path: decodeURIComponent(path),
+      path: decodeURIComponent(url.pathname),
       query: url.searchParams,
       body,
       status: 0,
@@ -329,51 +457,78 @@ export class FakeGithub {
         },
       ];
     }
+    // https://docs.github.com/en/rest/branches/branches#get-a-branch
+    if ((m = path.match(/^\/repos\/([^/]+)\/([^/]+)\/branches\/(.+)$/)) && method === 'GET') {
+      call.route = '/repos/{owner}/{repo}/branches/{branch}';
+      const repo = this.repo(m[1], m[2]);
+      const sha = repo.branches.get(m[3]);
+      if (!sha) return [404, { message: 'Branch not found' }];
+      return [200, { name: m[3], commit: { sha }, protected: m[3] === repo.defaultBranch }];
+    }
+    // https://docs.github.com/en/rest/branches/branches#list-branches
+    if ((m = path.match(/^\/repos\/([^/]+)\/([^/]+)\/branches$/)) && method === 'GET') {
+      call.route = '/repos/{owner}/{repo}/branches';
+      const repo = this.repo(m[1], m[2]);
+      const perPage = Number(query.get('per_page') ?? 30);
+      const page = Number(query.get('page') ?? 1);
+      const all = [...repo.branches.entries()].sort(([a], [b]) => a.localeCompare(b));
+      return [
+        200,
+        all
+          .slice((page - 1) * perPage, page * perPage)
+          .map(([name, sha]) => ({ name, commit: { sha }, protected: false })),
+      ];
+    }
+    // https://docs.github.com/en/rest/git/refs#get-a-reference
+    if ((m = path.match(/^\/repos\/([^/]+)\/([^/]+)\/git\/ref\/(heads|tags)\/(.+)$/))) {
+      call.route = '/repos/{owner}/{repo}/git/ref/{ref}';
+      const repo = this.repo(m[1], m[2]);
+      const sha = (m[3] === 'heads' ? repo.branches : repo.tags).get(m[4]);
+      if (!sha) return [404, { message: 'Not Found' }];
+      return [200, { ref: `refs/${m[3]}/${m[4]}`, object: { sha, type: 'commit' } }];
+    }
+    // https://docs.github.com/en/rest/commits/commits#get-a-commit
     if ((m = path.match(/^\/repos\/([^/]+)\/([^/]+)\/commits\/(.+)$/)) && method === 'GET') {
       call.route = '/repos/{owner}/{repo}/commits/{ref}';
       const repo = this.repo(m[1], m[2]);
-      const ref = m[3];
-      const sha =
-        repo.refs.get(ref) ??
-        repo.commits.find((c) => c.sha.startsWith(ref) && ref.length >= 7)?.sha;
-      const commit = repo.commits.find((c) => c.sha === sha);
-      if (!commit) return [422, { message: `No commit found for SHA: ${ref}` }];
-      return [
-        200,
-        {
-          sha: commit.sha,
-          html_url: `https://github.example/${repo.owner}/${repo.name}/commit/${commit.sha}`,
-          commit: {
-            message: commit.message,
-            author: { name: commit.author, date: new Date().toISOString() },
-          },
-          author: { login: commit.author },
-        },
-      ];
+      const sha = this.resolve(repo, m[3]);
+      const commit = sha ? repo.commits.get(sha) : undefined;
+      if (!commit) return [422, { message: `No commit found for SHA: ${m[3]}` }];
+      return [200, this.commitPayload(repo, commit)];
     }
+    // https://docs.github.com/en/rest/commits/commits#compare-two-commits
     if (
-      (m = path.match(/^\/repos\/([^/]+)\/([^/]+)\/compare\/(.+)\.\.\.(.+)$/)) &&
+      (m = path.match(/^\/repos\/([^/]+)\/([^/]+)\/compare\/(.+?)\.\.\.(.+)$/)) &&
       method === 'GET'
     ) {
       call.route = '/repos/{owner}/{repo}/compare/{basehead}';
       const repo = this.repo(m[1], m[2]);
-      const from = repo.commits.findIndex((c) => c.sha === m![3]);
-      const to = repo.commits.findIndex((c) => c.sha === m![4]);
-      if (from < 0 || to < 0) return [404, { message: 'Not Found' }];
-      const commits = repo.commits.slice(from + 1, to + 1);
+      const base = this.resolve(repo, m[3]);
+      const head = this.resolve(repo, m[4]);
+      if (!base || !head) return [404, { message: 'Not Found' }];
+      const fromBase = this.ancestors(repo, base);
+      const fromHead = this.ancestors(repo, head);
+      const byOrder = (shas: string[]) =>
+        shas.map((sha) => repo.commits.get(sha)!).sort((a, b) => a.order - b.order);
+      const ahead = byOrder([...fromHead].filter((sha) => !fromBase.has(sha)));
+      const behind = [...fromBase].filter((sha) => !fromHead.has(sha));
+      const status =
+        base === head
+          ? 'identical'
+          : behind.length === 0
+            ? 'ahead'
+            : ahead.length === 0
+              ? 'behind'
+              : 'diverged';
       return [
         200,
         {
-          status: to >= from ? 'ahead' : 'behind',
-          ahead_by: Math.max(0, to - from),
-          behind_by: Math.max(0, from - to),
-          total_commits: commits.length,
+          status,
+          ahead_by: ahead.length,
+          behind_by: behind.length,
+          total_commits: ahead.length,
           html_url: `https://github.example/${repo.owner}/${repo.name}/compare/${m[3]}...${m[4]}`,
-          commits: commits.map((c) => ({
-            sha: c.sha,
-            commit: { message: c.message, author: { name: c.author } },
-            author: { login: c.author },
-          })),
+          commits: ahead.slice(0, 250).map((c) => this.commitPayload(repo, c)),
         },
       ];
     }
@@ -439,7 +594,7 @@ export class FakeGithub {
     return [404, { message: `fake GitHub has no route ${method} ${path}` }];
   }
 
-  private workflow(owner: string, name: string, workflow: string) {
+  private workflow(owner: string, name: string, workflow: string): FakeWorkflow {
     const found = this.repo(owner, name).workflows.find(
       (w) => String(w.id) === workflow || w.path.endsWith(`/${workflow}`),
     );
@@ -447,6 +602,7 @@ export class FakeGithub {
     return found;
   }
 
+  /** https://docs.github.com/en/rest/actions/workflows#create-a-workflow-dispatch-event */
   private dispatch(
     owner: string,
     name: string,
@@ -461,19 +617,27 @@ export class FakeGithub {
     ) {
       return [422, { message: 'Invalid request.\n\n"return_run_details" is not a permitted key.' }];
     }
-    const sha = repo.refs.get(body.ref);
-    if (!sha) return [422, { message: `No ref found for: ${body.ref}` }];
+    // The ref is a branch or a tag, never a SHA.
+    const sha = repo.branches.get(body.ref) ?? repo.tags.get(body.ref);
+    if (!sha || FULL_SHA.test(body.ref)) return [422, { message: `No ref found for: ${body.ref}` }];
+    const inputs = body.inputs ?? {};
+    // GitHub refuses inputs the workflow does not declare.
+    const unexpected = workflow.inputs
+      ? Object.keys(inputs).filter((input) => !workflow.inputs!.includes(input))
+      : [];
+    if (unexpected.length)
+      return [422, { message: `Unexpected inputs provided: ${JSON.stringify(unexpected)}` }];
     const dispatch: FakeDispatch = {
       owner,
       repo: name,
       workflow: workflowName,
       ref: body.ref,
-      inputs: body.inputs ?? {},
+      inputs,
       returnRunDetails: Boolean(body.return_run_details),
     };
     this.dispatches.push(dispatch);
     if (this.createRunsOnDispatch) {
-      dispatch.runId = this.createRun(owner, name, workflow.id, body.ref, sha, dispatch.inputs).id;
+      dispatch.runId = this.createRun(owner, name, workflow.id, body.ref, sha, inputs).id;
     }
     if (this.dispatchMode === 'details' && body.return_run_details && dispatch.runId) {
       const run = this.runs.get(dispatch.runId)!;
@@ -488,6 +652,15 @@ export class FakeGithub {
     }
     return [204];
   }
+}
+
+/** A run's title: the workflow's `run-name` with its `${{ inputs.x }}` expressions filled in. */
+function renderRunName(workflow: FakeWorkflow, inputs: Record<string, string>): string {
+  if (!workflow.runName) return workflow.name;
+  return workflow.runName.replace(
+    /\$\{\{\s*inputs\.([A-Za-z0-9_-]+)\s*\}\}/g,
+    (_, input: string) => inputs[input] ?? '',
+  );
 }
 
 /** Sends a `workflow_run` webhook to the app the way GitHub does: signed over the exact bytes. */

@@ -32,6 +32,7 @@ export function testMetrics(): { metrics: AppMetrics; registry: Registry } {
       labelNames: ['event', 'outcome'],
       registers,
     }),
+    new Gauge({ name: METRIC.webhookBodiesInFlight, help: 'h', registers }),
     new Counter({
       name: METRIC.githubRequests,
       help: 'h',

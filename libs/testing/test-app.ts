@@ -9,7 +9,7 @@ import { FakeGithub } from './fake-github';
 import { snowflake } from './snowflake';
 import { waitFor } from './wait-for';
 
-export const WEBHOOK_SECRET = 'test-webhook-secret-value';
+export const WEBHOOK_SECRET = 'test-webhook-secret-value-of-32-chars';
 
 /** A guild with one role per access level and a member holding each. */
 export async function startFakeDiscord(
@@ -76,6 +76,8 @@ export function testEnvironment(
     MONGODB_URI: testDatabaseUri(),
     ADMIN_ROLE_IDS: roles.admin,
     DEPLOYER_ROLE_IDS: roles.deployer,
+    // Tests act as few people doing many things; the budget has tests of its own.
+    MEMBER_COMMANDS_PER_MINUTE: '600',
     ...overrides,
   };
 }

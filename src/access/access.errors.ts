@@ -1,4 +1,5 @@
 import { AppError } from '../../libs/errors';
+import { plainText } from '../../libs/text';
 
 export class AccessDeniedError extends AppError {
   constructor(message: string) {
@@ -8,6 +9,6 @@ export class AccessDeniedError extends AppError {
 
 export class GrantNotFoundError extends AppError {
   constructor(roleName: string) {
-    super('ACCESS.NO_GRANT', `Role ${roleName} has no grant to revoke.`, 404);
+    super('ACCESS.NO_GRANT', `Role ${plainText(roleName, 100)} has no grant to revoke.`, 404);
   }
 }

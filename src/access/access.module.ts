@@ -4,10 +4,11 @@ import { AccessCommands } from './access.commands';
 import { AccessService } from './access.service';
 import { GrantRepository } from './grant.repository';
 import { GrantDocument, GrantSchema } from './grant.schema';
+import { LegacyGrantsUpdate } from './legacy-grants.update';
 
 @Module({
   imports: [MongooseModule.forFeature([{ name: GrantDocument.name, schema: GrantSchema }])],
-  providers: [GrantRepository, AccessService, AccessCommands],
+  providers: [GrantRepository, AccessService, AccessCommands, LegacyGrantsUpdate],
   exports: [AccessService],
 })
 export class AccessModule {}

@@ -7,31 +7,42 @@ import { GrantRepository } from './grant.repository';
 
 const ADMIN_ROLE = '111111111111111111';
 const DEPLOYER_ROLE = '222222222222222222';
+const HOME = '999999999999999999';
+const ELSEWHERE = '888888888888888888';
 
 /** A strict fake: only the reads the rules need; anything else fails the test. */
 function grantsOf(
-  grants: Array<Pick<Grant, 'roleId' | 'level' | 'environments'>>,
+  grants: Array<Pick<Grant, 'roleId' | 'level' | 'environments'> & { guildId?: string }>,
 ): GrantRepository {
+  const inGuild = (guildId: string) => grants.filter((g) => (g.guildId ?? HOME) === guildId);
   return {
-    findForRoles: async (roleIds: string[]) =>
-      grants.filter((g) => roleIds.includes(g.roleId)) as Grant[],
+    findForRoles: async (guildId: string, roleIds: string[]) =>
+      inGuild(guildId).filter((g) => roleIds.includes(g.roleId)) as Grant[],
+    hasUnrestrictedAdmin: async (guildId: string) =>
+      inGuild(guildId).some((g) => g.level === 'admin' && g.environments.length === 0),
     put: () => Promise.reject(new Error('unexpected put')),
     remove: () => Promise.reject(new Error('unexpected remove')),
     list: () => Promise.reject(new Error('unexpected list')),
   } as unknown as GrantRepository;
 }
 
-const config = loadAppConfig({
+const base = {
   DISCORD_TOKEN: 'x',
   CLIENT_ID: '123456789012345678',
+  GUILD_ID: HOME,
   GITHUB_TOKEN: 'y',
+};
+const config = loadAppConfig({
+  ...base,
   ADMIN_ROLE_IDS: ADMIN_ROLE,
   DEPLOYER_ROLE_IDS: DEPLOYER_ROLE,
 });
+const freshInstall = loadAppConfig(base);
 
-const actor = (roleIds: string[], guildAdministrator = false): Actor => ({
+const actor = (roleIds: string[], guildAdministrator = false, guildId = HOME): Actor => ({
   id: '1',
   name: 'm',
+  guildId,
   roleIds,
   guildAdministrator,
 });
@@ -81,15 +92,48 @@ describe('AccessService', () => {
     expect((await access.permissionsOf(actor(['3', '5']))).deploy).toBe(true);
   });
 
-  it('lets Discord Administrators manage access, but not deploy', async () => {
-    const access = new AccessService(config, grantsOf([]));
+  it('lets Discord Administrators manage access only while no admin exists, and never deploy', async () => {
     const owner = actor([], true);
-    await expect(access.requireAccessManager(owner)).resolves.toBeUndefined();
-    await expect(access.requireDeployer(owner, 'deploy', 'staging')).rejects.toBeInstanceOf(
+    const fresh = new AccessService(freshInstall, grantsOf([]));
+    await expect(fresh.requireAccessManager(owner)).resolves.toBeUndefined();
+    await expect(fresh.requireDeployer(owner, 'deploy', 'staging')).rejects.toBeInstanceOf(
       AccessDeniedError,
     );
-    await expect(access.requireAccessManager(actor([DEPLOYER_ROLE]))).rejects.toBeInstanceOf(
+    // ADMIN_ROLE_IDS, or an unrestricted admin grant, ends the bootstrap.
+    await expect(
+      new AccessService(config, grantsOf([])).requireAccessManager(owner),
+    ).rejects.toThrow(
+      "Discord's Administrator permission counts only until the first admin exists.",
+    );
+    const granted = new AccessService(
+      freshInstall,
+      grantsOf([{ roleId: '7', level: 'admin', environments: [] }]),
+    );
+    await expect(granted.requireAccessManager(owner)).rejects.toBeInstanceOf(AccessDeniedError);
+    // An admin grant limited to some environments manages nothing: the bootstrap stays open.
+    const scoped = new AccessService(
+      freshInstall,
+      grantsOf([{ roleId: '7', level: 'admin', environments: ['qa'] }]),
+    );
+    await expect(scoped.requireAccessManager(owner)).resolves.toBeUndefined();
+    await expect(fresh.requireAccessManager(actor([DEPLOYER_ROLE]))).rejects.toBeInstanceOf(
       AccessDeniedError,
     );
+  });
+
+  it('gives roles and grants of another server nothing, not even the bootstrap', async () => {
+    const access = new AccessService(
+      freshInstall,
+      grantsOf([{ roleId: '5', level: 'admin', environments: [], guildId: ELSEWHERE }]),
+    );
+    const outsider = actor(['5'], true, ELSEWHERE);
+    expect(await access.permissionsOf(outsider)).toEqual({ admin: new Set(), deploy: new Set() });
+    await expect(access.requireAccessManager(outsider)).rejects.toBeInstanceOf(AccessDeniedError);
+    // The same grant does not count for a home member holding a role of that id either.
+    expect((await access.permissionsOf(actor(['5']))).admin).toEqual(new Set());
+    const configured = new AccessService(config, grantsOf([]));
+    expect(
+      (await configured.permissionsOf(actor([ADMIN_ROLE], false, null as never))).admin,
+    ).toEqual(new Set());
   });
 });

@@ -35,6 +35,9 @@ export class AccessService {
   ) {}
 
   async permissionsOf(actor: Actor): Promise<Permissions> {
+    // Roles of another server mean nothing here (the interaction gate refuses such actors
+    // before any handler runs; the rule holds on its own as well).
+    if (actor.guildId !== this.homeGuildId) return { admin: new Set(), deploy: new Set() };
     const roles = new Set(actor.roleIds);
     let admin: true | Set<string> = this.config.access.adminRoleIds.some((id) => roles.has(id))
       ? true
@@ -42,7 +45,7 @@ export class AccessService {
     let deploy: true | Set<string> = this.config.access.deployerRoleIds.some((id) => roles.has(id))
       ? true
       : new Set();
-    for (const grant of await this.grants.findForRoles(actor.roleIds)) {
+    for (const grant of await this.grants.findForRoles(this.homeGuildId, actor.roleIds)) {
       if (grant.level === 'admin') admin = widen(admin, grant.environments);
       deploy = widen(deploy, grant.environments);
     }
@@ -68,12 +71,32 @@ export class AccessService {
     throw new AccessDeniedError(`Only deployers and admins for ${environment} can ${action}.`);
   }
 
-  /** Managing access takes an admin for every environment, or Discord's Administrator permission. */
+  /**
+   * Managing access takes an admin for every environment. Discord's Administrator permission
+   * counts only for the first-run bootstrap: while no such admin exists at all (no
+   * ADMIN_ROLE_IDS, no unrestricted admin grant in the home server).
+   */
   async requireAccessManager(actor: Actor): Promise<void> {
-    if (actor.guildAdministrator || (await this.isAdmin(actor))) return;
+    if (await this.isAdmin(actor)) return;
+    const bootstrap = actor.guildAdministrator && actor.guildId === this.homeGuildId;
+    if (bootstrap && !(await this.adminExists())) return;
     throw new AccessDeniedError(
-      'Only admins (for every environment) or members with the Administrator permission can manage access.',
+      bootstrap
+        ? "Only admins (for every environment) can manage access. Discord's Administrator permission counts only until the first admin exists."
+        : 'Only admins (for every environment) can manage access.',
     );
+  }
+
+  /** Whether anyone can manage access without the bootstrap rule. */
+  async adminExists(): Promise<boolean> {
+    return (
+      this.config.access.adminRoleIds.length > 0 ||
+      (await this.grants.hasUnrestrictedAdmin(this.homeGuildId))
+    );
+  }
+
+  private get homeGuildId(): string {
+    return this.config.discord.guildId;
   }
 
   async grant(
@@ -86,6 +109,7 @@ export class AccessService {
     if (role.everyone)
       throw new ValidationError('Invalid role: grant to a specific role, not @everyone.');
     const grant: Grant = {
+      guildId: this.homeGuildId,
       roleId: role.id,
       roleName: role.name,
       level,
@@ -99,13 +123,14 @@ export class AccessService {
 
   async revoke(actor: Actor, role: { id: string; name: string }): Promise<void> {
     await this.requireAccessManager(actor);
-    if (!(await this.grants.remove(role.id))) throw new GrantNotFoundError(role.name);
+    if (!(await this.grants.remove(this.homeGuildId, role.id)))
+      throw new GrantNotFoundError(role.name);
   }
 
   /** Grants in MongoDB, and the roles configured through the environment. */
   async list(): Promise<{ grants: Grant[]; adminRoleIds: string[]; deployerRoleIds: string[] }> {
     return {
-      grants: await this.grants.list(),
+      grants: await this.grants.list(this.homeGuildId),
       adminRoleIds: this.config.access.adminRoleIds,
       deployerRoleIds: this.config.access.deployerRoleIds,
     };

@@ -1,3 +1,4 @@
+import { plain } from '../discord/format';
 import { Grant } from './access-level';
 
 const scope = (environments: string[]) =>
@@ -26,7 +27,7 @@ export function accessListMessage(list: {
     list.grants.length ? '**Grants**' : 'No grants yet: `/access grant` adds one.',
     ...list.grants.map(
       (grant) =>
-        `• <@&${grant.roleId}> (${grant.roleName}): **${grant.level}** for ${scope(grant.environments)}, by ${grant.grantedBy.name}`,
+        `• <@&${grant.roleId}> (${plain(grant.roleName, 100)}): **${grant.level}** for ${scope(grant.environments)}, by ${plain(grant.grantedBy.name, 40)}`,
     ),
   ];
   return lines.join('\n');

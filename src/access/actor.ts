@@ -2,8 +2,10 @@
 export interface Actor {
   id: string;
   name: string;
-  /** The member's current role ids in this guild. */
+  /** The server the interaction came from; null in a direct message. */
+  guildId: string | null;
+  /** The member's current role ids in that server. */
   roleIds: string[];
-  /** Holds Discord's Administrator permission (so a fresh install can be configured). */
+  /** Holds Discord's Administrator permission there (it counts only for the first-run bootstrap). */
   guildAdministrator: boolean;
 }

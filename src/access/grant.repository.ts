@@ -6,26 +6,55 @@ import { GrantDocument } from './grant.schema';
 
 const PLAIN = { _id: 0 } as const;
 
+/** Grants by role, always read for one server: grants made in another never count. */
 @Injectable()
 export class GrantRepository {
   constructor(@InjectModel(GrantDocument.name) private readonly grants: Model<GrantDocument>) {}
 
   /** One grant per role: granting again replaces it, atomically. */
   async put(grant: Grant): Promise<void> {
-    await this.grants.updateOne({ roleId: grant.roleId }, { $set: grant }, { upsert: true });
+    await this.grants.updateOne(
+      { roleId: grant.roleId, guildId: grant.guildId },
+      { $set: grant },
+      { upsert: true },
+    );
   }
 
-  async findForRoles(roleIds: string[]): Promise<Grant[]> {
+  async findForRoles(guildId: string, roleIds: string[]): Promise<Grant[]> {
     if (roleIds.length === 0) return [];
-    return this.grants.find({ roleId: { $in: roleIds } }, PLAIN).lean<Grant[]>();
+    return this.grants.find({ guildId, roleId: { $in: roleIds } }, PLAIN).lean<Grant[]>();
   }
 
-  async list(): Promise<Grant[]> {
-    return this.grants.find({}, PLAIN).sort({ level: 1, roleName: 1 }).lean<Grant[]>();
+  /** Whether some role of the server is admin for every environment. */
+  async hasUnrestrictedAdmin(guildId: string): Promise<boolean> {
+    return Boolean(
+      await this.grants.exists({ guildId, level: 'admin', environments: { $size: 0 } }),
+    );
+  }
+
+  async list(guildId: string): Promise<Grant[]> {
+    return this.grants.find({ guildId }, PLAIN).sort({ level: 1, roleName: 1 }).lean<Grant[]>();
   }
 
   /** Removes the role's grant; false when it had none. */
-  async remove(roleId: string): Promise<boolean> {
-    return (await this.grants.deleteOne({ roleId })).deletedCount === 1;
+  async remove(guildId: string, roleId: string): Promise<boolean> {
+    return (await this.grants.deleteOne({ guildId, roleId })).deletedCount === 1;
+  }
+
+  /**
+   * Grants recorded before grants named their server: those whose role belongs to the home
+   * server are the home server's (a role id is unique across Discord, and a role can only be
+   * granted from its own server). Returns how many were adopted and how many stay ignored.
+   */
+  async adoptLegacy(
+    guildId: string,
+    homeRoleIds: string[],
+  ): Promise<{ adopted: number; ignored: number }> {
+    const legacy = { guildId: { $exists: false } };
+    const { modifiedCount } = await this.grants.updateMany(
+      { ...legacy, roleId: { $in: homeRoleIds } },
+      { $set: { guildId } },
+    );
+    return { adopted: modifiedCount, ignored: await this.grants.countDocuments(legacy) };
   }
 }

@@ -2,6 +2,10 @@ import { Prop, Schema, SchemaFactory } from '@nestjs/mongoose';
 
 @Schema({ collection: 'access_grants', versionKey: false })
 export class GrantDocument {
+  /** Absent on grants recorded before servers were: those count only once adopted at start. */
+  @Prop({ type: String })
+  guildId?: string;
+
   @Prop({ required: true, unique: true })
   roleId!: string;
 
@@ -22,3 +26,4 @@ export class GrantDocument {
 }
 
 export const GrantSchema = SchemaFactory.createForClass(GrantDocument);
+GrantSchema.index({ guildId: 1, level: 1 });

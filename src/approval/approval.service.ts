@@ -3,10 +3,9 @@ import { AccessDeniedError } from '../access/access.errors';
 import { AccessService } from '../access/access.service';
 import type { Actor } from '../access/actor';
 import { AppConfig } from '../config/app-config';
-import { AdmissionGuards } from '../deploy/admission';
 import { CapacityError, TargetBusyError, TargetLockedError } from '../deploy/deploy.errors';
 import { TargetLockRepository } from '../deploy/target-lock.repository';
-import { DISPATCH_LEASE_MS, newDeploymentId, PreparedDeploy } from '../deploy/deploy.service';
+import { DISPATCH_LEASE_MS, newDeployment, PreparedDeploy } from '../deploy/deploy.service';
 import { ChangeSummary, Deployment, Person } from '../deploy/deployment';
 import { DeploymentEvents } from '../deploy/deployment.events';
 import { DeploymentHistory } from '../deploy/deployment-history.repository';
@@ -14,8 +13,7 @@ import { DeploymentRepository } from '../deploy/deployment.repository';
 import { GithubClient } from '../github/github.client';
 import { AppMetrics } from '../metrics/app-metrics';
 import { SelfApprovalError, UnknownRequestError } from './approval.errors';
-
-const SHOWN_COMMITS = 10;
+import { summarizeChanges } from './change-summary';
 
 /** What a click on Approve or Cancel leads to. */
 export type ApprovalAnswer =
@@ -55,7 +53,6 @@ export class ApprovalService {
     private readonly config: AppConfig,
     private readonly access: AccessService,
     private readonly deployments: DeploymentRepository,
-    private readonly guards: AdmissionGuards,
     private readonly github: GithubClient,
     private readonly events: DeploymentEvents,
     private readonly metrics: AppMetrics,
@@ -63,34 +60,23 @@ export class ApprovalService {
     private readonly history: DeploymentHistory,
   ) {}
 
-  /** Records the request (status pending_approval) with the commits it would ship. */
+  /**
+   * Records the request (status pending_approval) with what it would change. The caller has
+   * admitted it already; a failure here gives the member's cooldown back.
+   */
   async open(actor: Actor, prepared: PreparedDeploy): Promise<Deployment> {
-    const { service, environment } = prepared;
     const now = new Date();
-    const releaseCooldown = await this.guards.admit(actor.id, service.name, environment, now);
     try {
-      const changes = await this.summarizeChanges(prepared);
-      const requester = { id: actor.id, name: actor.name };
+      const changes = await this.summarize(prepared);
       for (let attempt = 0; attempt < 3; attempt++) {
-        const deployment: Deployment = {
-          id: newDeploymentId(),
-          service: service.name,
-          environment,
-          ref: prepared.ref,
-          sha: prepared.sha,
-          requester,
-          status: 'pending_approval',
-          transitions: [{ status: 'pending_approval', at: now, by: requester }],
-          createdAt: now,
-          updatedAt: now,
-          ...(prepared.rollback ? { rollback: prepared.rollback } : {}),
+        const deployment = newDeployment(actor, prepared, 'pending_approval', now, {
           approval: {
             required: this.config.approval.approvalsRequired,
             approvals: [],
             expiresAt: new Date(now.getTime() + this.config.approval.timeoutMs),
           },
           changes,
-        };
+        });
         if (await this.deployments.insertPending(deployment)) {
           this.events.changed({ deployment });
           return deployment;
@@ -98,7 +84,7 @@ export class ApprovalService {
       }
       throw new Error('could not allocate a deployment id');
     } catch (error) {
-      await releaseCooldown();
+      await prepared.release();
       throw error;
     }
   }
@@ -223,49 +209,12 @@ export class ApprovalService {
     );
   }
 
-  private async summarizeChanges(prepared: PreparedDeploy): Promise<ChangeSummary> {
-    const { service, environment, sha } = prepared;
-    if (prepared.rollback) {
-      // A rollback undoes the commits between what it puts back and what is deployed now.
-      const current = prepared.rollback.ofSha;
-      try {
-        const compared = await this.github.compareCommits(
-          service.owner,
-          service.repo,
-          sha,
-          current,
-        );
-        return {
-          direction: 'undo',
-          baseSha: current,
-          total: compared.total,
-          commits: compared.commits.slice(0, SHOWN_COMMITS),
-          url: compared.url,
-        };
-      } catch (error) {
-        return {
-          direction: 'undo',
-          baseSha: current,
-          total: 0,
-          commits: [],
-          unavailable: (error as Error).message,
-        };
-      }
-    }
-    const last = await this.history.findLastSuccessful(service.name, environment);
-    if (!last) return { total: 0, commits: [] };
-    if (last.sha === sha) return { baseSha: last.sha, total: 0, commits: [] };
-    try {
-      const compared = await this.github.compareCommits(service.owner, service.repo, last.sha, sha);
-      return {
-        baseSha: last.sha,
-        total: compared.total,
-        commits: compared.commits.slice(0, SHOWN_COMMITS),
-        url: compared.url,
-      };
-    } catch (error) {
-      return { baseSha: last.sha, total: 0, commits: [], unavailable: (error as Error).message };
-    }
+  /** Compared with what runs there now: for a rollback, the deployment it replaces. */
+  private async summarize(prepared: PreparedDeploy): Promise<ChangeSummary> {
+    const baseSha =
+      prepared.rollback?.ofSha ??
+      (await this.history.findLastSuccessful(prepared.service.name, prepared.environment))?.sha;
+    return summarizeChanges(this.github, prepared.service, baseSha, prepared.sha);
   }
 
   private async find(id: string): Promise<Deployment> {

@@ -4,6 +4,8 @@ export type AuditOutcome = 'ok' | 'refused' | 'error';
 export interface AuditEntry {
   at: Date;
   actor: { id: string; name: string };
+  /** The server the interaction came from; null for a direct message. */
+  guildId?: string | null;
   /** `service add`, `deploy`, `approval approve` … */
   command: string;
   options: Record<string, string | number | boolean>;

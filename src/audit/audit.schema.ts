@@ -8,6 +8,9 @@ export class AuditDocument {
   @Prop({ type: Object, required: true })
   actor!: { id: string; name: string };
 
+  @Prop({ type: String })
+  guildId?: string | null;
+
   @Prop({ required: true })
   command!: string;
 

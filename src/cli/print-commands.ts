@@ -2,9 +2,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'discord.js';
-import { CommandsService } from 'necord';
 import { createApp } from '../bootstrap';
 import { loadAppConfig } from '../config/app-config';
+import { CommandRegistration } from '../discord/command-registration';
 
 /**
  * npm run commands:print: the slash-command definitions exactly as they are sent to Discord, as
@@ -19,16 +19,14 @@ async function main(): Promise<void> {
     LOG_LEVEL: 'silent',
     DISCORD_TOKEN: 'offline',
     CLIENT_ID: '00000000000000000',
+    GUILD_ID: '00000000000000000',
     GITHUB_TOKEN: 'offline',
     MONGODB_DATA_DIR: dataDir,
   });
   const app = await createApp(config);
   try {
     await app.init();
-    const commands = app
-      .get(CommandsService)
-      .getCommands()
-      .flatMap((command) => command.toJSON());
+    const commands = app.get(CommandRegistration).payloads();
     process.stdout.write(`${JSON.stringify(commands, null, 2)}\n`);
   } finally {
     await app.close();

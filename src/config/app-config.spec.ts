@@ -5,8 +5,10 @@ import { CONFIG_VARIABLES, ConfigValidationError, loadAppConfig } from './app-co
 const valid = {
   DISCORD_TOKEN: 'discord-secret-token',
   CLIENT_ID: '123456789012345678',
+  GUILD_ID: '123456789012345679',
   GITHUB_TOKEN: 'ghp_secretsecretsecret',
 };
+const LONG_SECRET = 'a-webhook-secret-of-32-characters';
 
 function problemsOf(env: Record<string, string>): string[] {
   try {
@@ -25,11 +27,18 @@ describe('loadAppConfig', () => {
       nodeEnv: 'development',
       port: 3000,
       logLevel: 'info',
-      discord: { apiUrl: 'https://discord.com/api', guildId: undefined },
+      metrics: { port: undefined, host: '0.0.0.0' },
+      discord: { apiUrl: 'https://discord.com/api', guildId: '123456789012345679' },
       github: { apiUrl: 'https://api.github.com' },
       mongo: { uri: undefined, dataDir: './data/mongo' },
       access: { adminRoleIds: [], deployerRoleIds: [] },
-      deploy: { pollIntervalMs: 10_000, timeoutMs: 600_000, cooldownMs: 60_000, maxConcurrent: 3 },
+      deploy: {
+        pollIntervalMs: 10_000,
+        timeoutMs: 600_000,
+        cooldownMs: 60_000,
+        maxConcurrent: 3,
+        memberCommandsPerMinute: 10,
+      },
       approval: { timeoutMs: 300_000, requireSecondApprover: false, approvalsRequired: 1 },
     });
     expect(config.webhook.secret).toBeUndefined();
@@ -39,6 +48,7 @@ describe('loadAppConfig', () => {
     expect(problemsOf({})).toEqual([
       'DISCORD_TOKEN is required',
       'CLIENT_ID is required',
+      'GUILD_ID is required',
       'GITHUB_TOKEN is required',
     ]);
   });
@@ -80,18 +90,50 @@ describe('loadAppConfig', () => {
     }
   });
 
-  it('requires WEBHOOK_SECRET and MONGODB_URI in production only', () => {
+  it('requires a long WEBHOOK_SECRET and MONGODB_URI in production only', () => {
     expect(problemsOf({ ...valid, NODE_ENV: 'production' })).toEqual([
       'WEBHOOK_SECRET is required',
       'MONGODB_URI is required',
     ]);
+    expect(
+      problemsOf({
+        ...valid,
+        NODE_ENV: 'production',
+        WEBHOOK_SECRET: 'short',
+        MONGODB_URI: 'mongodb://db.internal:27017/chatops',
+      }),
+    ).toEqual(['WEBHOOK_SECRET must be at least 32 characters long']);
     const production = loadAppConfig({
       ...valid,
       NODE_ENV: 'production',
-      WEBHOOK_SECRET: 'hook-secret',
+      WEBHOOK_SECRET: LONG_SECRET,
       MONGODB_URI: 'mongodb://db.internal:27017/chatops',
     });
     expect(production.mongo.uri).toBe('mongodb://db.internal:27017/chatops');
+    expect(loadAppConfig({ ...valid, WEBHOOK_SECRET: 'short' }).webhook.secret).toBe('short');
+  });
+
+  it('wants a second approver by default in production, and lets the operator say otherwise', () => {
+    const production = {
+      ...valid,
+      NODE_ENV: 'production',
+      WEBHOOK_SECRET: LONG_SECRET,
+      MONGODB_URI: 'mongodb://db.internal:27017/chatops',
+    };
+    expect(loadAppConfig(production).approval.requireSecondApprover).toBe(true);
+    expect(
+      loadAppConfig({ ...production, REQUIRE_SECOND_APPROVER: 'false' }).approval
+        .requireSecondApprover,
+    ).toBe(false);
+    expect(loadAppConfig(valid).approval.requireSecondApprover).toBe(false);
+  });
+
+  it('serves /metrics and /health on METRICS_PORT when it is set', () => {
+    expect(loadAppConfig({ ...valid, METRICS_PORT: '9100' }).metrics).toEqual({
+      port: 9100,
+      host: '0.0.0.0',
+    });
+    expect(problemsOf({ ...valid, METRICS_PORT: 'x' })).toEqual(['METRICS_PORT must be a number']);
   });
 
   it('wants GITHUB_OWNER and GITHUB_REPO together', () => {

@@ -8,11 +8,14 @@ export type NodeEnv = 'development' | 'production' | 'test';
 export class AppConfig {
   nodeEnv!: NodeEnv;
   port!: number;
+  /** When set, /metrics and /health are served only on this port, and the main port serves the webhook alone. */
+  metrics!: { port?: number; host: string };
   logLevel!: string;
   discord!: {
     token: string;
     clientId: string;
-    guildId?: string;
+    /** The home server: the only one whose members the bot obeys. */
+    guildId: string;
     apiUrl: string;
     deployChannelId?: string;
   };
@@ -20,7 +23,14 @@ export class AppConfig {
   webhook!: { secret?: string };
   mongo!: { uri?: string; dataDir: string };
   access!: { adminRoleIds: string[]; deployerRoleIds: string[] };
-  deploy!: { pollIntervalMs: number; timeoutMs: number; cooldownMs: number; maxConcurrent: number };
+  deploy!: {
+    pollIntervalMs: number;
+    timeoutMs: number;
+    cooldownMs: number;
+    maxConcurrent: number;
+    /** GitHub-calling commands one member may run per minute. */
+    memberCommandsPerMinute: number;
+  };
   approval!: { timeoutMs: number; requireSecondApprover: boolean; approvalsRequired: number };
 
   /** Every secret value, so log output can be scrubbed of them whatever path they take. */
@@ -63,13 +73,15 @@ const httpUrl = Joi.string().uri({ scheme: ['http', 'https'] });
 const schema = Joi.object({
   NODE_ENV: Joi.string().valid('development', 'production', 'test').default('development'),
   PORT: Joi.number().integer().port().default(3000),
+  METRICS_PORT: Joi.number().integer().port().empty(''),
+  METRICS_HOST: Joi.string().hostname().empty('').default('0.0.0.0'),
   LOG_LEVEL: Joi.string()
     .valid('fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent')
     .default('info'),
 
   DISCORD_TOKEN: Joi.string().required(),
   CLIENT_ID: Joi.string().pattern(SNOWFLAKE).required(),
-  GUILD_ID: Joi.string().pattern(SNOWFLAKE).empty(''),
+  GUILD_ID: Joi.string().pattern(SNOWFLAKE).empty('').required(),
   DISCORD_API_URL: httpUrl.default('https://discord.com/api'),
   DEPLOY_CHANNEL_ID: Joi.string().pattern(SNOWFLAKE).empty(''),
 
@@ -82,10 +94,12 @@ const schema = Joi.object({
     .pattern(/^[A-Za-z0-9._-]{1,100}$/)
     .empty(''),
 
-  WEBHOOK_SECRET: Joi.string().empty('').when('NODE_ENV', {
-    is: 'production',
-    then: Joi.required(),
-  }),
+  WEBHOOK_SECRET: Joi.string()
+    .empty('')
+    .when('NODE_ENV', {
+      is: 'production',
+      then: Joi.string().min(32).required(),
+    }),
   MONGODB_URI: mongoUri.empty('').when('NODE_ENV', { is: 'production', then: Joi.required() }),
   MONGODB_DATA_DIR: Joi.string().default('./data/mongo'),
 
@@ -97,7 +111,15 @@ const schema = Joi.object({
   APPROVAL_TIMEOUT_MS: Joi.number().integer().min(1_000).default(300_000),
   DEPLOY_COOLDOWN_MS: Joi.number().integer().min(0).default(60_000),
   MAX_CONCURRENT_DEPLOYS: Joi.number().integer().min(1).max(100).default(3),
-  REQUIRE_SECOND_APPROVER: Joi.boolean().default(false),
+  MEMBER_COMMANDS_PER_MINUTE: Joi.number().integer().min(1).max(600).default(10),
+  // One person cannot ship to production alone unless the operator says so.
+  REQUIRE_SECOND_APPROVER: Joi.boolean()
+    .empty('')
+    .when('NODE_ENV', {
+      is: 'production',
+      then: Joi.boolean().default(true),
+      otherwise: Joi.boolean().default(false),
+    }),
   APPROVALS_REQUIRED: Joi.number().integer().min(1).max(5).default(1),
 })
   .and('GITHUB_OWNER', 'GITHUB_REPO')
@@ -128,6 +150,10 @@ function describeProblem(detail: Joi.ValidationErrorItem): string {
       return `${name} must be a TCP port (0-65535)`;
     case 'number.min':
       return `${name} must be at least ${detail.context?.limit}`;
+    case 'string.min':
+      return `${name} must be at least ${detail.context?.limit} characters long`;
+    case 'string.hostname':
+      return `${name} must be a host name or IP address`;
     case 'number.max':
       return `${name} must be at most ${detail.context?.limit}`;
     case 'boolean.base':
@@ -163,6 +189,7 @@ export function loadAppConfig(env: Record<string, string | undefined>): AppConfi
   return Object.assign(new AppConfig(), {
     nodeEnv: v.NODE_ENV,
     port: v.PORT,
+    metrics: { port: v.METRICS_PORT, host: v.METRICS_HOST },
     logLevel: v.LOG_LEVEL,
     discord: {
       token: v.DISCORD_TOKEN,
@@ -185,6 +212,7 @@ export function loadAppConfig(env: Record<string, string | undefined>): AppConfi
       timeoutMs: v.DEPLOY_TIMEOUT_MS,
       cooldownMs: v.DEPLOY_COOLDOWN_MS,
       maxConcurrent: v.MAX_CONCURRENT_DEPLOYS,
+      memberCommandsPerMinute: v.MEMBER_COMMANDS_PER_MINUTE,
     },
     approval: {
       timeoutMs: v.APPROVAL_TIMEOUT_MS,

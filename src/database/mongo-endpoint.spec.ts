@@ -10,6 +10,7 @@ describe('MongoEndpoint', () => {
     const config = loadAppConfig({
       DISCORD_TOKEN: 'x',
       CLIENT_ID: '123456789012345678',
+      GUILD_ID: '123456789012345679',
       GITHUB_TOKEN: 'y',
     });
     const attempt = MongoEndpoint.open(config);

@@ -3,6 +3,7 @@ import { MessageFlags } from 'discord.js';
 import { Context, Options, SlashCommand, type SlashCommandContext } from 'necord';
 import { ApprovalService } from '../approval/approval.service';
 import { actorFrom } from '../discord/actor';
+import { plain } from '../discord/format';
 import { Audited } from '../discord/command-audit.interceptor';
 import { ServiceAutocomplete } from '../service-registry/service.autocomplete';
 import { DeployService } from './deploy.service';
@@ -66,8 +67,7 @@ export class DeployCommands {
       options.reason,
     );
     return interaction.reply({
-      content: `🔒 ${lock.service} → ${lock.environment} is locked by ${lock.by.name}: ${lock.reason}`,
-      allowedMentions: { parse: [] },
+      content: `🔒 ${lock.service} → ${lock.environment} is locked by ${plain(lock.by.name, 60)}: ${plain(lock.reason, 300)}`,
     });
   }
 
@@ -83,8 +83,7 @@ export class DeployCommands {
       options.env,
     );
     return interaction.reply({
-      content: `🔓 ${lock.service} → ${lock.environment} is unlocked (it was locked by ${lock.by.name}: ${lock.reason}).`,
-      allowedMentions: { parse: [] },
+      content: `🔓 ${lock.service} → ${lock.environment} is unlocked (it was locked by ${plain(lock.by.name, 60)}: ${plain(lock.reason, 300)}).`,
     });
   }
 }

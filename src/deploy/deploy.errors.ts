@@ -1,5 +1,6 @@
 import { AppError } from '../../libs/errors';
 import { Deployment } from './deployment';
+import { plainText } from '../../libs/text';
 
 export class CooldownError extends AppError {
   constructor(secondsLeft: number) {
@@ -20,7 +21,7 @@ export class TargetBusyError extends AppError {
     super(
       'DEPLOY.TARGET_BUSY',
       `${inFlight.service} → ${inFlight.environment} already has deployment ${inFlight.id} ` +
-        `${inFlight.status.replace('_', ' ')}, requested by ${inFlight.requester.name}. ${after}`,
+        `${inFlight.status.replace('_', ' ')}, requested by ${plainText(inFlight.requester.name, 60)}. ${after}`,
       409,
     );
   }
@@ -44,7 +45,7 @@ export class CapacityError extends AppError {
 
 export class UnknownDeploymentError extends AppError {
   constructor(id: string) {
-    super('DEPLOY.UNKNOWN', `Unknown deployment "${id.slice(0, 20)}".`, 404);
+    super('DEPLOY.UNKNOWN', `Unknown deployment "${plainText(id, 20)}".`, 404);
   }
 }
 
@@ -56,7 +57,7 @@ export class TargetLockedError extends AppError {
     const since = `<t:${Math.floor(new Date(lock.at).getTime() / 1000)}:f>`;
     super(
       'DEPLOY.TARGET_LOCKED',
-      `${lock.service} → ${lock.environment} is locked by ${lock.by.name} since ${since}: ${lock.reason}${after ? ` ${after}` : ''}`,
+      `${lock.service} → ${lock.environment} is locked by ${plainText(lock.by.name, 60)} since ${since}: ${plainText(lock.reason, 300)}${after ? ` ${after}` : ''}`,
       423,
     );
   }

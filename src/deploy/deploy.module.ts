@@ -10,6 +10,7 @@ import { DeploymentMetrics } from './deployment.metrics';
 import { DeploymentLauncher } from './deployment-launcher';
 import { DeploymentStoreModule } from './deployment-store.module';
 import { DispatchModule } from './dispatch.module';
+import { RefResolver } from './ref-resolver';
 
 @Module({
   imports: [
@@ -26,6 +27,7 @@ import { DispatchModule } from './dispatch.module';
     DeployCommands,
     DeploymentMessages,
     DeploymentMetrics,
+    RefResolver,
   ],
   exports: [DeployService, DeploymentLauncher],
 })

@@ -6,6 +6,7 @@ import { AccessService } from '../access/access.service';
 import type { Actor } from '../access/actor';
 import { AppConfig } from '../config/app-config';
 import { GithubClient } from '../github/github.client';
+import { MemberBudget } from '../github/member-budget.repository';
 import { Service } from '../service-registry/service';
 import { ServiceRegistryService } from '../service-registry/service-registry.service';
 import { GIT_REF } from '../service-registry/service.rules';
@@ -19,10 +20,10 @@ import {
   TargetLockedError,
   UnknownDeploymentError,
 } from './deploy.errors';
-import { dispatchRefFor } from './dispatch-ref';
-import { Deployment, isTerminal } from './deployment';
+import { Deployment, DeploymentSource, DeploymentStatus, isTerminal } from './deployment';
 import { DeploymentEvents } from './deployment.events';
 import { DeploymentRepository } from './deployment.repository';
+import { RefResolver } from './ref-resolver';
 import { TargetLock, TargetLockRepository } from './target-lock.repository';
 
 /** How long the dispatching worker owns a new deployment before the tracker may step in. */
@@ -36,6 +37,8 @@ export interface PreparedDeploy {
   /** The target needs approval: the request goes to the approval flow. */
   protected: boolean;
   rollback?: Deployment['rollback'];
+  /** Gives the member's cooldown back, for a request refused after it was taken. */
+  release: () => Promise<void>;
 }
 
 export interface DeployRequest {
@@ -46,6 +49,53 @@ export interface DeployRequest {
 
 export function newDeploymentId(): string {
   return `d-${randomBytes(3).toString('hex')}`;
+}
+
+export const DEPLOYMENT_ID = /^d-[0-9a-f]{6}$/;
+
+/** What the workflow is dispatched with, copied from the service so a later edit changes nothing. */
+export function sourceFor(service: Service, environment: string, sha: string, id: string) {
+  const source: DeploymentSource = {
+    owner: service.owner,
+    repo: service.repo,
+    workflow: service.workflow,
+    inputs: { [service.environmentInput]: environment, [service.shaInput]: sha },
+  };
+  if (service.idInput) source.inputs[service.idInput] = id;
+  return source;
+}
+
+/**
+ * A new deployment record for a prepared request, in its first status; `extra` adds what the
+ * status needs (the approval state, the changes).
+ */
+export function newDeployment(
+  actor: Actor,
+  prepared: Omit<PreparedDeploy, 'release' | 'protected'>,
+  status: DeploymentStatus,
+  now: Date,
+  extra: Partial<Deployment> = {},
+): Deployment {
+  const id = newDeploymentId();
+  const requester = { id: actor.id, name: actor.name };
+  return {
+    id,
+    service: prepared.service.name,
+    environment: prepared.environment,
+    source: sourceFor(prepared.service, prepared.environment, prepared.sha, id),
+    ref: prepared.ref,
+    sha: prepared.sha,
+    requester,
+    status,
+    transitions: [{ status, at: now, by: requester }],
+    createdAt: now,
+    updatedAt: now,
+    // The workflow definition always comes from the protected default branch; the commit to
+    // deploy travels in the SHA input.
+    dispatchRef: prepared.service.defaultRef,
+    ...(prepared.rollback ? { rollback: prepared.rollback } : {}),
+    ...extra,
+  };
 }
 
 /**
@@ -63,12 +113,15 @@ export class DeployService {
     private readonly guards: AdmissionGuards,
     private readonly events: DeploymentEvents,
     private readonly locks: TargetLockRepository,
+    private readonly refs: RefResolver,
+    private readonly budget: MemberBudget,
   ) {}
 
   /**
-   * Everything `/deploy` checks before any guard: the service, that it deploys there, the
-   * member's rights, an admin's lock on the target, and the ref, resolved to the commit SHA
-   * that will be deployed.
+   * Everything `/deploy` checks: the service, that it deploys there, the member's rights, an
+   * admin's lock on the target; then, before any GitHub call, the member's budget, a busy target
+   * and the cooldown; last the ref, resolved to the commit that will be deployed and checked
+   * against the target's allowed refs.
    */
   async prepare(actor: Actor, request: DeployRequest): Promise<PreparedDeploy> {
     const environment = request.environment.trim().toLowerCase();
@@ -77,14 +130,21 @@ export class DeployService {
     await this.ensureNotLocked(service.name, environment);
     const ref = (request.ref ?? service.defaultRef).trim();
     if (!GIT_REF.test(ref)) throw new ValidationError('Invalid ref: a branch, tag or commit SHA.');
-    const { sha } = await this.github.resolveRef(service.owner, service.repo, ref);
-    return {
-      service,
-      environment,
-      ref,
-      sha,
-      protected: service.protectedEnvironments.includes(environment),
-    };
+    const release = await this.guards.admit(actor.id, service.name, environment, new Date());
+    try {
+      const resolved = await this.refs.resolve(service, environment, ref);
+      return {
+        service,
+        environment,
+        ref,
+        sha: resolved.sha,
+        protected: service.protectedEnvironments.includes(environment),
+        release,
+      };
+    } catch (error) {
+      await release();
+      throw error;
+    }
   }
 
   async ensureNotLocked(service: string, environment: string): Promise<void> {
@@ -93,47 +153,32 @@ export class DeployService {
   }
 
   /**
-   * An unprotected deploy (or rollback): takes the cooldown, then the target's lock and a
-   * concurrency slot with the insert, and records the deployment as dispatching.
+   * An unprotected deploy (or rollback): takes the target's lock and a concurrency slot with the
+   * insert, and records the deployment as dispatching. A refusal gives the cooldown back.
    */
   async admit(actor: Actor, prepared: PreparedDeploy): Promise<Deployment> {
-    const { service, environment, ref, sha } = prepared;
     const now = new Date();
-    const releaseCooldown = await this.guards.admit(actor.id, service.name, environment, now);
-    const requester = { id: actor.id, name: actor.name };
+    const lease = new Date(now.getTime() + DISPATCH_LEASE_MS);
     for (let attempt = 0; attempt < 3; attempt++) {
-      const deployment: Deployment = {
-        id: newDeploymentId(),
-        service: service.name,
-        environment,
-        ref,
-        sha,
-        requester,
-        status: 'dispatching',
-        transitions: [{ status: 'dispatching', at: now, by: requester }],
-        createdAt: now,
-        updatedAt: now,
-        dispatchRef: dispatchRefFor(ref, sha, service),
+      const deployment = newDeployment(actor, prepared, 'dispatching', now, {
         dispatchRequestedAt: now,
-        ...(prepared.rollback ? { rollback: prepared.rollback } : {}),
-      };
-      const lease = new Date(now.getTime() + DISPATCH_LEASE_MS);
+      });
       const outcome = await this.deployments.insertInFlight(
         deployment,
         this.config.deploy.maxConcurrent,
-        {
-          leaseUntil: lease,
-          nextCheckAt: lease,
-        },
+        { leaseUntil: lease, nextCheckAt: lease },
       );
       if (outcome.inserted) {
         this.events.changed({ deployment });
         return deployment;
       }
       if (outcome.reason === 'id') continue;
-      await releaseCooldown();
+      await prepared.release();
       if (outcome.reason === 'locked') {
-        const holder = await this.deployments.findInFlightForTarget(service.name, environment);
+        const holder = await this.deployments.findInFlightForTarget(
+          prepared.service.name,
+          prepared.environment,
+        );
         throw new TargetBusyError(holder ?? deployment);
       }
       throw new CapacityError(
@@ -141,7 +186,7 @@ export class DeployService {
         await this.deployments.listInFlight(),
       );
     }
-    await releaseCooldown();
+    await prepared.release();
     throw new Error('could not allocate a deployment id');
   }
 
@@ -191,8 +236,9 @@ export class DeployService {
     await this.requireRequesterOrAdmin(actor, deployment, 'cancel this deployment');
     if (isTerminal(deployment.status)) throw new AlreadyFinishedError(deployment);
     if (!deployment.runId) throw new NoRunYetError(deployment.id);
-    const service = await this.registry.get(deployment.service);
-    await this.github.cancelRun(service.owner, service.repo, deployment.runId);
+    await this.budget.take(actor.id);
+    const { owner, repo } = deployment.source ?? (await this.registry.get(deployment.service));
+    await this.github.cancelRun(owner, repo, deployment.runId);
     return 'cancel_requested';
   }
 
@@ -209,7 +255,7 @@ export class DeployService {
   }
 
   async find(id: string): Promise<Deployment> {
-    const deployment = /^d-[0-9a-f]{6}$/.test(id.trim())
+    const deployment = DEPLOYMENT_ID.test(id.trim())
       ? await this.deployments.findById(id.trim())
       : null;
     if (!deployment) throw new UnknownDeploymentError(id);

@@ -1,6 +1,9 @@
 import { ActionRowBuilder, ButtonBuilder, ButtonStyle, EmbedBuilder } from 'discord.js';
 import { approvalButtonId } from '../approval/approval.ids';
-import { ChangeSummary, Deployment, DeploymentStatus } from './deployment';
+import { code, discordTime, plain, shortSha } from '../discord/format';
+import { ChangeSummary, CommitSummary, Deployment, DeploymentStatus } from './deployment';
+
+export { shortSha };
 
 const STATUS: Record<DeploymentStatus, { label: string; color: number }> = {
   pending_approval: { label: '🟡 Waiting for approval', color: 0xf1c40f },
@@ -20,10 +23,6 @@ const STATUS: Record<DeploymentStatus, { label: string; color: number }> = {
 
 export function statusLabel(status: DeploymentStatus): string {
   return STATUS[status].label;
-}
-
-export function shortSha(sha: string): string {
-  return sha.slice(0, 7);
 }
 
 export function formatDuration(ms: number): string {
@@ -54,11 +53,11 @@ function statusLine(deployment: Deployment): string {
       return `${label}: ${note}.`;
     }
     case 'dispatch_failed':
-      return `${label}: ${deployment.failureReason ?? 'GitHub refused the dispatch'}`;
+      return `${label}: ${plain(deployment.failureReason ?? 'GitHub refused the dispatch', 500)}`;
     case 'pending_approval':
       return `${label}: expires ${discordTime(deployment.approval?.expiresAt, 'R')}`;
     case 'rejected':
-      return `🚫 Cancelled by ${deployment.approval?.decidedBy?.name ?? 'someone'}: nothing was dispatched`;
+      return `🚫 Cancelled by ${plain(deployment.approval?.decidedBy?.name ?? 'someone')}: nothing was dispatched`;
     case 'expired':
       return `${label}: nothing was dispatched`;
     default:
@@ -66,43 +65,61 @@ function statusLine(deployment: Deployment): string {
   }
 }
 
-function discordTime(date: Date | undefined, style: 'R' | 'f' = 'f'): string {
-  return date ? `<t:${Math.floor(new Date(date).getTime() / 1000)}:${style}>` : 'soon';
+function commitLine(commit: CommitSummary): string {
+  const author = commit.verified
+    ? plain(commit.author, 40)
+    : `${plain(commit.author, 40)}, unverified`;
+  return `• ${code(shortSha(commit.sha))} ${plain(commit.subject, 100)} (${author})`;
+}
+
+function commitList(list: { total: number; commits: CommitSummary[] }): string {
+  const lines = list.commits.map(commitLine);
+  const more = list.total - list.commits.length;
+  return [...lines, ...(more > 0 ? [`… and ${more} more`] : [])].join('\n');
+}
+
+const commits = (n: number) => `${n} commit${n === 1 ? '' : 's'}`;
+
+/** A list of commits within one embed field (1,024 characters), the link kept. */
+function fieldText(header: string, body: string): string {
+  const text = body ? `${header}\n${body}` : header;
+  return text.length <= 1024 ? text : `${text.slice(0, 1021).replace(/\n[^\n]*$/, '')}\n…`;
 }
 
 /** The commits a deployment would ship, for the approver: first ten, the count, the link. */
 export function changesText(changes: ChangeSummary | undefined, environment: string): string {
   if (!changes) return 'unknown';
-  if (changes.direction === 'undo') return undoText(changes);
   if (!changes.baseSha) return `First deployment to ${environment}.`;
+  const base = code(shortSha(changes.baseSha));
   if (changes.unavailable)
-    return `Could not compare with \`${shortSha(changes.baseSha)}\`: ${changes.unavailable}`;
-  if (changes.total === 0) return `No new commits since \`${shortSha(changes.baseSha)}\`.`;
-  const lines = changes.commits.map((c) => `• \`${shortSha(c.sha)}\` ${c.subject} (${c.author})`);
-  const more =
-    changes.total > changes.commits.length
-      ? `\n…and ${changes.total - changes.commits.length} more.`
-      : '';
+    return `Could not compare with ${base}: ${plain(changes.unavailable, 300)}`;
+  if (changes.status === 'identical')
+    return `The commit that runs on ${environment} now (${base}).`;
+  if (changes.added.total === 0)
+    return changes.removed.total ? 'No commits added.' : `No new commits since ${base}.`;
   const link = changes.url ? ` [Full comparison](${changes.url})` : '';
-  const header = `${changes.total} commit${changes.total === 1 ? '' : 's'} since \`${shortSha(changes.baseSha)}\`:${link}`;
-  return `${header}\n${lines.join('\n')}${more}`.slice(0, 1024);
+  return fieldText(
+    `${commits(changes.added.total)} since ${base}:${link}`,
+    commitList(changes.added),
+  );
 }
 
-function undoText(changes: ChangeSummary): string {
-  if (changes.unavailable) return `Could not compare: ${changes.unavailable}`;
-  const lines = changes.commits.map((c) => `• \`${shortSha(c.sha)}\` ${c.subject} (${c.author})`);
-  const more =
-    changes.total > changes.commits.length
-      ? `\n…and ${changes.total - changes.commits.length} more.`
-      : '';
+/** The commits that leave the target when it goes back (behind or diverged): shown prominently. */
+export function removedText(
+  changes: ChangeSummary | undefined,
+  environment: string,
+): string | undefined {
+  if (!changes?.removed.total) return undefined;
   const link = changes.url ? ` [Full comparison](${changes.url})` : '';
-  const header = `${changes.total} commit${changes.total === 1 ? '' : 's'} undone:${link}`;
-  return `${header}${lines.length ? `\n${lines.join('\n')}` : ''}${more}`.slice(0, 1024);
+  return fieldText(
+    `${commits(changes.removed.total)} deployed on ${environment} now:${link}`,
+    commitList(changes.removed),
+  );
 }
 
 function approvalsText(deployment: Deployment): string {
   const approval = deployment.approval!;
-  const names = approval.approvals.map((a) => a.name).join(', ');
+  const names = approval.approvals.map((a) => plain(a.name, 40)).join(', ');
   return `${approval.approvals.length} of ${approval.required}${names ? `: ${names}` : ''}`;
 }
 
@@ -127,17 +144,25 @@ export function deploymentMessage(deployment: Deployment): {
   embeds: EmbedBuilder[];
   components: ActionRowBuilder<ButtonBuilder>[];
 } {
+  const kind = deployment.rollback ? 'Rollback' : 'Deploy';
+  const pending = deployment.status === 'pending_approval';
+  const removed = pending ? removedText(deployment.changes, deployment.environment) : undefined;
+  const title = `${kind} ${deployment.service} → ${deployment.environment}`;
   const embed = new EmbedBuilder()
-    .setTitle(`Deploy ${deployment.service} → ${deployment.environment}`)
+    .setTitle(pending ? `${title}: approval needed` : title)
     .setColor(STATUS[deployment.status].color)
-    .setDescription(statusLine(deployment))
+    .setDescription(
+      removed
+        ? `${statusLine(deployment)}\n⚠️ **Rolls back ${commits(deployment.changes!.removed.total)}** now on ${deployment.environment}.`
+        : statusLine(deployment),
+    )
     .addFields(
       {
         name: 'Ref',
-        value: `\`${deployment.ref}\` → \`${shortSha(deployment.sha)}\``,
+        value: `${code(deployment.ref)} → ${code(shortSha(deployment.sha))}`,
         inline: true,
       },
-      { name: 'Requested by', value: deployment.requester.name, inline: true },
+      { name: 'Requested by', value: plain(deployment.requester.name, 60), inline: true },
       { name: 'Deployment', value: deployment.id, inline: true },
     );
   if (deployment.runUrl) {
@@ -150,7 +175,7 @@ export function deploymentMessage(deployment: Deployment): {
   if (deployment.status === 'timed_out' && deployment.runConclusion) {
     embed.addFields({
       name: 'GitHub later reported',
-      value: deployment.runConclusion,
+      value: plain(deployment.runConclusion, 40),
       inline: true,
     });
   }
@@ -158,22 +183,18 @@ export function deploymentMessage(deployment: Deployment): {
     embed.addFields({ name: 'Approvals', value: approvalsText(deployment), inline: true });
   }
   if (deployment.rollback) {
-    embed.setTitle(`Rollback ${deployment.service} → ${deployment.environment}`);
     embed.addFields({
       name: 'Rolling back',
-      value: `\`${shortSha(deployment.rollback.ofSha)}\` (${deployment.rollback.of}) → \`${shortSha(deployment.sha)}\` (${deployment.rollback.to})`,
+      value: `${code(shortSha(deployment.rollback.ofSha))} (${deployment.rollback.of}) → ${code(shortSha(deployment.sha))} (${deployment.rollback.to})`,
     });
   }
   if (deployment.watchdogNotifiedAt && ['dispatched', 'queued'].includes(deployment.status)) {
     embed.addFields({ name: 'Notice', value: `⚠️ ${watchdogText(deployment)}` });
   }
-  const pending = deployment.status === 'pending_approval';
   if (pending) {
-    embed.setTitle(
-      `${deployment.rollback ? 'Rollback' : 'Deploy'} ${deployment.service} → ${deployment.environment}: approval needed`,
-    );
+    if (removed) embed.addFields({ name: 'Removes', value: removed });
     embed.addFields({
-      name: 'Changes',
+      name: removed ? 'Adds' : 'Changes',
       value: changesText(deployment.changes, deployment.environment),
     });
   }
@@ -183,7 +204,7 @@ export function deploymentMessage(deployment: Deployment): {
 /** The line posted to DEPLOY_CHANNEL_ID when a deployment ends. */
 export function outcomeAnnouncement(deployment: Deployment): string {
   const run = deployment.runUrl ? ` · [run](${deployment.runUrl})` : '';
-  return `${STATUS[deployment.status].label}: **${deployment.service}** → ${deployment.environment} \`${shortSha(deployment.sha)}\` (${deployment.id}, by ${deployment.requester.name})${run}`;
+  return `${STATUS[deployment.status].label}: **${deployment.service}** → ${deployment.environment} ${code(shortSha(deployment.sha))} (${deployment.id}, by ${plain(deployment.requester.name, 60)})${run}`;
 }
 
 /** The watchdog's words, on the message and in the reply that mentions the requester. */

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { MongooseModule } from '@nestjs/mongoose';
+import { GithubModule } from '../github/github.module';
 import { AdmissionGuards } from './admission';
 import { CooldownRepository } from './cooldown.repository';
 import { CooldownDocument, CooldownSchema } from './cooldown.schema';
@@ -13,6 +14,7 @@ import { TargetLockDocument, TargetLockSchema } from './target-lock.schema';
 /** The deployments (and cooldowns) collections and the change events, shared by the features that move deployments. */
 @Module({
   imports: [
+    GithubModule,
     MongooseModule.forFeature([
       { name: DeploymentDocument.name, schema: DeploymentSchema },
       { name: CooldownDocument.name, schema: CooldownSchema },

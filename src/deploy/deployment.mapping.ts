@@ -9,6 +9,7 @@ const INTERNAL = [
   'etag',
   'announcedAt',
   'deliveryIds',
+  'repository',
 ] as const;
 
 export type Stored = Deployment & { _id: string } & Partial<

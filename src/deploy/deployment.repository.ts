@@ -19,6 +19,15 @@ export interface TrackedDeployment extends Deployment {
   etag?: string;
 }
 
+/** Where a webhook delivery says its run comes from. */
+export interface DeliveryOrigin {
+  /** `owner/repo` */
+  repository: string;
+  workflowId?: number;
+  /** `.github/workflows/deploy.yml` */
+  workflowPath?: string;
+}
+
 export type InsertOutcome =
   { inserted: true } | { inserted: false; reason: 'locked' | 'cap' | 'id' };
 export type ClaimOutcome =
@@ -36,6 +45,17 @@ function duplicateKeyOf(error: unknown): string | undefined {
 }
 
 export const lockKeyOf = (service: string, environment: string) => `${service}:${environment}`;
+
+/** The stored form of a new deployment: its id as `_id`, and the repository webhooks must match. */
+function storedForm(deployment: Deployment) {
+  const { id, ...fields } = deployment;
+  const source = deployment.source;
+  return {
+    _id: id,
+    ...fields,
+    ...(source ? { repository: `${source.owner}/${source.repo}`.toLowerCase() } : {}),
+  };
+}
 
 /**
  * Deployments in motion: inserts, transitions, claims and tracking. Every state change is one
@@ -56,12 +76,10 @@ export class DeploymentRepository {
     maxConcurrent: number,
     tracking: { leaseUntil: Date; nextCheckAt: Date },
   ): Promise<InsertOutcome> {
-    const { id, ...fields } = deployment;
     for (let slot = 0; slot < maxConcurrent; slot++) {
       try {
         await this.deployments.create({
-          _id: id,
-          ...fields,
+          ...storedForm(deployment),
           lockKey: lockKeyOf(deployment.service, deployment.environment),
           slot,
           ...tracking,
@@ -80,9 +98,8 @@ export class DeploymentRepository {
 
   /** A deployment that holds no lock yet (a pending approval). False when the id is taken. */
   async insertPending(deployment: Deployment): Promise<boolean> {
-    const { id, ...fields } = deployment;
     try {
-      await this.deployments.create({ _id: id, ...fields });
+      await this.deployments.create(storedForm(deployment));
       return true;
     } catch (error) {
       if (duplicateKeyOf(error) === '_id') return false;
@@ -315,22 +332,33 @@ export class DeploymentRepository {
 
   /**
    * Notes a webhook delivery on the deployment of its run, in one update that also reads it:
-   * 'duplicate' when that delivery id was seen already, null when no deployment has the run.
+   * 'duplicate' when that delivery id was seen already, null when no deployment has the run or
+   * the delivery's repository or workflow is not the deployment's.
    */
   async recordDelivery(
     runId: number,
     deliveryId: string,
+    origin: DeliveryOrigin,
   ): Promise<Deployment | 'duplicate' | null> {
+    const workflows = [
+      ...(origin.workflowId !== undefined ? [String(origin.workflowId)] : []),
+      ...(origin.workflowPath ? [origin.workflowPath.split('/').pop()!] : []),
+    ];
+    const match = {
+      runId,
+      repository: origin.repository.toLowerCase(),
+      'source.workflow': { $in: workflows },
+    };
     // The webhook hot path: one driver round trip, no schema casting, no history in the answer.
     const before = await this.deployments.collection.findOneAndUpdate(
-      { runId, deliveryIds: { $ne: deliveryId } },
+      { ...match, deliveryIds: { $ne: deliveryId } },
       {
         $push: { deliveryIds: { $each: [deliveryId], $slice: -KEPT_DELIVERY_IDS } },
       } as unknown as mongo.UpdateFilter<mongo.Document>,
       { returnDocument: 'before', projection: { deliveryIds: 0, transitions: 0 } },
     );
     if (before) return toDomain({ ...(before as unknown as Stored), transitions: [] });
-    return (await this.deployments.exists({ runId })) ? 'duplicate' : null;
+    return (await this.deployments.exists(match)) ? 'duplicate' : null;
   }
 
   async forgetDelivery(id: string, deliveryId: string): Promise<void> {

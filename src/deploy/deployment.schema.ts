@@ -11,6 +11,9 @@ export class DeploymentDocument {
   @Prop({ required: true })
   environment!: string;
 
+  @Prop({ type: Object })
+  source?: object;
+
   @Prop({ required: true })
   ref!: string;
 
@@ -50,6 +53,8 @@ export class DeploymentDocument {
   @Prop() supersededBy?: string;
   @Prop() watchdogNotifiedAt?: Date;
 
+  /** `owner/repo`, lowercased: a webhook delivery counts only when its repository matches. */
+  @Prop() repository?: string;
   /** `service:environment` while in flight: the per-target lock (unique). */
   @Prop() lockKey?: string;
   /** 0 … MAX_CONCURRENT_DEPLOYS-1 while in flight: the global cap (unique). */

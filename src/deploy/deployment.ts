@@ -73,11 +73,23 @@ export interface Transition {
   note?: string;
 }
 
+/** Where a deployment runs, copied from its service when it was created. */
+export interface DeploymentSource {
+  owner: string;
+  repo: string;
+  /** Workflow file name in .github/workflows, or its numeric id. */
+  workflow: string;
+  /** The workflow inputs the dispatch sends: the environment, the SHA, and maybe the id. */
+  inputs: Record<string, string>;
+}
+
 export interface Deployment {
   /** Short and human: `d-7f3a2c`. */
   id: string;
   service: string;
   environment: string;
+  /** Absent only on records made before sources were kept: the service is read instead. */
+  source?: DeploymentSource;
   ref: string;
   sha: string;
   requester: Person;
@@ -90,7 +102,7 @@ export interface Deployment {
   /** GitHub's own conclusion, kept even when it arrives after a timeout. */
   runConclusion?: string;
   runCompletedAt?: Date;
-  /** The branch or tag the workflow was dispatched on (the default branch for a bare SHA). */
+  /** The branch the workflow is dispatched on: always the service's default branch. */
   dispatchRef?: string;
   dispatchRequestedAt?: Date;
   dispatchedAt?: Date;
@@ -124,14 +136,26 @@ export interface ApprovalState {
   decidedAt?: Date;
 }
 
+export interface CommitSummary {
+  sha: string;
+  subject: string;
+  author: string;
+  /** False when GitHub could not link the commit to an account: the name is unverified. */
+  verified: boolean;
+}
+
+/**
+ * What a deployment changes on its target, for the approver: the commits it adds and the ones
+ * it takes away, compared with what runs there now.
+ */
 export interface ChangeSummary {
-  /** `ship`: commits a deploy adds; `undo`: commits a rollback takes away. */
-  direction?: 'ship' | 'undo';
-  /** The SHA deployed successfully last time; absent for a first deployment. */
+  /** What runs there now (the last success); absent for a first deployment. */
   baseSha?: string;
-  total: number;
-  commits: Array<{ sha: string; subject: string; author: string }>;
+  /** How the target commit relates to what runs now. */
+  status?: 'ahead' | 'behind' | 'diverged' | 'identical';
+  added: { total: number; commits: CommitSummary[] };
+  removed: { total: number; commits: CommitSummary[] };
   url?: string;
-  /** Set when GitHub could not compare (the summary is then empty). */
+  /** Set when GitHub could not compare (the lists are then empty). */
   unavailable?: string;
 }

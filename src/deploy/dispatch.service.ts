@@ -3,8 +3,7 @@ import { AppError } from '../../libs/errors';
 import { AppConfig } from '../config/app-config';
 import { GithubClient, RunInfo } from '../github/github.client';
 import { ServiceRegistryService } from '../service-registry/service-registry.service';
-import { dispatchRefFor } from './dispatch-ref';
-import { Deployment } from './deployment';
+import { Deployment, DeploymentSource } from './deployment';
 import { DeploymentEvents } from './deployment.events';
 import { DeploymentRepository } from './deployment.repository';
 
@@ -35,16 +34,13 @@ export class DispatchService {
    */
   async dispatch(deployment: Deployment): Promise<Deployment> {
     try {
-      const service = await this.registry.get(deployment.service);
+      const source = await this.sourceOf(deployment);
       const result = await this.github.dispatchWorkflow({
-        owner: service.owner,
-        repo: service.repo,
-        workflow: service.workflow,
-        ref: deployment.dispatchRef ?? service.defaultRef,
-        inputs: {
-          [service.environmentInput]: deployment.environment,
-          [service.shaInput]: deployment.sha,
-        },
+        owner: source.owner,
+        repo: source.repo,
+        workflow: source.workflow,
+        ref: await this.dispatchRefOf(deployment),
+        inputs: source.inputs,
       });
       const now = new Date();
       const set: Partial<Deployment> = { dispatchedAt: now };
@@ -74,14 +70,10 @@ export class DispatchService {
    * resolved by looking for the run, never by dispatching again), then the dispatch itself.
    */
   async dispatchApproved(deployment: Deployment): Promise<Deployment> {
-    const service = await this.registry.get(deployment.service);
     const now = new Date();
     const dispatching = await this.deployments.transition(deployment.id, 'dispatching', {
       from: ['approved'],
-      set: {
-        dispatchRef: dispatchRefFor(deployment.ref, deployment.sha, service),
-        dispatchRequestedAt: now,
-      },
+      set: { dispatchRef: await this.dispatchRefOf(deployment), dispatchRequestedAt: now },
     });
     if (!dispatching) return (await this.deployments.findById(deployment.id)) ?? deployment;
     this.events.changed({ deployment: dispatching, previousStatus: 'approved' });
@@ -91,26 +83,53 @@ export class DispatchService {
   /**
    * Finds the deployment's run among the workflow's dispatch runs created since it was
    * dispatched (and within DISPATCH_GRACE_MS of it): the earliest one no other deployment has
-   * claimed, claimed atomically.
+   * claimed, claimed atomically. When the service passes the deployment id to the workflow
+   * (which puts it into its run-name), only a run whose title carries that id is taken.
    */
   async discoverRun(deployment: Deployment): Promise<RunInfo | undefined> {
-    const service = await this.registry.get(deployment.service);
+    const source = await this.sourceOf(deployment);
     const since = deployment.dispatchRequestedAt ?? deployment.createdAt;
     const runs = await this.github.listDispatchRuns(
-      service.owner,
-      service.repo,
-      service.workflow,
-      deployment.dispatchRef ?? service.defaultRef,
+      source.owner,
+      source.repo,
+      source.workflow,
+      await this.dispatchRefOf(deployment),
       since,
     );
     const latest = since.getTime() + DISPATCH_GRACE_MS;
-    const candidates = runs.filter((run) => Date.parse(run.createdAt) <= latest);
+    const byId = (await this.correlatesById(deployment))
+      ? new RegExp(`(^|[^0-9a-z-])${deployment.id}($|[^0-9a-z-])`)
+      : undefined;
+    const candidates = runs.filter(
+      (run) => Date.parse(run.createdAt) <= latest && (!byId || byId.test(run.displayTitle)),
+    );
     const taken = await this.deployments.claimedRunIds(candidates.map((run) => run.id));
     for (const run of candidates) {
       if (taken.has(run.id)) continue;
       if (await this.deployments.claimRun(deployment.id, run.id, run.htmlUrl)) return run;
     }
     return undefined;
+  }
+
+  /** What the workflow is dispatched with: kept on the deployment, or (older records) the service's. */
+  private async sourceOf(deployment: Deployment): Promise<DeploymentSource> {
+    if (deployment.source) return deployment.source;
+    const service = await this.registry.get(deployment.service);
+    const inputs = {
+      [service.environmentInput]: deployment.environment,
+      [service.shaInput]: deployment.sha,
+    };
+    return { owner: service.owner, repo: service.repo, workflow: service.workflow, inputs };
+  }
+
+  private async dispatchRefOf(deployment: Deployment): Promise<string> {
+    return deployment.dispatchRef ?? (await this.registry.get(deployment.service)).defaultRef;
+  }
+
+  /** Whether the dispatch carried the deployment id (so the run's title does too). */
+  private async correlatesById(deployment: Deployment): Promise<boolean> {
+    const inputs = (await this.sourceOf(deployment)).inputs;
+    return Object.values(inputs).includes(deployment.id);
   }
 
   private async move(

@@ -11,6 +11,7 @@ export function actorFrom(interaction: BaseInteraction): Actor {
   return {
     id: interaction.user.id,
     name: interaction.user.username,
+    guildId: interaction.guildId,
     roleIds: roleIds.filter((id) => id !== interaction.guildId),
     guildAdministrator:
       interaction.memberPermissions?.has(PermissionFlagsBits.Administrator) ?? false,

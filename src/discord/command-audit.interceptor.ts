@@ -83,6 +83,7 @@ export class CommandAudit {
     const entry: AuditEntry = {
       at: new Date(),
       actor: { id: actor.id, name: actor.name },
+      guildId: actor.guildId,
       command: described.command,
       options: described.options,
       outcome,

@@ -19,6 +19,7 @@ describe('GithubClient against the loopback GitHub', () => {
     const config = loadAppConfig({
       DISCORD_TOKEN: 'x',
       CLIENT_ID: '123456789012345678',
+      GUILD_ID: '123456789012345679',
       GITHUB_TOKEN: token,
       GITHUB_API_URL: github.apiUrl,
     });

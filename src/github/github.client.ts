@@ -14,9 +14,31 @@ export interface RepositoryInfo {
   defaultBranch: string;
 }
 
+/** A commit as a person reviewing a deployment needs it. */
+export interface CommitLine {
+  sha: string;
+  subject: string;
+  /** The GitHub login when GitHub linked the commit to an account, else the name it claims. */
+  author: string;
+  /** False when GitHub could not link the commit to an account (the name is unverified). */
+  verified: boolean;
+}
+
+export interface Comparison {
+  /** How `head` relates to `base`. */
+  status: 'ahead' | 'behind' | 'diverged' | 'identical';
+  aheadBy: number;
+  behindBy: number;
+  /** Commits in `head` that `base` lacks, oldest first (at most 250). */
+  commits: CommitLine[];
+  url: string;
+}
+
 /** A workflow run, as the bot needs it. */
 export interface RunInfo {
   id: number;
+  /** The run's title: the workflow's run-name as rendered for this run. */
+  displayTitle: string;
   status: string;
   conclusion: string | null;
   htmlUrl: string;
@@ -128,21 +150,61 @@ export class GithubClient {
     }
   }
 
-  /** The commit a branch, tag or SHA points at. */
-  async resolveRef(owner: string, repo: string, ref: string): Promise<{ sha: string }> {
+  /** The commit a branch points at; null when the repository has no such branch. */
+  async getBranch(owner: string, repo: string, branch: string): Promise<string | null> {
     try {
-      const { data } = await this.octokit.rest.repos.getCommit({ owner, repo, ref });
-      return { sha: data.sha };
+      const { data } = await this.octokit.rest.repos.getBranch({ owner, repo, branch });
+      return data.commit.sha;
+    } catch (error) {
+      if (isNotFound(error)) return null;
+      throw translateGithubError(error, `branch ${branch} in ${owner}/${repo}`);
+    }
+  }
+
+  /** The commit a tag points at (annotated tags followed); null when there is no such tag. */
+  async getTag(owner: string, repo: string, tag: string): Promise<string | null> {
+    try {
+      const { data } = await this.octokit.rest.git.getRef({ owner, repo, ref: `tags/${tag}` });
+      if (data.object.type !== 'tag') return data.object.sha;
+      const annotated = await this.octokit.rest.git.getTag({
+        owner,
+        repo,
+        tag_sha: data.object.sha,
+      });
+      return annotated.data.object.sha;
+    } catch (error) {
+      if (isNotFound(error)) return null;
+      throw translateGithubError(error, `tag ${tag} in ${owner}/${repo}`);
+    }
+  }
+
+  /** The full SHA of a commit given by its SHA or a prefix of it; null when there is none. */
+  async getCommitSha(owner: string, repo: string, sha: string): Promise<string | null> {
+    try {
+      const { data } = await this.octokit.rest.repos.getCommit({ owner, repo, ref: sha });
+      return data.sha;
     } catch (error) {
       const status = (error as { status?: number }).status;
-      if (status === 404 || status === 422) {
-        throw new GithubError(
-          'GITHUB.UNKNOWN_REF',
-          `${owner}/${repo} has no branch, tag or commit "${ref}".`,
-          status,
-        );
-      }
-      throw translateGithubError(error, `ref ${ref} in ${owner}/${repo}`);
+      if (status === 404 || status === 422) return null;
+      throw translateGithubError(error, `commit ${sha.slice(0, 12)} in ${owner}/${repo}`);
+    }
+  }
+
+  /** The repository's branches, first `limit` by name (one request). */
+  async listBranches(
+    owner: string,
+    repo: string,
+    limit = 100,
+  ): Promise<Array<{ name: string; sha: string }>> {
+    try {
+      const { data } = await this.octokit.rest.repos.listBranches({
+        owner,
+        repo,
+        per_page: limit,
+      });
+      return data.map((branch) => ({ name: branch.name, sha: branch.commit.sha }));
+    } catch (error) {
+      throw translateGithubError(error, `the branches of ${owner}/${repo}`);
     }
   }
 
@@ -208,17 +270,13 @@ export class GithubClient {
     }
   }
 
-  /** Commits in `head` that `base` lacks, oldest first (GitHub returns at most 250). */
+  /** How `head` relates to `base`, and the commits `head` has that `base` lacks. */
   async compareCommits(
     owner: string,
     repo: string,
     base: string,
     head: string,
-  ): Promise<{
-    total: number;
-    commits: Array<{ sha: string; subject: string; author: string }>;
-    url: string;
-  }> {
+  ): Promise<Comparison> {
     try {
       const { data } = await this.octokit.rest.repos.compareCommitsWithBasehead({
         owner,
@@ -227,12 +285,15 @@ export class GithubClient {
         per_page: 100,
       });
       return {
-        total: data.total_commits,
+        status: data.status,
+        aheadBy: data.ahead_by,
+        behindBy: data.behind_by,
         url: data.html_url,
         commits: data.commits.map((commit) => ({
           sha: commit.sha,
           subject: commit.commit.message.split('\n')[0].slice(0, 120),
           author: commit.author?.login ?? commit.commit.author?.name ?? 'unknown',
+          verified: Boolean(commit.author?.login),
         })),
       };
     } catch (error) {
@@ -283,8 +344,13 @@ export class GithubClient {
 
 export { GithubError };
 
+function isNotFound(error: unknown): boolean {
+  return (error as { status?: number }).status === 404;
+}
+
 function toRunInfo(run: {
   id: number;
+  display_title?: string;
   status: string | null;
   conclusion: string | null;
   html_url: string;
@@ -294,6 +360,7 @@ function toRunInfo(run: {
 }): RunInfo {
   return {
     id: run.id,
+    displayTitle: run.display_title ?? '',
     status: run.status ?? 'queued',
     conclusion: run.conclusion,
     htmlUrl: run.html_url,

@@ -10,6 +10,16 @@ export class GithubError extends AppError {
   }
 }
 
+export class MemberBudgetError extends AppError {
+  constructor(limit: number, retryInS: number) {
+    super(
+      'GITHUB.MEMBER_BUDGET',
+      `You have run ${limit} commands that call GitHub in the last minute, the most allowed; try again in ${retryInS} s.`,
+      429,
+    );
+  }
+}
+
 /** Turns an Octokit failure into a plain sentence about `what` (never a stack or a token). */
 export function translateGithubError(error: unknown, what: string): GithubError {
   const status = (error as { status?: number }).status;

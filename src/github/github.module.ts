@@ -1,16 +1,23 @@
 import { Module } from '@nestjs/common';
+import { MongooseModule } from '@nestjs/mongoose';
 import { AppConfig } from '../config/app-config';
 import { AppMetrics } from '../metrics/app-metrics';
 import { GithubClient } from './github.client';
+import { MemberBudget } from './member-budget.repository';
+import { MemberBudgetDocument, MemberBudgetSchema } from './member-budget.schema';
 
 @Module({
+  imports: [
+    MongooseModule.forFeature([{ name: MemberBudgetDocument.name, schema: MemberBudgetSchema }]),
+  ],
   providers: [
+    MemberBudget,
     {
       provide: GithubClient,
       inject: [AppConfig, AppMetrics],
       useFactory: (config: AppConfig, metrics: AppMetrics) => new GithubClient(config, metrics),
     },
   ],
-  exports: [GithubClient],
+  exports: [GithubClient, MemberBudget],
 })
 export class GithubModule {}

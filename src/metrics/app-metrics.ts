@@ -9,6 +9,7 @@ export const METRIC = {
   commands: 'chatops_commands_total',
   commandDuration: 'chatops_command_duration_seconds',
   webhookDeliveries: 'chatops_webhook_deliveries_total',
+  webhookBodiesInFlight: 'chatops_webhook_bodies_in_flight',
   githubRequests: 'chatops_github_requests_total',
   approvals: 'chatops_approvals_total',
   approvalWait: 'chatops_approval_wait_seconds',
@@ -27,6 +28,7 @@ export class AppMetrics {
     @InjectMetric(METRIC.commandDuration) readonly commandDuration: Histogram<'command'>,
     @InjectMetric(METRIC.webhookDeliveries)
     readonly webhookDeliveries: Counter<'event' | 'outcome'>,
+    @InjectMetric(METRIC.webhookBodiesInFlight) readonly webhookBodiesInFlight: Gauge,
     @InjectMetric(METRIC.githubRequests) readonly githubRequests: Counter<'route' | 'status'>,
     @InjectMetric(METRIC.approvals) readonly approvals: Counter<'environment' | 'outcome'>,
     @InjectMetric(METRIC.approvalWait) readonly approvalWait: Histogram<'environment'>,

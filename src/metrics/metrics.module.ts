@@ -42,6 +42,10 @@ import { AppMetrics, METRIC } from './app-metrics';
       help: 'GitHub webhook deliveries, by event and outcome',
       labelNames: ['event', 'outcome'],
     }),
+    makeGaugeProvider({
+      name: METRIC.webhookBodiesInFlight,
+      help: 'Webhook request bodies being received right now (not yet verified)',
+    }),
     makeCounterProvider({
       name: METRIC.githubRequests,
       help: 'HTTP requests made to the GitHub API, by route template and status',

@@ -2,11 +2,13 @@ import { Injectable } from '@nestjs/common';
 import { ValidationError } from '../../libs/errors';
 import { AccessService } from '../access/access.service';
 import type { Actor } from '../access/actor';
+import { AdmissionGuards } from '../deploy/admission';
 import { DeployService, PreparedDeploy } from '../deploy/deploy.service';
 import { DeploymentHistory } from '../deploy/deployment-history.repository';
 import { shortSha } from '../deploy/deploy.views';
 import { ServiceRegistryService } from '../service-registry/service-registry.service';
 import { NothingToRollBackError } from './rollback.errors';
+import { plainText } from '../../libs/text';
 
 export interface RollbackRequest {
   service: string;
@@ -27,6 +29,7 @@ export class RollbackService {
     private readonly access: AccessService,
     private readonly deploys: DeployService,
     private readonly history: DeploymentHistory,
+    private readonly guards: AdmissionGuards,
   ) {}
 
   async plan(actor: Actor, request: RollbackRequest): Promise<PreparedDeploy> {
@@ -55,7 +58,7 @@ export class RollbackService {
     if (!target) {
       if (to)
         throw new ValidationError(
-          `Invalid to: "${to.slice(0, 40)}" is not a deployment id or SHA that succeeded in ${environment}.`,
+          `Invalid to: "${plainText(to, 40)}" is not a deployment id or SHA that succeeded in ${environment}.`,
         );
       throw new NothingToRollBackError(
         `No earlier successful deployment to ${environment} with a SHA other than \`${shortSha(current.sha)}\`: nothing to roll back to.`,
@@ -66,6 +69,7 @@ export class RollbackService {
         `\`${shortSha(target.sha)}\` is already what ${environment} runs.`,
       );
     }
+    const release = await this.guards.admit(actor.id, service.name, environment, new Date());
     return {
       service,
       environment,
@@ -73,6 +77,7 @@ export class RollbackService {
       sha: target.sha,
       protected: service.protectedEnvironments.includes(environment),
       rollback: { of: current.id, ofSha: current.sha, to: target.id },
+      release,
     };
   }
 }

@@ -1,11 +1,12 @@
 import { AccessService } from '../access/access.service';
 import { DeploymentRepository } from '../deploy/deployment.repository';
 import { GithubClient } from '../github/github.client';
+import { MemberBudget } from '../github/member-budget.repository';
 import { Service } from './service';
 import { ServiceRegistryService } from './service-registry.service';
 import { ServiceRepository } from './service.repository';
 
-const admin = { id: '1', name: 'alice', roleIds: [], guildAdministrator: false };
+const admin = { id: '1', name: 'alice', guildId: '2', roleIds: [], guildAdministrator: false };
 
 function registry() {
   const inserted: Service[] = [];
@@ -21,11 +22,15 @@ function registry() {
       name: 'Deploy',
       state: 'active',
     }),
-    resolveRef: async () => ({ sha: 'a'.repeat(40) }),
+    getBranch: async () => 'a'.repeat(40),
   } as unknown as GithubClient;
   const access = { requireAdmin: async () => undefined } as unknown as AccessService;
   const deployments = {} as DeploymentRepository;
-  return { service: new ServiceRegistryService(services, deployments, github, access), inserted };
+  const budget = { take: async () => undefined } as unknown as MemberBudget;
+  return {
+    service: new ServiceRegistryService(services, deployments, github, access, budget),
+    inserted,
+  };
 }
 
 describe('ServiceRegistryService.add', () => {

@@ -5,6 +5,7 @@ import type { Actor } from '../access/actor';
 import type { Person } from '../deploy/deployment';
 import { DeploymentRepository } from '../deploy/deployment.repository';
 import { GithubClient } from '../github/github.client';
+import { MemberBudget } from '../github/member-budget.repository';
 import { validateInput } from '../../libs/validation';
 import { AddServiceInput } from './dto/add-service.input';
 import { Service } from './service';
@@ -16,6 +17,7 @@ import {
 } from './service.errors';
 import { ServiceRepository } from './service.repository';
 import { parseEnvironmentList } from './service.rules';
+import { parseRefPatterns } from './ref-policy';
 
 const DEFAULT_ENVIRONMENTS = 'staging, prod';
 const PROTECTED_BY_DEFAULT = ['prod', 'production'];
@@ -27,14 +29,39 @@ export class ServiceRegistryService {
     private readonly deployments: DeploymentRepository,
     private readonly github: GithubClient,
     private readonly access: AccessService,
+    private readonly budget: MemberBudget,
   ) {}
 
   /** Admins only. Checks every field, then that GitHub has the repository, workflow and ref. */
   async add(actor: Actor, input: AddServiceInput): Promise<Service> {
     await this.access.requireAdmin(actor, 'add services');
-    const service = await this.prepare(input, { id: actor.id, name: actor.name });
+    const service = await this.prepare(input, { id: actor.id, name: actor.name }, () =>
+      this.budget.take(actor.id),
+    );
     await this.services.insert(service);
     return service;
+  }
+
+  /**
+   * Admins for that environment set which refs may be deployed there (`branch:`/`tag:` globs),
+   * or "default" to go back to the defaults. Returns the service as it is now.
+   */
+  async setAllowedRefs(
+    actor: Actor,
+    name: string,
+    environment: string,
+    patterns: string,
+  ): Promise<Service> {
+    const env = environment.trim().toLowerCase();
+    const service = await this.getForEnvironment(name, env);
+    await this.access.requireAdmin(actor, 'change allowed refs', env);
+    const updated = await this.services.setAllowedRefs(
+      service.name,
+      env,
+      parseRefPatterns(patterns),
+    );
+    if (!updated) throw new UnknownServiceError(name);
+    return updated;
   }
 
   /** Registers the service unless one has that name already; true when it was added. */
@@ -76,7 +103,12 @@ export class ServiceRegistryService {
     return this.services.namesStartingWith(prefix);
   }
 
-  private async prepare(raw: AddServiceInput, addedBy: Person): Promise<Service> {
+  /** `beforeGithub` runs once every field is valid, before the first GitHub call. */
+  private async prepare(
+    raw: AddServiceInput,
+    addedBy: Person,
+    beforeGithub: () => Promise<void> = async () => undefined,
+  ): Promise<Service> {
     const trimmed = Object.fromEntries(
       Object.entries(raw)
         .filter(([, value]) => value !== undefined && value !== null)
@@ -85,6 +117,7 @@ export class ServiceRegistryService {
     const input = await validateInput(AddServiceInput, trimmed, {
       envInput: 'env-input',
       shaInput: 'sha-input',
+      idInput: 'id-input',
     });
     const { name, owner, repo, ref } = input;
     const workflow = input.workflow ?? 'deploy.yml';
@@ -94,12 +127,17 @@ export class ServiceRegistryService {
     const shaInput = input.shaInput ?? 'sha';
     if (environmentInput === shaInput)
       throw new ValidationError('Invalid sha-input: it must differ from env-input.');
+    if (input.idInput && [environmentInput, shaInput].includes(input.idInput))
+      throw new ValidationError('Invalid id-input: it must differ from env-input and sha-input.');
     if (await this.services.findByName(name)) throw new ServiceExistsError(name);
+    await beforeGithub();
 
     const repository = await this.github.getRepository(owner, repo);
     await this.github.getWorkflow(owner, repo, workflow);
     const defaultRef = ref ?? repository.defaultBranch;
-    if (ref) await this.github.resolveRef(owner, repo, ref);
+    // Every dispatch runs the workflow as defined on this branch: it has to be a branch.
+    if (ref && !(await this.github.getBranch(owner, repo, ref)))
+      throw new ValidationError(`Invalid ref: ${owner}/${repo} has no branch "${ref}".`);
     return {
       name,
       owner,
@@ -110,6 +148,7 @@ export class ServiceRegistryService {
       defaultRef,
       environmentInput,
       shaInput,
+      ...(input.idInput ? { idInput: input.idInput } : {}),
       addedBy,
       addedAt: new Date(),
     };

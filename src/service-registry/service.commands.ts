@@ -9,7 +9,7 @@ import {
   type SlashCommandContext,
 } from 'necord';
 import { actorFrom } from '../discord/actor';
-import { ServiceAddOptions, ServiceNameOptions } from './dto/service.options';
+import { ServiceAddOptions, ServiceNameOptions, ServiceRefsOptions } from './dto/service.options';
 import { ServiceAutocomplete } from './service.autocomplete';
 import { ServiceRegistryService } from './service-registry.service';
 import { serviceEmbed, serviceListMessage } from './service.views';
@@ -52,6 +52,27 @@ export class ServiceCommands {
   ) {
     const service = await this.registry.get(name);
     return interaction.reply({ embeds: [serviceEmbed(service)], flags: MessageFlags.Ephemeral });
+  }
+
+  @UseInterceptors(ServiceAutocomplete)
+  @Subcommand({
+    name: 'refs',
+    description: 'Set which branches and tags may be deployed to an environment (admin)',
+  })
+  async refs(
+    @Context() [interaction]: SlashCommandContext,
+    @Options() options: ServiceRefsOptions,
+  ) {
+    const service = await this.registry.setAllowedRefs(
+      actorFrom(interaction),
+      options.name,
+      options.env,
+      options.allow,
+    );
+    return interaction.reply({
+      embeds: [serviceEmbed(service, `Allowed refs of ${service.name} changed`)],
+      flags: MessageFlags.Ephemeral,
+    });
   }
 
   @UseInterceptors(ServiceAutocomplete)

@@ -1,10 +1,11 @@
 import { AppError } from '../../libs/errors';
+import { plainText } from '../../libs/text';
 
 export class UnknownServiceError extends AppError {
   constructor(name: string) {
     super(
       'SERVICE.UNKNOWN',
-      `Unknown service "${name.slice(0, 64)}". \`/service list\` shows the registered ones.`,
+      `Unknown service "${plainText(name, 64)}". \`/service list\` shows the registered ones.`,
       404,
     );
   }
@@ -34,7 +35,7 @@ export class EnvironmentNotAllowedError extends AppError {
   constructor(service: string, environment: string, allowed: string[]) {
     super(
       'SERVICE.ENVIRONMENT_NOT_ALLOWED',
-      `${service} does not deploy to "${environment.slice(0, 32)}"; its environments are ${allowed.join(', ')}.`,
+      `${service} does not deploy to "${plainText(environment, 32)}"; its environments are ${allowed.join(', ')}.`,
       400,
     );
   }

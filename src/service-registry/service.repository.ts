@@ -56,6 +56,19 @@ export class ServiceRepository {
     return found.map((service) => service.name);
   }
 
+  /** Sets (or, with no patterns, removes) the allowed refs of one environment, atomically. */
+  async setAllowedRefs(
+    name: string,
+    environment: string,
+    patterns: string[],
+  ): Promise<Service | null> {
+    const field = `targets.${environment}.allowedRefs`;
+    const update = patterns.length ? { $set: { [field]: patterns } } : { $unset: { [field]: '' } };
+    return this.services
+      .findOneAndUpdate({ name }, update, { returnDocument: 'after', projection: PLAIN })
+      .lean<Service>();
+  }
+
   async remove(name: string): Promise<boolean> {
     return (await this.services.deleteOne({ name })).deletedCount === 1;
   }

@@ -1,4 +1,5 @@
 import { ValidationError } from '../../libs/errors';
+import { plainText } from '../../libs/text';
 
 /** Naming rules, checked before anything is written. Messages name the field. */
 export const SERVICE_NAME = /^[a-z0-9][a-z0-9._-]{0,62}$/;
@@ -26,7 +27,7 @@ export function parseEnvironmentList(field: string, value: string): string[] {
   for (const name of names) {
     if (!ENVIRONMENT_NAME.test(name)) {
       throw new ValidationError(
-        `Invalid ${field}: "${name.slice(0, 40)}" is not an environment name (a-z, 0-9, _ and -, up to 32 characters).`,
+        `Invalid ${field}: "${plainText(name, 40)}" is not an environment name (a-z, 0-9, _ and -, up to 32 characters).`,
       );
     }
   }

@@ -29,6 +29,12 @@ export class ServiceDocument {
   @Prop({ required: true })
   shaInput!: string;
 
+  @Prop()
+  idInput?: string;
+
+  @Prop({ type: Object })
+  targets?: Record<string, object>;
+
   @Prop({ type: Object, required: true })
   addedBy!: { id: string; name: string };
 

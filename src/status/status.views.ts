@@ -1,24 +1,19 @@
 import { EmbedBuilder } from 'discord.js';
 import { Deployment } from '../deploy/deployment';
-import {
-  deploymentDurationMs,
-  formatDuration,
-  shortSha,
-  statusLabel,
-} from '../deploy/deploy.views';
+import { deploymentDurationMs, formatDuration, statusLabel } from '../deploy/deploy.views';
+import { code, discordTime, plain, shortSha } from '../discord/format';
 import { Service } from '../service-registry/service';
 import { EnvironmentStatus } from './status.service';
 
-const when = (date: Date | undefined, style: 'f' | 'R' = 'f') =>
-  date ? `<t:${Math.floor(new Date(date).getTime() / 1000)}:${style}>` : '?';
+const when = discordTime;
 
 function historyLine(d: Deployment): string {
-  const approvers = d.approval?.approvals.map((a) => a.name) ?? [];
+  const approvers = d.approval?.approvals.map((a) => plain(a.name, 40)) ?? [];
   const duration = deploymentDurationMs(d);
   const parts = [
-    `**${d.id}** ${d.environment} \`${shortSha(d.sha)}\` (${d.ref.length > 30 ? shortSha(d.ref) : d.ref})`,
+    `**${d.id}** ${d.environment} ${code(shortSha(d.sha))} (${code(d.ref, 30)})`,
     statusLabel(d.status),
-    `by ${d.requester.name}${approvers.length ? `, approved by ${approvers.join(', ')}` : ''}`,
+    `by ${plain(d.requester.name, 40)}${approvers.length ? `, approved by ${approvers.join(', ')}` : ''}`,
     when(d.createdAt),
     ...(duration !== undefined ? [formatDuration(duration)] : []),
     ...(d.runUrl ? [`[run](${d.runUrl})`] : []),
@@ -45,22 +40,22 @@ function environmentText(status: EnvironmentStatus): string {
   const current = status.current;
   lines.push(
     current
-      ? `Deployed: \`${shortSha(current.sha)}\` (${current.id}) ${when(current.finishedAt, 'R')} by ${current.requester.name}`
+      ? `Deployed: ${code(shortSha(current.sha))} (${current.id}) ${when(current.finishedAt, 'R')} by ${plain(current.requester.name, 40)}`
       : 'Nothing deployed yet.',
   );
   if (status.inFlight) {
     lines.push(
-      `In flight: ${status.inFlight.id} \`${shortSha(status.inFlight.sha)}\` ${statusLabel(status.inFlight.status)}, by ${status.inFlight.requester.name}`,
+      `In flight: ${status.inFlight.id} ${code(shortSha(status.inFlight.sha))} ${statusLabel(status.inFlight.status)}, by ${plain(status.inFlight.requester.name, 40)}`,
     );
   }
   for (const pending of status.pending) {
     lines.push(
-      `Waiting for approval: ${pending.id} \`${shortSha(pending.sha)}\`, by ${pending.requester.name}`,
+      `Waiting for approval: ${pending.id} ${code(shortSha(pending.sha))}, by ${plain(pending.requester.name, 40)}`,
     );
   }
   if (status.lock)
     lines.push(
-      `🔒 Locked by ${status.lock.by.name} since ${when(status.lock.at)}: ${status.lock.reason}`,
+      `🔒 Locked by ${plain(status.lock.by.name, 40)} since ${when(status.lock.at)}: ${plain(status.lock.reason, 300)}`,
     );
   return lines.join('\n').slice(0, 1024);
 }

@@ -4,7 +4,11 @@ import { AppConfig } from '../config/app-config';
 import { DISPATCH_GRACE_MS, DispatchService } from '../deploy/dispatch.service';
 import { Deployment, DeploymentStatus, isTerminal, statusesBefore } from '../deploy/deployment';
 import { DeploymentEvents } from '../deploy/deployment.events';
-import { DeploymentRepository, TrackedDeployment } from '../deploy/deployment.repository';
+import {
+  DeliveryOrigin,
+  DeploymentRepository,
+  TrackedDeployment,
+} from '../deploy/deployment.repository';
 import { GithubClient, RunInfo } from '../github/github.client';
 import { ServiceRegistryService } from '../service-registry/service-registry.service';
 
@@ -51,16 +55,18 @@ export class RunTrackerService {
   ) {}
 
   /**
-   * Applies one webhook delivery about a run. The delivery id is recorded on the deployment in
-   * the same update that reads it (so a redelivery is recognised), and the status moves on in
-   * a second update only when the event takes it further.
+   * Applies one webhook delivery about a run, when it comes from the deployment's repository
+   * and workflow. The delivery id is recorded on the deployment in the same update that reads
+   * it (so a redelivery is recognised), and the status moves on in a second update only when
+   * the event takes it further.
    */
   async applyDelivery(
     runId: number,
     deliveryId: string,
     run: Pick<RunInfo, 'status' | 'conclusion' | 'htmlUrl' | 'updatedAt'>,
+    origin: DeliveryOrigin,
   ): Promise<'accepted' | 'duplicate' | 'ignored'> {
-    const recorded = await this.deployments.recordDelivery(runId, deliveryId);
+    const recorded = await this.deployments.recordDelivery(runId, deliveryId, origin);
     if (recorded === 'duplicate') return 'duplicate';
     if (!recorded) return 'ignored';
     try {

@@ -21,3 +21,27 @@ export class WebhookPayloadError extends AppError {
     );
   }
 }
+
+export class WebhookTooLargeError extends AppError {
+  constructor() {
+    super('WEBHOOK.TOO_LARGE', 'The payload is larger than 1 MiB.', 413);
+  }
+}
+
+export class WebhookBusyError extends AppError {
+  constructor() {
+    super('WEBHOOK.BUSY', 'Too many deliveries are being received at once; try again.', 503);
+  }
+}
+
+export class WebhookTimeoutError extends AppError {
+  constructor() {
+    super('WEBHOOK.TIMEOUT', 'The payload did not arrive within 10 seconds.', 408);
+  }
+}
+
+export class WebhookAbortedError extends AppError {
+  constructor() {
+    super('WEBHOOK.ABORTED', 'The request was aborted before its payload arrived.', 400);
+  }
+}

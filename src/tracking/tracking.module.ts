@@ -11,6 +11,6 @@ import { WebhookService } from './webhook.service';
 @Module({
   imports: [DeploymentStoreModule, DispatchModule, GithubModule, ServiceRegistryModule],
   providers: [RunTrackerService, WebhookService, WebhookIngress, RunPoller],
-  exports: [RunTrackerService],
+  exports: [RunTrackerService, WebhookIngress],
 })
 export class TrackingModule {}

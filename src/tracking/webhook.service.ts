@@ -10,16 +10,21 @@ interface WorkflowRunPayload {
   action?: string;
   workflow_run?: {
     id?: number;
+    workflow_id?: number;
+    path?: string;
     status?: string;
     conclusion?: string | null;
     html_url?: string;
     updated_at?: string;
+    repository?: { full_name?: string };
   };
+  repository?: { full_name?: string };
 }
 
 /**
- * A verified delivery: `workflow_run` events move the deployment of their run; anything else,
- * and runs no deployment has, are acknowledged and ignored.
+ * A verified delivery: `workflow_run` events move the deployment of their run when the
+ * delivery's repository and workflow are the deployment's; anything else, and runs no deployment
+ * has, are acknowledged and ignored.
  */
 @Injectable()
 export class WebhookService {
@@ -27,16 +32,29 @@ export class WebhookService {
 
   async handle(deliveryId: string, event: string, payload: unknown): Promise<DeliveryOutcome> {
     if (event !== 'workflow_run') return 'ignored';
-    const { action, workflow_run: run } = (payload ?? {}) as WorkflowRunPayload;
+    const { action, workflow_run: run, repository } = (payload ?? {}) as WorkflowRunPayload;
     if (!action || !RUN_ACTIONS.has(action)) return 'ignored';
     if (!run || typeof run.id !== 'number' || typeof run.status !== 'string') {
       throw new WebhookPayloadError();
     }
-    return this.tracker.applyDelivery(run.id, deliveryId, {
-      status: run.status,
-      conclusion: run.conclusion ?? null,
-      htmlUrl: run.html_url ?? '',
-      updatedAt: run.updated_at ?? new Date().toISOString(),
-    });
+    // https://docs.github.com/en/webhooks/webhook-events-and-payloads#workflow_run: the event's
+    // repository, also given inside the run.
+    const fullName = repository?.full_name ?? run.repository?.full_name;
+    if (typeof fullName !== 'string') return 'ignored';
+    return this.tracker.applyDelivery(
+      run.id,
+      deliveryId,
+      {
+        status: run.status,
+        conclusion: run.conclusion ?? null,
+        htmlUrl: run.html_url ?? '',
+        updatedAt: run.updated_at ?? new Date().toISOString(),
+      },
+      {
+        repository: fullName,
+        workflowId: run.workflow_id,
+        workflowPath: run.path,
+      },
+    );
   }
 }

@@ -2,7 +2,9 @@
  * npm run bench: the deploy loop's speed against the loopback fakes, on the real engine.
  *   (a) interaction received → first Discord callback, over 200 /deploy commands;
  *   (b) webhook ingestion at concurrency 32 beside a bare node:http + HMAC + one update baseline;
- *   (c) GitHub requests per deployment on the webhook path and on the polling path.
+ *   (c) GitHub requests per deployment on the webhook path and on the polling path;
+ *   (d) what strangers can do to the webhook: heap and /metrics size before and after 20,000
+ *       unsigned requests with distinct X-GitHub-Event headers, and the time to a 413.
  * Prints a table and writes bench-results/latest.json.
  */
 import '../../libs/testing/necord-restarts';
@@ -166,6 +168,79 @@ async function startBareBaseline(
 
 const median = (values: number[]) => percentile(values, 50);
 
+function heapMb(): number {
+  (globalThis as { gc?: () => void }).gc?.();
+  return round(process.memoryUsage().heapUsed / 1024 / 1024);
+}
+
+/** The app runs in this process: its heap is this heap. */
+async function measureAbuse(baseUrl: string) {
+  const REQUESTS = 20_000;
+  const metricsKb = async () =>
+    round((await (await fetch(`${baseUrl}/metrics`)).text()).length / 1024);
+  const heapBeforeMb = heapMb();
+  const metricsBeforeKb = await metricsKb();
+  const { Agent } = await import('node:http');
+  const agent = new Agent({ keepAlive: true, maxSockets: 32 });
+  const target = new URL(`${baseUrl}/webhook/github`);
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: 32 }, async () => {
+      while (next < REQUESTS) {
+        const i = next++;
+        await new Promise<void>((resolve) => {
+          const req = httpRequest(
+            {
+              host: target.hostname,
+              port: target.port,
+              path: target.pathname,
+              method: 'POST',
+              agent,
+              headers: { 'x-github-event': `flood-${i}-${randomUUID()}`, 'content-length': 2 },
+            },
+            (res) => {
+              res.resume();
+              res.on('end', () => resolve());
+            },
+          );
+          req.on('error', () => resolve());
+          req.end('{}');
+        });
+      }
+    }),
+  );
+  agent.destroy();
+  const times: number[] = [];
+  for (let i = 0; i < 20; i++) {
+    const started = performance.now();
+    await new Promise<void>((resolve) => {
+      const req = httpRequest({
+        host: target.hostname,
+        port: target.port,
+        path: target.pathname,
+        method: 'POST',
+        headers: { 'x-github-event': 'workflow_run', 'content-length': 5 * 1024 * 1024 },
+      });
+      req.on('response', (res) => {
+        times.push(performance.now() - started);
+        res.resume();
+        req.destroy();
+        resolve();
+      });
+      req.on('error', () => resolve());
+      req.flushHeaders();
+    });
+  }
+  return {
+    requests: REQUESTS,
+    heapBeforeMb,
+    heapAfterMb: heapMb(),
+    metricsBeforeKb,
+    metricsAfterKb: await metricsKb(),
+    tooLargeMs: round(median(times), 2),
+  };
+}
+
 async function main(): Promise<void> {
   const dataDir = mkdtempSync(join(tmpdir(), 'chatops-bench-'));
   const host = process.env.MONGODB_URI ? undefined : await EngineHost.start({ dataDir });
@@ -260,6 +335,9 @@ async function main(): Promise<void> {
     const ingestion = pick(appRounds);
     const baseline = pick(bareRounds);
 
+    // (d) a flood of unsigned requests, each with an event name of its own.
+    const abuse = await measureAbuse(app.url);
+
     // (c) GitHub requests per deployment, webhook path then polling path.
     github.addRepo('acme', 'counted');
     await seedService(app, {
@@ -346,6 +424,7 @@ async function main(): Promise<void> {
         ratio: round(ingestion.perSecond / baseline.perSecond, 2),
         target: '≥ 1000/s and ≥ 0.6 of the baseline',
       },
+      webhookAbuse: abuse,
       githubRequestsPerDeployment: {
         webhookPath: counted(webhookCalls),
         pollingPath: { ...counted(pollCalls), runSeconds: 5, pollIntervalMs: 200 },
@@ -375,6 +454,15 @@ async function main(): Promise<void> {
     );
     console.log(
       `| (c) GitHub requests, polling path (5 s run, 200 ms polls) | ${g.pollingPath.rateLimited} (+ ${g.pollingPath.notModified} × 304) | |`,
+    );
+    console.log(
+      `| (d) heap after GC, before → after ${abuse.requests} unsigned requests with distinct event headers | ${abuse.heapBeforeMb} MB → ${abuse.heapAfterMb} MB | bounded |`,
+    );
+    console.log(
+      `| (d) /metrics size, before → after | ${abuse.metricsBeforeKb} KB → ${abuse.metricsAfterKb} KB | bounded |`,
+    );
+    console.log(
+      `| (d) 5 MiB body declared: time to 413 (median of 20, body never sent) | ${abuse.tooLargeMs} ms | |`,
     );
     console.log(
       `\nMongoDB: ${results.mongo}; Node ${process.version}. Written to bench-results/latest.json`,

@@ -5,6 +5,7 @@ import { WebSocket, WebSocketServer } from 'ws';
 import { snowflake } from '../snowflake';
 import { waitFor } from '../wait-for';
 import {
+  channelPayload,
   FakeChannel,
   FakeGuild,
   FakeRole,
@@ -33,6 +34,20 @@ export interface Actor {
   /** Computed permission bits as a decimal string ("8" = Administrator). */
   permissions?: string;
   channelId?: string;
+  /** The guild the member acts in (default: the home guild). */
+  guildId?: string;
+  /** Acts in a direct message with the bot: no guild, no member. */
+  dm?: boolean;
+}
+
+/** A failure the fake answers instead of the real thing, for the next `times` matching calls. */
+export interface RestFailure {
+  method?: string;
+  path: RegExp;
+  status: number;
+  code: number;
+  message: string;
+  times: number;
 }
 
 interface CommandOption {
@@ -67,6 +82,8 @@ export class InteractionHandle {
   tokenExpired = false;
   choices?: Array<{ name: string; value: unknown }>;
   readonly followupIds: string[] = [];
+  /** @internal the channel the interaction came from */
+  channelId?: string;
   private waiters: Array<() => void> = [];
 
   constructor(
@@ -135,8 +152,21 @@ export class InteractionHandle {
   }
 }
 
-/** Flattens a message to text so tests can assert on what a person would read. */
+/** A markdown backslash escape as Discord renders it: the character itself. */
+export function rendered(text: string): string {
+  return text.replace(/\\([^A-Za-z0-9\s])/g, '$1');
+}
+
+/**
+ * Flattens a message to text so tests can assert on what a person would read (markdown
+ * escapes rendered; `rawText` keeps them).
+ */
 export function messageText(message: Pick<StoredMessage, 'content' | 'embeds'>): string {
+  return rendered(rawText(message));
+}
+
+/** The message's text exactly as the bot sent it. */
+export function rawText(message: Pick<StoredMessage, 'content' | 'embeds'>): string {
   const parts = [message.content];
   for (const embed of message.embeds) {
     parts.push(String(embed.title ?? ''), String(embed.description ?? ''));
@@ -186,7 +216,12 @@ export class FakeDiscord {
   readonly guild: FakeGuild;
   readonly calls: RestCall[] = [];
   readonly owner: FakeUser = { id: snowflake(), username: 'guild-owner' };
+  /** Other servers the bot was added to (by anyone: bots are public by default). */
+  readonly otherGuilds: FakeGuild[] = [];
   private readonly messages = new Map<string, StoredMessage>();
+  private readonly failures: RestFailure[] = [];
+  private readonly lostChannels = new Set<string>();
+  private readonly dmChannelId = snowflake();
   private readonly interactionsByToken = new Map<string, InteractionHandle>();
   private readonly interactionsById = new Map<string, InteractionHandle>();
   private readonly commandsByScope = new Map<string, CommandDefinition[]>();
@@ -259,6 +294,45 @@ export class FakeDiscord {
     return this.commandsByScope.get(guildId) ?? [];
   }
 
+  /**
+   * Adds the bot to another server, with its own roles and channel, as anyone can once a bot
+   * is public; connected clients receive its GUILD_CREATE.
+   */
+  addGuild(options: { name?: string; roles?: FakeRole[] } = {}): FakeGuild {
+    const guild: FakeGuild = {
+      id: snowflake(),
+      name: options.name ?? 'Someone else’s server',
+      roles: options.roles ?? [],
+      channels: [{ id: snowflake(), name: 'general' }],
+    };
+    this.otherGuilds.push(guild);
+    this.dispatch('GUILD_CREATE', guildCreatePayload(guild, snowflake(), this.joinedAt));
+    return guild;
+  }
+
+  /**
+   * The next `times` REST calls matching `method` and `path` fail as Discord would answer them
+   * (e.g. 500, or 404 with code 10008 "Unknown Message").
+   */
+  failRequests(failure: Omit<RestFailure, 'times' | 'code' | 'message'> & Partial<RestFailure>) {
+    this.failures.push({ times: 1, code: 0, message: 'fake failure', ...failure });
+  }
+
+  /** Stops failing requests that `failRequests` set up and that have not happened yet. */
+  clearFailures(): void {
+    this.failures.splice(0);
+  }
+
+  /** A moderator deletes a message. */
+  deleteMessage(id: string): void {
+    this.messages.delete(id);
+  }
+
+  /** The bot loses access to a channel: every call about it answers 403 Missing Access. */
+  revokeChannelAccess(channelId: string): void {
+    this.lostChannels.add(channelId);
+  }
+
   /** Adds a role to the guild and tells connected clients, as Discord does. */
   addRole(role: FakeRole): void {
     this.guild.roles.push(role);
@@ -286,16 +360,19 @@ export class FakeDiscord {
       focused?: string;
     } = {},
   ): Promise<InteractionHandle> {
+    // From another server or a DM the definitions are the home guild's: what a stale global
+    // registration from an earlier version would offer there.
     const definition =
       this.registeredCommands().find((command) => command.name === name) ??
       this.registeredCommands('global').find((command) => command.name === name);
     if (!definition) throw new Error(`/${name} is not registered`);
-    const { options, resolved } = this.buildOptions(definition, args);
+    const guild = actor.dm ? undefined : this.guildOf(actor);
+    const { options, resolved } = this.buildOptions(definition, args, guild ?? this.guild);
     const data = {
       id: definition.id,
       name,
       type: 1,
-      guild_id: this.guild.id,
+      ...(guild ? { guild_id: guild.id } : {}),
       options,
       ...(Object.keys(resolved).length ? { resolved } : {}),
     };
@@ -345,6 +422,14 @@ export class FakeDiscord {
       { ...actor, channelId: message.channel_id },
       message,
     );
+  }
+
+  /** The guild an actor acts in: the home guild unless it names another. */
+  guildOf(actor: Pick<Actor, 'guildId'>): FakeGuild {
+    if (!actor.guildId || actor.guildId === this.guild.id) return this.guild;
+    const guild = this.otherGuilds.find((g) => g.id === actor.guildId);
+    if (!guild) throw new Error(`the fake has no guild ${actor.guildId}`);
+    return guild;
   }
 
   messageIfAny(id: string): StoredMessage | undefined {
@@ -397,19 +482,21 @@ export class FakeDiscord {
           d: {
             v: 10,
             user: userPayload(this.botUser, true),
-            guilds: [{ id: this.guild.id, unavailable: true }],
+            guilds: [this.guild, ...this.otherGuilds].map((g) => ({ id: g.id, unavailable: true })),
             session_id: `session-${snowflake()}`,
             resume_gateway_url: `ws://127.0.0.1:${this.port}/gateway`,
             application: { id: this.applicationId, flags: 0 },
             private_channels: [],
           },
         });
-        send({
-          op: 0,
-          t: 'GUILD_CREATE',
-          s: ++this.sequence,
-          d: guildCreatePayload(this.guild, this.owner.id, this.joinedAt),
-        });
+        for (const guild of [this.guild, ...this.otherGuilds]) {
+          send({
+            op: 0,
+            t: 'GUILD_CREATE',
+            s: ++this.sequence,
+            d: guildCreatePayload(guild, this.owner.id, this.joinedAt),
+          });
+        }
       }
     });
     ws.on('close', () => this.sessions.delete(ws));
@@ -430,30 +517,49 @@ export class FakeDiscord {
     const handle = new InteractionHandle(this, snowflake(), `token-${snowflake()}`, source?.id);
     this.interactionsById.set(handle.id, handle);
     this.interactionsByToken.set(handle.token, handle);
-    const channel =
-      this.guild.channels.find((c) => c.id === (actor.channelId ?? this.defaultChannelId)) ??
-      this.guild.channels[0];
+    const where = actor.dm
+      ? {
+          // https://discord.com/developers/docs/interactions/receiving-and-responding#interaction-object
+          // A DM carries `user` instead of `member`, no guild, and the BOT_DM context.
+          channel_id: this.dmChannelId,
+          channel: { id: this.dmChannelId, type: 1, recipients: [userPayload(actor.user)] },
+          user: userPayload(actor.user),
+          authorizing_integration_owners: { '1': actor.user.id },
+          context: 1,
+        }
+      : this.guildContext(actor);
+    handle.channelId = where.channel_id;
     this.dispatch('INTERACTION_CREATE', {
       id: handle.id,
       application_id: this.applicationId,
       type,
       data,
-      guild_id: this.guild.id,
-      channel_id: channel.id,
-      channel: { id: channel.id, type: 0, name: channel.name, guild_id: this.guild.id },
-      member: memberPayload(actor.user, actor.roles ?? [], actor.permissions ?? '0', this.joinedAt),
+      ...where,
       token: handle.token,
       version: 1,
       app_permissions: '2251799813685247',
       locale: 'en-US',
-      guild_locale: 'en-US',
       entitlements: [],
-      authorizing_integration_owners: { '0': this.guild.id },
-      context: 0,
       attachment_size_limit: 8_388_608,
       ...(source ? { message: messagePayload(source) } : {}),
     });
     return handle;
+  }
+
+  private guildContext(actor: Actor) {
+    const guild = this.guildOf(actor);
+    const channel =
+      guild.channels.find((c) => c.id === (actor.channelId ?? guild.channels[0].id)) ??
+      guild.channels[0];
+    return {
+      guild_id: guild.id,
+      guild_locale: 'en-US',
+      channel_id: channel.id,
+      channel: { id: channel.id, type: 0, name: channel.name, guild_id: guild.id },
+      member: memberPayload(actor.user, actor.roles ?? [], actor.permissions ?? '0', this.joinedAt),
+      authorizing_integration_owners: { '0': guild.id },
+      context: 0,
+    };
   }
 
   private buildOptions(
@@ -464,6 +570,7 @@ export class FakeDiscord {
       options?: Record<string, unknown>;
       focused?: string;
     },
+    guild: FakeGuild,
   ) {
     let declared = definition.options ?? [];
     const wrap: Array<(inner: unknown[]) => unknown> = [];
@@ -490,7 +597,7 @@ export class FakeDiscord {
       if (!option)
         throw new Error(`/${definition.name} ${args.subcommand ?? ''} has no option ${name}`);
       if (option.type === OPTION.ROLE) {
-        const role = this.guild.roles.find((r) => r.id === value) ?? {
+        const role = guild.roles.find((r) => r.id === value) ?? {
           id: String(value),
           name: 'unknown',
           permissions: '0',
@@ -540,6 +647,18 @@ export class FakeDiscord {
       const open = path.startsWith('/interactions/') || path.startsWith('/webhooks/');
       if (!open && req.headers.authorization !== `Bot ${this.token}`) {
         return reply(401, { message: '401: Unauthorized', code: 0 });
+      }
+      const failure = this.failures.find(
+        (f) => f.times > 0 && (!f.method || f.method === call.method) && f.path.test(path),
+      );
+      if (failure) {
+        failure.times--;
+        return reply(failure.status, { message: failure.message, code: failure.code });
+      }
+      const channel = /^\/channels\/(\d+)/.exec(path)?.[1];
+      if (channel && this.lostChannels.has(channel)) {
+        // https://discord.com/developers/docs/topics/opcodes-and-status-codes#json (50001)
+        return reply(403, { message: 'Missing Access', code: 50001 });
       }
       const [status, payload] = this.route(
         call.method,
@@ -633,23 +752,16 @@ export class FakeDiscord {
       }
     }
     if ((m = path.match(/^\/channels\/(\d+)$/)) && method === 'GET') {
-      const channel = this.guild.channels.find((c) => c.id === m![1]);
-      return channel
-        ? [
-            200,
-            {
-              id: channel.id,
-              type: 0,
-              name: channel.name,
-              guild_id: this.guild.id,
-              position: 0,
-              permission_overwrites: [],
-            },
-          ]
+      const guild = [this.guild, ...this.otherGuilds].find((g) =>
+        g.channels.some((c) => c.id === m![1]),
+      );
+      const channel = guild?.channels.find((c) => c.id === m![1]);
+      return guild && channel
+        ? [200, channelPayload(channel, guild.id, 0)]
         : [404, { message: 'Unknown Channel', code: 10003 }];
     }
     if ((m = path.match(/^\/channels\/(\d+)\/messages$/)) && method === 'POST') {
-      if (!this.guild.channels.some((c) => c.id === m![1]))
+      if (!this.allChannels().some((c) => c.id === m![1]))
         return [404, { message: 'Unknown Channel', code: 10003 }];
       return [200, messagePayload(this.createMessage(m[1], body))];
     }
@@ -729,7 +841,11 @@ export class FakeDiscord {
   private channelOfHandle(handle: InteractionHandle): string {
     return handle.sourceMessageId
       ? this.message(handle.sourceMessageId).channel_id
-      : this.defaultChannelId;
+      : (handle.channelId ?? this.defaultChannelId);
+  }
+
+  private allChannels(): FakeChannel[] {
+    return [this.guild, ...this.otherGuilds].flatMap((guild) => guild.channels);
   }
 
   private createMessage(

@@ -50,4 +50,8 @@ export class AddServiceInput {
   @IsOptional()
   @Matches(INPUT_NAME, { message: 'a workflow input name' })
   shaInput?: string;
+
+  @IsOptional()
+  @Matches(INPUT_NAME, { message: 'a workflow input name' })
+  idInput?: string;
 }

@@ -67,6 +67,42 @@ export class ServiceAddOptions {
     max_length: 100,
   })
   shaInput?: string;
+
+  @StringOption({
+    name: 'id-input',
+    description: 'Workflow input that receives the deployment id, shown in the run name (optional)',
+    required: false,
+    max_length: 100,
+  })
+  idInput?: string;
+}
+
+export class ServiceRefsOptions {
+  @StringOption({
+    name: 'name',
+    description: 'Service name',
+    required: true,
+    autocomplete: true,
+    max_length: 63,
+  })
+  name!: string;
+
+  @StringOption({
+    name: 'env',
+    description: 'Environment',
+    required: true,
+    autocomplete: true,
+    max_length: 32,
+  })
+  env!: string;
+
+  @StringOption({
+    name: 'allow',
+    description: 'Allowed refs, e.g. "branch:main, branch:release/*, tag:v*", or "default"',
+    required: true,
+    max_length: 1000,
+  })
+  allow!: string;
 }
 
 export class ServiceNameOptions {
