@@ -3,6 +3,8 @@ import { BaseInteraction, MessageFlags } from 'discord.js';
 import type { Response } from 'express';
 import { NecordArgumentsHost } from 'necord';
 import { AppError, DatabaseUnavailableError, errorRef } from '../libs/errors';
+import { truncate } from '../libs/text';
+import { LIMITS } from './discord/limits';
 
 const DATABASE_DOWN = new Set([
   'MongoServerSelectionError',
@@ -81,7 +83,10 @@ export class AppExceptionFilter implements ExceptionFilter {
 
   private async answerInteraction(interaction: unknown, appError?: AppError, ref?: string) {
     if (!(interaction instanceof BaseInteraction)) return;
-    const content = appError ? appError.message : `Something went wrong (ref ${ref}).`;
+    const content = truncate(
+      appError ? appError.message : `Something went wrong (ref ${ref}).`,
+      LIMITS.content,
+    );
     try {
       if (interaction.isAutocomplete()) {
         if (!interaction.responded) await interaction.respond([]);

@@ -10,6 +10,7 @@ import { AppConfig } from './config/app-config';
 import { AppConfigModule } from './config/config.module';
 import { DatabaseModule } from './database/database.module';
 import { DeployModule } from './deploy/deploy.module';
+import { DeploymentMessageModule } from './deployment-message/deployment-message.module';
 import { MongoEndpoint } from './database/mongo-endpoint';
 import { DiscordModule } from './discord/discord.module';
 import { GithubModule } from './github/github.module';
@@ -44,6 +45,7 @@ export class AppModule {
         AccessModule,
         ServiceRegistryModule,
         DeployModule,
+        DeploymentMessageModule,
         ApprovalModule,
         RollbackModule,
         StatusModule,

@@ -25,6 +25,8 @@ export async function createApp(
       new HardenedExpressAdapter(),
       {
         bufferLogs: true,
+        // No route reads a request body (the webhook reads its own, with its own limits).
+        bodyParser: false,
         // Throw instead of exiting: main.ts reports boot failures, tests see them.
         abortOnError: false,
       },

@@ -1,5 +1,6 @@
 import { Logger } from '@nestjs/common';
 import type { AddressInfo } from 'node:net';
+import { errorRef } from '../libs/errors';
 import { createApp } from './bootstrap';
 import { AppConfig, ConfigValidationError, loadAppConfigFromProcess } from './config/app-config';
 
@@ -15,8 +16,25 @@ function loadConfigOrExit(): AppConfig {
   }
 }
 
+/**
+ * Nothing Discord, GitHub or MongoDB does may end the process: an error that escaped its handler
+ * is logged with a ref, and the bot keeps serving.
+ */
+function containEscapedErrors(): void {
+  const logger = new Logger('Process');
+  process.on('unhandledRejection', (reason) => {
+    const ref = errorRef(reason);
+    logger.error({ err: reason, ref }, `Unhandled rejection (ref ${ref}); the bot keeps running`);
+  });
+  process.on('uncaughtException', (error) => {
+    const ref = errorRef(error);
+    logger.error({ err: error, ref }, `Uncaught exception (ref ${ref}); the bot keeps running`);
+  });
+}
+
 async function main(): Promise<void> {
   const config = loadConfigOrExit();
+  containEscapedErrors();
   const app = await createApp(config);
   const logger = new Logger('Main');
   let stopping = false;

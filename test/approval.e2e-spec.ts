@@ -279,7 +279,7 @@ describe('approval rules from the environment', () => {
       expect((await firstApproval.firstCallback()).type).toBe(7);
       await waitForMessageText(app, interaction, 'Approvals: 1 of 2: bob-admin');
       const again = await discord.clickButton('Approve', app.actors.secondAdmin, messageId);
-      expect((await again.firstCallback()).type).toBe(7);
+      expect(await ephemeralAnswer(again)).toBe('You have approved this request already.');
       expect(github.dispatches).toHaveLength(0);
       expect((await storedDeployment(app, id)).status).toBe('pending_approval');
 
@@ -317,7 +317,7 @@ describe('approval rules from the environment', () => {
         messageId,
       );
       expect(await ephemeralAnswer(late)).toMatch(
-        /^This request expired <t:\d+:f>; nothing was dispatched\.$/,
+        /^This request expired at <t:\d+:f>; nothing was dispatched\.$/,
       );
       expect(github.dispatches).toHaveLength(0);
       expect(await metricsText(app)).toMatch(

@@ -79,7 +79,7 @@ describe('/deploy, tracked by webhooks', () => {
     const [dispatch] = github.dispatches;
     expect(dispatch).toMatchObject({
       repo: 'api',
-      ref: 'main',
+      ref: 'refs/heads/main',
       inputs: { environment: 'staging', sha: mainSha },
       returnRunDetails: true,
     });
@@ -127,7 +127,7 @@ describe('/deploy, tracked by webhooks', () => {
     const tagId = await deploymentIdOf(tag);
     await waitForStatus(app, tagId, 'dispatched');
     // The workflow as defined on the protected default branch runs, never one from the ref.
-    expect(github.dispatches.at(-1)).toMatchObject({ ref: 'main', inputs: { sha: mainSha } });
+    expect(github.dispatches.at(-1)).toMatchObject({ ref: 'refs/heads/main', inputs: { sha: mainSha } });
     github.setRunStatus(github.dispatches.at(-1)!.runId!, 'completed', 'success');
     await runWebhook(app, github.dispatches.at(-1)!.runId!);
     await waitForStatus(app, tagId, 'success');
@@ -136,7 +136,7 @@ describe('/deploy, tracked by webhooks', () => {
     const shaId = await deploymentIdOf(sha);
     await waitForStatus(app, shaId, 'dispatched');
     expect(github.dispatches.at(-1)).toMatchObject({
-      ref: 'main',
+      ref: 'refs/heads/main',
       inputs: { environment: 'qa', sha: mainSha },
     });
     github.setRunStatus(github.dispatches.at(-1)!.runId!, 'completed', 'failure');

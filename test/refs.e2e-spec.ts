@@ -55,7 +55,7 @@ describe('what may be deployed where, and what runs', () => {
     const id = await deploymentIdOf(handle);
     await waitForStatus(app, id, 'dispatched');
     expect(app.github.dispatches.at(-1)).toMatchObject({
-      ref: 'main',
+      ref: 'refs/heads/main',
       inputs: { environment: 'staging', sha: feature },
     });
     await finish(id);
@@ -66,7 +66,7 @@ describe('what may be deployed where, and what runs', () => {
     const bySha = await runDeploy(app, app.actors.deployer, 'api', 'staging', forkSha);
     expect(await refusalOf(bySha)).toMatch(
       new RegExp(
-        `^Commit \`${forkSha.slice(0, 7)}\` is not on an allowed branch for api → staging \\(checked main, feature/login, release/1\\.x\\) and has not been deployed there before\\.`,
+        `^Commit \`${forkSha.slice(0, 7)}\` is not on an allowed branch for api → staging \\(checked \`main\`, \`feature/login\`, \`release/1\\.x\`\\) and has not been deployed there before\\.`,
       ),
     );
     const byRef = await runDeploy(app, app.actors.deployer, 'api', 'staging', 'refs/pull/7/head');
@@ -85,7 +85,7 @@ describe('what may be deployed where, and what runs', () => {
   it('keeps a protected target to its allowed refs, which admins change and /service show lists', async () => {
     const refused = await runDeploy(app, app.actors.deployer, 'api', 'prod', 'release/1.x');
     expect(await refusalOf(refused)).toBe(
-      'Branch `release/1.x` is not allowed for api → prod: allowed are branch:main, tag:** (an admin changes them with /service refs).',
+      'Branch `release/1.x` is not allowed for api → prod: allowed are `branch:main`, `tag:**` (an admin changes them with /service refs).',
     );
     const byDeployer = await app.discord.command('service', app.actors.deployer, {
       subcommand: 'refs',
@@ -270,23 +270,30 @@ describe('run matching by deployment id', () => {
 });
 
 describe('GitHub budget per member', () => {
-  it('refuses a member’s commands past the minute’s budget before anything reaches GitHub', async () => {
+  it('charges every GitHub request to the member who caused it, and refuses before sending past the budget', async () => {
     const app = await startAppWithFakes({
-      env: { POLL_INTERVAL_MS: '600000', DEPLOY_COOLDOWN_MS: '0', MEMBER_COMMANDS_PER_MINUTE: '2' },
+      env: {
+        POLL_INTERVAL_MS: '600000',
+        DEPLOY_COOLDOWN_MS: '0',
+        MEMBER_GITHUB_REQUESTS_PER_MINUTE: '3',
+      },
       arrange: ({ github }) => void github.addRepo('acme', 'api'),
     });
     try {
       await seedService(app, { name: 'api', environments: ['staging', 'qa', 'dev'] });
-      for (const ref of ['no-such-1', 'no-such-2']) {
-        const failing = await runDeploy(app, app.actors.deployer, 'api', 'staging', ref);
-        expect(await refusalOf(failing)).toContain('has no branch, tag or commit');
-      }
-      const callsBefore = app.github.calls.length;
-      const third = await runDeploy(app, app.actors.deployer, 'api', 'qa');
-      expect(await refusalOf(third)).toMatch(
-        /^You have run 2 commands that call GitHub in the last minute, the most allowed; try again in \d+ s\.$/,
+      // A branch, then a tag of that name is asked for: two requests.
+      const first = await runDeploy(app, app.actors.deployer, 'api', 'staging', 'no-such-1');
+      expect(await refusalOf(first)).toContain('has no branch, tag or commit');
+      const before = app.github.calls.length;
+      // One request left: the branch is asked for, the tag no longer.
+      const second = await runDeploy(app, app.actors.deployer, 'api', 'staging', 'no-such-2');
+      expect(await refusalOf(second)).toMatch(
+        /^You have used the 3 GitHub requests one member may cause in a minute; try again in \d+ s\.$/,
       );
-      expect(app.github.calls.length).toBe(callsBefore);
+      expect(app.github.calls.length).toBe(before + 1);
+      const third = await runDeploy(app, app.actors.deployer, 'api', 'qa');
+      expect(await refusalOf(third)).toMatch(/^You have used the 3 GitHub requests/);
+      expect(app.github.calls.length).toBe(before + 1);
       // Someone else still deploys.
       const other = await runDeploy(app, app.actors.admin, 'api', 'dev');
       await waitForStatus(app, await deploymentIdOf(other), 'dispatched');

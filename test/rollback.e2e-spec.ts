@@ -113,7 +113,7 @@ describe('/rollback, /history, /status, /cancel, /lock', () => {
     await waitForStatus(app, r1, 'dispatched');
     expect(github.dispatches.length).toBe(dispatches + 1);
     expect(github.dispatches.at(-1)).toMatchObject({
-      ref: 'main',
+      ref: 'refs/heads/main',
       inputs: { environment: 'prod', sha: shas[1] },
     });
     await finishRun(app, r1, 'success');

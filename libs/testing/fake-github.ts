@@ -617,8 +617,12 @@ export class FakeGithub {
     ) {
       return [422, { message: 'Invalid request.\n\n"return_run_details" is not a permitted key.' }];
     }
-    // The ref is a branch or a tag, never a SHA.
-    const sha = repo.branches.get(body.ref) ?? repo.tags.get(body.ref);
+    // The ref is a branch or a tag (by name or fully qualified), never a SHA.
+    const qualified = /^refs\/(heads|tags)\/(.+)$/.exec(body.ref);
+    const refName = qualified ? qualified[2] : body.ref;
+    const sha = qualified
+      ? (qualified[1] === 'heads' ? repo.branches : repo.tags).get(refName)
+      : (repo.branches.get(refName) ?? repo.tags.get(refName));
     if (!sha || FULL_SHA.test(body.ref)) return [422, { message: `No ref found for: ${body.ref}` }];
     const inputs = body.inputs ?? {};
     // GitHub refuses inputs the workflow does not declare.
@@ -629,7 +633,7 @@ export class FakeGithub {
       return [422, { message: `Unexpected inputs provided: ${JSON.stringify(unexpected)}` }];
     const dispatch: FakeDispatch = {
       owner,
-      repo: name,
+      repo: repo.name,
       workflow: workflowName,
       ref: body.ref,
       inputs,
@@ -637,7 +641,7 @@ export class FakeGithub {
     };
     this.dispatches.push(dispatch);
     if (this.createRunsOnDispatch) {
-      dispatch.runId = this.createRun(owner, name, workflow.id, body.ref, sha, inputs).id;
+      dispatch.runId = this.createRun(owner, repo.name, workflow.id, refName, sha, inputs).id;
     }
     if (this.dispatchMode === 'details' && body.return_run_details && dispatch.runId) {
       const run = this.runs.get(dispatch.runId)!;

@@ -77,7 +77,7 @@ export function testEnvironment(
     ADMIN_ROLE_IDS: roles.admin,
     DEPLOYER_ROLE_IDS: roles.deployer,
     // Tests act as few people doing many things; the budget has tests of its own.
-    MEMBER_COMMANDS_PER_MINUTE: '600',
+    MEMBER_GITHUB_REQUESTS_PER_MINUTE: '5000',
     ...overrides,
   };
 }

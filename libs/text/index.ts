@@ -13,8 +13,10 @@ export function plainText(text: string | undefined | null, max = 200): string {
     max,
   );
   const escaped = line.replace(/[\\*_~`|[\]<>@]/g, '\\$&');
-  // Headings, quotes and list markers count only at the start of a line.
-  return /^(?:[#\-+]|\d+\.)/.test(escaped) ? `\\${escaped}` : escaped;
+  // Headings, quotes and list markers count only at the start of a line; a backslash before a
+  // digit would show, so a numbered item has its dot escaped instead.
+  if (/^\d+\./.test(escaped)) return escaped.replace('.', '\\.');
+  return /^[#\-+]/.test(escaped) ? `\\${escaped}` : escaped;
 }
 
 /**
@@ -28,4 +30,22 @@ export function codeSpan(text: string | undefined | null, max = 100): string {
 
 export function truncate(text: string, max: number): string {
   return text.length > max ? `${text.slice(0, Math.max(0, max - 1))}…` : text;
+}
+
+/**
+ * As many `lines` as fit in `max` characters (joined by newlines), then a last line saying how
+ * many were left out (`more(n)`: "… and 12 more, see /history"). Every list that can grow is
+ * shown through this.
+ */
+export function fitLines(lines: string[], max: number, more: (hidden: number) => string): string {
+  const all = lines.join('\n');
+  if (all.length <= max) return all;
+  // Length of the first k lines joined: starts[k] (with the newline before the note).
+  const starts = [0];
+  for (const line of lines) starts.push(starts[starts.length - 1] + line.length + 1);
+  for (let shown = lines.length - 1; shown > 0; shown--) {
+    const note = more(lines.length - shown);
+    if (starts[shown] + note.length <= max) return [...lines.slice(0, shown), note].join('\n');
+  }
+  return truncate(more(lines.length), max);
 }

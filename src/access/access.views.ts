@@ -1,4 +1,5 @@
 import { plain } from '../discord/format';
+import { fitLines, LIMITS } from '../discord/limits';
 import { Grant } from './access-level';
 
 const scope = (environments: string[]) =>
@@ -19,16 +20,23 @@ export function accessListMessage(list: {
 }): string {
   const mention = (ids: string[]) =>
     ids.length ? ids.map((id) => `<@&${id}>`).join(', ') : 'none';
-  const lines = [
+  const header = [
     '**Access levels**: admin > deployer > viewer (everyone).',
     `Admins from ADMIN_ROLE_IDS: ${mention(list.adminRoleIds)}`,
     `Deployers from DEPLOYER_ROLE_IDS: ${mention(list.deployerRoleIds)}`,
     '',
-    list.grants.length ? '**Grants**' : 'No grants yet: `/access grant` adds one.',
-    ...list.grants.map(
-      (grant) =>
-        `• <@&${grant.roleId}> (${plain(grant.roleName, 100)}): **${grant.level}** for ${scope(grant.environments)}, by ${plain(grant.grantedBy.name, 40)}`,
-    ),
-  ];
-  return lines.join('\n');
+    list.grants.length
+      ? `**Grants** (${list.grants.length})`
+      : 'No grants yet: `/access grant` adds one.',
+  ].join('\n');
+  const grants = list.grants.map(
+    (grant) =>
+      `• <@&${grant.roleId}> (${plain(grant.roleName, 100)}): **${grant.level}** for ${plain(scope(grant.environments), 300)}, by ${plain(grant.grantedBy.name, 40)}`,
+  );
+  if (grants.length === 0) return header;
+  return `${header}\n${fitLines(
+    grants,
+    LIMITS.content - header.length - 1,
+    (n) => `… and ${n} more grants (revoke unused ones with /access revoke)`,
+  )}`;
 }

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { plainText } from '../../libs/text';
 import { AccessDeniedError } from '../access/access.errors';
 import { AccessService } from '../access/access.service';
 import type { Actor } from '../access/actor';
@@ -6,7 +7,7 @@ import { AppConfig } from '../config/app-config';
 import { CapacityError, TargetBusyError, TargetLockedError } from '../deploy/deploy.errors';
 import { TargetLockRepository } from '../deploy/target-lock.repository';
 import { DISPATCH_LEASE_MS, newDeployment, PreparedDeploy } from '../deploy/deploy.service';
-import { ChangeSummary, Deployment, Person } from '../deploy/deployment';
+import { ChangeSummary, Deployment } from '../deploy/deployment';
 import { DeploymentEvents } from '../deploy/deployment.events';
 import { DeploymentHistory } from '../deploy/deployment-history.repository';
 import { DeploymentRepository } from '../deploy/deployment.repository';
@@ -34,11 +35,11 @@ export function describeDecision(deployment: Deployment): string {
     case 'pending_approval':
       return 'This request is still waiting for approval.';
     case 'rejected':
-      return `This request was cancelled by ${decided?.name ?? 'someone'} ${timestamp(deployment.approval?.decidedAt)}.`;
+      return `This request was cancelled by ${plainText(decided?.name ?? 'someone', 60)} ${timestamp(deployment.approval?.decidedAt)}.`;
     case 'expired':
-      return `This request expired ${timestamp(deployment.approval?.expiresAt)}; nothing was dispatched.`;
+      return `This request expired at ${timestamp(deployment.approval?.expiresAt)}; nothing was dispatched.`;
     default:
-      return `Already approved by ${decided?.name ?? 'an admin'} at ${timestamp(deployment.approval?.decidedAt)}.`;
+      return `Already approved by ${plainText(decided?.name ?? 'an admin', 60)} at ${timestamp(deployment.approval?.decidedAt)}.`;
   }
 }
 
@@ -91,8 +92,8 @@ export class ApprovalService {
 
   async approve(actor: Actor, id: string): Promise<ApprovalAnswer> {
     const deployment = await this.find(id);
-    if (deployment.status !== 'pending_approval')
-      return { kind: 'info', message: describeDecision(deployment) };
+    const settled = await this.settledAnswer(deployment);
+    if (settled) return settled;
     if (!(await this.access.isAdmin(actor, deployment.environment))) {
       this.refused(deployment);
       throw new AccessDeniedError(
@@ -103,27 +104,53 @@ export class ApprovalService {
       this.refused(deployment);
       throw new SelfApprovalError();
     }
-    const approver = { id: actor.id, name: actor.name };
-    const now = new Date();
-    let current = await this.deployments.addApproval(id, { ...approver, at: now });
-    if (!current) {
-      // Approved by this admin already, or decided meanwhile.
-      current = await this.find(id);
-      if (current.status !== 'pending_approval')
-        return { kind: 'info', message: describeDecision(current) };
+    const manualLock = await this.locks.find(deployment.service, deployment.environment);
+    const approver = { id: actor.id, name: actor.name, at: new Date() };
+    // Optimistic: each attempt expects the approvals it read; a concurrent one makes it read again.
+    for (let current = deployment, attempt = 0; attempt < 10; attempt++) {
+      const settledNow = await this.settledAnswer(current, approver.at);
+      if (settledNow) return settledNow;
+      const approval = current.approval!;
+      if (approval.approvals.some((a) => a.id === actor.id))
+        return { kind: 'info', message: 'You have approved this request already.' };
+      const decisive = approval.approvals.length + 1 >= approval.required;
+      if (decisive && manualLock) {
+        this.refused(current);
+        throw new TargetLockedError(manualLock, 'The request stays pending until it expires.');
+      }
+      const lease = new Date(approver.at.getTime() + DISPATCH_LEASE_MS);
+      const result = await this.deployments.recordApproval(
+        id,
+        approver,
+        approval.approvals.length,
+        decisive
+          ? {
+              maxConcurrent: this.config.deploy.maxConcurrent,
+              tracking: { leaseUntil: lease, nextCheckAt: lease },
+            }
+          : null,
+      );
+      switch (result.outcome) {
+        case 'recorded':
+          this.events.changed({ deployment: result.deployment });
+          return { kind: 'changed', deployment: result.deployment };
+        case 'approved':
+          return this.approved(result.deployment, approver.at);
+        case 'raced':
+          current = await this.find(id);
+          continue;
+        default:
+          this.refused(current);
+          throw await this.blocked(current, result.outcome);
+      }
     }
-    const approval = current.approval!;
-    if (approval.approvals.length < approval.required) {
-      this.events.changed({ deployment: current });
-      return { kind: 'changed', deployment: current };
-    }
-    return this.decide(current, approver, now);
+    throw new Error(`approving ${id} kept racing other changes`);
   }
 
   async cancel(actor: Actor, id: string): Promise<ApprovalAnswer> {
     const deployment = await this.find(id);
-    if (deployment.status !== 'pending_approval')
-      return { kind: 'info', message: describeDecision(deployment) };
+    const settled = await this.settledAnswer(deployment);
+    if (settled) return settled;
     const isRequester = actor.id === deployment.requester.id;
     if (!isRequester && !(await this.access.isAdmin(actor, deployment.environment))) {
       this.refused(deployment);
@@ -135,11 +162,17 @@ export class ApprovalService {
     const at = new Date();
     const cancelled = await this.deployments.transition(id, 'rejected', {
       from: ['pending_approval'],
+      unexpired: true,
       by,
       at,
       set: { 'approval.decidedBy': by, 'approval.decidedAt': at } as Partial<Deployment>,
     });
-    if (!cancelled) return { kind: 'info', message: describeDecision(await this.find(id)) };
+    if (!cancelled) {
+      const now = await this.find(id);
+      return (
+        (await this.settledAnswer(now, at)) ?? { kind: 'info', message: describeDecision(now) }
+      );
+    }
     this.metrics.approvals.inc({ environment: cancelled.environment, outcome: 'cancelled' });
     this.events.changed({ deployment: cancelled, previousStatus: 'pending_approval' });
     return { kind: 'changed', deployment: cancelled };
@@ -148,68 +181,65 @@ export class ApprovalService {
   /** Marks every request whose time is up as expired (each one atomically: one instance wins). */
   async expireDue(now = new Date()): Promise<number> {
     let expired = 0;
-    for (const deployment of await this.deployments.findExpiredPending(now)) {
-      const moved = await this.deployments.transition(deployment.id, 'expired', {
-        from: ['pending_approval'],
-        at: now,
-        note: 'no decision in time',
-      });
-      if (!moved) continue;
-      expired++;
-      this.metrics.approvals.inc({ environment: moved.environment, outcome: 'expired' });
-      this.events.changed({ deployment: moved, previousStatus: 'pending_approval' });
-    }
+    for (const deployment of await this.deployments.findExpiredPending(now))
+      if (await this.expire(deployment, now)) expired++;
     return expired;
   }
 
-  /** The last approval: the guards are checked again, in the same update that decides. */
-  private async decide(
+  /**
+   * The answer for a request that can no longer be approved or cancelled: decided already, or
+   * past its expiry (then it is expired right here, whatever the sweeper has done).
+   */
+  private async settledAnswer(
     deployment: Deployment,
-    approver: Person,
-    now: Date,
-  ): Promise<ApprovalAnswer> {
-    const stays = 'The request stays pending until it expires; approve again once it is free.';
-    const manualLock = await this.locks.find(deployment.service, deployment.environment);
-    if (manualLock) {
-      this.refused(deployment);
-      throw new TargetLockedError(manualLock, 'The request stays pending until it expires.');
-    }
-    const lease = new Date(now.getTime() + DISPATCH_LEASE_MS);
-    const outcome = await this.deployments.claimApproved(
-      deployment.id,
-      this.config.deploy.maxConcurrent,
-      approver,
-      { leaseUntil: lease, nextCheckAt: lease },
-      now,
+    now = new Date(),
+  ): Promise<ApprovalAnswer | undefined> {
+    if (deployment.status !== 'pending_approval')
+      return { kind: 'info', message: describeDecision(deployment) };
+    if (new Date(deployment.approval!.expiresAt).getTime() > now.getTime()) return undefined;
+    await this.expire(deployment, now);
+    return { kind: 'info', message: describeDecision(await this.find(deployment.id)) };
+  }
+
+  private async expire(deployment: Deployment, now: Date): Promise<boolean> {
+    const moved = await this.deployments.transition(deployment.id, 'expired', {
+      from: ['pending_approval'],
+      at: now,
+      note: 'no decision in time',
+    });
+    if (!moved) return false;
+    this.metrics.approvals.inc({ environment: moved.environment, outcome: 'expired' });
+    this.events.changed({ deployment: moved, previousStatus: 'pending_approval' });
+    return true;
+  }
+
+  private approved(deployment: Deployment, at: Date): ApprovalAnswer {
+    this.metrics.approvals.inc({ environment: deployment.environment, outcome: 'approved' });
+    this.metrics.approvalWait.observe(
+      { environment: deployment.environment },
+      (at.getTime() - new Date(deployment.createdAt).getTime()) / 1000,
     );
-    if (outcome.claimed) {
-      const approved = outcome.deployment;
-      this.metrics.approvals.inc({ environment: approved.environment, outcome: 'approved' });
-      this.metrics.approvalWait.observe(
-        { environment: approved.environment },
-        (now.getTime() - new Date(approved.createdAt).getTime()) / 1000,
-      );
-      this.events.changed({ deployment: approved, previousStatus: 'pending_approval' });
-      return { kind: 'approved', deployment: approved };
-    }
-    if (outcome.reason === 'not_pending')
-      return { kind: 'info', message: describeDecision(await this.find(deployment.id)) };
-    this.refused(deployment);
-    if (outcome.reason === 'locked') {
+    this.events.changed({ deployment, previousStatus: 'pending_approval' });
+    return { kind: 'approved', deployment };
+  }
+
+  /** Why the last approval could not decide: the target is busy, or the cap is reached. */
+  private async blocked(deployment: Deployment, reason: 'locked' | 'cap'): Promise<Error> {
+    const stays = 'The request stays pending until it expires; approve again once it is free.';
+    if (reason === 'locked') {
       const holder = await this.deployments.findInFlightForTarget(
         deployment.service,
         deployment.environment,
       );
-      throw new TargetBusyError(holder ?? deployment, stays);
+      return new TargetBusyError(holder ?? deployment, stays);
     }
-    throw new CapacityError(
+    return new CapacityError(
       this.config.deploy.maxConcurrent,
       await this.deployments.listInFlight(),
       stays,
     );
   }
 
-  /** Compared with what runs there now: for a rollback, the deployment it replaces. */
   private async summarize(prepared: PreparedDeploy): Promise<ChangeSummary> {
     const baseSha =
       prepared.rollback?.ofSha ??

@@ -37,7 +37,7 @@ describe('loadAppConfig', () => {
         timeoutMs: 600_000,
         cooldownMs: 60_000,
         maxConcurrent: 3,
-        memberCommandsPerMinute: 10,
+        memberGithubRequestsPerMinute: 30,
       },
       approval: { timeoutMs: 300_000, requireSecondApprover: false, approvalsRequired: 1 },
     });

@@ -28,8 +28,8 @@ export class AppConfig {
     timeoutMs: number;
     cooldownMs: number;
     maxConcurrent: number;
-    /** GitHub-calling commands one member may run per minute. */
-    memberCommandsPerMinute: number;
+    /** GitHub requests one member's commands and clicks may cause per minute. */
+    memberGithubRequestsPerMinute: number;
   };
   approval!: { timeoutMs: number; requireSecondApprover: boolean; approvalsRequired: number };
 
@@ -111,7 +111,7 @@ const schema = Joi.object({
   APPROVAL_TIMEOUT_MS: Joi.number().integer().min(1_000).default(300_000),
   DEPLOY_COOLDOWN_MS: Joi.number().integer().min(0).default(60_000),
   MAX_CONCURRENT_DEPLOYS: Joi.number().integer().min(1).max(100).default(3),
-  MEMBER_COMMANDS_PER_MINUTE: Joi.number().integer().min(1).max(600).default(10),
+  MEMBER_GITHUB_REQUESTS_PER_MINUTE: Joi.number().integer().min(1).max(5_000).default(30),
   // One person cannot ship to production alone unless the operator says so.
   REQUIRE_SECOND_APPROVER: Joi.boolean()
     .empty('')
@@ -212,7 +212,7 @@ export function loadAppConfig(env: Record<string, string | undefined>): AppConfi
       timeoutMs: v.DEPLOY_TIMEOUT_MS,
       cooldownMs: v.DEPLOY_COOLDOWN_MS,
       maxConcurrent: v.MAX_CONCURRENT_DEPLOYS,
-      memberCommandsPerMinute: v.MEMBER_COMMANDS_PER_MINUTE,
+      memberGithubRequestsPerMinute: v.MEMBER_GITHUB_REQUESTS_PER_MINUTE,
     },
     approval: {
       timeoutMs: v.APPROVAL_TIMEOUT_MS,

@@ -1,13 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import { AppConfig } from '../config/app-config';
-import { MemberBudget } from '../github/member-budget.repository';
 import { CooldownRepository } from './cooldown.repository';
 import { CooldownError, TargetBusyError } from './deploy.errors';
 import { DeploymentRepository } from './deployment.repository';
 
 /**
  * The guards a new deploy or rollback request passes before any GitHub call, in the same order
- * everywhere: the member's GitHub budget, a target with a deployment in flight, the cooldown.
+ * everywhere: a target with a deployment in flight, then the cooldown.
  */
 @Injectable()
 export class AdmissionGuards {
@@ -15,13 +14,11 @@ export class AdmissionGuards {
     private readonly config: AppConfig,
     private readonly deployments: DeploymentRepository,
     private readonly cooldowns: CooldownRepository,
-    private readonly budget: MemberBudget,
   ) {}
 
   /**
-   * Counts the command against the member's budget, refuses a target that has a deployment in
-   * flight, then takes the member's cooldown. Returns the function that gives the cooldown
-   * back, for a later refusal.
+   * Refuses a target that has a deployment in flight, then takes the member's cooldown. Returns
+   * the function that gives the cooldown back, for a later refusal.
    */
   async admit(
     memberId: string,
@@ -29,7 +26,6 @@ export class AdmissionGuards {
     environment: string,
     now: Date,
   ): Promise<() => Promise<void>> {
-    await this.budget.take(memberId, now);
     const busy = await this.deployments.findInFlightForTarget(service, environment);
     if (busy) throw new TargetBusyError(busy);
     const cooldownMs = this.config.deploy.cooldownMs;

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
-import { Model, mongo } from 'mongoose';
+import { Model } from 'mongoose';
+import { isDuplicateKey } from '../../libs/mongo-errors';
 import { CooldownDocument } from './cooldown.schema';
 
 export type CooldownClaim =
@@ -36,7 +37,7 @@ export class CooldownRepository {
       };
       return { claimed: true, release };
     } catch (error) {
-      if (!(error instanceof mongo.MongoServerError) || error.code !== 11000) throw error;
+      if (!isDuplicateKey(error)) throw error;
       const current = await this.cooldowns.findById(memberId).lean<CooldownDocument>();
       return { claimed: false, lastAcceptedAt: current?.lastAcceptedAt ?? now };
     }

@@ -1,6 +1,6 @@
 import { AppError } from '../../libs/errors';
 import { Deployment } from './deployment';
-import { plainText } from '../../libs/text';
+import { fitLines, plainText } from '../../libs/text';
 
 export class CooldownError extends AppError {
   constructor(secondsLeft: number) {
@@ -33,7 +33,11 @@ export class CapacityError extends AppError {
     inFlight: Array<Pick<Deployment, 'id' | 'service' | 'environment'>>,
     after = 'Try again when one finishes.',
   ) {
-    const list = inFlight.map((d) => `${d.id} (${d.service} → ${d.environment})`).join(', ');
+    const list = fitLines(
+      inFlight.map((d) => `${d.id} (${d.service} → ${d.environment})`),
+      1_200,
+      (n) => `… and ${n} more (/status shows each service)`,
+    ).replace(/\n/g, ', ');
     const count = `${max} deployment${max === 1 ? ' is' : 's are'}`;
     super(
       'DEPLOY.CAPACITY',
@@ -84,6 +88,16 @@ export class NoRunYetError extends AppError {
     super(
       'DEPLOY.NO_RUN_YET',
       `Deployment ${id} has no GitHub run yet; try again in a moment.`,
+      409,
+    );
+  }
+}
+
+export class RunAlreadyFinishedError extends AppError {
+  constructor(deployment: Pick<Deployment, 'id' | 'runId'>) {
+    super(
+      'DEPLOY.RUN_FINISHED',
+      `Run #${deployment.runId} had already finished on GitHub; deployment ${deployment.id} shows how it ended in a moment.`,
       409,
     );
   }

@@ -4,7 +4,6 @@ import { ApprovalModule } from '../approval/approval.module';
 import { GithubModule } from '../github/github.module';
 import { ServiceRegistryModule } from '../service-registry/service-registry.module';
 import { DeployCommands } from './deploy.commands';
-import { DeploymentMessages } from './deploy.messages';
 import { DeployService } from './deploy.service';
 import { DeploymentMetrics } from './deployment.metrics';
 import { DeploymentLauncher } from './deployment-launcher';
@@ -21,14 +20,7 @@ import { RefResolver } from './ref-resolver';
     GithubModule,
     ServiceRegistryModule,
   ],
-  providers: [
-    DeployService,
-    DeploymentLauncher,
-    DeployCommands,
-    DeploymentMessages,
-    DeploymentMetrics,
-    RefResolver,
-  ],
+  providers: [DeployService, DeploymentLauncher, DeployCommands, DeploymentMetrics, RefResolver],
   exports: [DeployService, DeploymentLauncher],
 })
 export class DeployModule {}

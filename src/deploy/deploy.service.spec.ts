@@ -1,7 +1,6 @@
 import { AccessService } from '../access/access.service';
 import { loadAppConfig } from '../config/app-config';
 import { GithubClient } from '../github/github.client';
-import { MemberBudget } from '../github/member-budget.repository';
 import { Service } from '../service-registry/service';
 import { ServiceRegistryService } from '../service-registry/service-registry.service';
 import { AdmissionGuards } from './admission';
@@ -50,7 +49,6 @@ function harness(
     busy?: Deployment;
     cooldownUntil?: Date;
     insert?: InsertOutcome[];
-    overBudget?: boolean;
     resolveFails?: boolean;
   } = {},
 ) {
@@ -71,11 +69,6 @@ function harness(
         ? { claimed: false, lastAcceptedAt: opts.cooldownUntil }
         : { claimed: true, release: async () => void calls.push('cooldown released') },
   });
-  const budget = strict<MemberBudget>('budget', calls, {
-    take: async () => {
-      if (opts.overBudget) throw new Error('over budget');
-    },
-  });
   const config = loadAppConfig({
     DISCORD_TOKEN: 'x',
     CLIENT_ID: '123456789012345678',
@@ -89,7 +82,7 @@ function harness(
     strict<ServiceRegistryService>('registry', calls, { getForEnvironment: async () => service }),
     strict<GithubClient>('github', calls, {}),
     deployments,
-    new AdmissionGuards(config, deployments, cooldowns, budget),
+    new AdmissionGuards(config, deployments, cooldowns),
     strict<DeploymentEvents>('events', calls, { changed: () => undefined }),
     strict<TargetLockRepository>('locks', calls, { find: async () => null }),
     strict<RefResolver>('refs', calls, {
@@ -98,20 +91,18 @@ function harness(
         return { ref, kind: 'branch', sha: SHA, allowedBy: 'branch:main' };
       },
     }),
-    budget,
   );
   return { deploys, calls, inserted };
 }
 
 describe('DeployService.prepare and admit', () => {
-  it('checks budget, busy target and cooldown before GitHub is asked anything', async () => {
+  it('checks the busy target and the cooldown before GitHub is asked anything', async () => {
     const { deploys, calls } = harness();
     await deploys.prepare(actor, { service: 'api', environment: 'staging', ref: 'release/2' });
     expect(calls).toEqual([
       'registry.getForEnvironment',
       'access.requireDeployer',
       'locks.find',
-      'budget.take',
       'deployments.findInFlightForTarget',
       'cooldowns.claim',
       'refs.resolve',
@@ -157,14 +148,6 @@ describe('DeployService.prepare and admit', () => {
       deploys.prepare(actor, { service: 'api', environment: 'staging' }),
     ).rejects.toThrow(/you can deploy again in (45|46) s/);
     expect(calls).not.toContain('refs.resolve');
-  });
-
-  it('asks GitHub nothing once the member’s budget is spent', async () => {
-    const { deploys, calls } = harness({ overBudget: true });
-    await expect(
-      deploys.prepare(actor, { service: 'api', environment: 'staging' }),
-    ).rejects.toThrow('over budget');
-    expect(calls.at(-1)).toBe('budget.take');
   });
 
   it('gives the cooldown back when the ref is refused', async () => {

@@ -6,7 +6,6 @@ import { AccessService } from '../access/access.service';
 import type { Actor } from '../access/actor';
 import { AppConfig } from '../config/app-config';
 import { GithubClient } from '../github/github.client';
-import { MemberBudget } from '../github/member-budget.repository';
 import { Service } from '../service-registry/service';
 import { ServiceRegistryService } from '../service-registry/service-registry.service';
 import { GIT_REF } from '../service-registry/service.rules';
@@ -16,6 +15,7 @@ import {
   CapacityError,
   NoRunYetError,
   NotLockedError,
+  RunAlreadyFinishedError,
   TargetBusyError,
   TargetLockedError,
   UnknownDeploymentError,
@@ -114,14 +114,13 @@ export class DeployService {
     private readonly events: DeploymentEvents,
     private readonly locks: TargetLockRepository,
     private readonly refs: RefResolver,
-    private readonly budget: MemberBudget,
   ) {}
 
   /**
    * Everything `/deploy` checks: the service, that it deploys there, the member's rights, an
-   * admin's lock on the target; then, before any GitHub call, the member's budget, a busy target
-   * and the cooldown; last the ref, resolved to the commit that will be deployed and checked
-   * against the target's allowed refs.
+   * admin's lock on the target; then, before any GitHub call, a busy target and the cooldown;
+   * last the ref, resolved to the commit that will be deployed and checked against the target's
+   * allowed refs (each GitHub request is charged to the member's budget as it is made).
    */
   async prepare(actor: Actor, request: DeployRequest): Promise<PreparedDeploy> {
     const environment = request.environment.trim().toLowerCase();
@@ -236,9 +235,17 @@ export class DeployService {
     await this.requireRequesterOrAdmin(actor, deployment, 'cancel this deployment');
     if (isTerminal(deployment.status)) throw new AlreadyFinishedError(deployment);
     if (!deployment.runId) throw new NoRunYetError(deployment.id);
-    await this.budget.take(actor.id);
     const { owner, repo } = deployment.source ?? (await this.registry.get(deployment.service));
-    await this.github.cancelRun(owner, repo, deployment.runId);
+    try {
+      await this.github.cancelRun(owner, repo, deployment.runId);
+    } catch (error) {
+      if ((error as { code?: string }).code !== 'GITHUB.RUN_FINISHED') throw error;
+      // The run ended while the cancellation was on its way: say how, once it is known.
+      const now = await this.find(deployment.id);
+      throw isTerminal(now.status)
+        ? new AlreadyFinishedError(now)
+        : new RunAlreadyFinishedError(now);
+    }
     return 'cancel_requested';
   }
 

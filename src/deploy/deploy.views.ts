@@ -1,6 +1,7 @@
 import { ActionRowBuilder, ButtonBuilder, ButtonStyle, EmbedBuilder } from 'discord.js';
 import { approvalButtonId } from '../approval/approval.ids';
 import { code, discordTime, plain, shortSha } from '../discord/format';
+import { fitLines, LIMITS, withinLimits } from '../discord/limits';
 import { ChangeSummary, CommitSummary, Deployment, DeploymentStatus } from './deployment';
 
 export { shortSha };
@@ -50,7 +51,7 @@ function statusLine(deployment: Deployment): string {
     case 'timed_out': {
       const note =
         deployment.transitions.at(-1)?.note ?? 'no completion in time; the run may still be going';
-      return `${label}: ${note}.`;
+      return `${label}: ${plain(note, 300)}.`;
     }
     case 'dispatch_failed':
       return `${label}: ${plain(deployment.failureReason ?? 'GitHub refused the dispatch', 500)}`;
@@ -72,18 +73,23 @@ function commitLine(commit: CommitSummary): string {
   return `• ${code(shortSha(commit.sha))} ${plain(commit.subject, 100)} (${author})`;
 }
 
-function commitList(list: { total: number; commits: CommitSummary[] }): string {
-  const lines = list.commits.map(commitLine);
-  const more = list.total - list.commits.length;
-  return [...lines, ...(more > 0 ? [`… and ${more} more`] : [])].join('\n');
-}
-
 const commits = (n: number) => `${n} commit${n === 1 ? '' : 's'}`;
 
-/** A list of commits within one embed field (1,024 characters), the link kept. */
-function fieldText(header: string, body: string): string {
-  const text = body ? `${header}\n${body}` : header;
-  return text.length <= 1024 ? text : `${text.slice(0, 1021).replace(/\n[^\n]*$/, '')}\n…`;
+/**
+ * A header and a list of commits within one embed field (1,024 characters): the commits that
+ * fit, and how many more there are in all.
+ */
+function commitsField(header: string, list: { total: number; commits: CommitSummary[] }): string {
+  const notListed = list.total - list.commits.length;
+  const lines = list.commits.map(commitLine);
+  if (notListed > 0) lines.push(`… and ${notListed} more`);
+  const tail = notListed > 0 ? 1 : 0;
+  const body = fitLines(
+    lines,
+    LIMITS.fieldValue - header.length - 1,
+    (hidden) => `… and ${hidden - tail + notListed} more`,
+  );
+  return body ? `${header}\n${body}` : header;
 }
 
 /** The commits a deployment would ship, for the approver: first ten, the count, the link. */
@@ -98,10 +104,7 @@ export function changesText(changes: ChangeSummary | undefined, environment: str
   if (changes.added.total === 0)
     return changes.removed.total ? 'No commits added.' : `No new commits since ${base}.`;
   const link = changes.url ? ` [Full comparison](${changes.url})` : '';
-  return fieldText(
-    `${commits(changes.added.total)} since ${base}:${link}`,
-    commitList(changes.added),
-  );
+  return commitsField(`${commits(changes.added.total)} since ${base}:${link}`, changes.added);
 }
 
 /** The commits that leave the target when it goes back (behind or diverged): shown prominently. */
@@ -111,9 +114,9 @@ export function removedText(
 ): string | undefined {
   if (!changes?.removed.total) return undefined;
   const link = changes.url ? ` [Full comparison](${changes.url})` : '';
-  return fieldText(
+  return commitsField(
     `${commits(changes.removed.total)} deployed on ${environment} now:${link}`,
-    commitList(changes.removed),
+    changes.removed,
   );
 }
 
@@ -198,7 +201,11 @@ export function deploymentMessage(deployment: Deployment): {
       value: changesText(deployment.changes, deployment.environment),
     });
   }
-  return { content: '', embeds: [embed], components: pending ? approvalButtons(deployment) : [] };
+  return withinLimits({
+    content: '',
+    embeds: [embed],
+    components: pending ? approvalButtons(deployment) : [],
+  });
 }
 
 /** The line posted to DEPLOY_CHANNEL_ID when a deployment ends. */

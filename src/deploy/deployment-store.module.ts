@@ -7,6 +7,7 @@ import { CooldownDocument, CooldownSchema } from './cooldown.schema';
 import { DeploymentEvents } from './deployment.events';
 import { DeploymentHistory } from './deployment-history.repository';
 import { DeploymentRepository } from './deployment.repository';
+import { DeploymentSyncRepository } from './deployment-sync.repository';
 import { DeploymentDocument, DeploymentSchema } from './deployment.schema';
 import { TargetLockRepository } from './target-lock.repository';
 import { TargetLockDocument, TargetLockSchema } from './target-lock.schema';
@@ -23,6 +24,7 @@ import { TargetLockDocument, TargetLockSchema } from './target-lock.schema';
   ],
   providers: [
     DeploymentRepository,
+    DeploymentSyncRepository,
     DeploymentHistory,
     CooldownRepository,
     TargetLockRepository,
@@ -31,6 +33,7 @@ import { TargetLockDocument, TargetLockSchema } from './target-lock.schema';
   ],
   exports: [
     DeploymentRepository,
+    DeploymentSyncRepository,
     DeploymentHistory,
     CooldownRepository,
     TargetLockRepository,

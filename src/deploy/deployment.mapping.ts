@@ -10,6 +10,9 @@ const INTERNAL = [
   'announcedAt',
   'deliveryIds',
   'repository',
+  'version',
+  'syncDueAt',
+  'sync',
 ] as const;
 
 export type Stored = Deployment & { _id: string } & Partial<

@@ -12,6 +12,7 @@ import {
   TRACKED_STATUSES,
 } from './deployment';
 import { DeploymentDocument } from './deployment.schema';
+import { duplicateKeyField } from '../../libs/mongo-errors';
 import { Stored, toDomain } from './deployment.mapping';
 
 /** What the tracker needs beyond the domain record. */
@@ -30,19 +31,18 @@ export interface DeliveryOrigin {
 
 export type InsertOutcome =
   { inserted: true } | { inserted: false; reason: 'locked' | 'cap' | 'id' };
-export type ClaimOutcome =
-  | { claimed: true; deployment: Deployment }
-  | { claimed: false; reason: 'locked' | 'cap' | 'not_pending' };
+export type ApprovalOutcome =
+  /** An approval that counts; more are needed. */
+  | { outcome: 'recorded'; deployment: Deployment }
+  /** The approval that completed the request: it is approved. */
+  | { outcome: 'approved'; deployment: Deployment }
+  /** The request changed (or expired) meanwhile: read it again. */
+  | { outcome: 'raced' }
+  | { outcome: 'locked' | 'cap' };
 
 /** Recent webhook delivery ids kept per deployment, to recognise redeliveries. */
 const KEPT_DELIVERY_IDS = 50;
 const EPOCH = new Date(0);
-
-function duplicateKeyOf(error: unknown): string | undefined {
-  if (!(error instanceof mongo.MongoServerError) || error.code !== 11000) return undefined;
-  const pattern = (error as { keyPattern?: Record<string, unknown> }).keyPattern;
-  return pattern ? Object.keys(pattern)[0] : /index: (\w+)_1/.exec(error.message)?.[1];
-}
 
 export const lockKeyOf = (service: string, environment: string) => `${service}:${environment}`;
 
@@ -54,7 +54,17 @@ function storedForm(deployment: Deployment) {
     _id: id,
     ...fields,
     ...(source ? { repository: `${source.owner}/${source.repo}`.toLowerCase() } : {}),
+    ...changed(deployment.createdAt).$set,
+    version: 1,
   };
+}
+
+/**
+ * What every change that people can see adds to its update: a new version, and a due date for
+ * the deployment's Discord message (and announcements) to catch up with it.
+ */
+export function changed(at: Date) {
+  return { $set: { updatedAt: at, syncDueAt: at }, $inc: { version: 1 } };
 }
 
 /**
@@ -86,7 +96,7 @@ export class DeploymentRepository {
         });
         return { inserted: true };
       } catch (error) {
-        const key = duplicateKeyOf(error);
+        const key = duplicateKeyField(error);
         if (key === 'lockKey') return { inserted: false, reason: 'locked' };
         if (key === '_id') return { inserted: false, reason: 'id' };
         if (key === 'slot') continue;
@@ -102,76 +112,84 @@ export class DeploymentRepository {
       await this.deployments.create(storedForm(deployment));
       return true;
     } catch (error) {
-      if (duplicateKeyOf(error) === '_id') return false;
+      if (duplicateKeyField(error) === '_id') return false;
       throw error;
     }
   }
 
-  /** Records `approver`'s approval on a pending request that still needs one, once per person; null otherwise. */
-  async addApproval(id: string, approver: Approval): Promise<Deployment | null> {
-    return toDomain(
-      await this.deployments
+  /**
+   * Records `approver`'s approval on a pending request that has not expired, in one atomic update
+   * that expects the approvals seen so far (`seen`): another approval or a decision made
+   * meanwhile makes it match nothing (`raced`: read again). The approval that completes the
+   * request is the decision itself: the same update moves it to approved, names the approver as
+   * the decider, and takes the target's lock and a concurrency slot, so the approvers listed and
+   * the decider recorded are always the same people.
+   */
+  async recordApproval(
+    id: string,
+    approver: Approval,
+    seen: number,
+    decision: { maxConcurrent: number; tracking: { leaseUntil: Date; nextCheckAt: Date } } | null,
+  ): Promise<ApprovalOutcome> {
+    const filter = {
+      _id: id,
+      status: 'pending_approval',
+      'approval.expiresAt': { $gt: approver.at },
+      'approval.approvals.id': { $ne: approver.id },
+      'approval.approvals': { $size: seen },
+    };
+    const person = { id: approver.id, name: approver.name };
+    if (!decision) {
+      const updated = await this.deployments
         .findOneAndUpdate(
-          {
-            _id: id,
-            status: 'pending_approval',
-            'approval.approvals.id': { $ne: approver.id },
-            // Only while approvals are still missing: the decision itself is claimApproved.
-            $expr: { $lt: [{ $size: '$approval.approvals' }, '$approval.required'] },
-          },
-          { $push: { 'approval.approvals': approver }, $set: { updatedAt: approver.at } },
+          filter,
+          { $push: { 'approval.approvals': approver }, ...changed(approver.at) },
           { returnDocument: 'after' },
         )
-        .lean<Stored>(),
-    );
-  }
-
-  /**
-   * The decision: pending_approval → approved, taking the target's lock and a concurrency slot
-   * in the same update. Only one caller can win it, however many click at once.
-   */
-  async claimApproved(
-    id: string,
-    maxConcurrent: number,
-    decidedBy: Person,
-    tracking: { leaseUntil: Date; nextCheckAt: Date },
-    at = new Date(),
-  ): Promise<ClaimOutcome> {
-    const pending = await this.deployments
-      .findOne({ _id: id, status: 'pending_approval' }, { service: 1, environment: 1 })
+        .lean<Stored>();
+      return updated
+        ? { outcome: 'recorded', deployment: toDomain(updated)! }
+        : { outcome: 'raced' };
+    }
+    const target = await this.deployments
+      .findOne({ _id: id }, { service: 1, environment: 1 })
       .lean<Stored>();
-    if (!pending) return { claimed: false, reason: 'not_pending' };
-    for (let slot = 0; slot < maxConcurrent; slot++) {
+    if (!target) return { outcome: 'raced' };
+    for (let slot = 0; slot < decision.maxConcurrent; slot++) {
       try {
         const updated = await this.deployments
           .findOneAndUpdate(
-            { _id: id, status: 'pending_approval' },
+            filter,
             {
+              $inc: { version: 1 },
               $set: {
                 status: 'approved',
-                updatedAt: at,
-                lockKey: lockKeyOf(pending.service, pending.environment),
+                ...changed(approver.at).$set,
+                lockKey: lockKeyOf(target.service, target.environment),
                 slot,
-                'approval.decidedBy': decidedBy,
-                'approval.decidedAt': at,
-                ...tracking,
+                'approval.decidedBy': person,
+                'approval.decidedAt': approver.at,
+                ...decision.tracking,
               },
-              $push: { transitions: { status: 'approved', at, by: decidedBy } },
+              $push: {
+                'approval.approvals': approver,
+                transitions: { status: 'approved', at: approver.at, by: person },
+              },
             },
             { returnDocument: 'after' },
           )
           .lean<Stored>();
         return updated
-          ? { claimed: true, deployment: toDomain(updated)! }
-          : { claimed: false, reason: 'not_pending' };
+          ? { outcome: 'approved', deployment: toDomain(updated)! }
+          : { outcome: 'raced' };
       } catch (error) {
-        const key = duplicateKeyOf(error);
-        if (key === 'lockKey') return { claimed: false, reason: 'locked' };
+        const key = duplicateKeyField(error);
+        if (key === 'lockKey') return { outcome: 'locked' };
         if (key === 'slot') continue;
         throw error;
       }
     }
-    return { claimed: false, reason: 'cap' };
+    return { outcome: 'cap' };
   }
 
   /** Pending requests whose time is up, oldest first. */
@@ -213,7 +231,7 @@ export class DeploymentRepository {
       await this.deployments
         .findOneAndUpdate(
           { _id: id, watchdogNotifiedAt: { $exists: false } },
-          { $set: { watchdogNotifiedAt: at } },
+          { $set: { watchdogNotifiedAt: at, syncDueAt: at }, $inc: { version: 1 } },
           { returnDocument: 'after' },
         )
         .lean<Stored>(),
@@ -275,6 +293,8 @@ export class DeploymentRepository {
       /** The caller holds the check lease (dispatcher, poller) and gives it up with this change. */
       releaseLease?: boolean;
       at?: Date;
+      /** Only while the approval request has not expired (a cancellation). */
+      unexpired?: boolean;
     } = {},
   ): Promise<Deployment | null> {
     const at = options.at ?? new Date();
@@ -282,7 +302,7 @@ export class DeploymentRepository {
       ...options.set,
       ...options.tracking,
       status: to,
-      updatedAt: at,
+      ...changed(at).$set,
       leaseUntil: EPOCH,
     };
     const unset: Record<string, ''> = {};
@@ -300,9 +320,14 @@ export class DeploymentRepository {
     };
     const updated = await this.deployments
       .findOneAndUpdate(
-        { _id: id, status: { $in: options.from ?? statusesBefore(to) } },
+        {
+          _id: id,
+          status: { $in: options.from ?? statusesBefore(to) },
+          ...(options.unexpired ? { 'approval.expiresAt': { $gt: at } } : {}),
+        },
         {
           $set: set,
+          $inc: { version: 1 },
           ...(Object.keys(unset).length ? { $unset: unset } : {}),
           $push: { transitions: transition },
         },
@@ -313,7 +338,10 @@ export class DeploymentRepository {
   }
 
   async attachMessage(id: string, channelId: string, messageId: string): Promise<void> {
-    await this.deployments.updateOne({ _id: id }, { $set: { channelId, messageId } });
+    await this.deployments.updateOne(
+      { _id: id },
+      { $set: { channelId, messageId, syncDueAt: new Date() }, $inc: { version: 1 } },
+    );
   }
 
   /** A run belongs to one deployment: false when another deployment holds it already. */
@@ -321,11 +349,11 @@ export class DeploymentRepository {
     try {
       const result = await this.deployments.updateOne(
         { _id: id, runId: { $exists: false } },
-        { $set: { runId, runUrl, updatedAt: new Date() } },
+        { $set: { runId, runUrl, ...changed(new Date()).$set }, $inc: { version: 1 } },
       );
       return result.modifiedCount === 1;
     } catch (error) {
-      if (duplicateKeyOf(error) === 'runId') return false;
+      if (duplicateKeyField(error) === 'runId') return false;
       throw error;
     }
   }
@@ -380,7 +408,8 @@ export class DeploymentRepository {
         .findOneAndUpdate(
           { _id: id, runConclusion: { $exists: false } },
           {
-            $set: { runConclusion: conclusion, runCompletedAt: at, updatedAt: new Date() },
+            $set: { runConclusion: conclusion, runCompletedAt: at, ...changed(new Date()).$set },
+            $inc: { version: 1 },
             $unset: { nextCheckAt: '' },
           },
           { returnDocument: 'after' },
@@ -431,14 +460,5 @@ export class DeploymentRepository {
       { $set: { nextCheckAt: now } },
     );
     return result.modifiedCount;
-  }
-
-  /** True once per deployment: whoever gets true posts the final outcome. */
-  async markAnnounced(id: string): Promise<boolean> {
-    const result = await this.deployments.updateOne(
-      { _id: id, announcedAt: { $exists: false } },
-      { $set: { announcedAt: new Date() } },
-    );
-    return result.modifiedCount === 1;
   }
 }

@@ -69,6 +69,13 @@ export class DeploymentDocument {
   @Prop({ type: [String], default: undefined }) deliveryIds?: string[];
   /** When the final outcome was posted to DEPLOY_CHANNEL_ID. */
   @Prop() announcedAt?: Date;
+  @Prop({ type: Object }) messageLost?: object;
+  /** Increases with every change people can see. */
+  @Prop() version?: number;
+  /** Set by every such change: the Discord side (message, announcement) has to catch up. */
+  @Prop() syncDueAt?: Date;
+  /** How far the Discord side has caught up: see DeploymentSyncRepository. */
+  @Prop({ type: Object }) sync?: object;
 }
 
 export const DeploymentSchema = SchemaFactory.createForClass(DeploymentDocument);
@@ -76,6 +83,7 @@ DeploymentSchema.index({ service: 1, environment: 1, createdAt: -1 });
 DeploymentSchema.index({ service: 1, status: 1 });
 DeploymentSchema.index({ status: 1, nextCheckAt: 1 });
 DeploymentSchema.index({ status: 1, 'approval.expiresAt': 1 });
+DeploymentSchema.index({ syncDueAt: 1 }, { sparse: true });
 // A run belongs to one deployment.
 DeploymentSchema.index({ runId: 1 }, { unique: true, sparse: true });
 // One in-flight deployment per target, and at most MAX_CONCURRENT_DEPLOYS in flight: both

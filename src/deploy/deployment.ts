@@ -121,6 +121,8 @@ export interface Deployment {
   supersededBy?: string;
   /** When the requester was told GitHub had not started the run. */
   watchdogNotifiedAt?: Date;
+  /** The Discord message is gone or out of the bot's reach: it is no longer edited. */
+  messageLost?: { at: Date; reason: string };
 }
 
 export interface Approval extends Person {

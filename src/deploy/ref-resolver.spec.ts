@@ -33,7 +33,7 @@ function resolver(deployedBefore: string[] = []) {
     },
     getTag: async (_o: string, _r: string, name: string) => {
       calls.push(`tag ${name}`);
-      return name === 'v1.2.0' ? OLD : null;
+      return { 'v1.2.0': OLD, 'v9-rogue': FORK }[name] ?? null;
     },
     getCommitSha: async (_o: string, _r: string, sha: string) => {
       calls.push(`commit ${sha}`);
@@ -44,13 +44,12 @@ function resolver(deployedBefore: string[] = []) {
       return Object.entries(branches).map(([name, sha]) => ({ name, sha }));
     },
     compareCommits: async (_o: string, _r: string, base: string, head: string) => {
-      calls.push(`compare ${base}...${head.slice(0, 1)}`);
+      // Compared from a branch head's SHA, never from a name.
+      const branch = Object.keys(branches).find((name) => branches[name] === base);
+      if (!branch) throw new Error(`compare from ${base}, which is no branch head`);
+      calls.push(`compare ${branch}...${head.slice(0, 1)}`);
       const status =
-        head === branches[base]
-          ? 'identical'
-          : contains[base]?.includes(head)
-            ? 'behind'
-            : 'diverged';
+        head === base ? 'identical' : contains[branch]?.includes(head) ? 'behind' : 'diverged';
       return { status } as Comparison;
     },
   } as unknown as GithubClient;
@@ -80,7 +79,7 @@ describe('RefResolver', () => {
     const { refs, calls } = resolver();
     await expect(refs.resolve(service, 'prod', 'main')).resolves.toMatchObject({ sha: MAIN });
     await expect(refs.resolve(service, 'prod', 'feature')).rejects.toThrow(
-      'Branch `feature` is not allowed for api → prod: allowed are branch:main, tag:** (an admin changes them with /service refs).',
+      'Branch `feature` is not allowed for api → prod: allowed are `branch:main`, `tag:**` (an admin changes them with /service refs).',
     );
     expect(calls).toEqual(['branch main', 'branch feature']);
   });
@@ -89,7 +88,7 @@ describe('RefResolver', () => {
     const { refs, calls } = resolver();
     const branchesOnly = { ...service, targets: { prod: { allowedRefs: ['branch:main'] } } };
     await expect(refs.resolve(branchesOnly, 'prod', 'feature')).rejects.toThrow(
-      '`feature` is not allowed for api → prod: allowed are branch:main',
+      '`feature` is not allowed for api → prod: allowed are `branch:main`',
     );
     expect(calls).toEqual([]);
   });
@@ -101,6 +100,21 @@ describe('RefResolver', () => {
       allowedBy: 'branch:release/*',
     });
     await expect(refs.resolve(custom, 'prod', 'main')).rejects.toThrow('`main` is not allowed');
+  });
+
+  it('takes a tag to a protected target only when an allowed branch holds its commit', async () => {
+    const { refs } = resolver();
+    await expect(refs.resolve(service, 'prod', 'v1.2.0')).resolves.toMatchObject({
+      kind: 'tag',
+      sha: OLD,
+    });
+    await expect(refs.resolve(service, 'prod', 'v9-rogue')).rejects.toThrow(
+      'Tag `v9-rogue` points at commit `ccccccc` is not on an allowed branch for api → prod (checked `main`)',
+    );
+    // On an unprotected target any tag will do.
+    await expect(refs.resolve(service, 'staging', 'v9-rogue')).resolves.toMatchObject({
+      sha: FORK,
+    });
   });
 
   it('never deploys a pull request ref, however it is written', async () => {
@@ -120,11 +134,11 @@ describe('RefResolver', () => {
       allowedBy: 'on branch:main',
     });
     await expect(refs.resolve(service, 'prod', FORK.slice(0, 9))).rejects.toThrow(
-      'Commit `ccccccc` is not on an allowed branch for api → prod (checked main) and has not been deployed there before.',
+      'Commit `ccccccc` is not on an allowed branch for api → prod (checked `main`) and has not been deployed there before.',
     );
     // A head commit of a fork's pull request is on no branch of the repository.
     await expect(refs.resolve(service, 'staging', FORK)).rejects.toThrow(
-      '(checked main, release/1.x, feature)',
+      '(checked `main`, `release/1.x`, `feature`)',
     );
     const again = resolver([FORK]).refs;
     await expect(again.resolve(service, 'prod', FORK)).resolves.toMatchObject({

@@ -3,7 +3,6 @@ import { AppError } from '../../libs/errors';
 import { GithubClient } from '../github/github.client';
 import {
   allowedRefPatterns,
-  branchGlobs,
   couldMatch,
   literalBranches,
   matchingPattern,
@@ -60,7 +59,7 @@ export class RefResolver {
     const ref = input.trim();
     const { patterns } = allowedRefPatterns(service, environment);
     const target = `${service.name} → ${environment}`;
-    const rules = `allowed are ${patterns.join(', ')} (an admin changes them with /service refs)`;
+    const rules = `allowed are ${patterns.map((p) => codeSpan(p)).join(', ')} (an admin changes them with /service refs)`;
     if (PULL_REF.test(ref))
       throw new RefNotAllowedError(
         'Pull request refs are never deployed: merge the pull request, then deploy its branch.',
@@ -74,31 +73,36 @@ export class RefResolver {
     const { owner, repo } = service;
     if (!explicit || explicit[1] === 'heads') {
       const sha = await this.github.getBranch(owner, repo, name);
-      if (sha) return this.check(patterns, 'branch', name, sha, target, rules, ref);
+      if (sha) return { ref, kind: 'branch', sha, allowedBy: allowed('branch', name) };
     }
     if (!explicit || explicit[1] === 'tags') {
       const sha = await this.github.getTag(owner, repo, name);
-      if (sha) return this.check(patterns, 'tag', name, sha, target, rules, ref);
+      if (sha) {
+        const allowedBy = allowed('tag', name);
+        // Anyone who can push can tag any commit: on a protected target a tag counts only for
+        // a commit an allowed branch holds (or one that already ran there).
+        if (service.protectedEnvironments.includes(environment))
+          await this.requireOnAllowedBranch(
+            service,
+            environment,
+            sha,
+            patterns,
+            `Tag ${codeSpan(name)} points at commit`,
+          );
+        return { ref, kind: 'tag', sha, allowedBy };
+      }
     }
     if (!explicit && SHORT_SHA.test(ref)) return this.commit(service, environment, ref, patterns);
     throw new UnknownRefError(service, ref);
-  }
 
-  private check(
-    patterns: string[],
-    kind: 'branch' | 'tag',
-    name: string,
-    sha: string,
-    target: string,
-    rules: string,
-    ref: string,
-  ): ResolvedRef {
-    const allowedBy = matchingPattern(patterns, kind, name);
-    if (!allowedBy)
-      throw new RefNotAllowedError(
-        `${kind === 'branch' ? 'Branch' : 'Tag'} ${codeSpan(name)} is not allowed for ${target}: ${rules}.`,
-      );
-    return { ref, kind, sha, allowedBy };
+    function allowed(kind: 'branch' | 'tag', refName: string): string {
+      const pattern = matchingPattern(patterns, kind, refName);
+      if (!pattern)
+        throw new RefNotAllowedError(
+          `${kind === 'branch' ? 'Branch' : 'Tag'} ${codeSpan(refName)} is not allowed for ${target}: ${rules}.`,
+        );
+      return pattern;
+    }
   }
 
   private async commit(
@@ -107,40 +111,76 @@ export class RefResolver {
     ref: string,
     patterns: string[],
   ): Promise<ResolvedRef> {
-    const { owner, repo } = service;
     const sha = FULL_SHA.test(ref)
       ? ref.toLowerCase()
-      : await this.github.getCommitSha(owner, repo, ref);
+      : await this.github.getCommitSha(service.owner, service.repo, ref);
     if (!sha) throw new UnknownRefError(service, ref);
+    const allowedBy = await this.requireOnAllowedBranch(
+      service,
+      environment,
+      sha,
+      patterns,
+      'Commit',
+    );
+    return { ref, kind: 'commit', sha, allowedBy };
+  }
+
+  /**
+   * Which rule lets `sha` go to the target: it already succeeded there, or an allowed branch
+   * contains it (GitHub's compare from the branch's head says `behind` or `identical`).
+   */
+  private async requireOnAllowedBranch(
+    service: Service,
+    environment: string,
+    sha: string,
+    patterns: string[],
+    what: string,
+  ): Promise<string> {
     if (await this.history.findSuccessful(service.name, environment, sha))
-      return { ref, kind: 'commit', sha, allowedBy: `already deployed to ${environment}` };
+      return `already deployed to ${environment}`;
     const checked: string[] = [];
     for (const branch of await this.candidateBranches(service, patterns)) {
+      // Compared from the branch's SHA, never its name: a tag of the same name cannot stand in.
       const comparison = await this.github
-        .compareCommits(owner, repo, branch, sha)
-        .catch(() => undefined);
-      checked.push(branch);
+        .compareCommits(service.owner, service.repo, branch.sha, sha)
+        .catch((error: { code?: string }) => {
+          // No common history: not on that branch. Anything else is not known, so not allowed.
+          if (error.code === 'GITHUB.NOT_FOUND') return undefined;
+          throw error;
+        });
+      checked.push(codeSpan(branch.name));
       if (comparison?.status === 'behind' || comparison?.status === 'identical')
-        return { ref, kind: 'commit', sha, allowedBy: `on branch:${branch}` };
+        return `on branch:${branch.name}`;
     }
     throw new RefNotAllowedError(
-      `Commit \`${sha.slice(0, 7)}\` is not on an allowed branch for ${service.name} → ${environment}` +
+      `${what} ${codeSpan(sha.slice(0, 7))} is not on an allowed branch for ${service.name} → ${environment}` +
         `${checked.length ? ` (checked ${checked.join(', ')})` : ''} and has not been deployed there before. ` +
         'Deploy a branch or tag instead.',
     );
   }
 
-  /** Branches a bare SHA is looked for on: the default branch first, named ones, then globs. */
-  private async candidateBranches(service: Service, patterns: string[]): Promise<string[]> {
-    const allowed = (branch: string) => matchingPattern(patterns, 'branch', branch) !== undefined;
-    const ordered = [
-      ...(allowed(service.defaultRef) ? [service.defaultRef] : []),
+  /** Allowed branches with their heads, the default branch first: at most MAX_BRANCHES_CHECKED. */
+  private async candidateBranches(
+    service: Service,
+    patterns: string[],
+  ): Promise<Array<{ name: string; sha: string }>> {
+    const isAllowed = (branch: string) => matchingPattern(patterns, 'branch', branch) !== undefined;
+    const listed = (await this.github.listBranches(service.owner, service.repo)).filter((b) =>
+      isAllowed(b.name),
+    );
+    const wanted = [
+      ...(isAllowed(service.defaultRef) ? [service.defaultRef] : []),
       ...literalBranches(patterns),
+      ...listed.map((branch) => branch.name),
     ];
-    if (branchGlobs(patterns).length) {
-      const branches = await this.github.listBranches(service.owner, service.repo);
-      ordered.push(...branches.map((branch) => branch.name).filter(allowed));
+    const candidates: Array<{ name: string; sha: string }> = [];
+    for (const name of new Set(wanted)) {
+      if (candidates.length >= MAX_BRANCHES_CHECKED) break;
+      const sha =
+        listed.find((branch) => branch.name === name)?.sha ??
+        (await this.github.getBranch(service.owner, service.repo, name));
+      if (sha) candidates.push({ name, sha });
     }
-    return [...new Set(ordered)].slice(0, MAX_BRANCHES_CHECKED);
+    return candidates;
   }
 }

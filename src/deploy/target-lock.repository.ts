@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
-import { Model, mongo } from 'mongoose';
+import { Model } from 'mongoose';
+import { isDuplicateKey } from '../../libs/mongo-errors';
 import { Person } from './deployment';
 import { TargetLockDocument } from './target-lock.schema';
 
@@ -20,16 +21,22 @@ export class TargetLockRepository {
     @InjectModel(TargetLockDocument.name) private readonly locks: Model<TargetLockDocument>,
   ) {}
 
-  /** Locks the target; null when it was locked already (the existing lock is returned instead). */
+  /**
+   * Locks the target, or says who holds the lock already. An unlock racing this one can remove
+   * the lock between the refused insert and the read: then the insert is tried again.
+   */
   async lock(
     lock: TargetLock,
   ): Promise<{ locked: true } | { locked: false; existing: TargetLock }> {
-    try {
-      await this.locks.create({ _id: keyOf(lock.service, lock.environment), ...lock });
-      return { locked: true };
-    } catch (error) {
-      if (!(error instanceof mongo.MongoServerError) || error.code !== 11000) throw error;
-      return { locked: false, existing: (await this.find(lock.service, lock.environment))! };
+    for (;;) {
+      try {
+        await this.locks.create({ _id: keyOf(lock.service, lock.environment), ...lock });
+        return { locked: true };
+      } catch (error) {
+        if (!isDuplicateKey(error)) throw error;
+        const existing = await this.find(lock.service, lock.environment);
+        if (existing) return { locked: false, existing };
+      }
     }
   }
 

@@ -2,6 +2,7 @@ import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { BaseInteraction, Client, Events, Guild, MessageFlags } from 'discord.js';
 import { AppError } from '../../libs/errors';
 import { AppConfig } from '../config/app-config';
+import { onBehalfOf } from '../github/member-context';
 import { CommandAudit } from './command-audit.interceptor';
 
 export class ForeignGuildError extends AppError {
@@ -42,7 +43,8 @@ export class InteractionGate implements OnModuleInit {
       const interaction = args[0] as BaseInteraction;
       this.admit(interaction)
         .then((admitted) => {
-          if (admitted) emit(event, ...args);
+          // Every GitHub request its handlers cause is charged to the member who acted.
+          if (admitted) onBehalfOf(interaction.user.id, () => emit(event, ...args));
         })
         .catch((error: Error) =>
           this.logger.error(

@@ -5,6 +5,7 @@ import { Octokit } from '@octokit/rest';
 import { AppConfig } from '../config/app-config';
 import { AppMetrics } from '../metrics/app-metrics';
 import { GithubError, translateGithubError } from './github.errors';
+import { currentMember } from './member-context';
 
 export const USER_AGENT = 'chatops-deploy-bot/0.1';
 const MAX_RATE_LIMIT_WAIT_S = 10;
@@ -63,6 +64,20 @@ export interface WorkflowInfo {
 }
 
 type RequestCounter = (route: string, status: string) => void;
+type MemberCharge = (memberId: string) => Promise<void>;
+
+/**
+ * Charges every HTTP attempt made on behalf of a member (see member-context.ts) to that member's
+ * budget before it is sent: one person cannot drain the token's rate limit for everyone.
+ */
+function chargeMembers(octokit: { hook: Octokit['hook'] }, options: object) {
+  const charge = (options as { chargeMember?: MemberCharge }).chargeMember;
+  if (!charge) return;
+  octokit.hook.before('request', async () => {
+    const member = currentMember();
+    if (member) await charge(member);
+  });
+}
 
 /**
  * Counts every HTTP attempt, retries included. Registered as the first plugin so that its hook
@@ -83,7 +98,7 @@ function countRequests(octokit: { hook: Octokit['hook'] }, options: object) {
   });
 }
 
-const ChatopsOctokit = Octokit.plugin(countRequests, throttling, retry);
+const ChatopsOctokit = Octokit.plugin(chargeMembers, countRequests, throttling, retry);
 type ChatopsOctokit = InstanceType<typeof ChatopsOctokit>;
 
 export interface GithubClientOptions {
@@ -91,6 +106,8 @@ export interface GithubClientOptions {
   retryAfterBaseValue?: number;
   /** Retries allowed after a primary or secondary rate limit answer. */
   rateLimitRetries?: number;
+  /** Charges a request made on behalf of a member; throws when their budget is spent. */
+  chargeMember?: MemberCharge;
 }
 
 /** The only file that knows Octokit: translates GitHub to and from plain data. */
@@ -116,8 +133,14 @@ export class GithubClient {
       userAgent: USER_AGENT,
       countRequest: (route: string, status: string) =>
         metrics.githubRequests.inc({ route, status }),
+      chargeMember: options.chargeMember,
       throttle: { onRateLimit: onLimit('primary'), onSecondaryRateLimit: onLimit('secondary') },
-      retry: { retryAfterBaseValue: options.retryAfterBaseValue ?? 1000 },
+      // The plugin's own list (400, 401, 403, 404, 410, 422, 451) plus 409: a conflict (a run
+      // that already finished) does not change by asking again.
+      retry: {
+        retryAfterBaseValue: options.retryAfterBaseValue ?? 1000,
+        doNotRetry: [400, 401, 403, 404, 409, 410, 422, 451],
+      },
       log: {
         debug: () => undefined,
         info: () => undefined,
@@ -154,7 +177,8 @@ export class GithubClient {
   async getBranch(owner: string, repo: string, branch: string): Promise<string | null> {
     try {
       const { data } = await this.octokit.rest.repos.getBranch({ owner, repo, branch });
-      return data.commit.sha;
+      // GitHub answers for a renamed branch with the branch it became: that is not this one.
+      return data.name === branch ? data.commit.sha : null;
     } catch (error) {
       if (isNotFound(error)) return null;
       throw translateGithubError(error, `branch ${branch} in ${owner}/${repo}`);
@@ -219,7 +243,9 @@ export class GithubClient {
       owner: request.owner,
       repo: request.repo,
       workflow_id: /^\d+$/.test(request.workflow) ? Number(request.workflow) : request.workflow,
-      ref: request.ref,
+      // Fully qualified, so a tag of the same name can never stand in for the branch (GitHub's
+      // own gh-aw dispatches with refs/heads/<branch> too: github/gh-aw#49408).
+      ref: `refs/heads/${request.ref}`,
       inputs: request.inputs,
     };
     try {

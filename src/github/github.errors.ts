@@ -14,14 +14,18 @@ export class MemberBudgetError extends AppError {
   constructor(limit: number, retryInS: number) {
     super(
       'GITHUB.MEMBER_BUDGET',
-      `You have run ${limit} commands that call GitHub in the last minute, the most allowed; try again in ${retryInS} s.`,
+      `You have used the ${limit} GitHub requests one member may cause in a minute; try again in ${retryInS} s.`,
       429,
     );
   }
 }
 
-/** Turns an Octokit failure into a plain sentence about `what` (never a stack or a token). */
-export function translateGithubError(error: unknown, what: string): GithubError {
+/**
+ * Turns an Octokit failure into a plain sentence about `what` (never a stack or a token). The
+ * bot's own refusals raised on the way (a member's spent budget) pass through unchanged.
+ */
+export function translateGithubError(error: unknown, what: string): AppError {
+  if (error instanceof AppError) return error;
   const status = (error as { status?: number }).status;
   const headers = (error as { response?: { headers?: Record<string, string> } }).response?.headers;
   switch (status) {

@@ -14,8 +14,9 @@ import { MemberBudgetDocument, MemberBudgetSchema } from './member-budget.schema
     MemberBudget,
     {
       provide: GithubClient,
-      inject: [AppConfig, AppMetrics],
-      useFactory: (config: AppConfig, metrics: AppMetrics) => new GithubClient(config, metrics),
+      inject: [AppConfig, AppMetrics, MemberBudget],
+      useFactory: (config: AppConfig, metrics: AppMetrics, budget: MemberBudget) =>
+        new GithubClient(config, metrics, { chargeMember: (member) => budget.take(member) }),
     },
   ],
   exports: [GithubClient, MemberBudget],

@@ -8,9 +8,9 @@ import { MemberBudgetDocument } from './member-budget.schema';
 const WINDOW_MS = 60_000;
 
 /**
- * GitHub calls made for one person are limited per minute (a sliding window), counted in
- * MongoDB before any GitHub call, so across restarts and instances: refused or failing commands
- * cannot drain the token's rate limit for everyone.
+ * GitHub requests made on behalf of one person are limited per minute (a sliding window), each
+ * counted in MongoDB before it is sent, so across restarts and instances: refused or failing
+ * commands cannot drain the token's rate limit for everyone.
  */
 @Injectable()
 export class MemberBudget {
@@ -19,9 +19,9 @@ export class MemberBudget {
     private readonly config: AppConfig,
   ) {}
 
-  /** Counts one GitHub-calling command for the member; throws when the last minute's are used up. */
+  /** Counts one GitHub request for the member; throws when the last minute's are used up. */
   async take(memberId: string, now = new Date()): Promise<void> {
-    const limit = this.config.deploy.memberCommandsPerMinute;
+    const limit = this.config.deploy.memberGithubRequestsPerMinute;
     // One atomic update appends this attempt and keeps the newest limit + 1.
     const doc = await this.budgets.collection.findOneAndUpdate(
       { _id: memberId as never },

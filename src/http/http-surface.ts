@@ -24,9 +24,9 @@ function notFound(res: ServerResponse): void {
 
 /**
  * What each port serves. The webhook is answered straight from the HTTP server, ahead of the
- * Express router; everything else goes to Express. With METRICS_PORT, /metrics and /health are
- * served only on that port, and the main port serves the webhook alone (the one path that has
- * to be public).
+ * Express router; GET and HEAD requests go to Express (health, metrics); any other request is a
+ * 404 without touching Express. With METRICS_PORT, /metrics and /health are served only on that
+ * port, and the main port serves the webhook alone (the one path that has to be public).
  */
 @Injectable()
 export class HttpSurface implements OnApplicationBootstrap, BeforeApplicationShutdown {
@@ -46,7 +46,8 @@ export class HttpSurface implements OnApplicationBootstrap, BeforeApplicationShu
     server.removeAllListeners('request');
     server.on('request', (req: IncomingMessage, res: ServerResponse) => {
       if (isWebhookRequest(req)) return void this.webhooks.receive(req, res);
-      if (separate) return notFound(res);
+      // No other route reads a body: strangers' bodies never reach a parser or the request log.
+      if (separate || !['GET', 'HEAD'].includes(req.method ?? '')) return notFound(res);
       express(req, res);
     });
     if (separate) await this.openOperationsPort(express);

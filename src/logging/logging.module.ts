@@ -16,6 +16,10 @@ export class LoggingModule {
             logger: rootLogger,
             autoLogging: { ignore: (req: IncomingMessage) => QUIET_PATHS.test(req.url ?? '') },
             quietReqLogger: true,
+            // Anyone can ask for a page that does not exist: such requests are not worth a line
+            // each unless debugging.
+            customLogLevel: (_req, res, error) =>
+              error || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'debug' : 'info',
           },
         }),
       ],

@@ -84,13 +84,6 @@ export function literalBranches(patterns: string[]): string[] {
     .map(([, glob]) => glob);
 }
 
-export function branchGlobs(patterns: string[]): string[] {
-  return patterns
-    .map(splitPattern)
-    .filter(([kind, glob]) => kind === 'branch' && /[*?]/.test(glob))
-    .map(([, glob]) => glob);
-}
-
 function splitPattern(pattern: string): [RefKind, string] {
   const colon = pattern.indexOf(':');
   return [pattern.slice(0, colon) as RefKind, pattern.slice(colon + 1)];

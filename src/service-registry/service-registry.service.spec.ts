@@ -1,7 +1,6 @@
 import { AccessService } from '../access/access.service';
 import { DeploymentRepository } from '../deploy/deployment.repository';
 import { GithubClient } from '../github/github.client';
-import { MemberBudget } from '../github/member-budget.repository';
 import { Service } from './service';
 import { ServiceRegistryService } from './service-registry.service';
 import { ServiceRepository } from './service.repository';
@@ -26,11 +25,7 @@ function registry() {
   } as unknown as GithubClient;
   const access = { requireAdmin: async () => undefined } as unknown as AccessService;
   const deployments = {} as DeploymentRepository;
-  const budget = { take: async () => undefined } as unknown as MemberBudget;
-  return {
-    service: new ServiceRegistryService(services, deployments, github, access, budget),
-    inserted,
-  };
+  return { service: new ServiceRegistryService(services, deployments, github, access), inserted };
 }
 
 describe('ServiceRegistryService.add', () => {

@@ -5,7 +5,6 @@ import type { Actor } from '../access/actor';
 import type { Person } from '../deploy/deployment';
 import { DeploymentRepository } from '../deploy/deployment.repository';
 import { GithubClient } from '../github/github.client';
-import { MemberBudget } from '../github/member-budget.repository';
 import { validateInput } from '../../libs/validation';
 import { AddServiceInput } from './dto/add-service.input';
 import { Service } from './service';
@@ -29,15 +28,12 @@ export class ServiceRegistryService {
     private readonly deployments: DeploymentRepository,
     private readonly github: GithubClient,
     private readonly access: AccessService,
-    private readonly budget: MemberBudget,
   ) {}
 
   /** Admins only. Checks every field, then that GitHub has the repository, workflow and ref. */
   async add(actor: Actor, input: AddServiceInput): Promise<Service> {
     await this.access.requireAdmin(actor, 'add services');
-    const service = await this.prepare(input, { id: actor.id, name: actor.name }, () =>
-      this.budget.take(actor.id),
-    );
+    const service = await this.prepare(input, { id: actor.id, name: actor.name });
     await this.services.insert(service);
     return service;
   }
@@ -103,12 +99,7 @@ export class ServiceRegistryService {
     return this.services.namesStartingWith(prefix);
   }
 
-  /** `beforeGithub` runs once every field is valid, before the first GitHub call. */
-  private async prepare(
-    raw: AddServiceInput,
-    addedBy: Person,
-    beforeGithub: () => Promise<void> = async () => undefined,
-  ): Promise<Service> {
+  private async prepare(raw: AddServiceInput, addedBy: Person): Promise<Service> {
     const trimmed = Object.fromEntries(
       Object.entries(raw)
         .filter(([, value]) => value !== undefined && value !== null)
@@ -130,7 +121,6 @@ export class ServiceRegistryService {
     if (input.idInput && [environmentInput, shaInput].includes(input.idInput))
       throw new ValidationError('Invalid id-input: it must differ from env-input and sha-input.');
     if (await this.services.findByName(name)) throw new ServiceExistsError(name);
-    await beforeGithub();
 
     const repository = await this.github.getRepository(owner, repo);
     await this.github.getWorkflow(owner, repo, workflow);

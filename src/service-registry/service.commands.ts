@@ -1,6 +1,7 @@
 import { Audited } from '../discord/command-audit.interceptor';
 import { Injectable, UseInterceptors } from '@nestjs/common';
 import { MessageFlags } from 'discord.js';
+import { withinLimits } from '../discord/limits';
 import {
   Context,
   createCommandGroupDecorator,
@@ -31,9 +32,9 @@ export class ServiceCommands {
     // Ephemeral, so a refusal stays between the bot and the person who asked.
     await interaction.deferReply({ flags: MessageFlags.Ephemeral });
     const service = await this.registry.add(actorFrom(interaction), options);
-    return interaction.editReply({
-      embeds: [serviceEmbed(service, `Service ${service.name} added`)],
-    });
+    return interaction.editReply(
+      withinLimits({ embeds: [serviceEmbed(service, `Service ${service.name} added`)] }),
+    );
   }
 
   @Subcommand({ name: 'list', description: 'List the registered services' })
@@ -51,7 +52,9 @@ export class ServiceCommands {
     @Options() { name }: ServiceNameOptions,
   ) {
     const service = await this.registry.get(name);
-    return interaction.reply({ embeds: [serviceEmbed(service)], flags: MessageFlags.Ephemeral });
+    return interaction.reply(
+      withinLimits({ embeds: [serviceEmbed(service)], flags: MessageFlags.Ephemeral }),
+    );
   }
 
   @UseInterceptors(ServiceAutocomplete)
@@ -69,10 +72,12 @@ export class ServiceCommands {
       options.env,
       options.allow,
     );
-    return interaction.reply({
-      embeds: [serviceEmbed(service, `Allowed refs of ${service.name} changed`)],
-      flags: MessageFlags.Ephemeral,
-    });
+    return interaction.reply(
+      withinLimits({
+        embeds: [serviceEmbed(service, `Allowed refs of ${service.name} changed`)],
+        flags: MessageFlags.Ephemeral,
+      }),
+    );
   }
 
   @UseInterceptors(ServiceAutocomplete)

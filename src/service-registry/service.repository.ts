@@ -1,15 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
-import { Model, mongo } from 'mongoose';
+import { Model } from 'mongoose';
+import { isDuplicateKey } from '../../libs/mongo-errors';
 import { Service } from './service';
 import { ServiceExistsError } from './service.errors';
 import { ServiceDocument } from './service.schema';
 
 const PLAIN = { _id: 0 } as const;
-
-function isDuplicateKey(error: unknown): boolean {
-  return error instanceof mongo.MongoServerError && error.code === 11000;
-}
 
 @Injectable()
 export class ServiceRepository {

@@ -1,5 +1,6 @@
 import { EmbedBuilder } from 'discord.js';
 import { code, discordTime, plain } from '../discord/format';
+import { fitLines, LIMITS } from '../discord/limits';
 import { allowedRefPatterns } from './ref-policy';
 import { Service } from './service';
 
@@ -11,12 +12,18 @@ function environmentsLine(service: Service): string {
 
 export function serviceListMessage(services: Service[]): string {
   if (services.length === 0) return 'No services yet. An admin adds one with `/service add`.';
-  const lines = services.map(
-    (s) => `• **${s.name}**: ${s.owner}/${s.repo} · ${code(s.workflow)} · ${environmentsLine(s)}`,
+  const header = `**${services.length} service${services.length === 1 ? '' : 's'}**`;
+  const lines = services.map((s) =>
+    `• **${s.name}**: ${s.owner}/${s.repo} · ${code(s.workflow)} · ${environmentsLine(s)}`.slice(
+      0,
+      600,
+    ),
   );
-  return [`**${services.length} service${services.length === 1 ? '' : 's'}**`, ...lines]
-    .join('\n')
-    .slice(0, 2000);
+  return `${header}\n${fitLines(
+    lines,
+    LIMITS.content - header.length - 1,
+    (n) => `… and ${n} more; \`/service show name\` shows any one in full.`,
+  )}`;
 }
 
 /** How the bot tells this service's runs apart when GitHub does not name the run. */
@@ -27,13 +34,16 @@ export function correlationText(service: Service): string {
 }
 
 function allowedRefsText(service: Service): string {
-  return service.environments
-    .map((env) => {
-      const { patterns, isDefault } = allowedRefPatterns(service, env);
-      return `${env}: ${patterns.map((p) => code(p)).join(', ')}${isDefault ? ' (default)' : ''}`;
-    })
-    .join('\n')
-    .slice(0, 1024);
+  const lines = service.environments.map((env) => {
+    const { patterns, isDefault } = allowedRefPatterns(service, env);
+    const list = fitLines(
+      patterns.map((p) => code(p)),
+      300,
+      (n) => `… ${n} more`,
+    ).replace(/\n/g, ', ');
+    return `${env}: ${list}${isDefault ? ' (default)' : ''}`;
+  });
+  return fitLines(lines, LIMITS.fieldValue, (n) => `… and ${n} more environments`);
 }
 
 export function serviceEmbed(service: Service, title = service.name): EmbedBuilder {

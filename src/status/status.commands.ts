@@ -1,5 +1,6 @@
 import { Injectable, UseInterceptors } from '@nestjs/common';
 import { MessageFlags } from 'discord.js';
+import { withinLimits } from '../discord/limits';
 import { Context, Options, SlashCommand, type SlashCommandContext } from 'necord';
 import { Audited } from '../discord/command-audit.interceptor';
 import { ServiceAutocomplete } from '../service-registry/service.autocomplete';
@@ -21,19 +22,20 @@ export class StatusCommands {
       env,
       options.limit ?? 10,
     );
-    return interaction.reply({
-      embeds: [historyEmbed(service, env, deployments)],
-      flags: MessageFlags.Ephemeral,
-    });
+    return interaction.reply(
+      withinLimits({
+        embeds: [historyEmbed(service, env, deployments)],
+        flags: MessageFlags.Ephemeral,
+      }),
+    );
   }
 
   @UseInterceptors(ServiceAutocomplete)
   @SlashCommand({ name: 'status', description: 'What runs where, what is moving, and any lock' })
   async show(@Context() [interaction]: SlashCommandContext, @Options() options: StatusOptions) {
     const { service, environments } = await this.status.status(options.service);
-    return interaction.reply({
-      embeds: [statusEmbed(service, environments)],
-      flags: MessageFlags.Ephemeral,
-    });
+    return interaction.reply(
+      withinLimits({ embeds: [statusEmbed(service, environments)], flags: MessageFlags.Ephemeral }),
+    );
   }
 }

@@ -2,6 +2,7 @@ import { EmbedBuilder } from 'discord.js';
 import { Deployment } from '../deploy/deployment';
 import { deploymentDurationMs, formatDuration, statusLabel } from '../deploy/deploy.views';
 import { code, discordTime, plain, shortSha } from '../discord/format';
+import { fitLines, LIMITS } from '../discord/limits';
 import { Service } from '../service-registry/service';
 import { EnvironmentStatus } from './status.service';
 
@@ -31,11 +32,17 @@ export function historyEmbed(
   deployments: Deployment[],
 ): EmbedBuilder {
   const title = `History of ${service.name}${environment ? ` → ${environment}` : ''}`;
-  const body = deployments.length ? deployments.map(historyLine).join('\n') : 'No deployments yet.';
-  return new EmbedBuilder().setTitle(title).setDescription(body.slice(0, 4000));
+  const body = deployments.length
+    ? fitLines(
+        deployments.map(historyLine),
+        LIMITS.embedDescription,
+        (n) => `… and ${n} more: ask for a smaller limit, or one environment`,
+      )
+    : 'No deployments yet.';
+  return new EmbedBuilder().setTitle(title).setDescription(body);
 }
 
-function environmentText(status: EnvironmentStatus): string {
+function environmentText(status: EnvironmentStatus, budget: number): string {
   const lines: string[] = [];
   const current = status.current;
   lines.push(
@@ -57,14 +64,27 @@ function environmentText(status: EnvironmentStatus): string {
     lines.push(
       `🔒 Locked by ${plain(status.lock.by.name, 40)} since ${when(status.lock.at)}: ${plain(status.lock.reason, 300)}`,
     );
-  return lines.join('\n').slice(0, 1024);
+  return fitLines(lines, budget, (n) => `… and ${n} more: /history shows them`);
 }
 
+/**
+ * One field per environment (at most 25), each given an equal share of the 6,000 characters an
+ * embed may hold in all.
+ */
 export function statusEmbed(service: Service, environments: EnvironmentStatus[]): EmbedBuilder {
-  return new EmbedBuilder().setTitle(`Status of ${service.name}`).addFields(
-    environments.map((status) => ({
-      name: `${status.environment}${status.protected ? ' (protected)' : ''}`,
-      value: environmentText(status),
-    })),
+  const title = `Status of ${service.name}`;
+  const shown = environments.slice(0, LIMITS.embedFields);
+  const names = shown.map(
+    (status) => `${status.environment}${status.protected ? ' (protected)' : ''}`,
   );
+  const room = LIMITS.embedTotal - title.length - names.join('').length - 100;
+  const budget = Math.min(LIMITS.fieldValue, Math.floor(room / Math.max(1, shown.length)));
+  const embed = new EmbedBuilder()
+    .setTitle(title)
+    .addFields(
+      shown.map((status, i) => ({ name: names[i], value: environmentText(status, budget) })),
+    );
+  if (environments.length > shown.length)
+    embed.setFooter({ text: `… and ${environments.length - shown.length} more environments` });
+  return embed;
 }

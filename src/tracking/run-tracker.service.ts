@@ -247,8 +247,9 @@ export class RunTrackerService {
 
   /** The run, asked for conditionally on the last ETag (a 304 costs no rate limit). */
   private async fetchRun(deployment: TrackedDeployment, runId: number) {
-    const service = await this.registry.get(deployment.service);
-    return this.github.getRun(service.owner, service.repo, runId, deployment.etag);
+    // The repository as the deployment recorded it: a service removed meanwhile changes nothing.
+    const { owner, repo } = deployment.source ?? (await this.registry.get(deployment.service));
+    return this.github.getRun(owner, repo, runId, deployment.etag);
   }
 
   private async move(

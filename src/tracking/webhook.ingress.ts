@@ -34,10 +34,13 @@ export function eventLabel(header: string | string[] | undefined): string {
 }
 
 export function isWebhookRequest(req: IncomingMessage): boolean {
-  return (
-    req.method === 'POST' &&
-    (req.url === WEBHOOK_PATH || req.url?.startsWith(`${WEBHOOK_PATH}?`) === true)
-  );
+  if (req.method !== 'POST') return false;
+  try {
+    // The path, whatever form the request line took (origin-form or absolute-form).
+    return new URL(req.url ?? '', 'http://localhost').pathname === WEBHOOK_PATH;
+  } catch {
+    return false;
+  }
 }
 
 /**

@@ -1,0 +1,16 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+
+const members = new AsyncLocalStorage<{ memberId: string }>();
+
+/**
+ * Runs `work` on behalf of a member: every GitHub request made while it runs, however deep, is
+ * charged to that member's budget. The bot's own work (polling, webhooks) runs on behalf of
+ * no one and is not charged.
+ */
+export function onBehalfOf<T>(memberId: string, work: () => T): T {
+  return members.run({ memberId }, work);
+}
+
+export function currentMember(): string | undefined {
+  return members.getStore()?.memberId;
+}
