@@ -127,7 +127,10 @@ describe('/deploy, tracked by webhooks', () => {
     const tagId = await deploymentIdOf(tag);
     await waitForStatus(app, tagId, 'dispatched');
     // The workflow as defined on the protected default branch runs, never one from the ref.
-    expect(github.dispatches.at(-1)).toMatchObject({ ref: 'refs/heads/main', inputs: { sha: mainSha } });
+    expect(github.dispatches.at(-1)).toMatchObject({
+      ref: 'refs/heads/main',
+      inputs: { sha: mainSha },
+    });
     github.setRunStatus(github.dispatches.at(-1)!.runId!, 'completed', 'success');
     await runWebhook(app, github.dispatches.at(-1)!.runId!);
     await waitForStatus(app, tagId, 'success');

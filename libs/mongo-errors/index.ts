@@ -7,7 +7,5 @@ export function isDuplicateKey(error: unknown): boolean {
 export function duplicateKeyField(error: unknown): string | undefined {
   if (!isDuplicateKey(error)) return undefined;
   const pattern = (error as { keyPattern?: Record<string, unknown> }).keyPattern;
-  return pattern
-    ? Object.keys(pattern)[0]
-    : /index: (\w+?)_1/.exec((error as Error).message)?.[1];
+  return pattern ? Object.keys(pattern)[0] : /index: (\w+?)_1/.exec((error as Error).message)?.[1];
 }
