@@ -1,24 +1,28 @@
 # syntax=docker/dockerfile:1
 
+# Base images are pinned by digest (node:22-trixie-slim, Node 22.23.2, 2026-09-19): a rebuild gets
+# exactly what was tested. Update the digest deliberately, like any dependency.
+ARG NODE_IMAGE=node:22-trixie-slim@sha256:c5849ff9c9ebcd66615412f0b548ca5b8ecaef84003dc9ac2e077ebe46aaa3f6
+
 # --- build: compile TypeScript with the dev dependencies
-FROM node:22-trixie-slim AS build
+FROM ${NODE_IMAGE} AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
-RUN npm ci --no-audit --no-fund
+RUN npm ci --omit=optional --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json nest-cli.json ./
 COPY src ./src
 COPY libs ./libs
 RUN npm run build
 
 # --- runtime: production dependencies and the compiled app only, as a non-root user
-FROM node:22-trixie-slim
+FROM ${NODE_IMAGE}
 ENV NODE_ENV=production \
-    PORT=3000 \
-    MONGODB_DATA_DIR=/app/data/mongo
+    PORT=3000
 WORKDIR /app
 COPY package.json package-lock.json ./
-RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force \
- && mkdir -p /app/data && chown node:node /app/data
+# Production dependencies only: no dev tools, and not the embedded MongoDB engine (optional; the
+# image always uses MONGODB_URI). CI runs the same install and starts it: npm run smoke:production.
+RUN npm ci --omit=dev --omit=optional --no-audit --no-fund && npm cache clean --force
 COPY --from=build /app/dist ./dist
 USER node
 EXPOSE 3000

@@ -334,6 +334,38 @@ describe('approval rules from the environment', () => {
   });
 });
 
+describe('expiry inside the decision', () => {
+  it('refuses Approve and Cancel once expiresAt has passed, before any sweep, and expires it then', async () => {
+    const app = await startAppWithFakes({
+      // The sweeper would not get to it for an hour: the decision itself has to know.
+      env: { APPROVAL_TIMEOUT_MS: '3600000', POLL_INTERVAL_MS: '600000', DEPLOY_COOLDOWN_MS: '0' },
+      arrange: ({ github }) => {
+        github.addRepo('acme', 'api');
+      },
+    });
+    try {
+      await seedService(app, { name: 'api' });
+      for (const button of ['Approve', 'Cancel']) {
+        const { id, messageId } = await requestProd(app);
+        await appConnection(app.app)
+          .collection('deployments')
+          .updateOne(
+            { _id: id as never },
+            { $set: { 'approval.expiresAt': new Date(Date.now() - 1_000) } },
+          );
+        const click = await app.discord.clickButton(button, app.actors.admin, messageId);
+        expect(await ephemeralAnswer(click)).toMatch(
+          /^This request expired at <t:\d+:f>; nothing was dispatched\.$/,
+        );
+        expect((await storedDeployment(app, id)).status).toBe('expired');
+      }
+      expect(app.github.dispatches).toHaveLength(0);
+    } finally {
+      await app.closeAll();
+    }
+  });
+});
+
 describe('a pending request across a crash', () => {
   it('survives kill -9 of the app and is approved exactly once afterwards', async () => {
     const discord = await startFakeDiscord();

@@ -39,7 +39,7 @@ describe('the home server, and no other', () => {
 
   const db = () => appConnection(app.app);
 
-  it('registers guild-only commands in the home server, and clears any global ones', () => {
+  it('registers guild-only commands in the home server, and clears any global ones', async () => {
     const commands = app.discord.registeredCommands();
     expect(commands.length).toBeGreaterThan(5);
     for (const command of commands) {
@@ -49,8 +49,11 @@ describe('the home server, and no other', () => {
       });
       expect(command.integration_types).toEqual([0]);
     }
-    const globalPut = app.discord.callsTo('PUT', /^\/applications\/\d+\/commands$/);
-    expect(globalPut.at(-1)?.body).toEqual([]);
+    const [globalPut] = await waitFor('the global commands to be cleared', () => {
+      const calls = app.discord.callsTo('PUT', /^\/applications\/\d+\/commands$/);
+      return calls.length ? calls : undefined;
+    });
+    expect(globalPut.body).toEqual([]);
     expect(app.discord.registeredCommands(outsiderGuild.id)).toEqual([]);
   });
 

@@ -11,24 +11,55 @@ const read = (path: string) => readFileSync(join(root, path), 'utf8');
 
 describe('docker-compose.yml', () => {
   const compose = parse(read('docker-compose.yml'));
+  const DIGEST = /@sha256:[0-9a-f]{64}$/;
 
-  it('runs MongoDB as an initialised single-node replica set on a named volume', () => {
+  it('runs MongoDB as an initialised replica set with authentication, on named volumes', () => {
     const mongo = compose.services.mongo;
     expect(mongo.image).toMatch(/^mongo:/);
-    expect(mongo.command).toEqual(expect.arrayContaining(['--replSet', 'rs0']));
+    expect(mongo.image).toMatch(DIGEST);
+    const start = mongo.entrypoint.join(' ');
+    expect(start).toContain('--replSet rs0');
+    expect(start).toContain('--keyFile');
+    expect(mongo.environment.MONGO_INITDB_ROOT_USERNAME).toBe('root');
+    expect(mongo.environment.MONGO_INITDB_ROOT_PASSWORD).toMatch(/^\$\{MONGO_ROOT_PASSWORD:\?/);
     expect(mongo.healthcheck.test.join(' ')).toContain('rs.initiate');
-    expect(mongo.volumes).toEqual(['mongo-data:/data/db']);
-    expect(Object.keys(compose.volumes)).toEqual(['mongo-data']);
+    expect(mongo.healthcheck.test.join(' ')).toContain('--authenticationDatabase admin');
+    expect(mongo.volumes).toEqual(['mongo-data:/data/db', 'mongo-config:/data/configdb']);
+    expect(Object.keys(compose.volumes)).toEqual(['mongo-data', 'mongo-config']);
   });
 
-  it('starts the bot from .env once MongoDB is healthy, pointed at the replica set', () => {
+  it('gives the bot a user of its own that may only read and write its database', () => {
+    const script = compose.configs['create-app-user'].content as string;
+    expect(script).toContain("roles: [{ role: 'readWrite', db: 'chatops' }]");
+    expect(compose.services.mongo.configs).toEqual([
+      { source: 'create-app-user', target: '/docker-entrypoint-initdb.d/create-app-user.js' },
+    ]);
+  });
+
+  it('starts the bot from .env once MongoDB is healthy, as that user on the replica set', () => {
     const bot = compose.services.bot;
     expect(bot.build).toBe('.');
     expect(bot.env_file).toBe('.env');
     expect(bot.environment.NODE_ENV).toBe('production');
-    expect(bot.environment.MONGODB_URI).toBe('mongodb://mongo:27017/chatops?replicaSet=rs0');
+    expect(bot.environment.MONGODB_URI).toBe(
+      'mongodb://chatops:${MONGO_APP_PASSWORD}@mongo:27017/chatops?replicaSet=rs0&authSource=chatops',
+    );
     expect(bot.depends_on.mongo.condition).toBe('service_healthy');
     expect(bot.healthcheck.test.join(' ')).toContain('/health/ready');
+  });
+});
+
+describe('supply chain pins', () => {
+  it('pins every CI action by commit SHA and every image by digest', () => {
+    const workflow = read('.github/workflows/ci.yml');
+    const uses = [...workflow.matchAll(/uses: (\S+)/g)].map((m) => m[1]);
+    expect(uses.length).toBeGreaterThan(0);
+    for (const action of uses) expect(action).toMatch(/@[0-9a-f]{40}$/);
+    for (const image of [...workflow.matchAll(/image: (\S+)/g)].map((m) => m[1]))
+      expect(image).toMatch(/@sha256:[0-9a-f]{64}$/);
+    const dockerfile = read('Dockerfile');
+    expect(dockerfile).toMatch(/ARG NODE_IMAGE=node:[^\s]+@sha256:[0-9a-f]{64}/);
+    expect(dockerfile).toContain('npm ci --omit=dev --omit=optional');
   });
 });
 

@@ -141,7 +141,9 @@ describe('/rollback, /history, /status, /cancel, /lock', () => {
       .next())!;
     const overtaken = await deployments.find({ supersededBy: r2._id }).toArray();
     expect(overtaken.length).toBeGreaterThan(0);
+    // A crash between the rollback's success and the marking: nothing marked, still pending.
     await deployments.updateMany({ supersededBy: r2._id }, { $unset: { supersededBy: '' } });
+    await deployments.updateOne({ _id: r2._id }, { $set: { supersedePending: true } });
     await app.close();
     app = await startTestApp(discord, github, env);
     expect(
@@ -149,6 +151,11 @@ describe('/rollback, /history, /status, /cancel, /lock', () => {
         .collection('deployments')
         .countDocuments({ supersededBy: r2._id }),
     ).toBe(overtaken.length);
+    expect(
+      await appConnection(app.app)
+        .collection('deployments')
+        .countDocuments({ supersedePending: true }),
+    ).toBe(0);
   });
 
   it('rolls back to an explicit SHA or id that succeeded there, and refuses anything else', async () => {

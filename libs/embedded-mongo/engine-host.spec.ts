@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mongoose from 'mongoose';
@@ -88,6 +88,21 @@ describe('EngineHost', () => {
     expect(isAlive(hostPid)).toBe(true);
     parent.kill('SIGKILL');
     await waitFor('the orphaned host to exit', () => !isAlive(hostPid));
+  });
+
+  it('refuses a socket directory someone else could enter, or that is a link', async () => {
+    const open = join(dataDir, 'open');
+    mkdirSync(open, { mode: 0o755 });
+    chmodSync(open, 0o755);
+    await expect(
+      EngineHost.start({ dataDir, socketPath: join(open, 'mongodb.sock') }),
+    ).rejects.toThrow(/must be a directory owned by this user with mode 0700/);
+    const target = join(dataDir, 'target');
+    mkdirSync(target, { mode: 0o700 });
+    symlinkSync(target, join(dataDir, 'link'));
+    await expect(
+      EngineHost.start({ dataDir, socketPath: join(dataDir, 'link', 'mongodb.sock') }),
+    ).rejects.toThrow(/must be a directory owned by this user with mode 0700/);
   });
 
   it('explains a data directory it cannot open', async () => {

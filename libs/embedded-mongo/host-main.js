@@ -34,7 +34,17 @@ async function main() {
     process.exit(2);
   }
   fs.mkdirSync(dataDir, { recursive: true });
-  fs.mkdirSync(path.dirname(stableSocketPath), { recursive: true, mode: 0o700 });
+  const socketDir = path.dirname(stableSocketPath);
+  fs.mkdirSync(socketDir, { recursive: true, mode: 0o700 });
+  // The socket gives full access to the database: its directory (under /tmp, where anyone may
+  // create it first) must be a real directory of this user that no one else can enter.
+  const dir = fs.lstatSync(socketDir);
+  if (!dir.isDirectory() || dir.uid !== process.getuid?.() || (dir.mode & 0o777) !== 0o700) {
+    report({
+      error: `the socket directory ${socketDir} must be a directory owned by this user with mode 0700; remove it and start again`,
+    });
+    process.exit(1);
+  }
 
   let embedded;
   try {

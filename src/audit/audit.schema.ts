@@ -2,7 +2,8 @@ import { Prop, Schema, SchemaFactory } from '@nestjs/mongoose';
 
 @Schema({ collection: 'audit', versionKey: false })
 export class AuditDocument {
-  @Prop({ required: true, index: true })
+  /** Also the key of the retention (TTL) index, which AuditRepository keeps in line with the config. */
+  @Prop({ required: true })
   at!: Date;
 
   @Prop({ type: Object, required: true })

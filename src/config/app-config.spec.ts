@@ -176,13 +176,20 @@ describe('loadAppConfig', () => {
 
 describe('.env.example', () => {
   const example = readFileSync(join(__dirname, '..', '..', '.env.example'), 'utf8');
-  const entries = example
-    .split('\n')
-    .filter((line) => /^[A-Z_]+=/.test(line))
-    .map((line) => line.split('=') as [string, string]);
+  const [forTheBot, forCompose] = example.split('# --- docker compose only');
+  const entriesOf = (text: string) =>
+    text
+      .split('\n')
+      .filter((line) => /^[A-Z_]+=/.test(line))
+      .map((line) => line.split('=') as [string, string]);
+  const entries = entriesOf(forTheBot);
 
   it('lists every variable, each with a comment above it', () => {
     expect(entries.map(([name]) => name).sort()).toEqual([...CONFIG_VARIABLES].sort());
+    expect(entriesOf(forCompose).map(([name]) => name)).toEqual([
+      'MONGO_ROOT_PASSWORD',
+      'MONGO_APP_PASSWORD',
+    ]);
     const lines = example.split('\n');
     for (const [name] of entries) {
       const index = lines.findIndex((line) => line.startsWith(`${name}=`));

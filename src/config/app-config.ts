@@ -32,6 +32,7 @@ export class AppConfig {
     memberGithubRequestsPerMinute: number;
   };
   approval!: { timeoutMs: number; requireSecondApprover: boolean; approvalsRequired: number };
+  audit!: { retentionDays: number };
 
   /** Every secret value, so log output can be scrubbed of them whatever path they take. */
   secrets(): string[] {
@@ -121,6 +122,7 @@ const schema = Joi.object({
       otherwise: Joi.boolean().default(false),
     }),
   APPROVALS_REQUIRED: Joi.number().integer().min(1).max(5).default(1),
+  AUDIT_RETENTION_DAYS: Joi.number().integer().min(1).max(36_500).default(365),
 })
   .and('GITHUB_OWNER', 'GITHUB_REPO')
   .unknown(true);
@@ -219,6 +221,7 @@ export function loadAppConfig(env: Record<string, string | undefined>): AppConfi
       requireSecondApprover: v.REQUIRE_SECOND_APPROVER,
       approvalsRequired: v.APPROVALS_REQUIRED,
     },
+    audit: { retentionDays: v.AUDIT_RETENTION_DAYS },
   });
 }
 

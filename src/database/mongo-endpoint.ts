@@ -1,6 +1,15 @@
 import { Logger, LoggerService } from '@nestjs/common';
 import { ConnectionString } from 'mongodb-connection-string-url';
-import { EngineHost } from '../../libs/embedded-mongo';
+import type * as EmbeddedMongo from '../../libs/embedded-mongo';
+import type { EngineHost } from '../../libs/embedded-mongo';
+
+/**
+ * Loaded only when it is used: with MONGODB_URI the embedded engine (an optional dependency,
+ * absent from the production image) is never touched.
+ */
+function embeddedEngine(): typeof EmbeddedMongo {
+  return require('../../libs/embedded-mongo') as typeof EmbeddedMongo;
+}
 import { AppConfig } from '../config/app-config';
 import { waitForDatabase } from './connect-with-retry';
 
@@ -47,7 +56,7 @@ export class MongoEndpoint {
     logger: LoggerService,
   ): Promise<MongoEndpoint> {
     try {
-      const host = await EngineHost.start({ dataDir });
+      const host = await embeddedEngine().EngineHost.start({ dataDir });
       const endpoint = new MongoEndpoint(host.uri, 'embedded', logger, dataDir);
       endpoint.adopt(host);
       logger.log(`Embedded MongoDB engine started (${host.runtime.kind}) with data in ${dataDir}`);
@@ -86,7 +95,7 @@ export class MongoEndpoint {
     await new Promise((done) => setTimeout(done, delay).unref());
     if (this.shuttingDown || !this.dataDir) return;
     try {
-      this.adopt(await EngineHost.start({ dataDir: this.dataDir }));
+      this.adopt(await embeddedEngine().EngineHost.start({ dataDir: this.dataDir }));
       this.logger.log('Embedded MongoDB engine restarted');
       this.restarts = 0;
     } catch (error) {

@@ -55,14 +55,6 @@ export class DeploymentHistory {
     );
   }
 
-  async listSuccessfulRollbacks(): Promise<Deployment[]> {
-    const docs = await this.deployments
-      .find({ status: 'success', rollback: { $exists: true } })
-      .sort({ finishedAt: 1 })
-      .lean<Stored[]>();
-    return docs.map((doc) => toDomain(doc)!);
-  }
-
   async listHistory(
     service: string,
     environment: string | undefined,

@@ -13,6 +13,7 @@ const INTERNAL = [
   'version',
   'syncDueAt',
   'sync',
+  'supersedePending',
 ] as const;
 
 export type Stored = Deployment & { _id: string } & Partial<

@@ -9,6 +9,7 @@ import {
   isTerminal,
   Person,
   statusesBefore,
+  TERMINAL_STATUSES,
   TRACKED_STATUSES,
 } from './deployment';
 import { DeploymentDocument } from './deployment.schema';
@@ -56,6 +57,8 @@ function storedForm(deployment: Deployment) {
     ...(source ? { repository: `${source.owner}/${source.repo}`.toLowerCase() } : {}),
     ...changed(deployment.createdAt).$set,
     version: 1,
+    // A rollback has to mark what it went over once it succeeds: until that is done, it says so.
+    ...(deployment.rollback ? { supersedePending: true } : {}),
   };
 }
 
@@ -225,6 +228,18 @@ export class DeploymentRepository {
   /** Successful rollbacks, oldest first: their superseding is re-applied at start. */
   /** Newest first, for /history. */
   /** Requests waiting for approval for the target. */
+  /** Ended rollbacks whose superseding is still to do (or to forget, for one that failed). */
+  async findRollbacksToSettle(): Promise<Deployment[]> {
+    const docs = await this.deployments
+      .find({ supersedePending: true, status: { $in: TERMINAL_STATUSES } })
+      .lean<Stored[]>();
+    return docs.map((doc) => toDomain(doc)!);
+  }
+
+  async clearSupersedePending(id: string): Promise<void> {
+    await this.deployments.updateOne({ _id: id }, { $unset: { supersedePending: '' } });
+  }
+
   /** True once per deployment: whoever gets true tells the requester GitHub has not started the run. */
   async claimWatchdogNotice(id: string, at = new Date()): Promise<Deployment | null> {
     return toDomain(

@@ -76,6 +76,8 @@ export class DeploymentDocument {
   @Prop() syncDueAt?: Date;
   /** How far the Discord side has caught up: see DeploymentSyncRepository. */
   @Prop({ type: Object }) sync?: object;
+  /** A rollback whose superseding of what it went over is still to do. */
+  @Prop() supersedePending?: boolean;
 }
 
 export const DeploymentSchema = SchemaFactory.createForClass(DeploymentDocument);
@@ -84,6 +86,7 @@ DeploymentSchema.index({ service: 1, status: 1 });
 DeploymentSchema.index({ status: 1, nextCheckAt: 1 });
 DeploymentSchema.index({ status: 1, 'approval.expiresAt': 1 });
 DeploymentSchema.index({ syncDueAt: 1 }, { sparse: true });
+DeploymentSchema.index({ supersedePending: 1 }, { sparse: true });
 // A run belongs to one deployment.
 DeploymentSchema.index({ runId: 1 }, { unique: true, sparse: true });
 // One in-flight deployment per target, and at most MAX_CONCURRENT_DEPLOYS in flight: both

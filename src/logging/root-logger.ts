@@ -3,14 +3,27 @@ import pino, { Logger } from 'pino';
 import { AppConfig } from '../config/app-config';
 import { scrubSecrets } from './scrub-secrets';
 
-/** The one pino logger: JSON lines for machines, readable lines for people in development. */
+/** Whether pino-pretty (a development dependency) is installed here. */
+function prettyPrinterInstalled(): boolean {
+  try {
+    require.resolve('pino-pretty');
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The one pino logger: JSON lines for machines, readable lines for people in development (JSON
+ * there too when pino-pretty is not installed, as in a production install).
+ */
 export function createRootLogger(config: AppConfig): Logger {
-  return pino({
+  const pretty = config.nodeEnv === 'development' && prettyPrinterInstalled();
+  const logger = pino({
     level: config.logLevel,
-    transport:
-      config.nodeEnv === 'development'
-        ? { target: 'pino-pretty', options: { singleLine: true, translateTime: 'SYS:HH:MM:ss.l' } }
-        : undefined,
+    transport: pretty
+      ? { target: 'pino-pretty', options: { singleLine: true, translateTime: 'SYS:HH:MM:ss.l' } }
+      : undefined,
     redact: {
       paths: [
         'req.headers.authorization',
@@ -27,6 +40,9 @@ export function createRootLogger(config: AppConfig): Logger {
     // into a log line (a URL, an error message, a header).
     hooks: { streamWrite: scrubSecrets(config.secrets()) },
   });
+  if (config.nodeEnv === 'development' && !pretty)
+    logger.info('pino-pretty is not installed: logging JSON lines');
+  return logger;
 }
 
 /** A Nest-shaped view of a pino logger, for code that runs before Nest's logger exists. */

@@ -1,36 +1,45 @@
-import { Injectable, OnApplicationBootstrap, OnModuleInit } from '@nestjs/common';
-import { Deployment } from '../deploy/deployment';
+import { Injectable, Logger, OnApplicationBootstrap, OnModuleInit } from '@nestjs/common';
+import { Deployment, isTerminal } from '../deploy/deployment';
 import { DeploymentEvents } from '../deploy/deployment.events';
-import { DeploymentHistory } from '../deploy/deployment-history.repository';
 import { DeploymentRepository } from '../deploy/deployment.repository';
 
 /**
- * When a rollback succeeds, the deployments it rolled back over are marked superseded. Marking
- * is idempotent and is applied again at start, so a crash right after a success loses nothing.
+ * When a rollback succeeds, the deployments it rolled back over are marked superseded. A
+ * rollback carries a "superseding pending" mark from its creation until that is done (or it
+ * ended without succeeding); at start, only rollbacks still marked are looked at, so a crash
+ * right after a success loses nothing and start-up never reads the history.
  */
 @Injectable()
 export class RollbackSupersede implements OnModuleInit, OnApplicationBootstrap {
+  private readonly logger = new Logger('Rollback');
+
   constructor(
     private readonly events: DeploymentEvents,
     private readonly deployments: DeploymentRepository,
-    private readonly history: DeploymentHistory,
   ) {}
 
   onModuleInit(): void {
-    this.events.subscribe('rollback-supersede', async ({ deployment, previousStatus }) => {
-      if (deployment.status !== 'success' || previousStatus === 'success') return;
-      await this.supersede(deployment);
+    this.events.subscribe('rollback-supersede', async ({ deployment }) => {
+      if (deployment.rollback && isTerminal(deployment.status)) await this.settle(deployment);
     });
   }
 
   async onApplicationBootstrap(): Promise<void> {
-    for (const rollback of await this.history.listSuccessfulRollbacks())
-      await this.supersede(rollback);
+    try {
+      for (const rollback of await this.deployments.findRollbacksToSettle())
+        await this.settle(rollback);
+    } catch (error) {
+      this.logger.warn(
+        `Could not finish marking what rollbacks went over: ${(error as Error).message}`,
+      );
+    }
   }
 
-  private async supersede(rollback: Deployment): Promise<void> {
-    if (!rollback.rollback) return;
-    const target = await this.deployments.findById(rollback.rollback.to);
-    if (target) await this.deployments.markSuperseded(rollback, target);
+  private async settle(rollback: Deployment): Promise<void> {
+    if (rollback.status === 'success' && rollback.rollback) {
+      const target = await this.deployments.findById(rollback.rollback.to);
+      if (target) await this.deployments.markSuperseded(rollback, target);
+    }
+    await this.deployments.clearSupersedePending(rollback.id);
   }
 }

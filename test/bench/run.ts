@@ -4,7 +4,9 @@
  *   (b) webhook ingestion at concurrency 32 beside a bare node:http + HMAC + one update baseline;
  *   (c) GitHub requests per deployment on the webhook path and on the polling path;
  *   (d) what strangers can do to the webhook: heap and /metrics size before and after 20,000
- *       unsigned requests with distinct X-GitHub-Event headers, and the time to a 413.
+ *       unsigned requests with distinct X-GitHub-Event headers, and the time to a 413;
+ *   (e) start to ready on an empty database and on one with 10,000 past deployments and 1,000
+ *       rollbacks, side by side.
  * Prints a table and writes bench-results/latest.json.
  */
 import '../../libs/testing/necord-restarts';
@@ -167,6 +169,70 @@ async function startBareBaseline(
 }
 
 const median = (values: number[]) => percentile(values, 50);
+
+/** Start to ready (`/health/ready` 200), in this process, on the given database. */
+async function startToReady(
+  discord: Awaited<ReturnType<typeof startFakeDiscord>>,
+  github: FakeGithub,
+  uri: string,
+): Promise<number> {
+  const started = performance.now();
+  const app = await startTestApp(
+    discord,
+    github,
+    testEnvironment(discord, github, { MONGODB_URI: uri }),
+  );
+  await waitFor('readiness', async () => (await fetch(`${app.url}/health/ready`)).status === 200);
+  const ms = performance.now() - started;
+  await app.close();
+  return ms;
+}
+
+async function measureStartUp(
+  discord: Awaited<ReturnType<typeof startFakeDiscord>>,
+  github: FakeGithub,
+  dbUri: (name: string) => string,
+) {
+  const RUNS = 5;
+  const empty = dbUri('bench_empty');
+  const history = dbUri('bench_history');
+  // Indexes first (as any database that has run the bot has them), then the history.
+  await startToReady(discord, github, history);
+  const connection = await mongoose.createConnection(history).asPromise();
+  const long = new Date(Date.now() - 30 * 86_400_000);
+  await connection.collection('deployments').insertMany(
+    Array.from({ length: 10_000 }, (_, i) => ({
+      _id: `d-${i.toString(16).padStart(6, '0')}`,
+      service: `svc-${i % 40}`,
+      environment: i % 3 ? 'staging' : 'prod',
+      ref: 'main',
+      sha: randomUUID().replace(/-/g, '').padEnd(40, '0'),
+      requester: { id: '1', name: 'dana' },
+      status: i % 7 ? 'success' : 'failure',
+      transitions: [{ status: 'dispatching', at: long }],
+      createdAt: long,
+      updatedAt: long,
+      finishedAt: long,
+      version: 5,
+      ...(i < 1_000 ? { rollback: { of: 'd-000000', ofSha: 'a'.repeat(40), to: 'd-000001' } } : {}),
+    })) as never[],
+  );
+  await connection.close();
+  const emptyRuns: number[] = [];
+  const historyRuns: number[] = [];
+  // Alternating, so both meet the same machine.
+  for (let i = 0; i < RUNS; i++) {
+    emptyRuns.push(await startToReady(discord, github, empty));
+    historyRuns.push(await startToReady(discord, github, history));
+  }
+  return {
+    runs: RUNS,
+    emptyMs: round(median(emptyRuns)),
+    historyMs: round(median(historyRuns)),
+    emptyPerRunMs: emptyRuns.map((ms) => round(ms)),
+    historyPerRunMs: historyRuns.map((ms) => round(ms)),
+  };
+}
 
 function heapMb(): number {
   (globalThis as { gc?: () => void }).gc?.();
@@ -338,6 +404,19 @@ async function main(): Promise<void> {
     // (d) a flood of unsigned requests, each with an event name of its own.
     const abuse = await measureAbuse(app.url);
 
+    // (e) start to ready, empty and with a history behind it.
+    await app.close();
+    const startUp = await measureStartUp(discord, github, dbUri);
+    app = await startTestApp(
+      discord,
+      github,
+      testEnvironment(discord, github, {
+        MONGODB_URI: dbUri('bench_a2'),
+        DEPLOY_COOLDOWN_MS: '0',
+        POLL_INTERVAL_MS: '600000',
+      }),
+    );
+
     // (c) GitHub requests per deployment, webhook path then polling path.
     github.addRepo('acme', 'counted');
     await seedService(app, {
@@ -425,6 +504,7 @@ async function main(): Promise<void> {
         target: '≥ 1000/s and ≥ 0.6 of the baseline',
       },
       webhookAbuse: abuse,
+      startToReadyMs: startUp,
       githubRequestsPerDeployment: {
         webhookPath: counted(webhookCalls),
         pollingPath: { ...counted(pollCalls), runSeconds: 5, pollIntervalMs: 200 },
@@ -463,6 +543,12 @@ async function main(): Promise<void> {
     );
     console.log(
       `| (d) 5 MiB body declared: time to 413 (median of 20, body never sent) | ${abuse.tooLargeMs} ms | |`,
+    );
+    console.log(
+      `| (e) start to ready, empty database (median of ${startUp.runs}) | ${startUp.emptyMs} ms | |`,
+    );
+    console.log(
+      `| (e) start to ready, 10,000 deployments + 1,000 rollbacks (median of ${startUp.runs}) | ${startUp.historyMs} ms | not slower |`,
     );
     console.log(
       `\nMongoDB: ${results.mongo}; Node ${process.version}. Written to bench-results/latest.json`,
