@@ -28,7 +28,11 @@ module.exports = {
       displayName: 'unit',
       testEnvironment: 'node',
       rootDir: __dirname,
-      testMatch: ['<rootDir>/src/**/*.spec.ts', '<rootDir>/libs/**/*.spec.ts'],
+      testMatch: [
+        '<rootDir>/src/**/*.spec.ts',
+        '<rootDir>/libs/**/*.spec.ts',
+        '<rootDir>/test/*.spec.ts',
+      ],
       setupFiles: ['<rootDir>/test/setup/quiet-nest-logger.ts'],
       transform,
       transformIgnorePatterns,

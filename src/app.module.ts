@@ -2,6 +2,7 @@ import { DynamicModule, Module, ModuleMetadata } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import { ScheduleModule } from '@nestjs/schedule';
 import type { Logger } from 'pino';
+import { Clock } from '../libs/clock';
 import { AccessModule } from './access/access.module';
 import { AppExceptionFilter } from './app-exception.filter';
 import { ApprovalModule } from './approval/approval.module';
@@ -14,43 +15,50 @@ import { DeploymentMessageModule } from './deployment-message/deployment-message
 import { MongoEndpoint } from './database/mongo-endpoint';
 import { DiscordModule } from './discord/discord.module';
 import { GithubModule } from './github/github.module';
+import { WebhookModule } from './github/webhook/webhook.module';
 import { HealthModule } from './health/health.module';
 import { HttpSurface } from './http/http-surface';
 import { LoggingModule } from './logging/logging.module';
 import { MetricsModule } from './metrics/metrics.module';
 import { RollbackModule } from './rollback/rollback.module';
 import { StatusModule } from './status/status.module';
+import { TargetLocksModule } from './target-locks/target-locks.module';
 import { ServiceRegistryModule } from './service-registry/service-registry.module';
 import { TrackingModule } from './tracking/tracking.module';
 
 @Module({})
 export class AppModule {
-  /** `extraImports` lets tests mount probes (a command that throws) beside the real features. */
+  /**
+   * `boot.clock` lets tests move time forward; `extraImports` lets them mount probes (a command
+   * that throws) beside the real features.
+   */
   static forRoot(
     config: AppConfig,
-    boot: { rootLogger: Logger; endpoint: MongoEndpoint },
+    boot: { rootLogger: Logger; endpoint: MongoEndpoint; clock?: Clock },
     extraImports: ModuleMetadata['imports'] = [],
   ): DynamicModule {
     return {
       module: AppModule,
       imports: [
-        AppConfigModule.forRoot(config),
+        AppConfigModule.forRoot(config, boot.clock),
         LoggingModule.forRoot(boot.rootLogger),
         MetricsModule,
         DatabaseModule.forRoot(boot.endpoint),
         ScheduleModule.forRoot(),
         DiscordModule,
         GithubModule,
+        WebhookModule,
         AuditModule,
         AccessModule,
         ServiceRegistryModule,
-        DeployModule,
-        DeploymentMessageModule,
+        TargetLocksModule,
         ApprovalModule,
+        DeploymentMessageModule,
+        DeployModule,
         RollbackModule,
+        TrackingModule,
         StatusModule,
         HealthModule,
-        TrackingModule,
         ...extraImports,
       ],
       providers: [{ provide: APP_FILTER, useClass: AppExceptionFilter }, HttpSurface],

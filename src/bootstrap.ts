@@ -2,6 +2,7 @@ import { INestApplication, ModuleMetadata } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { Logger } from 'nestjs-pino';
+import { Clock } from '../libs/clock';
 import { AppModule } from './app.module';
 import { AppConfig } from './config/app-config';
 import { MongoEndpoint } from './database/mongo-endpoint';
@@ -16,12 +17,13 @@ import { bootLogger, createRootLogger } from './logging/root-logger';
 export async function createApp(
   config: AppConfig,
   extraImports: ModuleMetadata['imports'] = [],
+  clock?: Clock,
 ): Promise<INestApplication> {
   const rootLogger = createRootLogger(config);
   const endpoint = await MongoEndpoint.open(config, bootLogger(rootLogger, 'Database'));
   try {
     const app = await NestFactory.create<NestExpressApplication>(
-      AppModule.forRoot(config, { rootLogger, endpoint }, extraImports),
+      AppModule.forRoot(config, { rootLogger, endpoint, clock }, extraImports),
       new HardenedExpressAdapter(),
       {
         bufferLogs: true,

@@ -1,14 +1,14 @@
-import { FakeDiscord } from '../libs/testing/fake-discord/fake-discord';
-import { FakeGithub } from '../libs/testing/fake-github';
-import { appConnection } from '../libs/testing/mongo';
+import { FakeDiscord } from './support/fake-discord/fake-discord';
+import { FakeGithub } from './support/fake-github';
+import { appConnection } from './support/mongo';
 import {
   rolesOf,
   startFakeDiscord,
   startTestApp,
   TestApp,
   testEnvironment,
-} from '../libs/testing/test-app';
-import { waitFor } from '../libs/testing/wait-for';
+} from './support/test-app';
+import { waitFor } from './support/wait-for';
 
 describe('/access', () => {
   let discord: FakeDiscord;

@@ -2,91 +2,54 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mongoose from 'mongoose';
-import { AppProcess } from '../libs/testing/app-process';
-import { testDatabaseUri } from '../libs/testing/database';
+import { AppProcess } from './support/app-process';
+import { testDatabaseUri } from './support/database';
 import {
+  answerOf,
+  deploy,
   deploymentIdOf,
-  runDeploy,
-  seedService,
+  ephemeralAnswer,
+  finishRun,
+  metricsOf,
+  newService,
   storedDeployment,
   waitForMessageText,
   waitForStatus,
-} from '../libs/testing/deploys';
-import {
-  Actor,
-  buttonsOf,
-  FakeDiscord,
-  InteractionHandle,
-  messageText,
-} from '../libs/testing/fake-discord/fake-discord';
-import { FakeGithub, sendWebhook } from '../libs/testing/fake-github';
-import { appConnection } from '../libs/testing/mongo';
-import { snowflake } from '../libs/testing/snowflake';
+} from './support/deploys';
+import { Actor, buttonsOf, FakeDiscord, messageText } from './support/fake-discord/fake-discord';
+import { FakeGithub } from './support/fake-github';
+import { appConnection } from './support/mongo';
+import { snowflake } from './support/snowflake';
 import {
   rolesOf,
   startFakeDiscord,
-  startTestApp,
   TestApp,
   testEnvironment,
-  WEBHOOK_SECRET,
   startAppWithFakes,
-} from '../libs/testing/test-app';
-import { waitFor } from '../libs/testing/wait-for';
+} from './support/test-app';
+import { waitFor } from './support/wait-for';
 
-/** The reply to a click: its ephemeral answer once there is one. */
-async function ephemeralAnswer(click: InteractionHandle): Promise<string> {
-  const reply = await click.waitForReply((message) => (message.flags & 64) === 64);
-  return reply.content;
+async function requestProd(app: TestApp, service: string, actor: Actor = app.actors.deployer) {
+  return deploy(app, actor, service, 'prod');
 }
 
-async function requestProd(app: TestApp, actor: Actor = app.actors.deployer) {
-  const interaction = await runDeploy(app, actor, 'api', 'prod');
-  const id = await deploymentIdOf(interaction);
-  const messageId = interaction.reply()!.id;
-  return { interaction, id, messageId };
-}
-
-async function completeRun(app: TestApp, id: string, conclusion = 'success') {
-  const runId = (await waitFor(
-    `${id}'s run`,
-    async () => (await storedDeployment(app, id)).runId,
-  )) as number;
-  app.github.setRunStatus(runId, 'completed', conclusion);
-  await sendWebhook(app.url, WEBHOOK_SECRET, 'workflow_run', {
-    action: 'completed',
-    workflow_run: app.github.runPayload(app.github.runs.get(runId)!),
-  });
-  await waitForStatus(app, id, conclusion === 'success' ? 'success' : 'failure');
-}
-
-const metricsText = async (app: TestApp) => (await fetch(`${app.url}/metrics`)).text();
+/** Dispatch counts of one service's repository. */
+const dispatchesTo = (app: TestApp, repo: string) =>
+  app.github.dispatches.filter((dispatch) => dispatch.repo === repo);
 
 describe('approvals for protected environments', () => {
-  let discord: FakeDiscord;
-  let github: FakeGithub;
   let app: TestApp;
 
   beforeAll(async () => {
-    discord = await startFakeDiscord();
-    github = await FakeGithub.start();
-    github.addRepo('acme', 'api');
-    app = await startTestApp(
-      discord,
-      github,
-      testEnvironment(discord, github, { DEPLOY_COOLDOWN_MS: '0', POLL_INTERVAL_MS: '600000' }),
-    );
-    await seedService(app, {
-      name: 'api',
-      environments: ['staging', 'prod'],
-      protectedEnvironments: ['prod'],
-    });
+    app = await startAppWithFakes({ env: { DEPLOY_COOLDOWN_MS: '0', POLL_INTERVAL_MS: '600000' } });
   });
   afterAll(() => app?.closeAll());
 
   it('dispatches nothing before approval, and refuses a deployer’s Approve', async () => {
-    const { interaction, id, messageId } = await requestProd(app);
+    const service = await newService(app);
+    const { interaction, id, messageId } = await requestProd(app, service.name);
     const text = messageText(interaction.reply()!);
-    expect(text).toContain('Deploy api → prod: approval needed');
+    expect(text).toContain(`Deploy ${service.name} → prod: approval needed`);
     expect(text).toContain('Requested by: dana-deployer');
     expect(text).toContain('Changes: First deployment to prod.');
     expect(text).toMatch(/expires <t:\d+:R>/);
@@ -95,46 +58,39 @@ describe('approvals for protected environments', () => {
       ['Approve', `approval/${id}/approve`],
       ['Cancel', `approval/${id}/cancel`],
     ]);
-    expect(github.dispatches).toHaveLength(0);
-    expect((await storedDeployment(app, id)).status).toBe('pending_approval');
 
     for (const who of ['deployer', 'viewer'] as const) {
-      const click = await discord.clickButton('Approve', app.actors[who], messageId);
+      const click = await app.discord.clickButton('Approve', app.actors[who], messageId);
       expect(await ephemeralAnswer(click)).toBe(
         'Only admins for prod can approve this deployment.',
       );
     }
-    expect(github.dispatches).toHaveLength(0);
+    expect(dispatchesTo(app, service.repo)).toHaveLength(0);
     expect((await storedDeployment(app, id)).status).toBe('pending_approval');
     const audit = await waitFor('the audit entries', async () => {
       const entries = await appConnection(app.app)
         .collection('audit')
-        .find({ command: 'button approval/approve' })
+        .find({ command: 'button approval/approve', 'options.customId': `approval/${id}/approve` })
         .toArray();
       return entries.length === 2 ? entries : undefined;
     });
     expect(
       audit.every((entry) => entry.outcome === 'refused' && entry.code === 'ACCESS.DENIED'),
     ).toBe(true);
-
-    // Tidy up for the next test: the requester cancels.
-    await discord.clickButton('Cancel', app.actors.deployer, messageId);
-    await waitForStatus(app, id, 'rejected');
   });
 
   it('dispatches exactly once when two admins approve at the same moment', async () => {
-    const { id, messageId, interaction } = await requestProd(app);
+    const service = await newService(app);
+    const { id, messageId, interaction } = await requestProd(app, service.name);
     const clicks = await Promise.all([
-      discord.clickButton('Approve', app.actors.admin, messageId),
-      discord.clickButton('Approve', app.actors.secondAdmin, messageId),
+      app.discord.clickButton('Approve', app.actors.admin, messageId),
+      app.discord.clickButton('Approve', app.actors.secondAdmin, messageId),
     ]);
     await waitForStatus(app, id, 'dispatched');
     await Promise.all(clicks.map((click) => click.firstCallback()));
-    expect(github.dispatches).toHaveLength(1);
-    expect(github.dispatches[0].inputs).toEqual({
-      environment: 'prod',
-      sha: (await storedDeployment(app, id)).sha,
-    });
+    const dispatches = dispatchesTo(app, service.repo);
+    expect(dispatches).toHaveLength(1);
+    expect(dispatches[0].inputs).toEqual({ environment: 'prod', sha: service.headSha });
     const answers = clicks.map((click) => click.callbacks[0].type);
     // One click won (its update was deferred); the other was told who approved first, privately.
     expect(answers.sort()).toEqual([4, 6]);
@@ -143,60 +99,62 @@ describe('approvals for protected environments', () => {
       /^Already approved by (alice|bob)-admin at <t:\d+:f>\.$/,
     );
 
-    const text = await waitForMessageText(app, interaction, `#${github.dispatches[0].runId}`);
+    const text = await waitForMessageText(app, interaction, `#${dispatches[0].runId}`);
     expect(text).toMatch(/Approvals: 1 of 1: (alice|bob)-admin/);
     expect(buttonsOf(interaction.reply()!)).toEqual([]);
-    await completeRun(app, id);
+    await finishRun(app, id);
 
-    const late = await discord
+    const late = await app.discord
       .clickButton('Approve', app.actors.admin, messageId)
       .catch(() => undefined);
     expect(late).toBeUndefined(); // no buttons left to click
-    const forged = await discord.clickCustomId(
+    const forged = await app.discord.clickCustomId(
       `approval/${id}/approve`,
       app.actors.admin,
       messageId,
     );
     expect(await ephemeralAnswer(forged)).toMatch(/^Already approved by/);
-    expect(github.dispatches).toHaveLength(1);
-    const metrics = await metricsText(app);
-    expect(metrics).toMatch(/chatops_approvals_total\{environment="prod",outcome="approved"\} 1/);
-    expect(metrics).toMatch(/chatops_approval_wait_seconds_count\{environment="prod"\} 1/);
+    expect(dispatchesTo(app, service.repo)).toHaveLength(1);
+    const metrics = await metricsOf(app);
+    expect(metrics).toMatch(
+      /chatops_approvals_total\{environment="prod",outcome="approved"\} [1-9]/,
+    );
+    expect(metrics).toMatch(/chatops_approval_wait_seconds_count\{environment="prod"\} [1-9]/);
   });
 
   it('shows the commits since the last successful deployment', async () => {
-    const base = (await appConnection(app.app)
-      .collection('deployments')
-      .findOne({ environment: 'prod', status: 'success' }))!.sha;
-    github.addCommit('acme', 'api', 'main', 'Add rate limiting\n\nLonger body', 'ada');
-    github.addCommit('acme', 'api', 'main', 'Fix login redirect', 'grace');
-    const head = github.addCommit('acme', 'api', 'main', 'Bump version', 'linus');
-    const { interaction, id } = await requestProd(app);
+    const service = await newService(app);
+    const first = await requestProd(app, service.name);
+    await app.discord.clickButton('Approve', app.actors.admin, first.messageId);
+    await finishRun(app, first.id);
+    const base = service.headSha;
+    app.github.addCommit('acme', service.repo, 'main', 'Add rate limiting\n\nLonger body', 'ada');
+    app.github.addCommit('acme', service.repo, 'main', 'Fix login redirect', 'grace');
+    const head = app.github.addCommit('acme', service.repo, 'main', 'Bump version', 'linus');
+    const { interaction } = await requestProd(app, service.name);
     const text = messageText(interaction.reply()!);
     expect(text).toContain(
-      `3 commits since \`${base.slice(0, 7)}\`: [Full comparison](https://github.example/acme/api/compare/${base}...${head})`,
+      `3 commits since \`${base.slice(0, 7)}\`: [Full comparison](https://github.example/acme/${service.repo}/compare/${base}...${head})`,
     );
     expect(text).toContain('Add rate limiting (ada)');
     expect(text).toContain('Fix login redirect (grace)');
     expect(text).toContain(`\`${head.slice(0, 7)}\` Bump version (linus)`);
     expect(text).not.toContain('Longer body');
-    await discord.clickButton('Cancel', app.actors.admin, interaction.reply()!.id);
-    await waitForStatus(app, id, 'rejected');
   });
 
   it('lets the requester or an admin cancel; Cancel dispatches nothing, and later clicks are told', async () => {
-    const dispatches = github.dispatches.length;
-    const { interaction, id, messageId } = await requestProd(app);
-    const byOther = await discord.clickButton('Cancel', app.actors.viewer, messageId);
+    const service = await newService(app);
+    const { interaction, id, messageId } = await requestProd(app, service.name);
+    const byOther = await app.discord.clickButton('Cancel', app.actors.viewer, messageId);
     expect(await ephemeralAnswer(byOther)).toBe(
       'Only the requester or an admin for prod can cancel this request.',
     );
-    const cancel = await discord.clickButton('Cancel', app.actors.deployer, messageId);
+    const cancel = await app.discord.clickButton('Cancel', app.actors.deployer, messageId);
     expect((await cancel.firstCallback()).type).toBe(7);
     const text = await waitForMessageText(app, interaction, 'Cancelled by dana-deployer');
     expect(text).toContain('nothing was dispatched');
     expect(buttonsOf(interaction.reply()!)).toEqual([]);
-    const approve = await discord.clickCustomId(
+    const approve = await app.discord.clickCustomId(
       `approval/${id}/approve`,
       app.actors.admin,
       messageId,
@@ -204,14 +162,15 @@ describe('approvals for protected environments', () => {
     expect(await ephemeralAnswer(approve)).toMatch(
       /^This request was cancelled by dana-deployer <t:\d+:f>\.$/,
     );
-    expect(github.dispatches.length).toBe(dispatches);
-    expect(await metricsText(app)).toMatch(
+    expect(dispatchesTo(app, service.repo)).toHaveLength(0);
+    expect(await metricsOf(app)).toMatch(
       /chatops_approvals_total\{environment="prod",outcome="cancelled"\} [1-9]/,
     );
   });
 
   it('answers forged, malformed and unknown button ids with "Unknown or expired request."', async () => {
-    const { messageId, id } = await requestProd(app);
+    const service = await newService(app);
+    const { messageId, id } = await requestProd(app, service.name);
     for (const customId of [
       'approval/d-abcdef/approve',
       'approval/zzz/approve',
@@ -219,32 +178,58 @@ describe('approvals for protected environments', () => {
       'garbage',
       'approval/x',
     ]) {
-      const click = await discord.clickCustomId(customId, app.actors.admin, messageId);
+      const click = await app.discord.clickCustomId(customId, app.actors.admin, messageId);
       expect({ customId, answer: await ephemeralAnswer(click) }).toEqual({
         customId,
         answer: 'Unknown or expired request.',
       });
     }
     expect((await storedDeployment(app, id)).status).toBe('pending_approval');
-    await discord.clickButton('Cancel', app.actors.admin, messageId);
-    await waitForStatus(app, id, 'rejected');
   });
 
-  it('checks the target lock again at the last approval; the request stays pending', async () => {
-    const first = await requestProd(app);
-    const second = await requestProd(app, app.actors.admin);
-    await discord.clickButton('Approve', app.actors.secondAdmin, first.messageId);
+  it('checks the busy target again at the last approval; the request stays pending', async () => {
+    const service = await newService(app);
+    const first = await requestProd(app, service.name);
+    const second = await requestProd(app, service.name, app.actors.admin);
+    await app.discord.clickButton('Approve', app.actors.secondAdmin, first.messageId);
     await waitForStatus(app, first.id, 'dispatched');
-    const blocked = await discord.clickButton('Approve', app.actors.secondAdmin, second.messageId);
+    const blocked = await app.discord.clickButton(
+      'Approve',
+      app.actors.secondAdmin,
+      second.messageId,
+    );
     expect(await ephemeralAnswer(blocked)).toBe(
-      `api → prod already has deployment ${first.id} dispatched, requested by dana-deployer. The request stays pending until it expires; approve again once it is free.`,
+      `${service.name} → prod already has deployment ${first.id} dispatched, requested by dana-deployer. The request stays pending until it expires; approve again once it is free.`,
     );
     expect((await storedDeployment(app, second.id)).status).toBe('pending_approval');
-    await completeRun(app, first.id);
-    const retry = await discord.clickButton('Approve', app.actors.secondAdmin, second.messageId);
+    await finishRun(app, first.id);
+    const retry = await app.discord.clickButton(
+      'Approve',
+      app.actors.secondAdmin,
+      second.messageId,
+    );
     expect((await retry.firstCallback()).type).toBe(6);
     await waitForStatus(app, second.id, 'dispatched');
-    await completeRun(app, second.id);
+    await finishRun(app, second.id);
+  });
+
+  it('checks an admin lock at the last approval; the request stays pending', async () => {
+    const service = await newService(app);
+    const request = await requestProd(app, service.name);
+    const lock = await app.discord.command('lock', app.actors.admin, {
+      options: { service: service.name, env: 'prod', reason: 'freeze' },
+    });
+    expect(await answerOf(lock)).toContain('is locked by alice-admin: freeze');
+    const blocked = await app.discord.clickButton(
+      'Approve',
+      app.actors.secondAdmin,
+      request.messageId,
+    );
+    expect(await ephemeralAnswer(blocked)).toMatch(
+      /is locked by alice-admin since .*: freeze The request stays pending until it expires\.$/,
+    );
+    expect((await storedDeployment(app, request.id)).status).toBe('pending_approval');
+    expect(dispatchesTo(app, service.repo)).toHaveLength(0);
   });
 });
 
@@ -256,18 +241,15 @@ describe('approval rules from the environment', () => {
         APPROVALS_REQUIRED: '2',
         POLL_INTERVAL_MS: '600000',
       },
-      arrange: ({ github }) => {
-        github.addRepo('acme', 'api');
-      },
     });
     const { discord, github } = app;
     try {
-      await seedService(app, { name: 'api' });
+      const service = await newService(app);
       const third: Actor = {
         user: { id: snowflake(), username: 'carol-admin' },
         roles: [rolesOf(discord).admin],
       };
-      const { interaction, id, messageId } = await requestProd(app, app.actors.admin);
+      const { interaction, id, messageId } = await requestProd(app, service.name, app.actors.admin);
       expect(messageText(interaction.reply()!)).toContain('Approvals: 0 of 2');
 
       const own = await discord.clickButton('Approve', app.actors.admin, messageId);
@@ -299,14 +281,11 @@ describe('approval rules from the environment', () => {
   it('expires a request: the message says so, the buttons go, and a later Approve dispatches nothing', async () => {
     const app = await startAppWithFakes({
       env: { APPROVAL_TIMEOUT_MS: '1000', POLL_INTERVAL_MS: '600000' },
-      arrange: ({ github }) => {
-        github.addRepo('acme', 'api');
-      },
     });
     const { discord, github } = app;
     try {
-      await seedService(app, { name: 'api' });
-      const { interaction, id, messageId } = await requestProd(app);
+      const service = await newService(app);
+      const { interaction, id, messageId } = await requestProd(app, service.name);
       await waitForStatus(app, id, 'expired');
       const text = await waitForMessageText(app, interaction, 'Approval expired');
       expect(text).toContain('nothing was dispatched');
@@ -320,7 +299,7 @@ describe('approval rules from the environment', () => {
         /^This request expired at <t:\d+:f>; nothing was dispatched\.$/,
       );
       expect(github.dispatches).toHaveLength(0);
-      expect(await metricsText(app)).toMatch(
+      expect(await metricsOf(app)).toMatch(
         /chatops_approvals_total\{environment="prod",outcome="expired"\} 1/,
       );
       expect(
@@ -339,20 +318,15 @@ describe('expiry inside the decision', () => {
     const app = await startAppWithFakes({
       // The sweeper would not get to it for an hour: the decision itself has to know.
       env: { APPROVAL_TIMEOUT_MS: '3600000', POLL_INTERVAL_MS: '600000', DEPLOY_COOLDOWN_MS: '0' },
-      arrange: ({ github }) => {
-        github.addRepo('acme', 'api');
-      },
     });
     try {
-      await seedService(app, { name: 'api' });
-      for (const button of ['Approve', 'Cancel']) {
-        const { id, messageId } = await requestProd(app);
-        await appConnection(app.app)
-          .collection('deployments')
-          .updateOne(
-            { _id: id as never },
-            { $set: { 'approval.expiresAt': new Date(Date.now() - 1_000) } },
-          );
+      const service = await newService(app);
+      const requests = [await requestProd(app, service.name), await requestProd(app, service.name)];
+      app.clock.advance(3_600_000);
+      for (const [button, { id, messageId }] of [
+        ['Approve', requests[0]],
+        ['Cancel', requests[1]],
+      ] as const) {
         const click = await app.discord.clickButton(button, app.actors.admin, messageId);
         expect(await ephemeralAnswer(click)).toMatch(
           /^This request expired at <t:\d+:f>; nothing was dispatched\.$/,

@@ -3,16 +3,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConnectionString } from 'mongodb-connection-string-url';
 import { EngineHost } from '../libs/embedded-mongo';
-import { FakeDiscord } from '../libs/testing/fake-discord/fake-discord';
-import { FakeGithub, sendWebhook } from '../libs/testing/fake-github';
+import { FakeDiscord } from './support/fake-discord/fake-discord';
+import { FakeGithub, sendWebhook } from './support/fake-github';
 import {
   startFakeDiscord,
   startTestApp,
   TestApp,
   testEnvironment,
   WEBHOOK_SECRET,
-} from '../libs/testing/test-app';
-import { waitFor } from '../libs/testing/wait-for';
+} from './support/test-app';
+import { waitFor } from './support/wait-for';
 
 /** The app keeps running while MongoDB is away, says so, and recovers by itself. */
 describe('a MongoDB outage', () => {

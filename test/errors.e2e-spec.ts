@@ -2,9 +2,9 @@ import { Controller, Get, Injectable, Module } from '@nestjs/common';
 import { MessageFlags } from 'discord.js';
 import { Context, SlashCommand, type SlashCommandContext } from 'necord';
 import { AppError } from '../libs/errors';
-import { FakeDiscord } from '../libs/testing/fake-discord/fake-discord';
-import { startAppWithFakes, TestApp } from '../libs/testing/test-app';
-import { waitFor } from '../libs/testing/wait-for';
+import { FakeDiscord } from './support/fake-discord/fake-discord';
+import { startAppWithFakes, TestApp } from './support/test-app';
+import { waitFor } from './support/wait-for';
 
 class ProbeError extends AppError {
   constructor() {

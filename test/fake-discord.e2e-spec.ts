@@ -13,8 +13,8 @@ import {
   Subcommand,
   createCommandGroupDecorator,
 } from 'necord';
-import { buttonsOf, FakeDiscord, messageText } from '../libs/testing/fake-discord/fake-discord';
-import { rolesOf, startAppWithFakes, TestApp } from '../libs/testing/test-app';
+import { buttonsOf, FakeDiscord, messageText } from './support/fake-discord/fake-discord';
+import { rolesOf, startAppWithFakes, TestApp } from './support/test-app';
 
 class EchoOptions {
   @StringOption({ name: 'text', description: 'text', required: true })

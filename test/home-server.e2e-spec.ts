@@ -1,10 +1,10 @@
-import { seedService, storedDeployment, deploymentIdOf, runDeploy } from '../libs/testing/deploys';
-import { Actor } from '../libs/testing/fake-discord/fake-discord';
-import { FakeGuild } from '../libs/testing/fake-discord/payloads';
-import { appConnection } from '../libs/testing/mongo';
-import { snowflake } from '../libs/testing/snowflake';
-import { rolesOf, startAppWithFakes, TestApp } from '../libs/testing/test-app';
-import { waitFor } from '../libs/testing/wait-for';
+import { seedService, storedDeployment, deploymentIdOf, runDeploy } from './support/deploys';
+import { Actor } from './support/fake-discord/fake-discord';
+import { FakeGuild } from './support/fake-discord/payloads';
+import { appConnection } from './support/mongo';
+import { snowflake } from './support/snowflake';
+import { rolesOf, startAppWithFakes, TestApp } from './support/test-app';
+import { waitFor } from './support/wait-for';
 
 const REFUSAL = 'This bot only works in its home server.';
 

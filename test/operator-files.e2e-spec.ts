@@ -2,9 +2,9 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { MAIN_JS } from '../libs/testing/app-process';
-import { FakeDiscord } from '../libs/testing/fake-discord/fake-discord';
-import { startAppWithFakes, TestApp } from '../libs/testing/test-app';
+import { MAIN_JS } from './support/app-process';
+import { FakeDiscord } from './support/fake-discord/fake-discord';
+import { startAppWithFakes, TestApp } from './support/test-app';
 
 const root = join(__dirname, '..');
 const read = (path: string) => readFileSync(join(root, path), 'utf8');

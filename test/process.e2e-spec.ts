@@ -1,12 +1,12 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { AppProcess, pidsWithArgument } from '../libs/testing/app-process';
-import { testDatabaseUri } from '../libs/testing/database';
-import type { FakeDiscord } from '../libs/testing/fake-discord/fake-discord';
-import { FakeGithub } from '../libs/testing/fake-github';
-import { startFakeDiscord, testEnvironment } from '../libs/testing/test-app';
-import { waitFor } from '../libs/testing/wait-for';
+import { AppProcess, pidsWithArgument } from './support/app-process';
+import { testDatabaseUri } from './support/database';
+import type { FakeDiscord } from './support/fake-discord/fake-discord';
+import { FakeGithub } from './support/fake-github';
+import { startFakeDiscord, testEnvironment } from './support/test-app';
+import { waitFor } from './support/wait-for';
 
 /** The built app as an operator runs it: a process, its exit codes, its log, its children. */
 describe('the app process', () => {

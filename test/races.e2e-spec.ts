@@ -4,12 +4,12 @@ import {
   seedService,
   storedDeployment,
   waitForStatus,
-} from '../libs/testing/deploys';
-import { InteractionHandle, messageText } from '../libs/testing/fake-discord/fake-discord';
-import { sendWebhook } from '../libs/testing/fake-github';
-import { appConnection } from '../libs/testing/mongo';
-import { startAppWithFakes, TestApp, WEBHOOK_SECRET } from '../libs/testing/test-app';
-import { waitFor } from '../libs/testing/wait-for';
+} from './support/deploys';
+import { InteractionHandle, messageText } from './support/fake-discord/fake-discord';
+import { sendWebhook } from './support/fake-github';
+import { appConnection } from './support/mongo';
+import { startAppWithFakes, TestApp, WEBHOOK_SECRET } from './support/test-app';
+import { waitFor } from './support/wait-for';
 
 const ROUNDS = Number(process.env.RACE_ROUNDS ?? 20);
 const GENERIC = /Something went wrong/;

@@ -1,8 +1,8 @@
 import { INTERCEPTORS_METADATA } from '@nestjs/common/constants';
 import { DiscoveryService } from '@nestjs/core';
-import { FakeDiscord } from '../libs/testing/fake-discord/fake-discord';
+import { FakeDiscord } from './support/fake-discord/fake-discord';
 import { CommandAuditInterceptor } from '../src/discord/command-audit.interceptor';
-import { startAppWithFakes, TestApp } from '../libs/testing/test-app';
+import { startAppWithFakes, TestApp } from './support/test-app';
 
 describe('the app against the fakes (smoke)', () => {
   let discord: FakeDiscord;

@@ -6,12 +6,12 @@ import {
   seedService,
   storedDeployment,
   waitForStatus,
-} from '../libs/testing/deploys';
-import { sendWebhook } from '../libs/testing/fake-github';
-import { startAppWithFakes, TestApp, WEBHOOK_SECRET } from '../libs/testing/test-app';
-import { waitFor } from '../libs/testing/wait-for';
+} from './support/deploys';
+import { sendWebhook } from './support/fake-github';
+import { startAppWithFakes, TestApp, WEBHOOK_SECRET } from './support/test-app';
+import { waitFor } from './support/wait-for';
 import { HttpSurface } from '../src/http/http-surface';
-import { MAX_BODIES_IN_FLIGHT } from '../src/tracking/webhook.ingress';
+import { MAX_BODIES_IN_FLIGHT } from '../src/github/webhook/webhook.ingress';
 
 /** A webhook POST whose body the test writes itself, as slowly or as partly as it likes. */
 function openUpload(

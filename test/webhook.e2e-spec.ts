@@ -1,5 +1,5 @@
-import { sendWebhook } from '../libs/testing/fake-github';
-import { startAppWithFakes, TestApp, WEBHOOK_SECRET } from '../libs/testing/test-app';
+import { sendWebhook } from './support/fake-github';
+import { startAppWithFakes, TestApp, WEBHOOK_SECRET } from './support/test-app';
 
 describe('POST /webhook/github', () => {
   let app: TestApp;

@@ -3,7 +3,7 @@ import { chmodSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs'
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mongoose from 'mongoose';
-import { waitFor } from '../testing/wait-for';
+import { waitFor } from '../../test/support/wait-for';
 import { defaultCacheDir, EngineHost, stableSocketPathFor } from './engine-host';
 import { resolveHostRuntime } from './private-glibc';
 

@@ -36,3 +36,48 @@ export class ValidationError extends AppError {
     super('INPUT.INVALID', message, 400);
   }
 }
+
+const DATABASE_DOWN = new Set([
+  'MongoServerSelectionError',
+  'MongooseServerSelectionError',
+  'MongoNetworkError',
+  'MongoNetworkTimeoutError',
+  'MongoNotConnectedError',
+  'MongoTopologyClosedError',
+  'MongoPoolClearedError',
+]);
+
+/** Errors that mean "the database is not answering", whatever layer raised them. */
+export function isDatabaseDown(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  return (
+    DATABASE_DOWN.has(error.name) ||
+    DATABASE_DOWN.has(error.constructor.name) ||
+    /buffering timed out|before initial connection is complete|Client must be connected/i.test(
+      error.message,
+    )
+  );
+}
+
+/** The error as one a user may read: itself, "the database is unavailable", or undefined. */
+export function toAppError(error: unknown): AppError | undefined {
+  if (error instanceof AppError) return error;
+  if (isDatabaseDown(error)) return new DatabaseUnavailableError();
+  return undefined;
+}
+
+/** The HTTP answer for an error: its status and a JSON body safe to show. */
+export function httpErrorAnswer(
+  appError: AppError | undefined,
+  ref?: string,
+): { status: number; body: object } {
+  if (appError)
+    return {
+      status: appError.httpStatus,
+      body: { error: { code: appError.code, message: appError.message } },
+    };
+  return {
+    status: 500,
+    body: { error: { code: 'INTERNAL', message: `Something went wrong (ref ${ref})` } },
+  };
+}

@@ -49,3 +49,8 @@ export function fitLines(lines: string[], max: number, more: (hidden: number) =>
   }
   return truncate(more(lines.length), max);
 }
+
+/** A moment as text anyone can read without Discord's markup: `2026-11-24 09:30 UTC`. */
+export function utcTime(date: Date | string): string {
+  return `${new Date(date).toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+}

@@ -1,1 +1,2 @@
 export * from './validate-input';
+export * from './environment-names';

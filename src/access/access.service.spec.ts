@@ -2,7 +2,7 @@ import { loadAppConfig } from '../config/app-config';
 import { Grant } from './access-level';
 import { AccessDeniedError } from './access.errors';
 import { AccessService } from './access.service';
-import { Actor } from './actor';
+import { Actor } from '../../libs/people';
 import { GrantRepository } from './grant.repository';
 
 const ADMIN_ROLE = '111111111111111111';

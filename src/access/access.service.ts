@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { ValidationError } from '../../libs/errors';
 import { AppConfig } from '../config/app-config';
-import type { Actor } from './actor';
-import { parseEnvironmentList } from '../service-registry/service.rules';
+import type { Actor } from '../../libs/people';
+import { parseEnvironmentList } from '../../libs/validation';
 import { AccessLevel, Grant } from './access-level';
 import { AccessDeniedError, GrantNotFoundError } from './access.errors';
 import { GrantRepository } from './grant.repository';

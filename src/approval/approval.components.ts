@@ -1,15 +1,23 @@
 import { Injectable } from '@nestjs/common';
 import { MessageFlags } from 'discord.js';
 import { Button, type ButtonContext, Context } from 'necord';
-import { DispatchService } from '../deploy/dispatch.service';
-import { deploymentMessage } from '../deploy/deploy.views';
+import {
+  APPROVAL_BUTTON_ROUTE,
+  parseApprovalButtonId,
+} from '../deployment-message/approval-buttons';
+import { deploymentMessage } from '../deployment-message/deployment-message.views';
 import { actorFrom } from '../discord/actor';
 import { Audited } from '../discord/command-audit.interceptor';
-import { APPROVAL_BUTTON_ROUTE, parseApprovalButtonId } from './approval.ids';
+import { DispatchService } from '../dispatch/dispatch.service';
 import { UnknownRequestError } from './approval.errors';
 import { ApprovalService } from './approval.service';
+import { approvalNotice } from './approval.views';
 
-/** Approve and Cancel: permissions are checked at click time, from the clicker's roles now. */
+/**
+ * Approve and Cancel on a request's message: permissions are checked at click time, from the
+ * clicker's roles now. A click that changes the request updates the message in its answer; the
+ * decisive approval is acknowledged at once and the message follows the dispatch.
+ */
 @Injectable()
 @Audited()
 export class ApprovalComponents {
@@ -29,14 +37,16 @@ export class ApprovalComponents {
         : await this.approvals.cancel(actor, parsed.id);
     switch (answer.kind) {
       case 'approved':
-        // Acknowledge first; the message follows the deployment from here on.
         await interaction.deferUpdate();
         await this.dispatcher.dispatchApproved(answer.deployment);
         return;
       case 'changed':
         return interaction.update(deploymentMessage(answer.deployment));
-      case 'info':
-        return interaction.reply({ content: answer.message, flags: MessageFlags.Ephemeral });
+      default:
+        return interaction.reply({
+          content: approvalNotice(answer),
+          flags: MessageFlags.Ephemeral,
+        });
     }
   }
 }

@@ -1,18 +1,18 @@
 import { Injectable } from '@nestjs/common';
-import { plainText } from '../../libs/text';
+import { Clock } from '../../libs/clock';
+import type { Actor } from '../../libs/people';
 import { AccessDeniedError } from '../access/access.errors';
 import { AccessService } from '../access/access.service';
-import type { Actor } from '../access/actor';
+import { AdmissionGuards } from '../admission/admission.guards';
+import type { AdmittedRequest } from '../admission/admitted-request';
 import { AppConfig } from '../config/app-config';
-import { CapacityError, TargetBusyError, TargetLockedError } from '../deploy/deploy.errors';
-import { TargetLockRepository } from '../deploy/target-lock.repository';
-import { DISPATCH_LEASE_MS, newDeployment, PreparedDeploy } from '../deploy/deploy.service';
-import { ChangeSummary, Deployment } from '../deploy/deployment';
-import { DeploymentEvents } from '../deploy/deployment.events';
-import { DeploymentHistory } from '../deploy/deployment-history.repository';
-import { DeploymentRepository } from '../deploy/deployment.repository';
+import { ChangeSummary, Deployment } from '../deployments/deployment';
+import { DeploymentHistory } from '../deployments/deployment-history.repository';
+import { DeploymentTransitions } from '../deployments/deployment-transitions.service';
+import { DISPATCH_LEASE_MS } from '../dispatch/run-start';
 import { GithubClient } from '../github/github.client';
 import { AppMetrics } from '../metrics/app-metrics';
+import { TargetLocksService } from '../target-locks/target-locks.service';
 import { SelfApprovalError, UnknownRequestError } from './approval.errors';
 import { summarizeChanges } from './change-summary';
 
@@ -22,70 +22,54 @@ export type ApprovalAnswer =
   | { kind: 'approved'; deployment: Deployment }
   /** An approval that counts, more are needed; or a cancellation. The message shows it. */
   | { kind: 'changed'; deployment: Deployment }
-  /** The request was decided already: say what happened, privately. */
-  | { kind: 'info'; message: string };
+  /** The request was decided already (or expired): the clicker is told how, privately. */
+  | { kind: 'decided'; deployment: Deployment }
+  /** The clicker's approval is counted already. */
+  | { kind: 'approved-already'; deployment: Deployment };
 
-const timestamp = (date: Date | undefined) =>
-  date ? `<t:${Math.floor(new Date(date).getTime() / 1000)}:f>` : 'earlier';
-
-/** What happened to a request that is no longer pending, in a sentence. */
-export function describeDecision(deployment: Deployment): string {
-  const decided = deployment.approval?.decidedBy;
-  switch (deployment.status) {
-    case 'pending_approval':
-      return 'This request is still waiting for approval.';
-    case 'rejected':
-      return `This request was cancelled by ${plainText(decided?.name ?? 'someone', 60)} ${timestamp(deployment.approval?.decidedAt)}.`;
-    case 'expired':
-      return `This request expired at ${timestamp(deployment.approval?.expiresAt)}; nothing was dispatched.`;
-    default:
-      return `Already approved by ${plainText(decided?.name ?? 'an admin', 60)} at ${timestamp(deployment.approval?.decidedAt)}.`;
-  }
-}
+/** Approving again after a race: each attempt reads the approvals anew. */
+const APPROVE_ATTEMPTS = 10;
+const STAYS_PENDING = 'The request stays pending until it expires; approve again once it is free.';
 
 /**
  * Protected deploys: a request that dispatches nothing, approvals by admins of that environment
  * (checked at click time from their current roles), exactly one dispatch however many click,
- * cancellation by the requester or an admin, and expiry.
+ * cancellation by the requester or an admin, and expiry. Every decision is one atomic change
+ * in the kernel; this service decides who may make it.
  */
 @Injectable()
 export class ApprovalService {
   constructor(
     private readonly config: AppConfig,
     private readonly access: AccessService,
-    private readonly deployments: DeploymentRepository,
-    private readonly github: GithubClient,
-    private readonly events: DeploymentEvents,
-    private readonly metrics: AppMetrics,
-    private readonly locks: TargetLockRepository,
+    private readonly transitions: DeploymentTransitions,
     private readonly history: DeploymentHistory,
+    private readonly admission: AdmissionGuards,
+    private readonly locks: TargetLocksService,
+    private readonly github: GithubClient,
+    private readonly metrics: AppMetrics,
+    private readonly clock: Clock,
   ) {}
 
   /**
    * Records the request (status pending_approval) with what it would change. The caller has
    * admitted it already; a failure here gives the member's cooldown back.
    */
-  async open(actor: Actor, prepared: PreparedDeploy): Promise<Deployment> {
-    const now = new Date();
+  async open(request: AdmittedRequest): Promise<Deployment> {
     try {
-      const changes = await this.summarize(prepared);
-      for (let attempt = 0; attempt < 3; attempt++) {
-        const deployment = newDeployment(actor, prepared, 'pending_approval', now, {
-          approval: {
-            required: this.config.approval.approvalsRequired,
-            approvals: [],
-            expiresAt: new Date(now.getTime() + this.config.approval.timeoutMs),
-          },
-          changes,
-        });
-        if (await this.deployments.insertPending(deployment)) {
-          this.events.changed({ deployment });
-          return deployment;
-        }
-      }
-      throw new Error('could not allocate a deployment id');
+      const changes = await this.summarize(request);
+      const now = this.clock.now();
+      return await this.transitions.openRequest(
+        request.draft,
+        {
+          required: this.config.approval.approvalsRequired,
+          approvals: [],
+          expiresAt: new Date(now.getTime() + this.config.approval.timeoutMs),
+        },
+        changes,
+      );
     } catch (error) {
-      await prepared.release();
+      await request.release();
       throw error;
     }
   }
@@ -104,22 +88,18 @@ export class ApprovalService {
       this.refused(deployment);
       throw new SelfApprovalError();
     }
-    const manualLock = await this.locks.find(deployment.service, deployment.environment);
-    const approver = { id: actor.id, name: actor.name, at: new Date() };
+    const approver = { id: actor.id, name: actor.name, at: this.clock.now() };
     // Optimistic: each attempt expects the approvals it read; a concurrent one makes it read again.
-    for (let current = deployment, attempt = 0; attempt < 10; attempt++) {
+    for (let current = deployment, attempt = 0; attempt < APPROVE_ATTEMPTS; attempt++) {
       const settledNow = await this.settledAnswer(current, approver.at);
       if (settledNow) return settledNow;
       const approval = current.approval!;
       if (approval.approvals.some((a) => a.id === actor.id))
-        return { kind: 'info', message: 'You have approved this request already.' };
+        return { kind: 'approved-already', deployment: current };
       const decisive = approval.approvals.length + 1 >= approval.required;
-      if (decisive && manualLock) {
-        this.refused(current);
-        throw new TargetLockedError(manualLock, 'The request stays pending until it expires.');
-      }
+      if (decisive) await this.refuseLocked(current);
       const lease = new Date(approver.at.getTime() + DISPATCH_LEASE_MS);
-      const result = await this.deployments.recordApproval(
+      const result = await this.transitions.recordApproval(
         id,
         approver,
         approval.approvals.length,
@@ -132,16 +112,19 @@ export class ApprovalService {
       );
       switch (result.outcome) {
         case 'recorded':
-          this.events.changed({ deployment: result.deployment });
           return { kind: 'changed', deployment: result.deployment };
         case 'approved':
-          return this.approved(result.deployment, approver.at);
+          return { kind: 'approved', deployment: result.deployment };
         case 'raced':
           current = await this.find(id);
           continue;
         default:
           this.refused(current);
-          throw await this.blocked(current, result.outcome);
+          throw await this.admission.refusal(
+            result.outcome === 'locked' ? 'busy' : 'cap',
+            current,
+            STAYS_PENDING,
+          );
       }
     }
     throw new Error(`approving ${id} kept racing other changes`);
@@ -159,30 +142,25 @@ export class ApprovalService {
       );
     }
     const by = { id: actor.id, name: actor.name };
-    const at = new Date();
-    const cancelled = await this.deployments.transition(id, 'rejected', {
+    const cancelled = await this.transitions.move(id, 'rejected', {
       from: ['pending_approval'],
       unexpired: true,
       by,
-      at,
-      set: { 'approval.decidedBy': by, 'approval.decidedAt': at } as Partial<Deployment>,
+      set: {
+        'approval.decidedBy': by,
+        'approval.decidedAt': this.clock.now(),
+      } as Partial<Deployment>,
     });
-    if (!cancelled) {
-      const now = await this.find(id);
-      return (
-        (await this.settledAnswer(now, at)) ?? { kind: 'info', message: describeDecision(now) }
-      );
-    }
-    this.metrics.approvals.inc({ environment: cancelled.environment, outcome: 'cancelled' });
-    this.events.changed({ deployment: cancelled, previousStatus: 'pending_approval' });
-    return { kind: 'changed', deployment: cancelled };
+    if (cancelled) return { kind: 'changed', deployment: cancelled };
+    const now = await this.find(id);
+    return (await this.settledAnswer(now)) ?? { kind: 'decided', deployment: now };
   }
 
   /** Marks every request whose time is up as expired (each one atomically: one instance wins). */
-  async expireDue(now = new Date()): Promise<number> {
+  async expireDue(): Promise<number> {
     let expired = 0;
-    for (const deployment of await this.deployments.findExpiredPending(now))
-      if (await this.expire(deployment, now)) expired++;
+    for (const deployment of await this.history.findExpiredPending(this.clock.now()))
+      if (await this.expire(deployment)) expired++;
     return expired;
   }
 
@@ -192,63 +170,46 @@ export class ApprovalService {
    */
   private async settledAnswer(
     deployment: Deployment,
-    now = new Date(),
+    now = this.clock.now(),
   ): Promise<ApprovalAnswer | undefined> {
-    if (deployment.status !== 'pending_approval')
-      return { kind: 'info', message: describeDecision(deployment) };
+    if (deployment.status !== 'pending_approval') return { kind: 'decided', deployment };
     if (new Date(deployment.approval!.expiresAt).getTime() > now.getTime()) return undefined;
-    await this.expire(deployment, now);
-    return { kind: 'info', message: describeDecision(await this.find(deployment.id)) };
+    await this.expire(deployment);
+    return { kind: 'decided', deployment: await this.find(deployment.id) };
   }
 
-  private async expire(deployment: Deployment, now: Date): Promise<boolean> {
-    const moved = await this.deployments.transition(deployment.id, 'expired', {
+  private async expire(deployment: Deployment): Promise<boolean> {
+    const moved = await this.transitions.move(deployment.id, 'expired', {
       from: ['pending_approval'],
-      at: now,
       note: 'no decision in time',
     });
-    if (!moved) return false;
-    this.metrics.approvals.inc({ environment: moved.environment, outcome: 'expired' });
-    this.events.changed({ deployment: moved, previousStatus: 'pending_approval' });
-    return true;
+    return Boolean(moved);
   }
 
-  private approved(deployment: Deployment, at: Date): ApprovalAnswer {
-    this.metrics.approvals.inc({ environment: deployment.environment, outcome: 'approved' });
-    this.metrics.approvalWait.observe(
-      { environment: deployment.environment },
-      (at.getTime() - new Date(deployment.createdAt).getTime()) / 1000,
-    );
-    this.events.changed({ deployment, previousStatus: 'pending_approval' });
-    return { kind: 'approved', deployment };
-  }
-
-  /** Why the last approval could not decide: the target is busy, or the cap is reached. */
-  private async blocked(deployment: Deployment, reason: 'locked' | 'cap'): Promise<Error> {
-    const stays = 'The request stays pending until it expires; approve again once it is free.';
-    if (reason === 'locked') {
-      const holder = await this.deployments.findInFlightForTarget(
+  /** An admin's lock refuses the approval that would dispatch; the request stays pending. */
+  private async refuseLocked(deployment: Deployment): Promise<void> {
+    try {
+      await this.locks.refuseLocked(
         deployment.service,
         deployment.environment,
+        'The request stays pending until it expires.',
       );
-      return new TargetBusyError(holder ?? deployment, stays);
+    } catch (error) {
+      this.refused(deployment);
+      throw error;
     }
-    return new CapacityError(
-      this.config.deploy.maxConcurrent,
-      await this.deployments.listInFlight(),
-      stays,
-    );
   }
 
-  private async summarize(prepared: PreparedDeploy): Promise<ChangeSummary> {
+  private async summarize(request: AdmittedRequest): Promise<ChangeSummary> {
+    const { draft } = request;
     const baseSha =
-      prepared.rollback?.ofSha ??
-      (await this.history.findLastSuccessful(prepared.service.name, prepared.environment))?.sha;
-    return summarizeChanges(this.github, prepared.service, baseSha, prepared.sha);
+      draft.rollback?.ofSha ??
+      (await this.history.findLastSuccessful(draft.service, draft.environment))?.sha;
+    return summarizeChanges(this.github, draft.workflow, baseSha, draft.sha);
   }
 
   private async find(id: string): Promise<Deployment> {
-    const deployment = await this.deployments.findById(id);
+    const deployment = await this.history.findById(id);
     if (!deployment?.approval) throw new UnknownRequestError();
     return deployment;
   }

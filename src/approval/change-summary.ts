@@ -1,4 +1,4 @@
-import { ChangeSummary, CommitSummary } from '../deploy/deployment';
+import { ChangeSummary, CommitSummary } from '../deployments/deployment';
 import { GithubClient } from '../github/github.client';
 
 /** Commits listed per direction; the count and the comparison link cover the rest. */

@@ -1,13 +1,12 @@
-import { Global, Module } from '@nestjs/common';
+import { Module } from '@nestjs/common';
 import { MongooseModule } from '@nestjs/mongoose';
-import { CommandAudit, CommandAuditInterceptor } from '../discord/command-audit.interceptor';
 import { AuditRepository } from './audit.repository';
 import { AuditDocument, AuditSchema } from './audit.schema';
 
-@Global()
+/** The record of who did what (written by the command audit in src/discord). */
 @Module({
   imports: [MongooseModule.forFeature([{ name: AuditDocument.name, schema: AuditSchema }])],
-  providers: [AuditRepository, CommandAudit, CommandAuditInterceptor],
-  exports: [AuditRepository, CommandAudit, CommandAuditInterceptor],
+  providers: [AuditRepository],
+  exports: [AuditRepository],
 })
 export class AuditModule {}

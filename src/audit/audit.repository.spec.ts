@@ -1,5 +1,5 @@
 import mongoose, { Connection } from 'mongoose';
-import { testDatabaseUri } from '../../libs/testing/database';
+import { testDatabaseUri } from '../../test/support/database';
 import { testConfig } from '../../test/support/config';
 import { AuditRepository } from './audit.repository';
 import { AuditDocument, AuditSchema } from './audit.schema';

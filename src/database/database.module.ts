@@ -8,6 +8,7 @@ import {
 } from '@nestjs/common';
 import { InjectConnection, MongooseModule } from '@nestjs/mongoose';
 import { Connection } from 'mongoose';
+import { DatabasePing } from './database-ping';
 import { MongoEndpoint } from './mongo-endpoint';
 
 @Global()
@@ -47,6 +48,7 @@ function watchConnection(connection: Connection): Connection {
 }
 
 /** Mongoose on the endpoint that main found (a server, or the embedded engine host). */
+@Global()
 @Module({})
 export class DatabaseModule {
   static forRoot(endpoint: MongoEndpoint): DynamicModule {
@@ -67,7 +69,8 @@ export class DatabaseModule {
           }),
         }),
       ],
-      providers: [DatabaseShutdown],
+      providers: [DatabaseShutdown, DatabasePing],
+      exports: [DatabasePing],
     };
   }
 }

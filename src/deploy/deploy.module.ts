@@ -1,26 +1,31 @@
 import { Module } from '@nestjs/common';
 import { AccessModule } from '../access/access.module';
+import { AdmissionModule } from '../admission/admission.module';
 import { ApprovalModule } from '../approval/approval.module';
+import { DeploymentsModule } from '../deployments/deployments.module';
+import { DispatchModule } from '../dispatch/dispatch.module';
 import { GithubModule } from '../github/github.module';
 import { ServiceRegistryModule } from '../service-registry/service-registry.module';
+import { TargetLocksModule } from '../target-locks/target-locks.module';
+import { CancelService } from './cancel.service';
 import { DeployCommands } from './deploy.commands';
 import { DeployService } from './deploy.service';
-import { DeploymentMetrics } from './deployment.metrics';
 import { DeploymentLauncher } from './deployment-launcher';
-import { DeploymentStoreModule } from './deployment-store.module';
-import { DispatchModule } from './dispatch.module';
 import { RefResolver } from './ref-resolver';
 
+/** /deploy and /cancel; the launcher /rollback ends with too. */
 @Module({
   imports: [
-    DeploymentStoreModule,
+    DeploymentsModule,
+    AdmissionModule,
+    TargetLocksModule,
     DispatchModule,
     ApprovalModule,
     AccessModule,
     GithubModule,
     ServiceRegistryModule,
   ],
-  providers: [DeployService, DeploymentLauncher, DeployCommands, DeploymentMetrics, RefResolver],
+  providers: [DeployService, CancelService, DeploymentLauncher, DeployCommands, RefResolver],
   exports: [DeployService, DeploymentLauncher],
 })
 export class DeployModule {}

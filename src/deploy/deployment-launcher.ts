@@ -1,33 +1,56 @@
 import { Injectable } from '@nestjs/common';
-import type { ChatInputCommandInteraction } from 'discord.js';
-import type { Actor } from '../access/actor';
+import { AdmissionGuards } from '../admission/admission.guards';
+import type { AdmittedRequest } from '../admission/admitted-request';
+import { AppConfig } from '../config/app-config';
+import { Deployment } from '../deployments/deployment';
+import { DeploymentTransitions } from '../deployments/deployment-transitions.service';
 import { ApprovalService } from '../approval/approval.service';
-import { DeployService, PreparedDeploy } from './deploy.service';
-import { deploymentMessage } from './deploy.views';
-import { DispatchService } from './dispatch.service';
+import { DispatchService } from '../dispatch/dispatch.service';
+import { DISPATCH_LEASE_MS } from '../dispatch/run-start';
+
+/** Where the deployment's message was posted. */
+export interface PostedMessage {
+  channelId: string;
+  messageId: string;
+}
 
 /**
  * The end of /deploy and /rollback: a protected target gets an approval request, anything else
- * is dispatched now; either way the deferred reply becomes the deployment's message.
+ * is put in flight (the insert itself takes the target and a concurrency slot) and dispatched.
+ * `publish` shows the new deployment (the command's reply), which becomes its message.
  */
 @Injectable()
 export class DeploymentLauncher {
   constructor(
-    private readonly deploys: DeployService,
+    private readonly config: AppConfig,
+    private readonly transitions: DeploymentTransitions,
+    private readonly admission: AdmissionGuards,
     private readonly approvals: ApprovalService,
     private readonly dispatcher: DispatchService,
   ) {}
 
   async launch(
-    interaction: ChatInputCommandInteraction,
-    actor: Actor,
-    prepared: PreparedDeploy,
-  ): Promise<void> {
-    const deployment = prepared.protected
-      ? await this.approvals.open(actor, prepared)
-      : await this.deploys.admit(actor, prepared);
-    const message = await interaction.editReply(deploymentMessage(deployment));
-    await this.deploys.attachMessage(deployment.id, message.channelId, message.id);
-    if (deployment.status === 'dispatching') await this.dispatcher.dispatch(deployment);
+    request: AdmittedRequest,
+    publish: (deployment: Deployment) => Promise<PostedMessage>,
+  ): Promise<Deployment> {
+    const deployment = request.protected
+      ? await this.approvals.open(request)
+      : await this.startInFlight(request);
+    const posted = await publish(deployment);
+    await this.transitions.attachMessage(deployment.id, posted.channelId, posted.messageId);
+    if (deployment.status === 'dispatching') return this.dispatcher.dispatch(deployment);
+    return deployment;
+  }
+
+  /** A refusal (busy target, cap reached) gives the member's cooldown back. */
+  private async startInFlight(request: AdmittedRequest): Promise<Deployment> {
+    const started = await this.transitions.startInFlight(
+      request.draft,
+      this.config.deploy.maxConcurrent,
+      DISPATCH_LEASE_MS,
+    );
+    if ('deployment' in started) return started.deployment;
+    await request.release();
+    throw await this.admission.refusal(started.refused, request.draft);
   }
 }

@@ -1,6 +1,6 @@
 import { Comparison, GithubClient } from '../github/github.client';
 import { Service } from '../service-registry/service';
-import { DeploymentHistory } from './deployment-history.repository';
+import { DeploymentHistory } from '../deployments/deployment-history.repository';
 import { RefResolver } from './ref-resolver';
 
 const MAIN = 'a'.repeat(40);

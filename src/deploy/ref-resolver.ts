@@ -8,7 +8,7 @@ import {
   matchingPattern,
 } from '../service-registry/ref-policy';
 import { Service } from '../service-registry/service';
-import { DeploymentHistory } from './deployment-history.repository';
+import { DeploymentHistory } from '../deployments/deployment-history.repository';
 import { codeSpan, plainText } from '../../libs/text';
 
 /** A ref as the bot will deploy it: what was asked, what it is, the commit, and which rule allowed it. */

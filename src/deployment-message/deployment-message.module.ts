@@ -1,11 +1,10 @@
 import { Module } from '@nestjs/common';
-import { DeploymentStoreModule } from '../deploy/deployment-store.module';
-import { DeploymentMessageSync } from './deployment-message.sync';
+import { DeploymentsModule } from '../deployments/deployments.module';
+import { DeploymentMessageListener } from './deployment-message.listener';
 
 /** The Discord side of every deployment: its message, its announcement, the watchdog mention. */
 @Module({
-  imports: [DeploymentStoreModule],
-  providers: [DeploymentMessageSync],
-  exports: [DeploymentMessageSync],
+  imports: [DeploymentsModule],
+  providers: [DeploymentMessageListener],
 })
 export class DeploymentMessageModule {}

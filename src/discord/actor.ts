@@ -1,5 +1,5 @@
 import { BaseInteraction, PermissionFlagsBits } from 'discord.js';
-import type { Actor } from '../access/actor';
+import type { Actor } from '../../libs/people';
 
 /** Reads the actor from the interaction itself: roles are never cached between commands. */
 export function actorFrom(interaction: BaseInteraction): Actor {

@@ -14,7 +14,7 @@ import {
 import { NecordExecutionContext } from 'necord';
 import { Observable, tap } from 'rxjs';
 import { errorRef } from '../../libs/errors';
-import { toAppError } from '../app-exception.filter';
+import { toAppError } from '../../libs/errors';
 import { AuditEntry, AuditOutcome } from '../audit/audit-entry';
 import { AuditRepository } from '../audit/audit.repository';
 import { AppMetrics } from '../metrics/app-metrics';

@@ -1,5 +1,5 @@
 import { DiscordAPIError, HTTPError, RESTJSONErrorCodes } from 'discord.js';
-import { isDatabaseDown } from '../app-exception.filter';
+import { isDatabaseDown } from '../../libs/errors';
 
 /**
  * What a failure to talk to Discord means for a message the bot keeps up to date:

@@ -2,14 +2,21 @@ import { Global, Module } from '@nestjs/common';
 import { GatewayIntentBits } from 'discord.js';
 import { NecordModule } from 'necord';
 import { AppConfig } from '../config/app-config';
+import { AuditModule } from '../audit/audit.module';
+import { CommandAudit, CommandAuditInterceptor } from './command-audit.interceptor';
 import { CommandRegistration } from './command-registration';
+import { DiscordStatus } from './discord-status';
 import { InteractionGate } from './interaction-gate';
 import { UnknownComponentsUpdate } from './unknown-components.update';
 
-/** The Discord gateway and REST client; commands live in the feature modules. */
+/**
+ * The Discord gateway and REST client, the home-server gate, command registration and the audit
+ * of every command and click; the commands themselves live in the feature modules.
+ */
 @Global()
 @Module({
   imports: [
+    AuditModule,
     NecordModule.forRootAsync({
       inject: [AppConfig],
       useFactory: (config: AppConfig) => ({
@@ -23,7 +30,14 @@ import { UnknownComponentsUpdate } from './unknown-components.update';
       }),
     }),
   ],
-  providers: [UnknownComponentsUpdate, InteractionGate, CommandRegistration],
-  exports: [CommandRegistration],
+  providers: [
+    UnknownComponentsUpdate,
+    InteractionGate,
+    CommandRegistration,
+    CommandAudit,
+    CommandAuditInterceptor,
+    DiscordStatus,
+  ],
+  exports: [CommandRegistration, CommandAudit, CommandAuditInterceptor, DiscordStatus],
 })
 export class DiscordModule {}

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { MessageFlags } from 'discord.js';
 import { Context, type ContextOf, MessageComponentsService, On } from 'necord';
-import { UnknownRequestError } from '../approval/approval.errors';
+import { UnknownComponentError } from './discord.errors';
 import { CommandAudit } from './command-audit.interceptor';
 
 /** A click on a component no handler knows (a forged or outdated custom id) still gets an answer, and is audited. */
@@ -16,7 +16,7 @@ export class UnknownComponentsUpdate {
   async onInteraction(@Context() [interaction]: ContextOf<'interactionCreate'>) {
     if (!interaction.isMessageComponent()) return;
     if (this.components.get(interaction.componentType, interaction.customId)) return;
-    const error = new UnknownRequestError();
+    const error = new UnknownComponentError();
     await interaction.reply({ content: error.message, flags: MessageFlags.Ephemeral });
     this.commandAudit.record(interaction, 0, 'refused', error.code, error.message);
   }

@@ -1,5 +1,5 @@
-import { FakeGithub } from '../../libs/testing/fake-github';
-import { metricValue, testMetrics } from '../../libs/testing/metrics';
+import { FakeGithub } from '../../test/support/fake-github';
+import { metricValue, testMetrics } from '../../test/support/metrics';
 import { loadAppConfig } from '../config/app-config';
 import { GithubClient, USER_AGENT } from './github.client';
 import { GithubError } from './github.errors';

@@ -1,13 +1,19 @@
 import { Controller, Get } from '@nestjs/common';
-import { HealthCheck, HealthCheckService, MongooseHealthIndicator } from '@nestjs/terminus';
-import { DiscordHealthIndicator } from './discord.health';
+import {
+  HealthCheck,
+  HealthCheckService,
+  HealthIndicatorService,
+  MongooseHealthIndicator,
+} from '@nestjs/terminus';
+import { DiscordStatus } from '../discord/discord-status';
 
 @Controller('health')
 export class HealthController {
   constructor(
     private readonly health: HealthCheckService,
     private readonly mongoose: MongooseHealthIndicator,
-    private readonly discord: DiscordHealthIndicator,
+    private readonly discord: DiscordStatus,
+    private readonly indicator: HealthIndicatorService,
   ) {}
 
   /** 200 while the process runs: restart only what is truly stuck. */
@@ -22,7 +28,7 @@ export class HealthController {
   ready() {
     return this.health.check([
       () => this.mongoose.pingCheck('mongodb', { timeout: 1_000 }),
-      () => this.discord.check(),
+      () => this.discordCheck(),
     ]);
   }
 
@@ -30,5 +36,13 @@ export class HealthController {
   @HealthCheck()
   overall() {
     return this.ready();
+  }
+
+  private discordCheck() {
+    const check = this.indicator.check('discord');
+    const gateway = this.discord.gateway();
+    return gateway.ready
+      ? check.up({ ping: gateway.pingMs })
+      : check.down({ reason: 'Discord gateway is not connected' });
   }
 }

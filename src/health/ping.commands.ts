@@ -1,26 +1,19 @@
-import { Audited } from '../discord/command-audit.interceptor';
 import { Injectable } from '@nestjs/common';
-import { InjectConnection } from '@nestjs/mongoose';
 import { MessageFlags } from 'discord.js';
-import { Connection } from 'mongoose';
 import { Context, SlashCommand, type SlashCommandContext } from 'necord';
-import { DatabaseUnavailableError } from '../../libs/errors';
+import { DatabasePing } from '../database/database-ping';
+import { Audited } from '../discord/command-audit.interceptor';
 
 @Injectable()
 @Audited()
 export class PingCommands {
-  constructor(@InjectConnection() private readonly connection: Connection) {}
+  constructor(private readonly database: DatabasePing) {}
 
   @SlashCommand({ name: 'ping', description: 'Check that the bot and its database answer' })
   async ping(@Context() [interaction]: SlashCommandContext) {
-    const started = Date.now();
-    try {
-      await this.connection.db!.admin().ping({ maxTimeMS: 1_000 });
-    } catch {
-      throw new DatabaseUnavailableError();
-    }
+    const ms = await this.database.ping();
     return interaction.reply({
-      content: `Pong. Database answered in ${Date.now() - started} ms; gateway latency ${interaction.client.ws.ping} ms.`,
+      content: `Pong. Database answered in ${ms} ms; gateway latency ${interaction.client.ws.ping} ms.`,
       flags: MessageFlags.Ephemeral,
     });
   }

@@ -9,7 +9,7 @@ import { once } from 'node:events';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { AppConfig } from '../config/app-config';
-import { isWebhookRequest, WebhookIngress } from '../tracking/webhook.ingress';
+import { isWebhookRequest, WebhookIngress } from '../github/webhook/webhook.ingress';
 import { createHardenedServer } from './hardened-express.adapter';
 
 type Listener = (req: IncomingMessage, res: ServerResponse) => void;

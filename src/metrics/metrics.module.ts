@@ -5,11 +5,17 @@ import {
   makeHistogramProvider,
   PrometheusModule,
 } from '@willsoto/nestjs-prometheus';
+import { DeploymentsModule } from '../deployments/deployments.module';
 import { AppMetrics, METRIC } from './app-metrics';
+import { DeploymentMetricsListener } from './deployment-metrics.listener';
 
+/** /metrics: the chatops_ metrics (AppMetrics), and the listener that keeps the deployment ones. */
 @Global()
 @Module({
-  imports: [PrometheusModule.register({ path: '/metrics', defaultMetrics: { enabled: true } })],
+  imports: [
+    PrometheusModule.register({ path: '/metrics', defaultMetrics: { enabled: true } }),
+    DeploymentsModule,
+  ],
   providers: [
     makeCounterProvider({
       name: METRIC.deployments,
@@ -63,6 +69,7 @@ import { AppMetrics, METRIC } from './app-metrics';
       buckets: [10, 30, 60, 120, 300, 600, 1800, 3600],
     }),
     AppMetrics,
+    DeploymentMetricsListener,
   ],
   exports: [AppMetrics],
 })

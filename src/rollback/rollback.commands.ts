@@ -1,5 +1,6 @@
 import { Injectable, UseInterceptors } from '@nestjs/common';
 import { Context, Options, SlashCommand, type SlashCommandContext } from 'necord';
+import { launchFrom } from '../deploy/deploy.commands';
 import { DeploymentLauncher } from '../deploy/deployment-launcher';
 import { actorFrom } from '../discord/actor';
 import { Audited } from '../discord/command-audit.interceptor';
@@ -22,12 +23,11 @@ export class RollbackCommands {
     @Options() options: RollbackOptions,
   ) {
     await interaction.deferReply();
-    const actor = actorFrom(interaction);
-    const prepared = await this.rollbacks.plan(actor, {
+    const request = await this.rollbacks.plan(actorFrom(interaction), {
       service: options.service,
       environment: options.env ?? undefined,
       to: options.to ?? undefined,
     });
-    await this.launcher.launch(interaction, actor, prepared);
+    await launchFrom(interaction, this.launcher, request);
   }
 }

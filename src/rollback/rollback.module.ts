@@ -1,14 +1,15 @@
 import { Module } from '@nestjs/common';
-import { AccessModule } from '../access/access.module';
+import { AdmissionModule } from '../admission/admission.module';
 import { DeployModule } from '../deploy/deploy.module';
-import { DeploymentStoreModule } from '../deploy/deployment-store.module';
+import { DeploymentsModule } from '../deployments/deployments.module';
 import { ServiceRegistryModule } from '../service-registry/service-registry.module';
 import { RollbackCommands } from './rollback.commands';
 import { RollbackService } from './rollback.service';
-import { RollbackSupersede } from './rollback.supersede';
+import { RollbackSupersedeListener } from './rollback-supersede.listener';
 
+/** /rollback, and marking what a successful rollback went over. */
 @Module({
-  imports: [DeployModule, DeploymentStoreModule, AccessModule, ServiceRegistryModule],
-  providers: [RollbackService, RollbackCommands, RollbackSupersede],
+  imports: [DeployModule, DeploymentsModule, AdmissionModule, ServiceRegistryModule],
+  providers: [RollbackService, RollbackCommands, RollbackSupersedeListener],
 })
 export class RollbackModule {}

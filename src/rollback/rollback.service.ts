@@ -1,14 +1,13 @@
 import { Injectable } from '@nestjs/common';
 import { ValidationError } from '../../libs/errors';
-import { AccessService } from '../access/access.service';
-import type { Actor } from '../access/actor';
-import { AdmissionGuards } from '../deploy/admission';
-import { DeployService, PreparedDeploy } from '../deploy/deploy.service';
-import { DeploymentHistory } from '../deploy/deployment-history.repository';
-import { shortSha } from '../deploy/deploy.views';
+import type { Actor } from '../../libs/people';
+import { plainText } from '../../libs/text';
+import { AdmissionGuards } from '../admission/admission.guards';
+import { AdmittedRequest, admittedRequest } from '../admission/admitted-request';
+import { DeploymentHistory } from '../deployments/deployment-history.repository';
+import { DeployService } from '../deploy/deploy.service';
 import { ServiceRegistryService } from '../service-registry/service-registry.service';
 import { NothingToRollBackError } from './rollback.errors';
-import { plainText } from '../../libs/text';
 
 export interface RollbackRequest {
   service: string;
@@ -17,35 +16,31 @@ export interface RollbackRequest {
   to?: string;
 }
 
+const short = (sha: string) => `\`${sha.slice(0, 7)}\``;
+
 /**
  * What `/rollback` puts back: by default the newest successful deployment whose SHA differs from
  * the one deployed now, skipping deployments a rollback has already gone over. It is then a
- * deploy like any other (guards, approvals), dispatched on the default branch with that SHA.
+ * deploy like any other (the same target checks, guards and approvals), dispatched on the
+ * default branch with that SHA.
  */
 @Injectable()
 export class RollbackService {
   constructor(
     private readonly registry: ServiceRegistryService,
-    private readonly access: AccessService,
     private readonly deploys: DeployService,
     private readonly history: DeploymentHistory,
-    private readonly guards: AdmissionGuards,
+    private readonly admission: AdmissionGuards,
   ) {}
 
-  async plan(actor: Actor, request: RollbackRequest): Promise<PreparedDeploy> {
-    const service = await this.registry.get(request.service);
-    let environment = request.environment?.trim().toLowerCase();
-    if (!environment) {
-      const latest = await this.history.findLastSuccessfulOfService(service.name);
-      if (!latest)
-        throw new NothingToRollBackError(
-          `${service.name} has never been deployed successfully: nothing to roll back.`,
-        );
-      environment = latest.environment;
-    }
-    await this.registry.getForEnvironment(service.name, environment);
-    await this.access.requireDeployer(actor, `roll back ${service.name}`, environment);
-    await this.deploys.ensureNotLocked(service.name, environment);
+  async plan(actor: Actor, request: RollbackRequest): Promise<AdmittedRequest> {
+    const environment = await this.environmentOf(request);
+    const service = await this.deploys.checkTarget(
+      actor,
+      request.service,
+      environment,
+      'roll back',
+    );
     const current = await this.history.findLastSuccessful(service.name, environment);
     if (!current)
       throw new NothingToRollBackError(
@@ -61,23 +56,35 @@ export class RollbackService {
           `Invalid to: "${plainText(to, 40)}" is not a deployment id or SHA that succeeded in ${environment}.`,
         );
       throw new NothingToRollBackError(
-        `No earlier successful deployment to ${environment} with a SHA other than \`${shortSha(current.sha)}\`: nothing to roll back to.`,
+        `No earlier successful deployment to ${environment} with a SHA other than ${short(current.sha)}: nothing to roll back to.`,
       );
     }
-    if (target.sha === current.sha) {
-      throw new NothingToRollBackError(
-        `\`${shortSha(target.sha)}\` is already what ${environment} runs.`,
-      );
-    }
-    const release = await this.guards.admit(actor.id, service.name, environment, new Date());
-    return {
+    if (target.sha === current.sha)
+      throw new NothingToRollBackError(`${short(target.sha)} is already what ${environment} runs.`);
+    const release = await this.admission.admit(actor.id, service.name, environment);
+    return admittedRequest(
       service,
-      environment,
-      ref: service.defaultRef,
-      sha: target.sha,
-      protected: service.protectedEnvironments.includes(environment),
-      rollback: { of: current.id, ofSha: current.sha, to: target.id },
+      {
+        environment,
+        ref: service.defaultRef,
+        sha: target.sha,
+        requester: { id: actor.id, name: actor.name },
+        rollback: { of: current.id, ofSha: current.sha, to: target.id },
+      },
       release,
-    };
+    );
+  }
+
+  /** The environment asked for, or the one the service last deployed to successfully. */
+  private async environmentOf(request: RollbackRequest): Promise<string> {
+    const asked = request.environment?.trim().toLowerCase();
+    if (asked) return asked;
+    const service = await this.registry.get(request.service);
+    const latest = await this.history.findLastSuccessfulOfService(service.name);
+    if (!latest)
+      throw new NothingToRollBackError(
+        `${service.name} has never been deployed successfully: nothing to roll back.`,
+      );
+    return latest.environment;
   }
 }

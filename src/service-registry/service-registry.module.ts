@@ -1,7 +1,7 @@
 import { Module } from '@nestjs/common';
 import { MongooseModule } from '@nestjs/mongoose';
 import { AccessModule } from '../access/access.module';
-import { DeploymentStoreModule } from '../deploy/deployment-store.module';
+import { DeploymentsModule } from '../deployments/deployments.module';
 import { GithubModule } from '../github/github.module';
 import { ServiceAutocomplete } from './service.autocomplete';
 import { ServiceBootstrap } from './service-bootstrap';
@@ -14,7 +14,7 @@ import { ServiceDocument, ServiceSchema } from './service.schema';
   imports: [
     MongooseModule.forFeature([{ name: ServiceDocument.name, schema: ServiceSchema }]),
     AccessModule,
-    DeploymentStoreModule,
+    DeploymentsModule,
     GithubModule,
   ],
   providers: [

@@ -1,5 +1,6 @@
 import { AccessService } from '../access/access.service';
-import { DeploymentRepository } from '../deploy/deployment.repository';
+import { strictFake } from '../../test/support/strict-fake';
+import { DeploymentHistory } from '../deployments/deployment-history.repository';
 import { GithubClient } from '../github/github.client';
 import { Service } from './service';
 import { ServiceRegistryService } from './service-registry.service';
@@ -9,11 +10,11 @@ const admin = { id: '1', name: 'alice', guildId: '2', roleIds: [], guildAdminist
 
 function registry() {
   const inserted: Service[] = [];
-  const services = {
+  const services = strictFake<ServiceRepository>('ServiceRepository', {
     findByName: async () => null,
     insert: async (service: Service) => void inserted.push(service),
-  } as unknown as ServiceRepository;
-  const github = {
+  });
+  const github = strictFake<GithubClient>('GithubClient', {
     getRepository: async () => ({ fullName: 'acme/api', defaultBranch: 'main' }),
     getWorkflow: async () => ({
       id: 1,
@@ -22,10 +23,12 @@ function registry() {
       state: 'active',
     }),
     getBranch: async () => 'a'.repeat(40),
-  } as unknown as GithubClient;
-  const access = { requireAdmin: async () => undefined } as unknown as AccessService;
-  const deployments = {} as DeploymentRepository;
-  return { service: new ServiceRegistryService(services, deployments, github, access), inserted };
+  });
+  const access = strictFake<AccessService>('AccessService', {
+    requireAdmin: async () => undefined,
+  });
+  const history = strictFake<DeploymentHistory>('DeploymentHistory');
+  return { service: new ServiceRegistryService(services, history, github, access), inserted };
 }
 
 describe('ServiceRegistryService.add', () => {

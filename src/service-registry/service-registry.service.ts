@@ -1,11 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import { ValidationError } from '../../libs/errors';
 import { AccessService } from '../access/access.service';
-import type { Actor } from '../access/actor';
-import type { Person } from '../deploy/deployment';
-import { DeploymentRepository } from '../deploy/deployment.repository';
+import type { Actor } from '../../libs/people';
+import type { Person } from '../../libs/people';
+import { DeploymentHistory } from '../deployments/deployment-history.repository';
 import { GithubClient } from '../github/github.client';
-import { validateInput } from '../../libs/validation';
+import { parseEnvironmentList, validateInput } from '../../libs/validation';
 import { AddServiceInput } from './dto/add-service.input';
 import { Service } from './service';
 import {
@@ -15,7 +15,6 @@ import {
   UnknownServiceError,
 } from './service.errors';
 import { ServiceRepository } from './service.repository';
-import { parseEnvironmentList } from './service.rules';
 import { parseRefPatterns } from './ref-policy';
 
 const DEFAULT_ENVIRONMENTS = 'staging, prod';
@@ -25,7 +24,7 @@ const PROTECTED_BY_DEFAULT = ['prod', 'production'];
 export class ServiceRegistryService {
   constructor(
     private readonly services: ServiceRepository,
-    private readonly deployments: DeploymentRepository,
+    private readonly history: DeploymentHistory,
     private readonly github: GithubClient,
     private readonly access: AccessService,
   ) {}
@@ -69,7 +68,7 @@ export class ServiceRegistryService {
   async remove(actor: Actor, name: string): Promise<Service> {
     await this.access.requireAdmin(actor, 'remove services');
     const service = await this.get(name);
-    const active = await this.deployments.findActiveForService(service.name);
+    const active = await this.history.findActiveForService(service.name);
     if (active)
       throw new ServiceBusyError(service.name, active.id, active.environment, active.status);
     if (!(await this.services.remove(service.name))) throw new UnknownServiceError(name);

@@ -1,4 +1,4 @@
-import type { Person } from '../deploy/deployment';
+import type { Person } from '../../libs/people';
 
 /** A deployable service: which workflow deploys it, where, and which targets need approval. */
 export interface Service {

@@ -1,11 +1,13 @@
 import { Module } from '@nestjs/common';
-import { DeploymentStoreModule } from '../deploy/deployment-store.module';
+import { DeploymentsModule } from '../deployments/deployments.module';
 import { ServiceRegistryModule } from '../service-registry/service-registry.module';
+import { TargetLocksModule } from '../target-locks/target-locks.module';
 import { StatusCommands } from './status.commands';
 import { StatusService } from './status.service';
 
+/** /status and /history: read-only, for anyone in the home server. */
 @Module({
-  imports: [DeploymentStoreModule, ServiceRegistryModule],
+  imports: [DeploymentsModule, ServiceRegistryModule, TargetLocksModule],
   providers: [StatusService, StatusCommands],
 })
 export class StatusModule {}

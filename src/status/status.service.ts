@@ -1,9 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { ValidationError } from '../../libs/errors';
-import { Deployment } from '../deploy/deployment';
-import { DeploymentHistory } from '../deploy/deployment-history.repository';
-import { DeploymentRepository } from '../deploy/deployment.repository';
-import { TargetLock, TargetLockRepository } from '../deploy/target-lock.repository';
+import { Deployment } from '../deployments/deployment';
+import { DeploymentHistory } from '../deployments/deployment-history.repository';
+import { TargetLock } from '../target-locks/target-lock.repository';
+import { TargetLocksService } from '../target-locks/target-locks.service';
 import { Service } from '../service-registry/service';
 import { ServiceRegistryService } from '../service-registry/service-registry.service';
 
@@ -22,8 +22,7 @@ export interface EnvironmentStatus {
 export class StatusService {
   constructor(
     private readonly registry: ServiceRegistryService,
-    private readonly deployments: DeploymentRepository,
-    private readonly locks: TargetLockRepository,
+    private readonly locks: TargetLocksService,
     private readonly past: DeploymentHistory,
   ) {}
 
@@ -50,7 +49,7 @@ export class StatusService {
         environment,
         protected: service.protectedEnvironments.includes(environment),
         current: await this.past.findLastSuccessful(service.name, environment),
-        inFlight: await this.deployments.findInFlightForTarget(service.name, environment),
+        inFlight: await this.past.findInFlightForTarget(service.name, environment),
         pending: await this.past.listPendingForTarget(service.name, environment),
         lock: await this.locks.find(service.name, environment),
       })),

@@ -1,8 +1,8 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { SchedulerRegistry } from '@nestjs/schedule';
+import { Clock } from '../../libs/clock';
 import { AppConfig } from '../config/app-config';
-import { DeploymentRepository } from '../deploy/deployment.repository';
-import { AppMetrics } from '../metrics/app-metrics';
+import { DeploymentTrackingStore } from '../deployments/deployment-tracking.store';
 import { RunTrackerService } from './run-tracker.service';
 
 const MAX_CHECKS_PER_TICK = 50;
@@ -21,16 +21,15 @@ export class RunPoller implements OnApplicationBootstrap, OnApplicationShutdown 
   constructor(
     private readonly config: AppConfig,
     private readonly tracker: RunTrackerService,
-    private readonly deployments: DeploymentRepository,
-    private readonly metrics: AppMetrics,
+    private readonly tracking: DeploymentTrackingStore,
     private readonly scheduler: SchedulerRegistry,
+    private readonly clock: Clock,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
-    const due = await this.deployments.markTrackedDue(new Date());
+    const due = await this.tracking.markTrackedDue(this.clock.now());
     if (due > 0)
       this.logger.log(`Checking ${due} deployment(s) that were in flight before the start`);
-    await this.refreshActiveGauge();
     const every = Math.min(1_000, this.config.deploy.pollIntervalMs);
     this.scheduler.addInterval(
       'run-poller',
@@ -58,13 +57,8 @@ export class RunPoller implements OnApplicationBootstrap, OnApplicationShutdown 
       for (let i = 0; i < MAX_CHECKS_PER_TICK && !this.stopped; i++) {
         if (!(await this.tracker.checkNextDue())) break;
       }
-      await this.refreshActiveGauge();
     } catch (error) {
       this.logger.warn(`Polling failed: ${(error as Error).message}`);
     }
-  }
-
-  private async refreshActiveGauge(): Promise<void> {
-    this.metrics.activeDeployments.set(await this.deployments.countInFlight());
   }
 }

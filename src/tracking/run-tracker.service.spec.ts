@@ -1,36 +1,292 @@
-import { statusFromRun } from './run-tracker.service';
-import { statusesBefore } from '../deploy/deployment';
+import { ManualClock } from '../../libs/clock';
+import { aDeployment } from '../../test/support/factories';
+import { testConfig } from '../../test/support/config';
+import { strictFake } from '../../test/support/strict-fake';
+import { Deployment } from '../deployments/deployment';
+import {
+  DeploymentTrackingStore,
+  TrackedDeployment,
+} from '../deployments/deployment-tracking.store';
+import { DeploymentTransitions, MoveOptions } from '../deployments/deployment-transitions.service';
+import { DispatchService } from '../dispatch/dispatch.service';
+import { GithubClient, RunInfo } from '../github/github.client';
+import { ServiceRegistryService } from '../service-registry/service-registry.service';
+import { RunTrackerService } from './run-tracker.service';
 
-describe('statusFromRun', () => {
+const POLL_MS = 5_000;
+const NOW = new Date();
+const origin = { repository: 'acme/api', workflowId: 100 };
+const source = { owner: 'acme', repo: 'api', workflow: 'deploy.yml', inputs: {} };
+
+function aRun(status: string, conclusion: string | null = null): RunInfo {
+  return {
+    id: 7,
+    displayTitle: 'Deploy',
+    status,
+    conclusion,
+    htmlUrl: 'https://github.example/acme/api/actions/runs/7',
+    headBranch: 'main',
+    createdAt: '2026-11-24T10:00:00Z',
+    updatedAt: '2026-11-24T10:05:00Z',
+  };
+}
+
+/**
+ * The tracker against strict fakes: what it asks the kernel to do (moves, with which
+ * expectations and lease handling) for each thing GitHub can say.
+ */
+function tracker(
+  options: {
+    recorded?: Deployment | 'duplicate' | null;
+    due?: TrackedDeployment | null;
+    run?: Awaited<ReturnType<GithubClient['getRun']>>;
+    discovered?: RunInfo;
+    moveFails?: boolean;
+    githubFails?: boolean;
+  } = {},
+) {
+  const calls: string[] = [];
+  const moves: Array<{ to: string; options: MoveOptions }> = [];
+  const releases: Array<{ next: Date | null; etag?: string }> = [];
+  const clock = new ManualClock(NOW);
+  const transitions = strictFake<DeploymentTransitions>(
+    'transitions',
+    {
+      move: async (_id: string, to: string, moveOptions: MoveOptions) => {
+        if (options.moveFails) throw new Error('database down');
+        moves.push({ to, options: moveOptions });
+        return aDeployment({ status: to as Deployment['status'], runId: 7 });
+      },
+      recordRunConclusion: async () => null,
+      noteWatchdog: async () => null,
+    },
+    calls,
+  );
+  const tracking = strictFake<DeploymentTrackingStore>(
+    'tracking',
+    {
+      recordDelivery: async () => options.recorded ?? null,
+      forgetDelivery: async () => undefined,
+      claimDueCheck: async () => options.due ?? null,
+      releaseCheck: async (_id: string, next: Date | null, etag?: string) =>
+        void releases.push({ next, etag }),
+    },
+    calls,
+  );
+  const service = new RunTrackerService(
+    testConfig({ POLL_INTERVAL_MS: String(POLL_MS), DEPLOY_TIMEOUT_MS: '600000' }),
+    transitions,
+    tracking,
+    strictFake<DispatchService>(
+      'dispatcher',
+      {
+        dispatchApproved: async (deployment: Deployment) => deployment,
+        discoverRun: async () => options.discovered,
+      },
+      calls,
+    ),
+    strictFake<ServiceRegistryService>('registry'),
+    strictFake<GithubClient>(
+      'github',
+      {
+        getRun: async () => {
+          if (options.githubFails) throw new Error('GitHub is down');
+          return options.run ?? { notModified: true };
+        },
+      },
+      calls,
+    ),
+    clock,
+  );
+  return { service, calls, moves, releases, clock };
+}
+
+describe('RunTrackerService: a webhook delivery', () => {
+  it('moves a dispatched deployment to success, leaving any poller its lease', async () => {
+    const deployment = aDeployment({ status: 'dispatched', runId: 7, source });
+    const { service, moves } = tracker({ recorded: deployment });
+    expect(await service.applyDelivery(7, 'd1', aRun('completed', 'success'), origin)).toBe(
+      'accepted',
+    );
+    expect(moves).toHaveLength(1);
+    expect(moves[0].to).toBe('success');
+    expect(moves[0].options).toMatchObject({
+      from: ['dispatching', 'dispatched', 'queued', 'in_progress'],
+      releaseLease: false,
+      set: { runConclusion: 'success', runUrl: aRun('x').htmlUrl },
+    });
+  });
+
   it.each([
-    [{ status: 'requested', conclusion: null }, 'queued'],
-    [{ status: 'queued', conclusion: null }, 'queued'],
-    [{ status: 'waiting', conclusion: null }, 'queued'],
-    [{ status: 'in_progress', conclusion: null }, 'in_progress'],
-    [{ status: 'completed', conclusion: 'success' }, 'success'],
-    [{ status: 'completed', conclusion: 'neutral' }, 'success'],
-    [{ status: 'completed', conclusion: 'failure' }, 'failure'],
-    [{ status: 'completed', conclusion: 'timed_out' }, 'failure'],
-    [{ status: 'completed', conclusion: 'startup_failure' }, 'failure'],
-    [{ status: 'completed', conclusion: 'cancelled' }, 'cancelled'],
-    [{ status: 'completed', conclusion: 'skipped' }, 'cancelled'],
-  ])('maps %j to %s', (run, status) => {
-    expect(statusFromRun(run)).toBe(status);
+    ['completed, failure', aRun('completed', 'failure'), 'failure'],
+    ['completed, cancelled', aRun('completed', 'cancelled'), 'cancelled'],
+    ['in progress', aRun('in_progress'), 'in_progress'],
+    ['queued', aRun('queued'), 'queued'],
+  ])('follows a run that is %s', async (_what, run, status) => {
+    const { service, moves } = tracker({ recorded: aDeployment({ status: 'dispatched' }) });
+    await service.applyDelivery(7, 'd1', run, origin);
+    expect(moves.map((move) => move.to)).toEqual([status]);
+  });
+
+  it('never moves backwards: an old event changes nothing', async () => {
+    const { service, calls } = tracker({ recorded: aDeployment({ status: 'in_progress' }) });
+    expect(await service.applyDelivery(7, 'd1', aRun('queued'), origin)).toBe('accepted');
+    expect(calls).toEqual(['tracking.recordDelivery']);
+  });
+
+  it('records the real conclusion of a run that ended after a timeout, beside it', async () => {
+    const { service, calls } = tracker({ recorded: aDeployment({ status: 'timed_out' }) });
+    await service.applyDelivery(7, 'd1', aRun('completed', 'success'), origin);
+    expect(calls).toEqual(['tracking.recordDelivery', 'transitions.recordRunConclusion']);
+  });
+
+  it('recognises a redelivery and a run it does not know, changing nothing', async () => {
+    expect(
+      await tracker({ recorded: 'duplicate' }).service.applyDelivery(
+        7,
+        'd',
+        aRun('queued'),
+        origin,
+      ),
+    ).toBe('duplicate');
+    const unknown = tracker({ recorded: null });
+    expect(await unknown.service.applyDelivery(7, 'd', aRun('queued'), origin)).toBe('ignored');
+    expect(unknown.calls).toEqual(['tracking.recordDelivery']);
+  });
+
+  it('forgets the delivery when the change could not be stored, so a redelivery is applied', async () => {
+    const { service, calls } = tracker({
+      recorded: aDeployment({ status: 'dispatched' }),
+      moveFails: true,
+    });
+    await expect(
+      service.applyDelivery(7, 'd1', aRun('completed', 'success'), origin),
+    ).rejects.toThrow('database down');
+    expect(calls.at(-1)).toBe('tracking.forgetDelivery');
   });
 });
 
-describe('statusesBefore', () => {
-  it('never moves backwards, and never out of a terminal status', () => {
-    expect(statusesBefore('queued')).toEqual([
-      'pending_approval',
-      'approved',
-      'dispatching',
-      'dispatched',
+describe('RunTrackerService: a due check', () => {
+  const dispatchedAt = (clock: ManualClock, agoMs: number) =>
+    new Date(clock.now().getTime() - agoMs);
+
+  it('does nothing when no deployment is due', async () => {
+    const { service, calls } = tracker();
+    expect(await service.checkNextDue()).toBe(false);
+    expect(calls).toEqual(['tracking.claimDueCheck']);
+  });
+
+  it('dispatches an approved deployment whose approver died before dispatching', async () => {
+    const { service, calls } = tracker({ due: aDeployment({ status: 'approved' }) });
+    await service.checkNextDue();
+    expect(calls).toEqual(['tracking.claimDueCheck', 'dispatcher.dispatchApproved']);
+  });
+
+  it('asks GitHub conditionally and, on a 304, looks again a poll later', async () => {
+    const { service, clock, releases } = tracker({
+      due: { ...aDeployment({ status: 'in_progress', runId: 7, source }), etag: '"abc"' },
+    });
+    await service.checkNextDue();
+    expect(releases).toEqual([
+      { next: new Date(clock.now().getTime() + POLL_MS), etag: undefined },
     ]);
-    expect(statusesBefore('dispatched')).not.toContain('queued');
-    for (const terminal of ['success', 'failure', 'timed_out'] as const) {
-      expect(statusesBefore(terminal)).not.toContain('success');
-      expect(statusesBefore(terminal)).toContain('in_progress');
+  });
+
+  it('moves on what the run says, giving up the lease it holds with the ETag', async () => {
+    const { service, moves } = tracker({
+      due: aDeployment({ status: 'in_progress', runId: 7, source }),
+      run: { notModified: false, run: aRun('completed', 'success'), etag: '"new"' },
+    });
+    await service.checkNextDue();
+    expect(moves[0]).toMatchObject({
+      to: 'success',
+      options: { releaseLease: true, tracking: { etag: '"new"' } },
+    });
+  });
+
+  it('takes a run it discovers for a deployment without one', async () => {
+    const { service, moves } = tracker({
+      due: aDeployment({ status: 'dispatched', source }),
+      discovered: aRun('in_progress'),
+    });
+    await service.checkNextDue();
+    expect(moves.map((move) => move.to)).toEqual(['in_progress']);
+  });
+
+  it('fails a dispatch GitHub never started a run for within two minutes, never re-dispatching', async () => {
+    const clock = new ManualClock(NOW);
+    const { service, moves, calls } = tracker({
+      due: aDeployment({
+        status: 'dispatching',
+        dispatchRequestedAt: dispatchedAt(clock, 121_000),
+      }),
+    });
+    await service.checkNextDue();
+    expect(moves[0]).toMatchObject({
+      to: 'dispatch_failed',
+      options: {
+        releaseLease: true,
+        note: 'GitHub never started a run for this dispatch; it was not re-dispatched',
+      },
+    });
+    expect(calls).not.toContain('dispatcher.dispatchApproved');
+  });
+
+  it('tells the requester once a dispatched run has not started after two minutes', async () => {
+    const clock = new ManualClock(NOW);
+    const { service, calls } = tracker({
+      due: aDeployment({ status: 'dispatched', dispatchedAt: dispatchedAt(clock, 121_000) }),
+    });
+    await service.checkNextDue();
+    expect(calls).toContain('transitions.noteWatchdog');
+  });
+
+  it('does not tell anyone before two minutes, nor twice', async () => {
+    const clock = new ManualClock(NOW);
+    for (const due of [
+      aDeployment({ status: 'dispatched', dispatchedAt: dispatchedAt(clock, 119_000) }),
+      aDeployment({
+        status: 'queued',
+        dispatchedAt: dispatchedAt(clock, 300_000),
+        watchdogNotifiedAt: new Date(),
+      }),
+    ]) {
+      const { service, calls } = tracker({ due });
+      await service.checkNextDue();
+      expect(calls).not.toContain('transitions.noteWatchdog');
     }
+  });
+
+  it('times a deployment out after DEPLOY_TIMEOUT_MS and keeps watching its run, less often', async () => {
+    const clock = new ManualClock(NOW);
+    const { service, moves, releases } = tracker({
+      due: aDeployment({
+        status: 'in_progress',
+        runId: 7,
+        watchdogNotifiedAt: new Date(),
+        dispatchRequestedAt: dispatchedAt(clock, 600_000),
+      }),
+    });
+    await service.checkNextDue();
+    expect(moves[0]).toMatchObject({
+      to: 'timed_out',
+      options: {
+        releaseLease: true,
+        note: 'no completion after 10 min; the run may still be going',
+      },
+    });
+    expect(releases).toHaveLength(1);
+    expect(releases[0].next!.getTime()).toBeGreaterThan(clock.now().getTime() + POLL_MS);
+  });
+
+  it('gives the lease back with a later check when GitHub fails', async () => {
+    const { service, releases, clock } = tracker({
+      due: aDeployment({ status: 'in_progress', runId: 7, source }),
+      githubFails: true,
+    });
+    expect(await service.checkNextDue()).toBe(true);
+    expect(releases).toEqual([
+      { next: new Date(clock.now().getTime() + POLL_MS), etag: undefined },
+    ]);
   });
 });

@@ -1,41 +1,29 @@
 import { Injectable, Logger } from '@nestjs/common';
+import { Clock } from '../../libs/clock';
 import { AppError } from '../../libs/errors';
 import { AppConfig } from '../config/app-config';
-import { DISPATCH_GRACE_MS, DispatchService } from '../deploy/dispatch.service';
-import { Deployment, DeploymentStatus, isTerminal, statusesBefore } from '../deploy/deployment';
-import { DeploymentEvents } from '../deploy/deployment.events';
+import {
+  Deployment,
+  DeploymentStatus,
+  isTerminal,
+  statusesBefore,
+} from '../deployments/deployment';
 import {
   DeliveryOrigin,
-  DeploymentRepository,
+  DeploymentTrackingStore,
   TrackedDeployment,
-} from '../deploy/deployment.repository';
+} from '../deployments/deployment-tracking.store';
+import { DeploymentTransitions } from '../deployments/deployment-transitions.service';
+import { DispatchService } from '../dispatch/dispatch.service';
+import { DISPATCH_GRACE_MS, WATCHDOG_MS } from '../dispatch/run-start';
 import { GithubClient, RunInfo } from '../github/github.client';
 import { ServiceRegistryService } from '../service-registry/service-registry.service';
-
-/** A run GitHub has not started this long after the dispatch gets a notice. */
-export const WATCHDOG_MS = 120_000;
+import { statusFromRun } from './run-status';
 /** How long a worker owns a deployment while checking it. */
 export const CHECK_LEASE_MS = 30_000;
 /** After a timeout the run is still watched, less often, for its real conclusion. */
 const LATE_WATCH_FACTOR = 6;
 const LATE_WATCH_MS = 24 * 3_600_000;
-
-/** The run's state as a deployment status. */
-export function statusFromRun(run: Pick<RunInfo, 'status' | 'conclusion'>): DeploymentStatus {
-  if (run.status === 'completed') {
-    switch (run.conclusion) {
-      case 'success':
-      case 'neutral':
-        return 'success';
-      case 'cancelled':
-      case 'skipped':
-        return 'cancelled';
-      default:
-        return 'failure';
-    }
-  }
-  return run.status === 'in_progress' ? 'in_progress' : 'queued';
-}
 
 /**
  * Moves deployments along with their runs: from webhooks and from polling, in any order, never
@@ -47,11 +35,12 @@ export class RunTrackerService {
 
   constructor(
     private readonly config: AppConfig,
-    private readonly deployments: DeploymentRepository,
+    private readonly transitions: DeploymentTransitions,
+    private readonly tracking: DeploymentTrackingStore,
     private readonly dispatcher: DispatchService,
     private readonly registry: ServiceRegistryService,
     private readonly github: GithubClient,
-    private readonly events: DeploymentEvents,
+    private readonly clock: Clock,
   ) {}
 
   /**
@@ -66,29 +55,30 @@ export class RunTrackerService {
     run: Pick<RunInfo, 'status' | 'conclusion' | 'htmlUrl' | 'updatedAt'>,
     origin: DeliveryOrigin,
   ): Promise<'accepted' | 'duplicate' | 'ignored'> {
-    const recorded = await this.deployments.recordDelivery(runId, deliveryId, origin);
+    const recorded = await this.tracking.recordDelivery(runId, deliveryId, origin);
     if (recorded === 'duplicate') return 'duplicate';
     if (!recorded) return 'ignored';
     try {
       await this.apply(recorded, run);
     } catch (error) {
       // Not applied: a redelivery of the same id must be processed, not recognised.
-      await this.deployments.forgetDelivery(recorded.id, deliveryId).catch(() => undefined);
+      await this.tracking.forgetDelivery(recorded.id, deliveryId).catch(() => undefined);
       throw error;
     }
     return 'accepted';
   }
 
   /** One due check (a poll): claims the deployment, looks at GitHub, releases it. */
-  async checkNextDue(now = new Date()): Promise<boolean> {
-    const deployment = await this.deployments.claimDueCheck(now, CHECK_LEASE_MS);
+  async checkNextDue(): Promise<boolean> {
+    const now = this.clock.now();
+    const deployment = await this.tracking.claimDueCheck(now, CHECK_LEASE_MS);
     if (!deployment) return false;
     try {
       await this.check(deployment, now);
     } catch (error) {
       const reason = error instanceof AppError ? error.message : (error as Error).message;
       this.logger.warn(`Checking ${deployment.id} failed: ${reason}`);
-      await this.deployments.releaseCheck(
+      await this.tracking.releaseCheck(
         deployment.id,
         new Date(now.getTime() + this.config.deploy.pollIntervalMs),
       );
@@ -126,14 +116,14 @@ export class RunTrackerService {
       }
       if (deployment.status === 'dispatching' && now.getTime() - startedAt >= DISPATCH_GRACE_MS) {
         const reason = 'GitHub never started a run for this dispatch; it was not re-dispatched';
-        await this.move(deployment, 'dispatch_failed', {
+        await this.transitions.move(deployment.id, 'dispatch_failed', {
           releaseLease: true,
           set: { failureReason: reason },
           note: reason,
         });
         return;
       }
-      await this.deployments.releaseCheck(
+      await this.tracking.releaseCheck(
         deployment.id,
         new Date(now.getTime() + Math.min(poll, 5_000)),
       );
@@ -142,7 +132,7 @@ export class RunTrackerService {
 
     const answer = await this.fetchRun(deployment, deployment.runId);
     if (answer.notModified) {
-      await this.deployments.releaseCheck(deployment.id, new Date(now.getTime() + poll));
+      await this.tracking.releaseCheck(deployment.id, new Date(now.getTime() + poll));
       return;
     }
     await this.apply(deployment, answer.run, {}, { etag: answer.etag });
@@ -160,21 +150,19 @@ export class RunTrackerService {
     lease?: { etag?: string },
   ): Promise<void> {
     const etag = lease?.etag;
-    const nextCheckAt = new Date(Date.now() + this.config.deploy.pollIntervalMs);
+    const nextCheckAt = new Date(this.clock.now().getTime() + this.config.deploy.pollIntervalMs);
     const target = statusFromRun(run);
     const completed = run.status === 'completed';
     if (isTerminal(deployment.status)) {
       // A run that ends after the deployment did (a timeout): its real conclusion goes beside it.
       if (completed && !deployment.runConclusion) {
-        const recorded = await this.deployments.recordRunConclusion(
+        await this.transitions.recordRunConclusion(
           deployment.id,
           run.conclusion ?? 'unknown',
           new Date(run.updatedAt),
         );
-        if (recorded)
-          this.events.changed({ deployment: recorded, previousStatus: recorded.status });
       } else if (lease) {
-        await this.deployments.releaseCheck(deployment.id, null, etag);
+        await this.tracking.releaseCheck(deployment.id, null, etag);
       }
       return;
     }
@@ -189,17 +177,16 @@ export class RunTrackerService {
     );
     if (!from.includes(deployment.status)) {
       // Already as far as (or further than) this event says: an old or repeated event.
-      if (lease) await this.deployments.releaseCheck(deployment.id, nextCheckAt, etag);
+      if (lease) await this.tracking.releaseCheck(deployment.id, nextCheckAt, etag);
       return;
     }
-    const moved = await this.deployments.transition(deployment.id, target, {
+    const moved = await this.transitions.move(deployment.id, target, {
       from,
       set,
       releaseLease: Boolean(lease),
       tracking: isTerminal(target) ? { etag } : { nextCheckAt, etag },
     });
-    if (moved) this.events.changed({ deployment: moved, previousStatus: deployment.status });
-    else if (lease) await this.deployments.releaseCheck(deployment.id, nextCheckAt, etag);
+    if (!moved && lease) await this.tracking.releaseCheck(deployment.id, nextCheckAt, etag);
   }
 
   /**
@@ -211,17 +198,19 @@ export class RunTrackerService {
       return;
     const since = deployment.dispatchedAt ?? deployment.dispatchRequestedAt;
     if (!since || now.getTime() - new Date(since).getTime() < WATCHDOG_MS) return;
-    const claimed = await this.deployments.claimWatchdogNotice(deployment.id, now);
-    if (claimed) this.events.changed({ deployment: claimed, notice: 'watchdog' });
+    await this.transitions.noteWatchdog(deployment.id);
   }
 
   private async timeOut(deployment: TrackedDeployment, now: Date): Promise<void> {
     const minutes = Math.round(this.config.deploy.timeoutMs / 60_000);
     const note = `no completion after ${minutes} min; the run may still be going`;
-    const moved = await this.move(deployment, 'timed_out', { note, releaseLease: true });
+    const moved = await this.transitions.move(deployment.id, 'timed_out', {
+      note,
+      releaseLease: true,
+    });
     // Keep an eye on the run, to record how it really ended.
     if (moved?.runId) {
-      await this.deployments.releaseCheck(
+      await this.tracking.releaseCheck(
         moved.id,
         new Date(now.getTime() + this.config.deploy.pollIntervalMs * LATE_WATCH_FACTOR),
       );
@@ -231,14 +220,14 @@ export class RunTrackerService {
   private async watchLateConclusion(deployment: TrackedDeployment, now: Date): Promise<void> {
     const endedAt = deployment.finishedAt?.getTime() ?? now.getTime();
     if (!deployment.runId || deployment.runConclusion || now.getTime() - endedAt > LATE_WATCH_MS) {
-      await this.deployments.releaseCheck(deployment.id, null);
+      await this.tracking.releaseCheck(deployment.id, null);
       return;
     }
     const answer = await this.fetchRun(deployment, deployment.runId);
     if (!answer.notModified && answer.run.status === 'completed')
       return this.apply(deployment, answer.run, {}, { etag: answer.etag });
     const etag = answer.notModified ? undefined : answer.etag;
-    await this.deployments.releaseCheck(
+    await this.tracking.releaseCheck(
       deployment.id,
       new Date(now.getTime() + this.config.deploy.pollIntervalMs * LATE_WATCH_FACTOR),
       etag,
@@ -250,15 +239,5 @@ export class RunTrackerService {
     // The repository as the deployment recorded it: a service removed meanwhile changes nothing.
     const { owner, repo } = deployment.source ?? (await this.registry.get(deployment.service));
     return this.github.getRun(owner, repo, runId, deployment.etag);
-  }
-
-  private async move(
-    deployment: Deployment,
-    to: DeploymentStatus,
-    options: Parameters<DeploymentRepository['transition']>[2],
-  ): Promise<Deployment | null> {
-    const moved = await this.deployments.transition(deployment.id, to, options);
-    if (moved) this.events.changed({ deployment: moved, previousStatus: deployment.status });
-    return moved;
   }
 }

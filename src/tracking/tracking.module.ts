@@ -1,16 +1,16 @@
 import { Module } from '@nestjs/common';
-import { DeploymentStoreModule } from '../deploy/deployment-store.module';
-import { DispatchModule } from '../deploy/dispatch.module';
+import { DeploymentsModule } from '../deployments/deployments.module';
+import { DispatchModule } from '../dispatch/dispatch.module';
 import { GithubModule } from '../github/github.module';
+import { WebhookModule } from '../github/webhook/webhook.module';
 import { ServiceRegistryModule } from '../service-registry/service-registry.module';
 import { RunPoller } from './run-poller';
 import { RunTrackerService } from './run-tracker.service';
-import { WebhookIngress } from './webhook.ingress';
-import { WebhookService } from './webhook.service';
+import { WorkflowRunWebhook } from './workflow-run.webhook';
 
+/** Following each run to its end: workflow_run webhooks, and polling as the fallback. */
 @Module({
-  imports: [DeploymentStoreModule, DispatchModule, GithubModule, ServiceRegistryModule],
-  providers: [RunTrackerService, WebhookService, WebhookIngress, RunPoller],
-  exports: [RunTrackerService, WebhookIngress],
+  imports: [DeploymentsModule, DispatchModule, GithubModule, WebhookModule, ServiceRegistryModule],
+  providers: [RunTrackerService, WorkflowRunWebhook, RunPoller],
 })
 export class TrackingModule {}

@@ -9,7 +9,7 @@
  *       rollbacks, side by side.
  * Prints a table and writes bench-results/latest.json.
  */
-import '../../libs/testing/necord-restarts';
+import '../support/necord-restarts';
 import { createHmac, randomUUID } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, request as httpRequest } from 'node:http';
@@ -25,17 +25,17 @@ import {
   seedService,
   storedDeployment,
   waitForStatus,
-} from '../../libs/testing/deploys';
-import { FakeGithub } from '../../libs/testing/fake-github';
+} from '../support/deploys';
+import { FakeGithub } from '../support/fake-github';
 import {
   startFakeDiscord,
   startTestApp,
   TestApp,
   testEnvironment,
   WEBHOOK_SECRET,
-} from '../../libs/testing/test-app';
-import { waitFor } from '../../libs/testing/wait-for';
-import { isValidSignature } from '../../src/tracking/webhook-signature';
+} from '../support/test-app';
+import { waitFor } from '../support/wait-for';
+import { isValidSignature } from '../../src/github/webhook/webhook-signature';
 
 const COMMANDS = 200;
 const TARGETS = 20;

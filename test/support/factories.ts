@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Grant } from '../../src/access/access-level';
-import type { CommitSummary, Deployment } from '../../src/deploy/deployment';
+import type { CommitSummary, Deployment } from '../../src/deployments/deployment';
 import type { Service } from '../../src/service-registry/service';
 
 const sha = () => randomBytes(20).toString('hex');

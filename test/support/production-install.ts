@@ -9,9 +9,9 @@ import { cpSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { EngineHost } from '../../libs/embedded-mongo';
-import { FakeGithub } from '../../libs/testing/fake-github';
-import { startFakeDiscord, testEnvironment } from '../../libs/testing/test-app';
-import { WaitAbort, waitFor } from '../../libs/testing/wait-for';
+import { FakeGithub } from './fake-github';
+import { startFakeDiscord, testEnvironment } from './test-app';
+import { WaitAbort, waitFor } from './wait-for';
 
 const root = resolve(__dirname, '..', '..', '..');
 

@@ -1,0 +1,50 @@
+import type { Person } from '../../libs/people';
+import type { Deployment, DeploymentDraft } from '../deployments/deployment';
+import type { Service } from '../service-registry/service';
+
+/**
+ * A deploy or rollback that passed the checks made before GitHub (rights, locks, busy target,
+ * cooldown) and knows its commit: what the approval flow or the dispatch gets.
+ */
+export interface AdmittedRequest {
+  draft: DeploymentDraft;
+  /** The target needs approval: the request goes to the approval flow. */
+  protected: boolean;
+  /** Gives the member's cooldown back, for a request refused after it was taken. */
+  release: () => Promise<void>;
+}
+
+/** The request for `sha` on a target of `service`, with the workflow copied from the service. */
+export function admittedRequest(
+  service: Service,
+  target: {
+    environment: string;
+    ref: string;
+    sha: string;
+    requester: Person;
+    rollback?: Deployment['rollback'];
+  },
+  release: () => Promise<void>,
+): AdmittedRequest {
+  return {
+    draft: {
+      service: service.name,
+      environment: target.environment,
+      ref: target.ref,
+      sha: target.sha,
+      requester: target.requester,
+      workflow: {
+        owner: service.owner,
+        repo: service.repo,
+        workflow: service.workflow,
+        defaultBranch: service.defaultRef,
+        environmentInput: service.environmentInput,
+        shaInput: service.shaInput,
+        ...(service.idInput ? { idInput: service.idInput } : {}),
+      },
+      ...(target.rollback ? { rollback: target.rollback } : {}),
+    },
+    protected: service.protectedEnvironments.includes(target.environment),
+    release,
+  };
+}

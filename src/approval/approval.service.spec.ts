@@ -1,0 +1,239 @@
+import { ManualClock } from '../../libs/clock';
+import { aDeployment } from '../../test/support/factories';
+import { testConfig } from '../../test/support/config';
+import { testMetrics } from '../../test/support/metrics';
+import { strictFake } from '../../test/support/strict-fake';
+import { AccessService } from '../access/access.service';
+import { AdmissionGuards } from '../admission/admission.guards';
+import { Deployment } from '../deployments/deployment';
+import { ApprovalOutcome } from '../deployments/deployment-claims.repository';
+import { DeploymentHistory } from '../deployments/deployment-history.repository';
+import { DeploymentTransitions } from '../deployments/deployment-transitions.service';
+import { GithubClient } from '../github/github.client';
+import { TargetLocksService } from '../target-locks/target-locks.service';
+import { ApprovalService } from './approval.service';
+
+const NOW = new Date();
+const admin = { id: '7', name: 'alice', guildId: '1', roleIds: [], guildAdministrator: false };
+const requester = { id: '42', name: 'dana' };
+
+function aRequest(overrides: Partial<Deployment> = {}): Deployment {
+  return aDeployment({
+    environment: 'prod',
+    status: 'pending_approval',
+    requester,
+    approval: { required: 1, approvals: [], expiresAt: new Date(NOW.getTime() + 60_000) },
+    ...overrides,
+  });
+}
+
+/**
+ * The approval rules against strict fakes: the kernel's answers are scripted (`outcomes`, one
+ * per attempt) and every request it gets is recorded.
+ */
+function approvals(options: {
+  stored: Deployment[];
+  admin?: boolean;
+  outcomes?: ApprovalOutcome[];
+  locked?: boolean;
+  env?: Record<string, string>;
+}) {
+  const calls: string[] = [];
+  const decisions: unknown[] = [];
+  const stored = [...options.stored];
+  const outcomes = [...(options.outcomes ?? [])];
+  const { metrics, registry } = testMetrics();
+  const service = new ApprovalService(
+    testConfig(options.env),
+    strictFake<AccessService>('access', { isAdmin: async () => options.admin ?? true }, calls),
+    strictFake<DeploymentTransitions>(
+      'transitions',
+      {
+        recordApproval: async (_id: string, _by: unknown, seen: number, decision: unknown) => {
+          decisions.push({ seen, decision });
+          return outcomes.shift()!;
+        },
+        move: async (_id: string, to: string) => ({ ...stored[0], status: to }),
+      },
+      calls,
+    ),
+    strictFake<DeploymentHistory>(
+      'history',
+      { findById: async () => (stored.length > 1 ? stored.shift()! : stored[0]) },
+      calls,
+    ),
+    strictFake<AdmissionGuards>(
+      'admission',
+      { refusal: async (reason: string) => new Error(`refused: ${reason}`) },
+      calls,
+    ),
+    strictFake<TargetLocksService>(
+      'locks',
+      {
+        refuseLocked: async () => {
+          if (options.locked) throw new Error('locked');
+        },
+      },
+      calls,
+    ),
+    strictFake<GithubClient>('github'),
+    metrics,
+    new ManualClock(NOW),
+  );
+  const refused = async () =>
+    (await registry.getSingleMetric('chatops_approvals_total')!.get()).values.find(
+      (value) => value.labels.outcome === 'refused',
+    )?.value ?? 0;
+  return { service, calls, decisions, refused };
+}
+
+describe('ApprovalService.approve', () => {
+  it('records a deciding approval that takes the target and a slot, and dispatches nothing itself', async () => {
+    const request = aRequest();
+    const approved = { ...request, status: 'approved' as const };
+    const { service, decisions, calls } = approvals({
+      stored: [request],
+      outcomes: [{ outcome: 'approved', deployment: approved }],
+    });
+    expect(await service.approve(admin, request.id)).toEqual({
+      kind: 'approved',
+      deployment: approved,
+    });
+    expect(decisions).toEqual([
+      {
+        seen: 0,
+        decision: {
+          maxConcurrent: 3,
+          tracking: {
+            leaseUntil: new Date(NOW.getTime() + 30_000),
+            nextCheckAt: new Date(NOW.getTime() + 30_000),
+          },
+        },
+      },
+    ]);
+    expect(calls).toContain('locks.refuseLocked');
+  });
+
+  it('records an approval that does not decide yet without any decision', async () => {
+    const request = aRequest({
+      approval: { required: 2, approvals: [], expiresAt: new Date(NOW.getTime() + 60_000) },
+    });
+    const { service, decisions, calls } = approvals({
+      stored: [request],
+      outcomes: [{ outcome: 'recorded', deployment: request }],
+    });
+    expect((await service.approve(admin, request.id)).kind).toBe('changed');
+    expect(decisions).toEqual([{ seen: 0, decision: null }]);
+    expect(calls).not.toContain('locks.refuseLocked');
+  });
+
+  it('reads the request again after a race and counts what it finds', async () => {
+    const request = aRequest({
+      approval: { required: 2, approvals: [], expiresAt: new Date(NOW.getTime() + 60_000) },
+    });
+    const meanwhile = aRequest({
+      id: request.id,
+      approval: {
+        required: 2,
+        approvals: [{ id: '8', name: 'bob', at: NOW }],
+        expiresAt: new Date(NOW.getTime() + 60_000),
+      },
+    });
+    const { service, decisions } = approvals({
+      stored: [request, meanwhile],
+      outcomes: [{ outcome: 'raced' }, { outcome: 'approved', deployment: meanwhile }],
+    });
+    expect((await service.approve(admin, request.id)).kind).toBe('approved');
+    expect(decisions.map((d) => (d as { seen: number }).seen)).toEqual([0, 1]);
+  });
+
+  it('refuses anyone who is not an admin of the environment, and counts the refusal', async () => {
+    const request = aRequest();
+    const { service, calls, refused } = approvals({ stored: [request], admin: false });
+    await expect(service.approve(admin, request.id)).rejects.toThrow(
+      'Only admins for prod can approve this deployment.',
+    );
+    expect(calls).not.toContain('transitions.recordApproval');
+    expect(await refused()).toBe(1);
+  });
+
+  it('refuses the requester when a second approver is required', async () => {
+    const request = aRequest({ requester: { id: admin.id, name: admin.name } });
+    const { service } = approvals({
+      stored: [request],
+      env: { REQUIRE_SECOND_APPROVER: 'true' },
+    });
+    await expect(service.approve(admin, request.id)).rejects.toThrow(
+      'You asked for this deployment: another admin has to approve it.',
+    );
+  });
+
+  it('says so to an admin who has approved already', async () => {
+    const request = aRequest({
+      approval: {
+        required: 2,
+        approvals: [{ id: admin.id, name: admin.name, at: NOW }],
+        expiresAt: new Date(NOW.getTime() + 60_000),
+      },
+    });
+    const { service, calls } = approvals({ stored: [request] });
+    expect((await service.approve(admin, request.id)).kind).toBe('approved-already');
+    expect(calls).not.toContain('transitions.recordApproval');
+  });
+
+  it.each([
+    ['locked', 'busy'],
+    ['cap', 'cap'],
+  ] as const)('leaves the request pending when the kernel says %s', async (outcome, reason) => {
+    const request = aRequest();
+    const { service, refused } = approvals({ stored: [request], outcomes: [{ outcome }] });
+    await expect(service.approve(admin, request.id)).rejects.toThrow(`refused: ${reason}`);
+    expect(await refused()).toBe(1);
+  });
+
+  it('refuses the deciding approval on a target an admin locked', async () => {
+    const request = aRequest();
+    const { service, calls } = approvals({ stored: [request], locked: true });
+    await expect(service.approve(admin, request.id)).rejects.toThrow('locked');
+    expect(calls).not.toContain('transitions.recordApproval');
+  });
+
+  it('expires a request past its time instead of approving it, whatever the sweeper did', async () => {
+    const request = aRequest({
+      approval: { required: 1, approvals: [], expiresAt: new Date(NOW.getTime() - 1) },
+    });
+    const { service, calls } = approvals({ stored: [request] });
+    expect((await service.approve(admin, request.id)).kind).toBe('decided');
+    expect(calls).toContain('transitions.move');
+    expect(calls).not.toContain('transitions.recordApproval');
+  });
+
+  it('answers a request decided already with what happened', async () => {
+    const request = aRequest({ status: 'rejected' });
+    const { service, calls } = approvals({ stored: [request] });
+    expect(await service.approve(admin, request.id)).toEqual({
+      kind: 'decided',
+      deployment: request,
+    });
+    expect(calls).toEqual(['history.findById']);
+  });
+});
+
+describe('ApprovalService.cancel', () => {
+  it('lets the requester cancel while it has not expired', async () => {
+    const request = aRequest();
+    const { service, calls } = approvals({ stored: [request], admin: false });
+    const answer = await service.cancel({ ...admin, ...requester }, request.id);
+    expect(answer).toMatchObject({ kind: 'changed', deployment: { status: 'rejected' } });
+    expect(calls).not.toContain('access.isAdmin');
+  });
+
+  it('refuses anyone else who is not an admin there', async () => {
+    const request = aRequest();
+    const { service, refused } = approvals({ stored: [request], admin: false });
+    await expect(service.cancel(admin, request.id)).rejects.toThrow(
+      'Only the requester or an admin for prod can cancel this request.',
+    );
+    expect(await refused()).toBe(1);
+  });
+});

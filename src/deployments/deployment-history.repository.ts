@@ -1,0 +1,152 @@
+import { Injectable } from '@nestjs/common';
+import { InjectModel } from '@nestjs/mongoose';
+import { Model } from 'mongoose';
+import { Deployment, DEPLOYMENT_ID, IN_FLIGHT_STATUSES, TERMINAL_STATUSES } from './deployment';
+import { busyTargetOf } from './deployment.repository';
+import { DeploymentDocument } from './deployment.schema';
+import { Stored, toDomain } from './deployment.mapping';
+
+/**
+ * Reads: what is in flight or pending, what runs where, the history, and what a rollback can go
+ * back to. Any feature may read; only the kernel writes.
+ */
+@Injectable()
+export class DeploymentHistory {
+  constructor(
+    @InjectModel(DeploymentDocument.name) private readonly deployments: Model<DeploymentDocument>,
+  ) {}
+
+  /**
+   * The newest successful deployment to the target whose SHA differs from `currentSha`, among
+   * those not rolled back over: what a rollback puts back.
+   */
+  async findRollbackTarget(
+    service: string,
+    environment: string,
+    currentSha: string,
+  ): Promise<Deployment | null> {
+    return toDomain(
+      await this.deployments
+        .findOne({
+          service,
+          environment,
+          status: 'success',
+          sha: { $ne: currentSha },
+          supersededBy: { $exists: false },
+        })
+        .sort({ finishedAt: -1, createdAt: -1 })
+        .lean<Stored>(),
+    );
+  }
+
+  async findSuccessful(
+    service: string,
+    environment: string,
+    idOrSha: string,
+  ): Promise<Deployment | null> {
+    const value = idOrSha.trim().toLowerCase();
+    const match = DEPLOYMENT_ID.test(value)
+      ? { _id: value }
+      : /^[0-9a-f]{7,40}$/.test(value)
+        ? { sha: { $regex: `^${value}` } }
+        : null;
+    if (!match) return null;
+    return toDomain(
+      await this.deployments
+        .findOne({ service, environment, status: 'success', ...match })
+        .sort({ finishedAt: -1 })
+        .lean<Stored>(),
+    );
+  }
+
+  async listHistory(
+    service: string,
+    environment: string | undefined,
+    limit: number,
+  ): Promise<Deployment[]> {
+    const docs = await this.deployments
+      .find({ service, ...(environment ? { environment } : {}) }, { deliveryIds: 0 })
+      .sort({ createdAt: -1 })
+      .limit(limit)
+      .lean<Stored[]>();
+    return docs.map((doc) => toDomain(doc)!);
+  }
+
+  async listPendingForTarget(service: string, environment: string): Promise<Deployment[]> {
+    const docs = await this.deployments
+      .find({ service, environment, status: 'pending_approval' })
+      .sort({ createdAt: 1 })
+      .lean<Stored[]>();
+    return docs.map((doc) => toDomain(doc)!);
+  }
+
+  async findLastSuccessfulOfService(service: string): Promise<Deployment | null> {
+    return toDomain(
+      await this.deployments
+        .findOne({ service, status: 'success' })
+        .sort({ finishedAt: -1 })
+        .lean<Stored>(),
+    );
+  }
+
+  async findLastSuccessful(service: string, environment: string): Promise<Deployment | null> {
+    return toDomain(
+      await this.deployments
+        .findOne({ service, environment, status: 'success' })
+        .sort({ finishedAt: -1, createdAt: -1 })
+        .lean<Stored>(),
+    );
+  }
+
+  async findById(id: string): Promise<Deployment | null> {
+    return toDomain(await this.deployments.findById(id).lean<Stored>());
+  }
+
+  /** The deployment that makes the target busy, if any. */
+  async findInFlightForTarget(service: string, environment: string): Promise<Deployment | null> {
+    return toDomain(
+      await this.deployments
+        .findOne({ busyTarget: busyTargetOf(service, environment) })
+        .lean<Stored>(),
+    );
+  }
+
+  async listInFlight(): Promise<Deployment[]> {
+    const docs = await this.deployments
+      .find({ status: { $in: IN_FLIGHT_STATUSES } })
+      .sort({ createdAt: 1 })
+      .lean<Stored[]>();
+    return docs.map((doc) => toDomain(doc)!);
+  }
+
+  async countInFlight(): Promise<number> {
+    return this.deployments.countDocuments({ status: { $in: IN_FLIGHT_STATUSES } });
+  }
+
+  /** In flight, or waiting for an approval that would put it in flight. */
+  async findActiveForService(service: string): Promise<Deployment | null> {
+    return toDomain(
+      await this.deployments
+        .findOne({ service, status: { $in: [...IN_FLIGHT_STATUSES, 'pending_approval'] } })
+        .lean<Stored>(),
+    );
+  }
+
+  /** Pending requests whose time is up, oldest first. */
+  async findExpiredPending(now: Date, limit = 50): Promise<Deployment[]> {
+    const docs = await this.deployments
+      .find({ status: 'pending_approval', 'approval.expiresAt': { $lte: now } })
+      .sort({ 'approval.expiresAt': 1 })
+      .limit(limit)
+      .lean<Stored[]>();
+    return docs.map((doc) => toDomain(doc)!);
+  }
+
+  /** Ended rollbacks whose superseding is still to do (or to forget, for one that failed). */
+  async findRollbacksToSettle(): Promise<Deployment[]> {
+    const docs = await this.deployments
+      .find({ supersedePending: true, status: { $in: TERMINAL_STATUSES } })
+      .lean<Stored[]>();
+    return docs.map((doc) => toDomain(doc)!);
+  }
+}

@@ -1,0 +1,124 @@
+import { Injectable } from '@nestjs/common';
+import { InjectModel } from '@nestjs/mongoose';
+import { Model } from 'mongoose';
+import { Deployment } from './deployment';
+import { Stored, toDomain } from './deployment.mapping';
+import { DeploymentDocument } from './deployment.schema';
+
+/** How far the Discord side of one deployment has caught up with it. */
+export interface SyncState {
+  /** The deployment's version when this was read. */
+  version: number;
+  /** The version its message shows. */
+  messageVersion: number;
+  /** Consecutive failed attempts (transient failures), reset by a success. */
+  attempts: number;
+  /** When the requester was mentioned about the watchdog notice. */
+  watchdogMentionedAt?: Date;
+  /** Why the outcome could not be posted to DEPLOY_CHANNEL_ID, when it never will be. */
+  announcementFailed?: string;
+  announcedAt?: Date;
+}
+
+export interface SyncResult {
+  messageVersion?: number;
+  messageLost?: { at: Date; reason: string };
+  announcedAt?: Date;
+  announcementFailed?: string;
+  watchdogMentionedAt?: Date;
+  /** Something failed for a reason that may pass: look again at this time. */
+  retryAt?: Date;
+  /** The failures were given up on: nothing more is tried until the next change. */
+  gaveUp?: boolean;
+}
+
+/**
+ * The Discord side of deployments (an outbox): which need their message edited or their outcome
+ * posted (`syncDueAt`, set by every change the kernel makes), and a lease so one worker of one
+ * instance at a time does it. It writes only that projection's own state (which version the
+ * message shows, whether it was lost, whether the outcome was posted), never the deployment's
+ * life. Atomic, single-document updates only.
+ */
+@Injectable()
+export class DeploymentOutbox {
+  constructor(
+    @InjectModel(DeploymentDocument.name) private readonly deployments: Model<DeploymentDocument>,
+  ) {}
+
+  /** Deployments whose Discord side is due, most overdue first. */
+  async findDue(now: Date, limit: number): Promise<string[]> {
+    const docs = await this.deployments
+      .find(
+        {
+          syncDueAt: { $lte: now },
+          $or: [{ 'sync.leaseUntil': { $exists: false } }, { 'sync.leaseUntil': { $lte: now } }],
+        },
+        { _id: 1 },
+      )
+      .sort({ syncDueAt: 1 })
+      .limit(limit)
+      .lean<Array<{ _id: string }>>();
+    return docs.map((doc) => doc._id);
+  }
+
+  /** Takes the deployment's sync lease, when it is due and no one holds it. */
+  async claim(
+    id: string,
+    now: Date,
+    leaseMs: number,
+  ): Promise<{ deployment: Deployment; state: SyncState } | null> {
+    const doc = await this.deployments
+      .findOneAndUpdate(
+        {
+          _id: id,
+          syncDueAt: { $lte: now },
+          $or: [{ 'sync.leaseUntil': { $exists: false } }, { 'sync.leaseUntil': { $lte: now } }],
+        },
+        { $set: { 'sync.leaseUntil': new Date(now.getTime() + leaseMs) } },
+        { returnDocument: 'after', projection: { deliveryIds: 0 } },
+      )
+      .lean<Stored & { version?: number; sync?: Partial<SyncState>; announcedAt?: Date }>();
+    if (!doc) return null;
+    return {
+      deployment: toDomain(doc)!,
+      state: {
+        version: doc.version ?? 0,
+        messageVersion: doc.sync?.messageVersion ?? 0,
+        attempts: doc.sync?.attempts ?? 0,
+        watchdogMentionedAt: doc.sync?.watchdogMentionedAt,
+        announcementFailed: doc.sync?.announcementFailed,
+        announcedAt: doc.announcedAt,
+      },
+    };
+  }
+
+  /**
+   * Records what was done and gives the lease back. True when the Discord side has caught up
+   * with the version that was read and nothing is left to retry (the deployment is then no
+   * longer due); false when it changed meanwhile or something waits for a retry.
+   */
+  async finish(id: string, state: SyncState, result: SyncResult): Promise<boolean> {
+    const set: Record<string, unknown> = {
+      'sync.attempts': result.retryAt ? state.attempts + 1 : 0,
+    };
+    if (result.messageLost) set.messageLost = result.messageLost;
+    if (result.announcedAt) set.announcedAt = result.announcedAt;
+    if (result.announcementFailed) set['sync.announcementFailed'] = result.announcementFailed;
+    if (result.watchdogMentionedAt) set['sync.watchdogMentionedAt'] = result.watchdogMentionedAt;
+    if (result.retryAt) set.syncDueAt = result.retryAt;
+    await this.deployments.updateOne(
+      { _id: id },
+      {
+        $set: set,
+        $max: { 'sync.messageVersion': result.messageVersion ?? 0 },
+        $unset: { 'sync.leaseUntil': '' },
+      },
+    );
+    if (result.retryAt) return false;
+    const caughtUp = await this.deployments.updateOne(
+      { _id: id, version: state.version },
+      { $unset: { syncDueAt: '' } },
+    );
+    return caughtUp.modifiedCount === 1;
+  }
+}

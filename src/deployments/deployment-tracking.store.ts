@@ -1,0 +1,124 @@
+import { Injectable } from '@nestjs/common';
+import { InjectModel } from '@nestjs/mongoose';
+import { Model, mongo } from 'mongoose';
+import { Deployment, DeploymentStatus, TRACKED_STATUSES } from './deployment';
+import { Stored, toDomain } from './deployment.mapping';
+import { DeploymentDocument } from './deployment.schema';
+
+/** What the tracker needs beyond the domain record. */
+export interface TrackedDeployment extends Deployment {
+  etag?: string;
+}
+
+/** Where a webhook delivery says its run comes from. */
+export interface DeliveryOrigin {
+  /** `owner/repo` */
+  repository: string;
+  workflowId?: number;
+  /** `.github/workflows/deploy.yml` */
+  workflowPath?: string;
+}
+
+/** Recent webhook delivery ids kept per deployment, to recognise redeliveries. */
+const KEPT_DELIVERY_IDS = 50;
+const EPOCH = new Date(0);
+
+/**
+ * The tracking store: state about watching deployments, not their life. Which one is due a
+ * check and who holds its check lease (one worker of one instance at a time), what GitHub last
+ * answered (the ETag), which webhook deliveries were applied. A status change is never made
+ * here: that is DeploymentTransitions'.
+ */
+@Injectable()
+export class DeploymentTrackingStore {
+  constructor(
+    @InjectModel(DeploymentDocument.name) private readonly deployments: Model<DeploymentDocument>,
+  ) {}
+
+  /**
+   * Notes a webhook delivery on the deployment of its run, in one update that also reads it:
+   * 'duplicate' when that delivery id was seen already, null when no deployment has the run or
+   * the delivery's repository or workflow is not the deployment's.
+   */
+  async recordDelivery(
+    runId: number,
+    deliveryId: string,
+    origin: DeliveryOrigin,
+  ): Promise<Deployment | 'duplicate' | null> {
+    const workflows = [
+      ...(origin.workflowId !== undefined ? [String(origin.workflowId)] : []),
+      ...(origin.workflowPath ? [origin.workflowPath.split('/').pop()!] : []),
+    ];
+    const match = {
+      runId,
+      repository: origin.repository.toLowerCase(),
+      'source.workflow': { $in: workflows },
+    };
+    // The webhook hot path: one driver round trip, no schema casting, no history in the answer.
+    const before = await this.deployments.collection.findOneAndUpdate(
+      { ...match, deliveryIds: { $ne: deliveryId } },
+      {
+        $push: { deliveryIds: { $each: [deliveryId], $slice: -KEPT_DELIVERY_IDS } },
+      } as unknown as mongo.UpdateFilter<mongo.Document>,
+      { returnDocument: 'before', projection: { deliveryIds: 0, transitions: 0 } },
+    );
+    if (before) return toDomain({ ...(before as unknown as Stored), transitions: [] });
+    return (await this.deployments.exists(match)) ? 'duplicate' : null;
+  }
+
+  async forgetDelivery(id: string, deliveryId: string): Promise<void> {
+    await this.deployments.updateOne({ _id: id }, { $pull: { deliveryIds: deliveryId } });
+  }
+
+  /** Run ids some deployment already holds, among `runIds`. */
+  async claimedRunIds(runIds: number[]): Promise<Set<number>> {
+    const docs = await this.deployments
+      .find({ runId: { $in: runIds } }, { runId: 1 })
+      .lean<Array<{ runId: number }>>();
+    return new Set(docs.map((doc) => doc.runId));
+  }
+
+  /**
+   * Claims the deployment whose check is most overdue, for `leaseMs`: two workers (in this
+   * process or another instance) never track the same deployment at once.
+   */
+  async claimDueCheck(
+    now: Date,
+    leaseMs: number,
+    statuses: DeploymentStatus[] = [...TRACKED_STATUSES, 'timed_out'],
+  ): Promise<TrackedDeployment | null> {
+    const doc = await this.deployments
+      .findOneAndUpdate(
+        {
+          status: { $in: statuses },
+          nextCheckAt: { $lte: now },
+          $or: [{ leaseUntil: { $exists: false } }, { leaseUntil: { $lte: now } }],
+        },
+        { $set: { leaseUntil: new Date(now.getTime() + leaseMs) } },
+        { sort: { nextCheckAt: 1 }, returnDocument: 'after' },
+      )
+      .lean<Stored>();
+    if (!doc) return null;
+    return { ...toDomain(doc)!, etag: doc.etag as string | undefined };
+  }
+
+  /** Ends a check without a status change: when to look next, and what GitHub last said. */
+  async releaseCheck(id: string, nextCheckAt: Date | null, etag?: string): Promise<void> {
+    const set: Record<string, unknown> = { leaseUntil: EPOCH };
+    if (etag) set.etag = etag;
+    if (nextCheckAt) set.nextCheckAt = nextCheckAt;
+    await this.deployments.updateOne(
+      { _id: id },
+      { $set: set, ...(nextCheckAt ? {} : { $unset: { nextCheckAt: '' } }) },
+    );
+  }
+
+  /** At start: every deployment that may have moved while the bot was down is checked once. */
+  async markTrackedDue(now: Date): Promise<number> {
+    const result = await this.deployments.updateMany(
+      { status: { $in: TRACKED_STATUSES } },
+      { $set: { nextCheckAt: now } },
+    );
+    return result.modifiedCount;
+  }
+}

@@ -1,0 +1,103 @@
+import type { Connection, Model } from 'mongoose';
+import { kernelDatabase } from '../../test/support/kernel';
+import { aDeployment } from '../../test/support/factories';
+import { Deployment } from './deployment';
+import { DeploymentRepository } from './deployment.repository';
+import { DeploymentDocument } from './deployment.schema';
+
+const NOW = new Date();
+const tracking = { leaseUntil: NOW, nextCheckAt: NOW };
+const dispatching = (overrides: Partial<Deployment> = {}) =>
+  aDeployment({ status: 'dispatching', ...overrides });
+
+/** The atomic inserts and moves of the deployment's life, raced on the real engine. */
+describe('DeploymentRepository on the real engine', () => {
+  let connection: Connection;
+  let model: Model<DeploymentDocument>;
+  let repository: DeploymentRepository;
+
+  beforeAll(async () => {
+    ({ connection, model } = await kernelDatabase('kernel_moves'));
+    repository = new DeploymentRepository(model);
+  });
+  afterAll(() => connection.close());
+  beforeEach(() => model.deleteMany({}));
+
+  it('lets one of many simultaneous deploys to a target in; the others find it busy', async () => {
+    const outcomes = await Promise.all(
+      Array.from({ length: 10 }, () =>
+        repository.insertInFlight(dispatching({ service: 'api' }), 5, tracking),
+      ),
+    );
+    expect(outcomes.filter((o) => o.inserted)).toHaveLength(1);
+    expect(outcomes.filter((o) => !o.inserted && o.reason === 'busy')).toHaveLength(9);
+  });
+
+  it('holds at most maxConcurrent in flight across targets, whatever the race', async () => {
+    const outcomes = await Promise.all(
+      Array.from({ length: 8 }, (_, i) =>
+        repository.insertInFlight(dispatching({ service: `svc-${i}` }), 3, tracking),
+      ),
+    );
+    expect(outcomes.filter((o) => o.inserted)).toHaveLength(3);
+    expect(outcomes.filter((o) => !o.inserted && o.reason === 'cap')).toHaveLength(5);
+    const slots = (await model.find({}, { slot: 1 }).lean()).map((doc) => doc.slot).sort();
+    expect(slots).toEqual([0, 1, 2]);
+  });
+
+  it('says when an id is taken, so the kernel draws another', async () => {
+    const first = dispatching({ service: 'a' });
+    expect(await repository.insertInFlight(first, 3, tracking)).toEqual({ inserted: true });
+    expect(await repository.insertInFlight({ ...first, service: 'b' }, 3, tracking)).toEqual({
+      inserted: false,
+      reason: 'id',
+    });
+    expect(await repository.insertPending({ ...first, status: 'pending_approval' })).toBe(false);
+  });
+
+  it('frees the target and the slot with a terminal move, and never moves backwards', async () => {
+    const deployment = dispatching({ service: 'api' });
+    await repository.insertInFlight(deployment, 1, tracking);
+    expect(await repository.transition(deployment.id, 'queued', { at: NOW })).toMatchObject({
+      status: 'queued',
+    });
+    expect(await repository.transition(deployment.id, 'dispatched', { at: NOW })).toBeNull();
+    const [first, second] = await Promise.all([
+      repository.transition(deployment.id, 'success', { at: NOW }),
+      repository.transition(deployment.id, 'failure', { at: NOW }),
+    ]);
+    expect([first, second].filter(Boolean)).toHaveLength(1);
+    const stored = await model.findById(deployment.id).lean();
+    expect(stored).not.toHaveProperty('busyTarget');
+    expect(stored).not.toHaveProperty('slot');
+    // The slot and the target are free again.
+    expect(await repository.insertInFlight(dispatching({ service: 'api' }), 1, tracking)).toEqual({
+      inserted: true,
+    });
+  });
+
+  it('gives up the check lease only when the mover holds it', async () => {
+    const lease = new Date(NOW.getTime() + 30_000);
+    const deployment = dispatching();
+    await repository.insertInFlight(deployment, 3, { leaseUntil: lease, nextCheckAt: lease });
+    await repository.transition(deployment.id, 'dispatched', { at: NOW });
+    expect((await model.findById(deployment.id).lean())!.leaseUntil).toEqual(lease);
+    await repository.transition(deployment.id, 'queued', { at: NOW, releaseLease: true });
+    expect((await model.findById(deployment.id).lean())!.leaseUntil).toEqual(new Date(0));
+  });
+
+  it('cancels a pending request only while it has not expired', async () => {
+    const expired = aDeployment({
+      status: 'pending_approval',
+      approval: { required: 1, approvals: [], expiresAt: new Date(NOW.getTime() - 1) },
+    });
+    await repository.insertPending(expired);
+    expect(
+      await repository.transition(expired.id, 'rejected', {
+        at: NOW,
+        from: ['pending_approval'],
+        unexpired: true,
+      }),
+    ).toBeNull();
+  });
+});

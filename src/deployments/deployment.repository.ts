@@ -1,0 +1,231 @@
+import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
+import { InjectModel } from '@nestjs/mongoose';
+import { Model } from 'mongoose';
+import { duplicateKeyField } from '../../libs/mongo-errors';
+import { Deployment, DeploymentStatus, isTerminal, Person, statusesBefore } from './deployment';
+import { Stored, toDomain } from './deployment.mapping';
+import { DeploymentDocument } from './deployment.schema';
+
+export type InsertOutcome = { inserted: true } | { inserted: false; reason: 'busy' | 'cap' | 'id' };
+const EPOCH = new Date(0);
+
+/** While a deployment is in flight its target is busy: `service:environment`, unique. */
+export const busyTargetOf = (service: string, environment: string) => `${service}:${environment}`;
+
+/** The stored form of a new deployment: its id as `_id`, and the repository webhooks must match. */
+function storedForm(deployment: Deployment) {
+  const { id, ...fields } = deployment;
+  const source = deployment.source;
+  return {
+    _id: id,
+    ...fields,
+    ...(source ? { repository: `${source.owner}/${source.repo}`.toLowerCase() } : {}),
+    ...changed(deployment.createdAt).$set,
+    version: 1,
+    // A rollback has to mark what it went over once it succeeds: until that is done, it says so.
+    ...(deployment.rollback ? { supersedePending: true } : {}),
+  };
+}
+
+/**
+ * What every change that people can see adds to its update: a new version, and a due date for
+ * the deployment's Discord side (message, announcement) to catch up with it.
+ */
+export function changed(at: Date) {
+  return { $set: { updatedAt: at, syncDueAt: at }, $inc: { version: 1 } };
+}
+
+/**
+ * The deployment's life in MongoDB: inserts, moves and the claims that go with them. Every
+ * change is one atomic update that names the state it expects. Only the kernel's
+ * DeploymentTransitions calls these; reads are in DeploymentHistory, the tracking store's leases
+ * in DeploymentTrackingStore.
+ */
+@Injectable()
+export class DeploymentRepository implements OnModuleInit {
+  private readonly logger = new Logger('Deployments');
+
+  constructor(
+    @InjectModel(DeploymentDocument.name) private readonly deployments: Model<DeploymentDocument>,
+  ) {}
+
+  /** Records made before the in-flight marker was named `busyTarget` get the new name. */
+  async onModuleInit(): Promise<void> {
+    const renamed = await this.deployments.collection
+      .updateMany({ lockKey: { $exists: true } }, { $rename: { lockKey: 'busyTarget' } })
+      .catch((error: Error) => this.logger.warn(`Renaming lockKey failed: ${error.message}`));
+    if (renamed?.modifiedCount)
+      this.logger.log(`${renamed.modifiedCount} deployment(s) in flight took the new field name`);
+  }
+
+  /**
+   * Inserts an in-flight deployment that makes its target busy and holds one of `maxConcurrent`
+   * slots, in one insert: the unique indexes on busyTarget and slot make both claims atomic.
+   */
+  async insertInFlight(
+    deployment: Deployment,
+    maxConcurrent: number,
+    tracking: { leaseUntil: Date; nextCheckAt: Date },
+  ): Promise<InsertOutcome> {
+    for (let slot = 0; slot < maxConcurrent; slot++) {
+      try {
+        await this.deployments.create({
+          ...storedForm(deployment),
+          busyTarget: busyTargetOf(deployment.service, deployment.environment),
+          slot,
+          ...tracking,
+        });
+        return { inserted: true };
+      } catch (error) {
+        const key = duplicateKeyField(error);
+        if (key === 'busyTarget') return { inserted: false, reason: 'busy' };
+        if (key === '_id') return { inserted: false, reason: 'id' };
+        if (key === 'slot') continue;
+        throw error;
+      }
+    }
+    return { inserted: false, reason: 'cap' };
+  }
+
+  /** A deployment that holds nothing yet (a pending approval). False when the id is taken. */
+  async insertPending(deployment: Deployment): Promise<boolean> {
+    try {
+      await this.deployments.create(storedForm(deployment));
+      return true;
+    } catch (error) {
+      if (duplicateKeyField(error) === '_id') return false;
+      throw error;
+    }
+  }
+
+  /**
+   * Moves the deployment to `to` if it is still in one of `from` (by default: any status before
+   * `to`, so nothing moves backwards and a terminal status never changes). A terminal status
+   * frees the target and the concurrency slot in the same update. Returns the updated
+   * deployment, or null when another change got there first.
+   */
+  async transition(
+    id: string,
+    to: DeploymentStatus,
+    options: {
+      from?: DeploymentStatus[];
+      set?: Partial<Deployment>;
+      by?: Person;
+      note?: string;
+      tracking?: { nextCheckAt?: Date; etag?: string };
+      /**
+       * The caller holds the check lease (dispatcher, poller) and gives it up with this change;
+       * otherwise (a webhook, a click) whoever holds it keeps it.
+       */
+      releaseLease?: boolean;
+      at: Date;
+      /** Only while the approval request has not expired (a cancellation). */
+      unexpired?: boolean;
+    },
+  ): Promise<Deployment | null> {
+    const { at } = options;
+    const set: Record<string, unknown> = {
+      ...options.set,
+      ...options.tracking,
+      status: to,
+      ...changed(at).$set,
+      ...(options.releaseLease ? { leaseUntil: EPOCH } : {}),
+    };
+    const unset: Record<string, ''> = {};
+    if (isTerminal(to)) {
+      set.finishedAt = at;
+      unset.busyTarget = '';
+      unset.slot = '';
+      unset.nextCheckAt = '';
+    }
+    const transition = {
+      status: to,
+      at,
+      ...(options.by ? { by: options.by } : {}),
+      ...(options.note ? { note: options.note } : {}),
+    };
+    const updated = await this.deployments
+      .findOneAndUpdate(
+        {
+          _id: id,
+          status: { $in: options.from ?? statusesBefore(to) },
+          ...(options.unexpired ? { 'approval.expiresAt': { $gt: at } } : {}),
+        },
+        {
+          $set: set,
+          $inc: { version: 1 },
+          ...(Object.keys(unset).length ? { $unset: unset } : {}),
+          $push: { transitions: transition },
+        },
+        { returnDocument: 'after' },
+      )
+      .lean<Stored>();
+    return toDomain(updated);
+  }
+
+  async attachMessage(
+    id: string,
+    channelId: string,
+    messageId: string,
+    at: Date,
+  ): Promise<Deployment | null> {
+    return toDomain(
+      await this.deployments
+        .findOneAndUpdate(
+          { _id: id },
+          { $set: { channelId, messageId, syncDueAt: at }, $inc: { version: 1 } },
+          { returnDocument: 'after' },
+        )
+        .lean<Stored>(),
+    );
+  }
+
+  /** GitHub's own conclusion, recorded beside a status that ended first (a timeout). */
+  async recordRunConclusion(
+    id: string,
+    conclusion: string,
+    completedAt: Date,
+    at: Date,
+  ): Promise<Deployment | null> {
+    return toDomain(
+      await this.deployments
+        .findOneAndUpdate(
+          { _id: id, runConclusion: { $exists: false } },
+          {
+            $set: { runConclusion: conclusion, runCompletedAt: completedAt, ...changed(at).$set },
+            $inc: { version: 1 },
+            $unset: { nextCheckAt: '' },
+          },
+          { returnDocument: 'after' },
+        )
+        .lean<Stored>(),
+    );
+  }
+
+  /**
+   * After a successful rollback: the successful deployments to the target that finished after
+   * the one it put back are marked as rolled back over, so the next rollback goes further back.
+   */
+  async markSuperseded(rollback: Deployment, target: Deployment): Promise<number> {
+    const result = await this.deployments.updateMany(
+      {
+        service: rollback.service,
+        environment: rollback.environment,
+        status: 'success',
+        _id: { $ne: rollback.id },
+        finishedAt: { $gt: target.finishedAt, $lt: rollback.finishedAt ?? rollback.updatedAt },
+        supersededBy: { $exists: false },
+      },
+      { $set: { supersededBy: rollback.id } },
+    );
+    return result.modifiedCount;
+  }
+
+  async clearSupersedePending(id: string): Promise<void> {
+    await this.deployments.updateOne({ _id: id }, { $unset: { supersedePending: '' } });
+  }
+
+  async findById(id: string): Promise<Deployment | null> {
+    return toDomain(await this.deployments.findById(id).lean<Stored>());
+  }
+}

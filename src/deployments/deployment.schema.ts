@@ -1,0 +1,95 @@
+import { Prop, Schema, SchemaFactory } from '@nestjs/mongoose';
+
+@Schema({ collection: 'deployments', versionKey: false, _id: false })
+export class DeploymentDocument {
+  @Prop({ type: String, required: true })
+  _id!: string;
+
+  @Prop({ required: true })
+  service!: string;
+
+  @Prop({ required: true })
+  environment!: string;
+
+  @Prop({ type: Object })
+  source?: object;
+
+  @Prop({ required: true })
+  ref!: string;
+
+  @Prop({ required: true })
+  sha!: string;
+
+  @Prop({ type: Object, required: true })
+  requester!: { id: string; name: string };
+
+  @Prop({ required: true })
+  status!: string;
+
+  @Prop({ type: [Object], default: [] })
+  transitions!: Array<object>;
+
+  @Prop({ required: true })
+  createdAt!: Date;
+
+  @Prop({ required: true })
+  updatedAt!: Date;
+
+  @Prop() runId?: number;
+  @Prop() runUrl?: string;
+  @Prop() runConclusion?: string;
+  @Prop() runCompletedAt?: Date;
+  @Prop() dispatchRef?: string;
+  @Prop() dispatchRequestedAt?: Date;
+  @Prop() dispatchedAt?: Date;
+  @Prop() finishedAt?: Date;
+  @Prop() failureReason?: string;
+  @Prop() channelId?: string;
+  @Prop() messageId?: string;
+
+  @Prop({ type: Object }) approval?: object;
+  @Prop({ type: Object }) changes?: object;
+  @Prop({ type: Object }) rollback?: object;
+  @Prop() supersededBy?: string;
+  @Prop() watchdogNotifiedAt?: Date;
+
+  /** `owner/repo`, lowercased: a webhook delivery counts only when its repository matches. */
+  @Prop() repository?: string;
+  /** `service:environment` while in flight: the target is busy (unique). */
+  @Prop() busyTarget?: string;
+  /** 0 … MAX_CONCURRENT_DEPLOYS-1 while in flight: the global cap (unique). */
+  @Prop() slot?: number;
+  /** When the tracker should look at this deployment next. */
+  @Prop() nextCheckAt?: Date;
+  /** Until then, one worker (of any instance) owns the deployment's tracking. */
+  @Prop() leaseUntil?: Date;
+  /** ETag of the last run answer: the next GET is conditional. */
+  @Prop() etag?: string;
+  /** The latest X-GitHub-Delivery ids applied to this deployment (redeliveries reuse them). */
+  @Prop({ type: [String], default: undefined }) deliveryIds?: string[];
+  /** When the final outcome was posted to DEPLOY_CHANNEL_ID. */
+  @Prop() announcedAt?: Date;
+  @Prop({ type: Object }) messageLost?: object;
+  /** Increases with every change people can see. */
+  @Prop() version?: number;
+  /** Set by every such change: the Discord side (message, announcement) has to catch up. */
+  @Prop() syncDueAt?: Date;
+  /** How far the Discord side has caught up: see DeploymentSyncRepository. */
+  @Prop({ type: Object }) sync?: object;
+  /** A rollback whose superseding of what it went over is still to do. */
+  @Prop() supersedePending?: boolean;
+}
+
+export const DeploymentSchema = SchemaFactory.createForClass(DeploymentDocument);
+DeploymentSchema.index({ service: 1, environment: 1, createdAt: -1 });
+DeploymentSchema.index({ service: 1, status: 1 });
+DeploymentSchema.index({ status: 1, nextCheckAt: 1 });
+DeploymentSchema.index({ status: 1, 'approval.expiresAt': 1 });
+DeploymentSchema.index({ syncDueAt: 1 }, { sparse: true });
+DeploymentSchema.index({ supersedePending: 1 }, { sparse: true });
+// A run belongs to one deployment.
+DeploymentSchema.index({ runId: 1 }, { unique: true, sparse: true });
+// One in-flight deployment per target, and at most MAX_CONCURRENT_DEPLOYS in flight: both
+// held by the deployment document itself, so they are taken and released atomically with it.
+DeploymentSchema.index({ busyTarget: 1 }, { unique: true, sparse: true });
+DeploymentSchema.index({ slot: 1 }, { unique: true, sparse: true });

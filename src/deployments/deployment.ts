@@ -1,0 +1,238 @@
+import { randomBytes } from 'node:crypto';
+import type { Person } from '../../libs/people';
+
+export type { Person };
+
+/** Every status a deployment moves through. Terminal ones never change. */
+export type DeploymentStatus =
+  | 'pending_approval'
+  | 'approved'
+  | 'rejected'
+  | 'expired'
+  | 'dispatching'
+  | 'dispatched'
+  | 'queued'
+  | 'in_progress'
+  | 'success'
+  | 'failure'
+  | 'cancelled'
+  | 'timed_out'
+  | 'dispatch_failed';
+
+/** Holding the target's lock and a concurrency slot: between approval and the run's end. */
+export const IN_FLIGHT_STATUSES: DeploymentStatus[] = [
+  'approved',
+  'dispatching',
+  'dispatched',
+  'queued',
+  'in_progress',
+];
+
+export const TERMINAL_STATUSES: DeploymentStatus[] = [
+  'rejected',
+  'expired',
+  'success',
+  'failure',
+  'cancelled',
+  'timed_out',
+  'dispatch_failed',
+];
+
+/** Statuses the tracker watches: a dispatch is due (approved), or a run may exist and move on. */
+export const TRACKED_STATUSES: DeploymentStatus[] = [
+  'approved',
+  'dispatching',
+  'dispatched',
+  'queued',
+  'in_progress',
+];
+
+const RANK: Record<string, number> = {
+  pending_approval: 0,
+  approved: 1,
+  dispatching: 2,
+  dispatched: 3,
+  queued: 4,
+  in_progress: 5,
+};
+
+export function isTerminal(status: DeploymentStatus): boolean {
+  return TERMINAL_STATUSES.includes(status);
+}
+
+/**
+ * The state machine: the statuses `to` may be reached from. Never backwards, never out of a
+ * terminal status (pending_approval → approved → dispatching → dispatched → queued →
+ * in_progress → a terminal status; any of them may end early).
+ */
+export function statusesBefore(to: DeploymentStatus): DeploymentStatus[] {
+  const rank = isTerminal(to) ? Infinity : RANK[to];
+  return (Object.keys(RANK) as DeploymentStatus[]).filter((status) => RANK[status] < rank);
+}
+
+export interface Transition {
+  status: DeploymentStatus;
+  at: Date;
+  by?: Person;
+  note?: string;
+}
+
+/** Where a deployment runs, copied from its service when it was created. */
+export interface DeploymentSource {
+  owner: string;
+  repo: string;
+  /** Workflow file name in .github/workflows, or its numeric id. */
+  workflow: string;
+  /** The workflow inputs the dispatch sends: the environment, the SHA, and maybe the id. */
+  inputs: Record<string, string>;
+}
+
+export interface Deployment {
+  /** Short and human: `d-7f3a2c`. */
+  id: string;
+  service: string;
+  environment: string;
+  /** Absent only on records made before sources were kept: the service is read instead. */
+  source?: DeploymentSource;
+  ref: string;
+  sha: string;
+  requester: Person;
+  status: DeploymentStatus;
+  transitions: Transition[];
+  createdAt: Date;
+  updatedAt: Date;
+  runId?: number;
+  runUrl?: string;
+  /** GitHub's own conclusion, kept even when it arrives after a timeout. */
+  runConclusion?: string;
+  runCompletedAt?: Date;
+  /** The branch the workflow is dispatched on: always the service's default branch. */
+  dispatchRef?: string;
+  dispatchRequestedAt?: Date;
+  dispatchedAt?: Date;
+  finishedAt?: Date;
+  /** Why it failed to dispatch, in plain words. */
+  failureReason?: string;
+  channelId?: string;
+  messageId?: string;
+  /** Protected targets: who must still approve, and who has. */
+  approval?: ApprovalState;
+  /** What would ship: the commits since the last successful deployment to this environment. */
+  changes?: ChangeSummary;
+  /** A rollback: the deployment it replaces, and the earlier one whose SHA it puts back. */
+  rollback?: { of: string; ofSha: string; to: string };
+  /** Rolled back over by a successful rollback: a later rollback goes further back. */
+  supersededBy?: string;
+  /** When the requester was told GitHub had not started the run. */
+  watchdogNotifiedAt?: Date;
+  /** The Discord message is gone or out of the bot's reach: it is no longer edited. */
+  messageLost?: { at: Date; reason: string };
+}
+
+export interface Approval extends Person {
+  at: Date;
+}
+
+export interface ApprovalState {
+  required: number;
+  approvals: Approval[];
+  expiresAt: Date;
+  /** Who cancelled the request, or whose approval completed it. */
+  decidedBy?: Person;
+  decidedAt?: Date;
+}
+
+export interface CommitSummary {
+  sha: string;
+  subject: string;
+  author: string;
+  /** False when GitHub could not link the commit to an account: the name is unverified. */
+  verified: boolean;
+}
+
+/**
+ * What a deployment changes on its target, for the approver: the commits it adds and the ones
+ * it takes away, compared with what runs there now.
+ */
+export interface ChangeSummary {
+  /** What runs there now (the last success); absent for a first deployment. */
+  baseSha?: string;
+  /** How the target commit relates to what runs now. */
+  status?: 'ahead' | 'behind' | 'diverged' | 'identical';
+  added: { total: number; commits: CommitSummary[] };
+  removed: { total: number; commits: CommitSummary[] };
+  url?: string;
+  /** Set when GitHub could not compare (the lists are then empty). */
+  unavailable?: string;
+}
+
+/** Short and human: `d-7f3a2c`. */
+export const DEPLOYMENT_ID = /^d-[0-9a-f]{6}$/;
+
+export function newDeploymentId(): string {
+  return `d-${randomBytes(3).toString('hex')}`;
+}
+
+/** From the dispatch to the end, when both are known. */
+export function deploymentDurationMs(deployment: Deployment): number | undefined {
+  const start = deployment.dispatchedAt ?? deployment.dispatchRequestedAt;
+  const end = deployment.finishedAt;
+  return start && end ? new Date(end).getTime() - new Date(start).getTime() : undefined;
+}
+
+/**
+ * What a feature hands the kernel to create a deployment: the target, the commit, who asks, and
+ * where the workflow is, copied from the service (the kernel adds the id and the inputs).
+ */
+export interface DeploymentDraft {
+  service: string;
+  environment: string;
+  ref: string;
+  sha: string;
+  requester: Person;
+  workflow: {
+    owner: string;
+    repo: string;
+    workflow: string;
+    /** The branch every dispatch runs the workflow from. */
+    defaultBranch: string;
+    environmentInput: string;
+    shaInput: string;
+    idInput?: string;
+  };
+  rollback?: Deployment['rollback'];
+}
+
+/** The record of a new deployment: its id, first status, and the inputs its dispatch sends. */
+export function newDeployment(
+  draft: DeploymentDraft,
+  status: DeploymentStatus,
+  now: Date,
+  extra: Partial<Deployment> = {},
+): Deployment {
+  const id = newDeploymentId();
+  const { workflow } = draft;
+  const inputs: Record<string, string> = {
+    [workflow.environmentInput]: draft.environment,
+    [workflow.shaInput]: draft.sha,
+  };
+  if (workflow.idInput) inputs[workflow.idInput] = id;
+  return {
+    id,
+    service: draft.service,
+    environment: draft.environment,
+    source: { owner: workflow.owner, repo: workflow.repo, workflow: workflow.workflow, inputs },
+    ref: draft.ref,
+    sha: draft.sha,
+    requester: draft.requester,
+    status,
+    transitions: [{ status, at: now, by: draft.requester }],
+    createdAt: now,
+    updatedAt: now,
+    // The workflow definition always comes from the protected default branch; the commit to
+    // deploy travels in the SHA input.
+    dispatchRef: workflow.defaultBranch,
+    ...(draft.rollback ? { rollback: draft.rollback } : {}),
+    ...extra,
+  };
+}

@@ -1,0 +1,39 @@
+import { Module } from '@nestjs/common';
+import { MongooseModule } from '@nestjs/mongoose';
+import { DeploymentClaims } from './deployment-claims.repository';
+import { DeploymentHistory } from './deployment-history.repository';
+import { DeploymentOutbox } from './deployment-outbox.repository';
+import { DeploymentTrackingStore } from './deployment-tracking.store';
+import { DeploymentTransitions } from './deployment-transitions.service';
+import { DeploymentEvents } from './deployment.events';
+import { DeploymentRepository } from './deployment.repository';
+import { DeploymentDocument, DeploymentSchema } from './deployment.schema';
+
+/**
+ * The kernel: the deployment's record and its life. Features change deployments through
+ * DeploymentTransitions (the only writer of their status), listen to DeploymentEvents, read
+ * through DeploymentHistory; the tracker keeps its leases in the tracking store and the Discord
+ * side its own state in the outbox. The repositories that write the record stay inside.
+ */
+@Module({
+  imports: [
+    MongooseModule.forFeature([{ name: DeploymentDocument.name, schema: DeploymentSchema }]),
+  ],
+  providers: [
+    DeploymentRepository,
+    DeploymentClaims,
+    DeploymentTransitions,
+    DeploymentEvents,
+    DeploymentHistory,
+    DeploymentTrackingStore,
+    DeploymentOutbox,
+  ],
+  exports: [
+    DeploymentTransitions,
+    DeploymentEvents,
+    DeploymentHistory,
+    DeploymentTrackingStore,
+    DeploymentOutbox,
+  ],
+})
+export class DeploymentsModule {}

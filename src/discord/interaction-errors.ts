@@ -1,0 +1,47 @@
+import { ArgumentsHost, Logger } from '@nestjs/common';
+import { BaseInteraction, MessageFlags } from 'discord.js';
+import { NecordArgumentsHost } from 'necord';
+import { truncate } from '../../libs/text';
+import { LIMITS } from './limits';
+
+const logger = new Logger('Errors');
+
+/** Whether an exception filter is handling a Discord interaction (a command, a click). */
+export function isInteractionHost(host: ArgumentsHost): boolean {
+  return host.getType<string>() === 'necord';
+}
+
+/** The interaction an exception filter is handling. */
+export function interactionOf(host: ArgumentsHost): unknown {
+  return NecordArgumentsHost.create(host).getContext<'interactionCreate'>()[0];
+}
+
+/**
+ * Tells the member who acted what went wrong, privately, however far the interaction got: an
+ * autocomplete gets no choices, a click acknowledged already gets a private follow-up, a public
+ * "thinking…" reply is taken away. Discord failing here is logged, never thrown.
+ */
+export async function answerInteractionError(interaction: unknown, message: string): Promise<void> {
+  if (!(interaction instanceof BaseInteraction)) return;
+  const content = truncate(message, LIMITS.content);
+  try {
+    if (interaction.isAutocomplete()) {
+      if (!interaction.responded) await interaction.respond([]);
+    } else if (interaction.isRepliable()) {
+      if (interaction.isMessageComponent() && (interaction.deferred || interaction.replied)) {
+        // A click acknowledged already: the message belongs to everyone, answer aside.
+        await interaction.followUp({ content, flags: MessageFlags.Ephemeral });
+      } else if ((interaction.deferred || interaction.replied) && interaction.ephemeral) {
+        await interaction.editReply({ content, embeds: [], components: [] });
+      } else if (interaction.deferred || interaction.replied) {
+        // A public "thinking…" reply: take it away and tell only the person who asked.
+        await interaction.deleteReply().catch(() => undefined);
+        await interaction.followUp({ content, flags: MessageFlags.Ephemeral });
+      } else {
+        await interaction.reply({ content, flags: MessageFlags.Ephemeral });
+      }
+    }
+  } catch (error) {
+    logger.warn(`Could not report an error to Discord: ${(error as Error).message}`);
+  }
+}

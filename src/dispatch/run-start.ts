@@ -1,0 +1,25 @@
+/**
+ * How long GitHub has to start a dispatched run, and what the bot does meanwhile: one home for
+ * the timings the dispatcher, the tracker and the deployment's message all speak of.
+ */
+
+/** How long the dispatching worker owns a new deployment before the tracker may step in. */
+export const DISPATCH_LEASE_MS = 30_000;
+
+/** First look for a run GitHub did not name (204): soon, since GitHub starts runs within seconds. */
+export const RUN_DISCOVERY_DELAY_MS = 1_000;
+
+/**
+ * A dispatch's run appears within this long, or not at all: a run created later belongs to a
+ * later dispatch, so an old deployment never takes it.
+ */
+export const DISPATCH_GRACE_MS = 120_000;
+
+/** A run GitHub has not started this long after the dispatch gets a notice to the requester. */
+export const WATCHDOG_MS = 120_000;
+
+/** "2 minutes", for people. */
+export function inMinutes(ms: number): string {
+  const minutes = Math.round(ms / 60_000);
+  return `${minutes} minute${minutes === 1 ? '' : 's'}`;
+}

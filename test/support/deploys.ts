@@ -1,0 +1,188 @@
+import { randomBytes } from 'node:crypto';
+import { ServiceRepository } from '../../src/service-registry/service.repository';
+import { Actor, InteractionHandle, messageText } from './fake-discord/fake-discord';
+import { aService } from './factories';
+import { sendWebhook } from './fake-github';
+import { appConnection } from './mongo';
+import { TestApp, WEBHOOK_SECRET } from './test-app';
+import { WaitAbort, waitFor } from './wait-for';
+
+export interface SeedOptions {
+  name: string;
+  owner?: string;
+  repo?: string;
+  environments?: string[];
+  protectedEnvironments?: string[];
+  defaultRef?: string;
+  workflow?: string;
+  idInput?: string;
+}
+
+/** Registers a service through the app's own repository (the /service flow has its own tests). */
+export async function seedService(app: TestApp, service: SeedOptions): Promise<void> {
+  await app.app.get(ServiceRepository, { strict: false }).insert(
+    aService({
+      ...service,
+      owner: service.owner ?? 'acme',
+      repo: service.repo ?? service.name,
+      addedBy: { id: 'seed', name: 'seed' },
+    }),
+  );
+}
+
+/**
+ * A service no other test uses: a repository of its own on the fake GitHub (one commit on
+ * main, deploy.yml) and its registration. What a test deploys to, so it runs alone or in any
+ * order.
+ */
+export async function newService(
+  app: TestApp,
+  options: Omit<SeedOptions, 'name'> & { prefix?: string } = {},
+): Promise<{ name: string; repo: string; headSha: string }> {
+  const name = `${options.prefix ?? 'svc'}-${randomBytes(3).toString('hex')}`;
+  const repo = options.repo ?? name;
+  if (!options.repo) app.github.addRepo(options.owner ?? 'acme', repo);
+  await seedService(app, { ...options, name, repo });
+  return { name, repo, headSha: app.github.branchHead(options.owner ?? 'acme', repo, 'main') };
+}
+
+export async function runDeploy(
+  app: TestApp,
+  actor: Actor,
+  service: string,
+  env: string,
+  ref?: string,
+): Promise<InteractionHandle> {
+  return app.discord.command('deploy', actor, {
+    options: { service, env, ...(ref ? { ref } : {}) },
+  });
+}
+
+/** The deployment id shown on the reply, once the reply shows one; fails at once on a refusal. */
+export async function deploymentIdOf(handle: InteractionHandle): Promise<string> {
+  const text = await waitFor(`a deployment on the reply to ${handle.id}`, () => {
+    const refusal = handle.followUps()[0];
+    if (refusal) throw new WaitAbort(`the command was refused: ${refusal.content}`);
+    const reply = handle.reply();
+    return reply && /Deployment: d-[0-9a-f]{6}/.test(messageText(reply))
+      ? messageText(reply)
+      : undefined;
+  });
+  return /Deployment: (d-[0-9a-f]{6})/.exec(text)![1];
+}
+
+/** /deploy, and the id of the deployment it made. */
+export async function deploy(
+  app: TestApp,
+  actor: Actor,
+  service: string,
+  env: string,
+  ref?: string,
+): Promise<{ interaction: InteractionHandle; id: string; messageId: string }> {
+  const interaction = await runDeploy(app, actor, service, env, ref);
+  const id = await deploymentIdOf(interaction);
+  return { interaction, id, messageId: interaction.reply()!.id };
+}
+
+/** The private refusal a command got (it fails when the command succeeded instead). */
+export async function refusalOf(handle: InteractionHandle): Promise<string> {
+  const [refusal] = await waitFor(`the refusal of ${handle.id}`, () => {
+    const reply = handle.reply();
+    if (reply && /Deployment: d-[0-9a-f]{6}/.test(messageText(reply)))
+      throw new WaitAbort(`the command was not refused: ${messageText(reply)}`);
+    return handle.followUps().length ? handle.followUps() : undefined;
+  });
+  return refusal.content;
+}
+
+/** A command's answer: its reply (public or private), or its private refusal. */
+export async function answerOf(handle: InteractionHandle): Promise<string> {
+  return waitFor(`an answer to ${handle.id}`, () => {
+    const refusal = handle.followUps()[0];
+    if (refusal) return refusal.content;
+    const message = handle.reply();
+    // 128: still "thinking" (a deferred reply with nothing in it yet).
+    return message && !(message.flags & 128) ? messageText(message) : undefined;
+  });
+}
+
+/** The private answer to a click, once there is one. */
+export async function ephemeralAnswer(click: InteractionHandle): Promise<string> {
+  const reply = await click.waitForReply((message) => (message.flags & 64) === 64);
+  return reply.content;
+}
+
+/** The `workflow_run` webhook GitHub sends for the run as it is now. */
+export function runWebhook(app: TestApp, runId: number, options: { deliveryId?: string } = {}) {
+  const run = app.github.runs.get(runId)!;
+  return sendWebhook(
+    app.url,
+    WEBHOOK_SECRET,
+    'workflow_run',
+    {
+      action: run.status === 'completed' ? 'completed' : run.status,
+      workflow_run: app.github.runPayload(run),
+    },
+    options,
+  );
+}
+
+/** The run of a deployment, once it has one. */
+export async function runOf(app: TestApp, id: string): Promise<number> {
+  return (await waitFor(
+    `${id}'s run`,
+    async () => (await storedDeployment(app, id)).runId,
+  )) as number;
+}
+
+/** Ends the deployment's run on GitHub, tells the app by webhook, and waits for the status. */
+export async function finishRun(
+  app: TestApp,
+  id: string,
+  conclusion: 'success' | 'failure' | 'cancelled' = 'success',
+): Promise<void> {
+  const runId = await runOf(app, id);
+  if (app.github.runs.get(runId)!.status !== 'completed')
+    app.github.setRunStatus(runId, 'completed', conclusion);
+  await runWebhook(app, runId);
+  await waitForStatus(app, id, conclusion);
+}
+
+/** The app's /metrics text. */
+export async function metricsOf(app: TestApp): Promise<string> {
+  return (await fetch(`${app.url}/metrics`)).text();
+}
+
+export async function storedDeployment(
+  app: TestApp,
+  id: string,
+): Promise<Record<string, unknown> & { status: string }> {
+  const doc = await appConnection(app.app)
+    .collection('deployments')
+    .findOne({ _id: id as never });
+  if (!doc) throw new Error(`no deployment ${id}`);
+  return doc as unknown as Record<string, unknown> & { status: string };
+}
+
+export async function waitForStatus(app: TestApp, id: string, status: string, timeoutMs = 10_000) {
+  return waitFor(
+    `${id} to be ${status}`,
+    async () => {
+      const doc = await storedDeployment(app, id);
+      return doc.status === status ? doc : undefined;
+    },
+    { timeoutMs },
+  );
+}
+
+/** The text of the deployment's message once it contains `text`. */
+export async function waitForMessageText(
+  app: TestApp,
+  handle: InteractionHandle,
+  text: string | RegExp,
+): Promise<string> {
+  const matches = (value: string) =>
+    typeof text === 'string' ? value.includes(text) : text.test(value);
+  const message = await handle.waitForReply((m) => matches(messageText(m)));
+  return messageText(message);
+}
