@@ -1,10 +1,8 @@
-import { admittedRequest } from '../src/admission/admitted-request';
-import { DeploymentTransitions } from '../src/deployments/deployment-transitions.service';
-import { aService } from './support/factories';
 import {
   deploy,
   finishRun,
   newService,
+  recordInFlight,
   storedDeployment,
   waitForMessageText,
   waitForStatus,
@@ -78,21 +76,8 @@ describe('the workflow dispatch', () => {
   });
 
   describe('a deployment a crash left dispatching (recorded, never dispatched)', () => {
-    /** What a process that died right after recording the deployment leaves behind. */
-    async function leftDispatching(serviceName: string, repo: string, sha: string) {
-      const service = aService({ name: serviceName, repo });
-      const request = admittedRequest(
-        service,
-        { environment: 'staging', ref: 'main', sha, requester: { id: '1', name: 'crashy' } },
-        async () => undefined,
-      );
-      const started = await app.app
-        .get(DeploymentTransitions)
-        // No lease left: the process that held it is gone.
-        .startInFlight(request.draft, 3, 0);
-      if (!('deployment' in started)) throw new Error(`not started: ${started.refused}`);
-      return started.deployment.id;
-    }
+    const leftDispatching = (service: string, repo: string, sha: string) =>
+      recordInFlight(app, { service, repo, environment: 'staging', sha });
 
     it('takes the run GitHub did start, without dispatching again', async () => {
       const service = await newService(app);

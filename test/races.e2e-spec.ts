@@ -1,41 +1,19 @@
 import {
+  answerOf,
   deploymentIdOf,
+  finishRun,
   runDeploy,
   seedService,
   storedDeployment,
   waitForStatus,
 } from './support/deploys';
-import { InteractionHandle, messageText } from './support/fake-discord/fake-discord';
-import { sendWebhook } from './support/fake-github';
+import { messageText } from './support/fake-discord/fake-discord';
 import { appConnection } from './support/mongo';
-import { startAppWithFakes, TestApp, WEBHOOK_SECRET } from './support/test-app';
+import { startAppWithFakes, TestApp } from './support/test-app';
 import { waitFor } from './support/wait-for';
 
 const ROUNDS = Number(process.env.RACE_ROUNDS ?? 20);
 const GENERIC = /Something went wrong/;
-
-/** What the person who ran the command reads: the reply, or the private refusal. */
-async function answerOf(handle: InteractionHandle): Promise<string> {
-  return waitFor(`an answer to ${handle.id}`, () => {
-    const refusal = handle.followUps()[0];
-    if (refusal) return messageText(refusal);
-    const reply = handle.reply();
-    return reply && !(reply.flags & 128) ? messageText(reply) : undefined;
-  });
-}
-
-async function finishRun(app: TestApp, id: string, conclusion = 'success') {
-  const runId = (await waitFor(
-    `${id}'s run`,
-    async () => (await storedDeployment(app, id)).runId,
-  )) as number;
-  if (app.github.runs.get(runId)!.status !== 'completed')
-    app.github.setRunStatus(runId, 'completed', conclusion);
-  await sendWebhook(app.url, WEBHOOK_SECRET, 'workflow_run', {
-    action: 'completed',
-    workflow_run: app.github.runPayload(app.github.runs.get(runId)!),
-  });
-}
 
 /** Races driven 20 times each: every answer says what happened, and the records agree. */
 describe('racing commands', () => {
@@ -120,7 +98,7 @@ describe('racing commands', () => {
           removed === `Service **${name}** removed. Its deployment history is kept.` ||
             removed.startsWith(`${name} cannot be removed: deployment ${deployment._id}`),
         ).toBe(true);
-        await finishRun(app, deployment._id as unknown as string);
+        await finishRun(app, deployment._id as unknown as string, 'success', { settle: false });
         await waitForStatus(app, deployment._id as unknown as string, 'success');
       } else {
         expect(deployed).toBe(
@@ -139,7 +117,7 @@ describe('racing commands', () => {
       await waitForStatus(app, id, 'dispatched');
       const [cancel] = await Promise.all([
         app.discord.command('cancel', app.actors.deployer, { options: { id } }),
-        finishRun(app, id, 'success'),
+        finishRun(app, id, 'success', { settle: false }),
       ]);
       const answer = await answerOf(cancel);
       const runId = (await storedDeployment(app, id)).runId as number;
@@ -150,7 +128,7 @@ describe('racing commands', () => {
       ]).toContain(answer);
       // The record follows GitHub's own conclusion, whichever won.
       const conclusion = app.github.runs.get(runId)!.conclusion;
-      await finishRun(app, id);
+      await finishRun(app, id, 'success', { settle: false });
       const final = await waitFor('the final status', async () => {
         const status = (await storedDeployment(app, id)).status;
         return ['success', 'cancelled'].includes(status) ? status : undefined;
@@ -187,7 +165,7 @@ describe('racing commands', () => {
         messageText(request.reply()!).includes(`Approvals: 1 of 1: ${approval.decidedBy.name}`),
       );
       expect(app.github.dispatches.length).toBe(dispatches + 1);
-      await finishRun(app, id);
+      await finishRun(app, id, 'success', { settle: false });
       await waitForStatus(app, id, 'success');
     }
   });

@@ -1,23 +1,16 @@
 import {
   deploymentIdOf,
+  finishRun,
+  refusalOf,
   runDeploy,
   seedService,
   storedDeployment,
   waitForStatus,
 } from './support/deploys';
-import { InteractionHandle, messageText, rawText } from './support/fake-discord/fake-discord';
-import { sendWebhook } from './support/fake-github';
+import { messageText, rawText } from './support/fake-discord/fake-discord';
 import { appConnection } from './support/mongo';
-import { startAppWithFakes, TestApp, WEBHOOK_SECRET } from './support/test-app';
+import { startAppWithFakes, TestApp } from './support/test-app';
 import { waitFor } from './support/wait-for';
-
-/** The private refusal of a command, once it arrives. */
-async function refusalOf(handle: InteractionHandle): Promise<string> {
-  const [refusal] = await waitFor('the refusal', () =>
-    handle.followUps().length ? handle.followUps() : undefined,
-  );
-  return messageText(refusal);
-}
 
 describe('what may be deployed where, and what runs', () => {
   let app: TestApp;
@@ -40,16 +33,6 @@ describe('what may be deployed where, and what runs', () => {
   });
   afterAll(() => app?.closeAll());
 
-  const finish = async (id: string) => {
-    const { runId } = await storedDeployment(app, id);
-    app.github.setRunStatus(runId as number, 'completed', 'success');
-    await sendWebhook(app.url, WEBHOOK_SECRET, 'workflow_run', {
-      action: 'completed',
-      workflow_run: app.github.runPayload(app.github.runs.get(runId as number)!),
-    });
-    await waitForStatus(app, id, 'success');
-  };
-
   it('runs the workflow of the default branch, whatever branch is deployed', async () => {
     const handle = await runDeploy(app, app.actors.deployer, 'api', 'staging', 'feature/login');
     const id = await deploymentIdOf(handle);
@@ -58,7 +41,7 @@ describe('what may be deployed where, and what runs', () => {
       ref: 'refs/heads/main',
       inputs: { environment: 'staging', sha: feature },
     });
-    await finish(id);
+    await finishRun(app, id);
   });
 
   it('never deploys a fork’s pull request, by ref or by SHA', async () => {
@@ -134,7 +117,7 @@ describe('what may be deployed where, and what runs', () => {
     const currentId = await deploymentIdOf(current);
     await app.discord.clickButton('Approve', app.actors.admin, current.reply()!.id);
     await waitForStatus(app, currentId, 'dispatched');
-    await finish(currentId);
+    await finishRun(app, currentId);
 
     const back = await runDeploy(app, app.actors.deployer, 'web', 'prod', old);
     await deploymentIdOf(back);
@@ -154,7 +137,7 @@ describe('what may be deployed where, and what runs', () => {
     const deployedId = await deploymentIdOf(deployed);
     await app.discord.clickButton('Approve', app.actors.admin, deployed.reply()!.id);
     await waitForStatus(app, deployedId, 'dispatched');
-    await finish(deployedId);
+    await finishRun(app, deployedId);
     app.github.addCommit(
       'acme',
       'api',
@@ -224,22 +207,12 @@ describe('run matching by deployment id', () => {
     });
     try {
       const { github } = app;
-      await appConnection(app.app)
-        .collection('services')
-        .insertOne({
-          name: 'api',
-          owner: 'acme',
-          repo: 'api',
-          workflow: 'deploy.yml',
-          environments: ['staging'],
-          protectedEnvironments: [],
-          defaultRef: 'main',
-          environmentInput: 'environment',
-          shaInput: 'sha',
-          idInput: 'deployment_id',
-          addedBy: { id: 'seed', name: 'seed' },
-          addedAt: new Date(),
-        });
+      await seedService(app, {
+        name: 'api',
+        environments: ['staging'],
+        protectedEnvironments: [],
+        idInput: 'deployment_id',
+      });
       github.dispatchMode = 'no-content';
       github.createRunsOnDispatch = false;
       const handle = await runDeploy(app, app.actors.deployer, 'api', 'staging');

@@ -1,3 +1,4 @@
+import { recordInFlight } from './support/deploys';
 import { FakeDiscord } from './support/fake-discord/fake-discord';
 import { FakeGithub } from './support/fake-github';
 import { appConnection } from './support/mongo';
@@ -182,21 +183,18 @@ describe('/service', () => {
 
   it('refuses to remove a service with a deployment in flight', async () => {
     await (await add(app.actors.admin, { name: 'busy' })).waitForReply();
-    await appConnection(app.app)
-      .collection('deployments')
-      .insertOne({
-        _id: 'd-b0b0b0' as never,
-        service: 'busy',
-        environment: 'staging',
-        status: 'in_progress',
-      });
+    const id = await recordInFlight(app, {
+      service: 'busy',
+      environment: 'staging',
+      sha: 'a'.repeat(40),
+    });
     const attempt = await discord.command('service', app.actors.admin, {
       subcommand: 'remove',
       options: { name: 'busy' },
     });
     await attempt.waitForReply();
     expect(attempt.replyText()).toBe(
-      'busy cannot be removed: deployment d-b0b0b0 to staging is in progress.',
+      `busy cannot be removed: deployment ${id} to staging is dispatching.`,
     );
     expect(await services().countDocuments({ name: 'busy' })).toBe(1);
   });

@@ -39,6 +39,7 @@ export class DeploymentHistory {
     );
   }
 
+  /** A successful deployment to the target, by its id or (a prefix of) its SHA. */
   async findSuccessful(
     service: string,
     environment: string,
@@ -59,6 +60,7 @@ export class DeploymentHistory {
     );
   }
 
+  /** The newest deployments of a service (to one environment, or all), for /history. */
   async listHistory(
     service: string,
     environment: string | undefined,
@@ -72,6 +74,7 @@ export class DeploymentHistory {
     return docs.map((doc) => toDomain(doc)!);
   }
 
+  /** Requests waiting for approval on the target, oldest first. */
   async listPendingForTarget(service: string, environment: string): Promise<Deployment[]> {
     const docs = await this.deployments
       .find({ service, environment, status: 'pending_approval' })
@@ -80,6 +83,7 @@ export class DeploymentHistory {
     return docs.map((doc) => toDomain(doc)!);
   }
 
+  /** The service's latest success anywhere: where a rollback without an environment goes. */
   async findLastSuccessfulOfService(service: string): Promise<Deployment | null> {
     return toDomain(
       await this.deployments
@@ -89,6 +93,7 @@ export class DeploymentHistory {
     );
   }
 
+  /** What runs on the target now: its latest success. */
   async findLastSuccessful(service: string, environment: string): Promise<Deployment | null> {
     return toDomain(
       await this.deployments
@@ -111,6 +116,7 @@ export class DeploymentHistory {
     );
   }
 
+  /** Every deployment in flight, oldest first (what the cap refusal lists). */
   async listInFlight(): Promise<Deployment[]> {
     const docs = await this.deployments
       .find({ status: { $in: IN_FLIGHT_STATUSES } })

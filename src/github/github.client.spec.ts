@@ -1,7 +1,8 @@
 import { FakeGithub } from '../../test/support/fake-github';
 import { metricValue, testMetrics } from '../../test/support/metrics';
 import { loadAppConfig } from '../config/app-config';
-import { GithubClient, USER_AGENT } from './github.client';
+import { GithubClient } from './github.client';
+import { USER_AGENT } from './octokit';
 import { GithubError } from './github.errors';
 
 describe('GithubClient against the loopback GitHub', () => {

@@ -1,153 +1,31 @@
-import { Logger } from '@nestjs/common';
-import { retry } from '@octokit/plugin-retry';
-import { throttling } from '@octokit/plugin-throttling';
-import { Octokit } from '@octokit/rest';
 import { AppConfig } from '../config/app-config';
 import { AppMetrics } from '../metrics/app-metrics';
 import { GithubError, translateGithubError } from './github.errors';
-import { currentMember } from './member-context';
+import type {
+  Comparison,
+  DispatchRequest,
+  RepositoryInfo,
+  RunInfo,
+  WorkflowInfo,
+} from './github.types';
+import { ChatopsOctokit, createOctokit, OctokitOptions } from './octokit';
 
-export const USER_AGENT = 'chatops-deploy-bot/0.1';
-const MAX_RATE_LIMIT_WAIT_S = 10;
-
-export interface RepositoryInfo {
-  fullName: string;
-  defaultBranch: string;
-}
-
-/** A commit as a person reviewing a deployment needs it. */
-export interface CommitLine {
-  sha: string;
-  subject: string;
-  /** The GitHub login when GitHub linked the commit to an account, else the name it claims. */
-  author: string;
-  /** False when GitHub could not link the commit to an account (the name is unverified). */
-  verified: boolean;
-}
-
-export interface Comparison {
-  /** How `head` relates to `base`. */
-  status: 'ahead' | 'behind' | 'diverged' | 'identical';
-  aheadBy: number;
-  behindBy: number;
-  /** Commits in `head` that `base` lacks, oldest first (at most 250). */
-  commits: CommitLine[];
-  url: string;
-}
-
-/** A workflow run, as the bot needs it. */
-export interface RunInfo {
-  id: number;
-  /** The run's title: the workflow's run-name as rendered for this run. */
-  displayTitle: string;
-  status: string;
-  conclusion: string | null;
-  htmlUrl: string;
-  headBranch: string | null;
-  createdAt: string;
-  updatedAt: string;
-}
-
-export interface DispatchRequest {
-  owner: string;
-  repo: string;
-  workflow: string;
-  ref: string;
-  inputs: Record<string, string>;
-}
-
-export interface WorkflowInfo {
-  id: number;
-  path: string;
-  name: string;
-  state: string;
-}
-
-type RequestCounter = (route: string, status: string) => void;
-type MemberCharge = (memberId: string) => Promise<void>;
-
-/**
- * Charges every HTTP attempt made on behalf of a member (see member-context.ts) to that member's
- * budget before it is sent: one person cannot drain the token's rate limit for everyone.
- */
-function chargeMembers(octokit: { hook: Octokit['hook'] }, options: object) {
-  const charge = (options as { chargeMember?: MemberCharge }).chargeMember;
-  if (!charge) return;
-  octokit.hook.before('request', async () => {
-    const member = currentMember();
-    if (member) await charge(member);
-  });
-}
-
-/**
- * Counts every HTTP attempt, retries included. Registered as the first plugin so that its hook
- * sits innermost, under the retry and throttling plugins.
- */
-function countRequests(octokit: { hook: Octokit['hook'] }, options: object) {
-  const count = (options as { countRequest?: RequestCounter }).countRequest;
-  if (!count) return;
-  octokit.hook.wrap('request', async (request, route) => {
-    try {
-      const response = await request(route);
-      count(String(route.url), String(response.status));
-      return response;
-    } catch (error) {
-      count(String(route.url), String((error as { status?: number }).status ?? 'network_error'));
-      throw error;
-    }
-  });
-}
-
-const ChatopsOctokit = Octokit.plugin(chargeMembers, countRequests, throttling, retry);
-type ChatopsOctokit = InstanceType<typeof ChatopsOctokit>;
-
-export interface GithubClientOptions {
-  /** Base of the retry plugin's quadratic wait, in ms (0 in tests). */
-  retryAfterBaseValue?: number;
-  /** Retries allowed after a primary or secondary rate limit answer. */
-  rateLimitRetries?: number;
-  /** Charges a request made on behalf of a member; throws when their budget is spent. */
-  chargeMember?: MemberCharge;
-}
+export type {
+  CommitLine,
+  Comparison,
+  DispatchRequest,
+  RepositoryInfo,
+  RunInfo,
+  WorkflowInfo,
+} from './github.types';
+export type GithubClientOptions = OctokitOptions;
 
 /** The only file that knows Octokit: translates GitHub to and from plain data. */
 export class GithubClient {
-  private readonly logger = new Logger('GitHub');
   private readonly octokit: ChatopsOctokit;
 
   constructor(config: AppConfig, metrics: AppMetrics, options: GithubClientOptions = {}) {
-    const rateLimitRetries = options.rateLimitRetries ?? 1;
-    // Wait out a short limit once; a long one is reported at once (a command cannot hang for an hour).
-    const onLimit =
-      (kind: string) =>
-      (retryAfter: number, _options: object, _octokit: unknown, retryCount: number) => {
-        const retry = retryCount < rateLimitRetries && retryAfter <= MAX_RATE_LIMIT_WAIT_S;
-        this.logger.warn(
-          `GitHub ${kind} rate limit hit; ${retry ? `retrying in ${retryAfter} s` : 'giving up'}`,
-        );
-        return retry;
-      };
-    this.octokit = new ChatopsOctokit({
-      auth: config.github.token,
-      baseUrl: config.github.apiUrl,
-      userAgent: USER_AGENT,
-      countRequest: (route: string, status: string) =>
-        metrics.githubRequests.inc({ route, status }),
-      chargeMember: options.chargeMember,
-      throttle: { onRateLimit: onLimit('primary'), onSecondaryRateLimit: onLimit('secondary') },
-      // The plugin's own list (400, 401, 403, 404, 410, 422, 451) plus 409: a conflict (a run
-      // that already finished) does not change by asking again.
-      retry: {
-        retryAfterBaseValue: options.retryAfterBaseValue ?? 1000,
-        doNotRetry: [400, 401, 403, 404, 409, 410, 422, 451],
-      },
-      log: {
-        debug: () => undefined,
-        info: () => undefined,
-        warn: (message: string) => this.logger.warn(message),
-        error: (message: string) => this.logger.debug(message),
-      },
-    } as ConstructorParameters<typeof ChatopsOctokit>[0]);
+    this.octokit = createOctokit(config, metrics, options);
   }
 
   async getRepository(owner: string, repo: string): Promise<RepositoryInfo> {

@@ -1,4 +1,6 @@
 import { randomBytes } from 'node:crypto';
+import { admittedRequest } from '../../src/admission/admitted-request';
+import { DeploymentTransitions } from '../../src/deployments/deployment-transitions.service';
 import { ServiceRepository } from '../../src/service-registry/service.repository';
 import { Actor, InteractionHandle, messageText } from './fake-discord/fake-discord';
 import { aService } from './factories';
@@ -44,6 +46,25 @@ export async function newService(
   if (!options.repo) app.github.addRepo(options.owner ?? 'acme', repo);
   await seedService(app, { ...options, name, repo });
   return { name, repo, headSha: app.github.branchHead(options.owner ?? 'acme', repo, 'main') };
+}
+
+/**
+ * A deployment recorded in flight (dispatching) through the kernel, without a dispatch: what a
+ * process that died right after recording it leaves behind, or simply a busy target.
+ */
+export async function recordInFlight(
+  app: TestApp,
+  target: { service: string; repo?: string; environment: string; sha: string },
+): Promise<string> {
+  const { draft } = admittedRequest(
+    aService({ name: target.service, repo: target.repo ?? target.service }),
+    { ...target, ref: 'main', requester: { id: '1', name: 'crashy' } },
+    async () => undefined,
+  );
+  // No lease: the process that would hold it is gone.
+  const started = await app.app.get(DeploymentTransitions).startInFlight(draft, 100, 0);
+  if (!('deployment' in started)) throw new Error(`not recorded: ${started.refused}`);
+  return started.deployment.id;
 }
 
 export async function runDeploy(
@@ -92,14 +113,14 @@ export async function refusalOf(handle: InteractionHandle): Promise<string> {
       throw new WaitAbort(`the command was not refused: ${messageText(reply)}`);
     return handle.followUps().length ? handle.followUps() : undefined;
   });
-  return refusal.content;
+  return messageText(refusal);
 }
 
-/** A command's answer: its reply (public or private), or its private refusal. */
+/** A command's answer as its reader sees it: its reply (public or private), or its private refusal. */
 export async function answerOf(handle: InteractionHandle): Promise<string> {
   return waitFor(`an answer to ${handle.id}`, () => {
     const refusal = handle.followUps()[0];
-    if (refusal) return refusal.content;
+    if (refusal) return messageText(refusal);
     const message = handle.reply();
     // 128: still "thinking" (a deferred reply with nothing in it yet).
     return message && !(message.flags & 128) ? messageText(message) : undefined;
@@ -135,17 +156,21 @@ export async function runOf(app: TestApp, id: string): Promise<number> {
   )) as number;
 }
 
-/** Ends the deployment's run on GitHub, tells the app by webhook, and waits for the status. */
+/**
+ * Ends the deployment's run on GitHub (unless it has ended already), tells the app by webhook,
+ * and waits for the deployment to follow (`settle: false` leaves that to the caller, in a race).
+ */
 export async function finishRun(
   app: TestApp,
   id: string,
   conclusion: 'success' | 'failure' | 'cancelled' = 'success',
+  { settle = true } = {},
 ): Promise<void> {
   const runId = await runOf(app, id);
   if (app.github.runs.get(runId)!.status !== 'completed')
     app.github.setRunStatus(runId, 'completed', conclusion);
   await runWebhook(app, runId);
-  await waitForStatus(app, id, conclusion);
+  if (settle) await waitForStatus(app, id, conclusion);
 }
 
 /** The app's /metrics text. */

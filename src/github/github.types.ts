@@ -1,0 +1,54 @@
+/** GitHub as the bot sees it: plain data, whatever the API's shapes. */
+
+export interface RepositoryInfo {
+  fullName: string;
+  defaultBranch: string;
+}
+
+/** A commit as a person reviewing a deployment needs it. */
+export interface CommitLine {
+  sha: string;
+  subject: string;
+  /** The GitHub login when GitHub linked the commit to an account, else the name it claims. */
+  author: string;
+  /** False when GitHub could not link the commit to an account (the name is unverified). */
+  verified: boolean;
+}
+
+export interface Comparison {
+  /** How `head` relates to `base`. */
+  status: 'ahead' | 'behind' | 'diverged' | 'identical';
+  aheadBy: number;
+  behindBy: number;
+  /** Commits in `head` that `base` lacks, oldest first (at most 250). */
+  commits: CommitLine[];
+  url: string;
+}
+
+/** A workflow run, as the bot needs it. */
+export interface RunInfo {
+  id: number;
+  /** The run's title: the workflow's run-name as rendered for this run. */
+  displayTitle: string;
+  status: string;
+  conclusion: string | null;
+  htmlUrl: string;
+  headBranch: string | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface DispatchRequest {
+  owner: string;
+  repo: string;
+  workflow: string;
+  ref: string;
+  inputs: Record<string, string>;
+}
+
+export interface WorkflowInfo {
+  id: number;
+  path: string;
+  name: string;
+  state: string;
+}
