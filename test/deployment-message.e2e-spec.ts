@@ -209,7 +209,9 @@ describe('a restart with a deleted message of a deployment in flight', () => {
       const secondBase = `http://127.0.0.1:${await second.port()}`;
       await waitFor('the outcome to be announced', () =>
         discord.messagesIn(LOG_CHANNEL).some((message) => message.content.includes('Succeeded')),
-      );
+      ).catch((error: Error) => {
+        throw new Error(`${error.message}\n${second.output.slice(-3000)}`);
+      });
       await waitFor(
         'readiness',
         async () => (await fetch(`${secondBase}/health/ready`)).status === 200,
