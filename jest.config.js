@@ -8,6 +8,8 @@ const ESM_PACKAGES = [
   'json-with-bigint',
   'bottleneck',
   'fast-content-type-parse',
+  'universal-github-app-jwt',
+  'toad-cache',
 ];
 
 const transform = {

@@ -1,4 +1,5 @@
-import { existsSync } from 'node:fs';
+import { createPrivateKey } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
 import Joi from 'joi';
 import { ConnectionString } from 'mongodb-connection-string-url';
 
@@ -19,7 +20,7 @@ export class AppConfig {
     apiUrl: string;
     deployChannelId?: string;
   };
-  github!: { token: string; apiUrl: string; owner?: string; repo?: string };
+  github!: { identity: GithubIdentity; apiUrl: string; owner?: string; repo?: string };
   webhook!: { secret?: string };
   mongo!: { uri?: string; dataDir: string };
   access!: { adminRoleIds: string[]; deployerRoleIds: string[] };
@@ -36,11 +37,28 @@ export class AppConfig {
 
   /** Every secret value, so log output can be scrubbed of them whatever path they take. */
   secrets(): string[] {
-    return [this.discord.token, this.github.token, this.webhook.secret].filter(
+    const identity = this.github.identity;
+    const github = identity.kind === 'token' ? identity.token : identity.privateKey;
+    return [this.discord.token, github, this.webhook.secret].filter(
       (value): value is string => typeof value === 'string' && value.length >= 4,
     );
   }
 }
+
+/**
+ * Who the bot is on GitHub: a token, or a GitHub App (installation tokens per owner, created and
+ * refreshed from the App's private key).
+ */
+export type GithubIdentity =
+  | { kind: 'token'; token: string }
+  | {
+      kind: 'app';
+      appId: number;
+      /** PEM. */
+      privateKey: string;
+      /** Set when every service lives under one installation; else found per owner. */
+      installationId?: number;
+    };
 
 export class ConfigValidationError extends Error {
   constructor(readonly problems: string[]) {
@@ -86,7 +104,11 @@ const schema = Joi.object({
   DISCORD_API_URL: httpUrl.default('https://discord.com/api'),
   DEPLOY_CHANNEL_ID: Joi.string().pattern(SNOWFLAKE).empty(''),
 
-  GITHUB_TOKEN: Joi.string().required(),
+  GITHUB_TOKEN: Joi.string().empty(''),
+  GITHUB_APP_ID: Joi.number().integer().min(1).empty(''),
+  GITHUB_APP_PRIVATE_KEY: Joi.string().empty(''),
+  GITHUB_APP_PRIVATE_KEY_PATH: Joi.string().empty(''),
+  GITHUB_APP_INSTALLATION_ID: Joi.number().integer().min(1).empty(''),
   GITHUB_API_URL: httpUrl.default('https://api.github.com'),
   GITHUB_OWNER: Joi.string()
     .pattern(/^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})$/)
@@ -125,6 +147,7 @@ const schema = Joi.object({
   AUDIT_RETENTION_DAYS: Joi.number().integer().min(1).max(36_500).default(365),
 })
   .and('GITHUB_OWNER', 'GITHUB_REPO')
+  .oxor('GITHUB_APP_PRIVATE_KEY', 'GITHUB_APP_PRIVATE_KEY_PATH')
   .unknown(true);
 
 /** Every variable the app reads. */
@@ -144,6 +167,8 @@ function describeProblem(detail: Joi.ValidationErrorItem): string {
         (detail.context?.presentWithLabels as string[] | undefined) ?? []
       ).join(', ')}`;
     }
+    case 'object.oxor':
+      return 'set GITHUB_APP_PRIVATE_KEY or GITHUB_APP_PRIVATE_KEY_PATH, not both';
     case 'number.base':
       return `${name} must be a number`;
     case 'number.integer':
@@ -186,8 +211,13 @@ const messages = {
 /** Validates the whole environment at once; throws with every problem, never a value. */
 export function loadAppConfig(env: Record<string, string | undefined>): AppConfig {
   const { error, value } = schema.validate(env, { abortEarly: false, convert: true, messages });
-  if (error) throw new ConfigValidationError(error.details.map(describeProblem));
   const v = value as Record<string, never>;
+  const identity = githubIdentity(v);
+  const problems = [
+    ...(error?.details.map(describeProblem) ?? []),
+    ...(typeof identity === 'string' ? [identity] : []),
+  ];
+  if (problems.length || typeof identity === 'string') throw new ConfigValidationError(problems);
   return Object.assign(new AppConfig(), {
     nodeEnv: v.NODE_ENV,
     port: v.PORT,
@@ -201,7 +231,7 @@ export function loadAppConfig(env: Record<string, string | undefined>): AppConfi
       deployChannelId: v.DEPLOY_CHANNEL_ID,
     },
     github: {
-      token: v.GITHUB_TOKEN,
+      identity,
       apiUrl: String(v.GITHUB_API_URL).replace(/\/+$/, ''),
       owner: v.GITHUB_OWNER,
       repo: v.GITHUB_REPO,
@@ -223,6 +253,46 @@ export function loadAppConfig(env: Record<string, string | undefined>): AppConfi
     },
     audit: { retentionDays: v.AUDIT_RETENTION_DAYS },
   });
+}
+
+/**
+ * Exactly one identity: GITHUB_TOKEN, or GITHUB_APP_ID with its private key (inline, `\n`
+ * escapes accepted, or a file). The key is parsed here, so a malformed one stops the start with
+ * its name, never its content. A string is the problem.
+ */
+function githubIdentity(v: Record<string, never>): GithubIdentity | string {
+  const token = v.GITHUB_TOKEN as string | undefined;
+  const appId = v.GITHUB_APP_ID as number | undefined;
+  const inline = v.GITHUB_APP_PRIVATE_KEY as string | undefined;
+  const path = v.GITHUB_APP_PRIVATE_KEY_PATH as string | undefined;
+  const installationId = v.GITHUB_APP_INSTALLATION_ID as number | undefined;
+  const appParts = [appId, inline, path, installationId].some((part) => part !== undefined);
+  if (token && appParts)
+    return 'set GITHUB_TOKEN or the GITHUB_APP_* variables, not both (one GitHub identity)';
+  if (token) return { kind: 'token', token };
+  if (!appParts) return 'GITHUB_TOKEN is required (or GITHUB_APP_ID with its private key)';
+  if (appId === undefined) return 'GITHUB_APP_ID is required with the other GITHUB_APP_* variables';
+  let privateKey: string;
+  if (path !== undefined) {
+    try {
+      privateKey = readFileSync(path, 'utf8');
+    } catch {
+      return 'GITHUB_APP_PRIVATE_KEY_PATH cannot be read (no such file, or no permission)';
+    }
+  } else if (inline !== undefined) {
+    privateKey = inline.replace(/\\n/g, '\n');
+  } else {
+    return 'GITHUB_APP_PRIVATE_KEY or GITHUB_APP_PRIVATE_KEY_PATH is required with GITHUB_APP_ID';
+  }
+  const name = path !== undefined ? 'GITHUB_APP_PRIVATE_KEY_PATH' : 'GITHUB_APP_PRIVATE_KEY';
+  try {
+    const key = createPrivateKey(privateKey);
+    if (key.asymmetricKeyType !== 'rsa')
+      return `${name} must be an RSA key (GitHub Apps sign with RS256)`;
+  } catch {
+    return `${name} is not a PEM private key (download it from the App's settings; in one line, write newlines as \\n)`;
+  }
+  return { kind: 'app', appId, privateKey: privateKey.trim() + '\n', installationId };
 }
 
 /** The one place that reads the process environment (and a local .env file, when present). */

@@ -1,3 +1,4 @@
+import { Clock } from '../../libs/clock';
 import { AppConfig } from '../config/app-config';
 import { AppMetrics } from '../metrics/app-metrics';
 import { GithubError, translateGithubError } from './github.errors';
@@ -8,7 +9,8 @@ import type {
   RunInfo,
   WorkflowInfo,
 } from './github.types';
-import { ChatopsOctokit, createOctokit, OctokitOptions } from './octokit';
+import { GithubConnections } from './github-connections';
+import { OctokitOptions } from './octokit';
 
 export type {
   CommitLine,
@@ -22,53 +24,74 @@ export type GithubClientOptions = OctokitOptions;
 
 /** The only file that knows Octokit: translates GitHub to and from plain data. */
 export class GithubClient {
-  private readonly octokit: ChatopsOctokit;
+  private readonly connections: GithubConnections;
 
-  constructor(config: AppConfig, metrics: AppMetrics, options: GithubClientOptions = {}) {
-    this.octokit = createOctokit(config, metrics, options);
+  constructor(
+    config: AppConfig,
+    metrics: AppMetrics,
+    options: GithubClientOptions = {},
+    clock = new Clock(),
+  ) {
+    this.connections = new GithubConnections(config, metrics, options, clock);
+  }
+
+  /** The Octokit that speaks for the bot on this repository (the token, or its installation). */
+  private octokit(owner: string, repo: string) {
+    return this.connections.forRepo(owner, repo);
+  }
+
+  /** A failure as a plain sentence; a 401 or 404 also drops the owner's cached installation. */
+  private failure(error: unknown, owner: string, what: string) {
+    const status = (error as { status?: number }).status;
+    if (status === 401 || status === 404) this.connections.forget(owner);
+    return translateGithubError(error, what, this.connections.identity);
   }
 
   async getRepository(owner: string, repo: string): Promise<RepositoryInfo> {
+    const octokit = await this.octokit(owner, repo);
     try {
-      const { data } = await this.octokit.rest.repos.get({ owner, repo });
+      const { data } = await octokit.rest.repos.get({ owner, repo });
       return { fullName: data.full_name, defaultBranch: data.default_branch };
     } catch (error) {
-      throw translateGithubError(error, `repository ${owner}/${repo}`);
+      throw this.failure(error, owner, `repository ${owner}/${repo}`);
     }
   }
 
   /** `workflow` is a file name in .github/workflows or a numeric id. */
   async getWorkflow(owner: string, repo: string, workflow: string): Promise<WorkflowInfo> {
+    const octokit = await this.octokit(owner, repo);
     try {
-      const { data } = await this.octokit.rest.actions.getWorkflow({
+      const { data } = await octokit.rest.actions.getWorkflow({
         owner,
         repo,
         workflow_id: /^\d+$/.test(workflow) ? Number(workflow) : workflow,
       });
       return { id: data.id, path: data.path, name: data.name, state: data.state };
     } catch (error) {
-      throw translateGithubError(error, `workflow ${workflow} in ${owner}/${repo}`);
+      throw this.failure(error, owner, `workflow ${workflow} in ${owner}/${repo}`);
     }
   }
 
   /** The commit a branch points at; null when the repository has no such branch. */
   async getBranch(owner: string, repo: string, branch: string): Promise<string | null> {
+    const octokit = await this.octokit(owner, repo);
     try {
-      const { data } = await this.octokit.rest.repos.getBranch({ owner, repo, branch });
+      const { data } = await octokit.rest.repos.getBranch({ owner, repo, branch });
       // GitHub answers for a renamed branch with the branch it became: that is not this one.
       return data.name === branch ? data.commit.sha : null;
     } catch (error) {
       if (isNotFound(error)) return null;
-      throw translateGithubError(error, `branch ${branch} in ${owner}/${repo}`);
+      throw this.failure(error, owner, `branch ${branch} in ${owner}/${repo}`);
     }
   }
 
   /** The commit a tag points at (annotated tags followed); null when there is no such tag. */
   async getTag(owner: string, repo: string, tag: string): Promise<string | null> {
+    const octokit = await this.octokit(owner, repo);
     try {
-      const { data } = await this.octokit.rest.git.getRef({ owner, repo, ref: `tags/${tag}` });
+      const { data } = await octokit.rest.git.getRef({ owner, repo, ref: `tags/${tag}` });
       if (data.object.type !== 'tag') return data.object.sha;
-      const annotated = await this.octokit.rest.git.getTag({
+      const annotated = await octokit.rest.git.getTag({
         owner,
         repo,
         tag_sha: data.object.sha,
@@ -76,19 +99,20 @@ export class GithubClient {
       return annotated.data.object.sha;
     } catch (error) {
       if (isNotFound(error)) return null;
-      throw translateGithubError(error, `tag ${tag} in ${owner}/${repo}`);
+      throw this.failure(error, owner, `tag ${tag} in ${owner}/${repo}`);
     }
   }
 
   /** The full SHA of a commit given by its SHA or a prefix of it; null when there is none. */
   async getCommitSha(owner: string, repo: string, sha: string): Promise<string | null> {
+    const octokit = await this.octokit(owner, repo);
     try {
-      const { data } = await this.octokit.rest.repos.getCommit({ owner, repo, ref: sha });
+      const { data } = await octokit.rest.repos.getCommit({ owner, repo, ref: sha });
       return data.sha;
     } catch (error) {
       const status = (error as { status?: number }).status;
       if (status === 404 || status === 422) return null;
-      throw translateGithubError(error, `commit ${sha.slice(0, 12)} in ${owner}/${repo}`);
+      throw this.failure(error, owner, `commit ${sha.slice(0, 12)} in ${owner}/${repo}`);
     }
   }
 
@@ -98,15 +122,16 @@ export class GithubClient {
     repo: string,
     limit = 100,
   ): Promise<Array<{ name: string; sha: string }>> {
+    const octokit = await this.octokit(owner, repo);
     try {
-      const { data } = await this.octokit.rest.repos.listBranches({
+      const { data } = await octokit.rest.repos.listBranches({
         owner,
         repo,
         per_page: limit,
       });
       return data.map((branch) => ({ name: branch.name, sha: branch.commit.sha }));
     } catch (error) {
-      throw translateGithubError(error, `the branches of ${owner}/${repo}`);
+      throw this.failure(error, owner, `the branches of ${owner}/${repo}`);
     }
   }
 
@@ -126,13 +151,14 @@ export class GithubClient {
       ref: `refs/heads/${request.ref}`,
       inputs: request.inputs,
     };
+    const octokit = await this.octokit(request.owner, request.repo);
     try {
       let response;
       try {
-        response = await this.octokit.request(route, { ...params, return_run_details: true });
+        response = await octokit.request(route, { ...params, return_run_details: true });
       } catch (error) {
         if (!mentionsReturnRunDetails(error)) throw error;
-        response = await this.octokit.request(route, params);
+        response = await octokit.request(route, params);
       }
       const data = response.data as unknown as { workflow_run_id?: number; html_url?: string } | '';
       if (response.status === 200 && data && data.workflow_run_id) {
@@ -140,8 +166,9 @@ export class GithubClient {
       }
       return {};
     } catch (error) {
-      throw translateGithubError(
+      throw this.failure(
         error,
+        request.owner,
         `workflow ${request.workflow} in ${request.owner}/${request.repo}`,
       );
     }
@@ -155,8 +182,9 @@ export class GithubClient {
     branch: string,
     since: Date,
   ): Promise<RunInfo[]> {
+    const octokit = await this.octokit(owner, repo);
     try {
-      const { data } = await this.octokit.rest.actions.listWorkflowRuns({
+      const { data } = await octokit.rest.actions.listWorkflowRuns({
         owner,
         repo,
         workflow_id: /^\d+$/.test(workflow) ? Number(workflow) : workflow,
@@ -170,7 +198,7 @@ export class GithubClient {
         .map(toRunInfo)
         .sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.id - b.id);
     } catch (error) {
-      throw translateGithubError(error, `runs of ${workflow} in ${owner}/${repo}`);
+      throw this.failure(error, owner, `runs of ${workflow} in ${owner}/${repo}`);
     }
   }
 
@@ -181,8 +209,9 @@ export class GithubClient {
     base: string,
     head: string,
   ): Promise<Comparison> {
+    const octokit = await this.octokit(owner, repo);
     try {
-      const { data } = await this.octokit.rest.repos.compareCommitsWithBasehead({
+      const { data } = await octokit.rest.repos.compareCommitsWithBasehead({
         owner,
         repo,
         basehead: `${base}...${head}`,
@@ -201,8 +230,9 @@ export class GithubClient {
         })),
       };
     } catch (error) {
-      throw translateGithubError(
+      throw this.failure(
         error,
+        owner,
         `the comparison ${base.slice(0, 7)}...${head.slice(0, 7)} in ${owner}/${repo}`,
       );
     }
@@ -210,8 +240,9 @@ export class GithubClient {
 
   /** Asks GitHub to cancel a run (202); a run that has already completed is a 409. */
   async cancelRun(owner: string, repo: string, runId: number): Promise<void> {
+    const octokit = await this.octokit(owner, repo);
     try {
-      await this.octokit.rest.actions.cancelWorkflowRun({ owner, repo, run_id: runId });
+      await octokit.rest.actions.cancelWorkflowRun({ owner, repo, run_id: runId });
     } catch (error) {
       if ((error as { status?: number }).status === 409) {
         throw new GithubError(
@@ -220,7 +251,7 @@ export class GithubClient {
           409,
         );
       }
-      throw translateGithubError(error, `run ${runId} in ${owner}/${repo}`);
+      throw this.failure(error, owner, `run ${runId} in ${owner}/${repo}`);
     }
   }
 
@@ -231,8 +262,9 @@ export class GithubClient {
     runId: number,
     etag?: string,
   ): Promise<{ notModified: true } | { notModified: false; run: RunInfo; etag?: string }> {
+    const octokit = await this.octokit(owner, repo);
     try {
-      const response = await this.octokit.rest.actions.getWorkflowRun({
+      const response = await octokit.rest.actions.getWorkflowRun({
         owner,
         repo,
         run_id: runId,
@@ -241,7 +273,7 @@ export class GithubClient {
       return { notModified: false, run: toRunInfo(response.data), etag: response.headers.etag };
     } catch (error) {
       if ((error as { status?: number }).status === 304) return { notModified: true };
-      throw translateGithubError(error, `run ${runId} in ${owner}/${repo}`);
+      throw this.failure(error, owner, `run ${runId} in ${owner}/${repo}`);
     }
   }
 }

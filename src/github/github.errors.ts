@@ -24,15 +24,35 @@ export class MemberBudgetError extends AppError {
  * Turns an Octokit failure into a plain sentence about `what` (never a stack or a token). The
  * bot's own refusals raised on the way (a member's spent budget) pass through unchanged.
  */
-export function translateGithubError(error: unknown, what: string): AppError {
+export function translateGithubError(
+  error: unknown,
+  what: string,
+  identity: 'token' | 'app' = 'token',
+): AppError {
   if (error instanceof AppError) return error;
   const status = (error as { status?: number }).status;
   const headers = (error as { response?: { headers?: Record<string, string> } }).response?.headers;
+  const url = String((error as { request?: { url?: string } }).request?.url ?? '');
+  if (identity === 'app' && /\/app\/installations\/\d+\/access_tokens$/.test(url)) {
+    return status === 401
+      ? new GithubError(
+          'GITHUB.BAD_CREDENTIALS',
+          'GitHub rejected the GitHub App (401). Check GITHUB_APP_ID and its private key.',
+          status,
+        )
+      : new GithubError(
+          'GITHUB.APP_NOT_INSTALLED',
+          `GitHub would not give the App a token for ${what} (${status ?? 'no answer'}): the installation may have been removed or suspended.`,
+          status,
+        );
+  }
   switch (status) {
     case 401:
       return new GithubError(
         'GITHUB.BAD_CREDENTIALS',
-        'GitHub rejected the bot token (401). Check GITHUB_TOKEN.',
+        identity === 'app'
+          ? 'GitHub rejected the GitHub App (401). Check GITHUB_APP_ID and its private key.'
+          : 'GitHub rejected the bot token (401). Check GITHUB_TOKEN.',
         status,
       );
     case 403:
@@ -46,13 +66,17 @@ export function translateGithubError(error: unknown, what: string): AppError {
       }
       return new GithubError(
         'GITHUB.FORBIDDEN',
-        `The bot token is not allowed to access ${what} (403).`,
+        identity === 'app'
+          ? `The GitHub App lacks a permission for ${what} (403): grant it in the App's settings (the README lists them) and accept it on the installation.`
+          : `The bot token is not allowed to access ${what} (403).`,
         status,
       );
     case 404:
       return new GithubError(
         'GITHUB.NOT_FOUND',
-        `GitHub could not find ${what}, or the token cannot see it.`,
+        identity === 'app'
+          ? `GitHub could not find ${what}, or the GitHub App's installation cannot see it.`
+          : `GitHub could not find ${what}, or the token cannot see it.`,
         status,
       );
     case 422:

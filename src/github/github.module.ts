@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { MongooseModule } from '@nestjs/mongoose';
+import { Clock } from '../../libs/clock';
 import { AppConfig } from '../config/app-config';
 import { AppMetrics } from '../metrics/app-metrics';
 import { GithubClient } from './github.client';
@@ -14,9 +15,9 @@ import { MemberBudgetDocument, MemberBudgetSchema } from './member-budget.schema
     MemberBudget,
     {
       provide: GithubClient,
-      inject: [AppConfig, AppMetrics, MemberBudget],
-      useFactory: (config: AppConfig, metrics: AppMetrics, budget: MemberBudget) =>
-        new GithubClient(config, metrics, { chargeMember: (member) => budget.take(member) }),
+      inject: [AppConfig, AppMetrics, MemberBudget, Clock],
+      useFactory: (config: AppConfig, metrics: AppMetrics, budget: MemberBudget, clock: Clock) =>
+        new GithubClient(config, metrics, { chargeMember: (member) => budget.take(member) }, clock),
     },
   ],
   exports: [GithubClient, MemberBudget],

@@ -1,7 +1,9 @@
 import { Logger } from '@nestjs/common';
+import { createAppAuth } from '@octokit/auth-app';
 import { retry } from '@octokit/plugin-retry';
 import { throttling } from '@octokit/plugin-throttling';
 import { Octokit } from '@octokit/rest';
+import { Clock } from '../../libs/clock';
 import { AppConfig } from '../config/app-config';
 import { AppMetrics } from '../metrics/app-metrics';
 import { currentMember } from './member-context';
@@ -44,7 +46,31 @@ function countRequests(octokit: { hook: Octokit['hook'] }, options: object) {
   });
 }
 
-const ChatopsOctokit = Octokit.plugin(chargeMembers, countRequests, throttling, retry);
+/**
+ * An installation token GitHub no longer accepts (revoked, or expired while the bot's clock was
+ * behind) is replaced once: the request is sent again with a fresh token. Registered after the
+ * App's auth hook, so it sits outside it.
+ */
+function refreshRejectedTokens(octokit: Pick<Octokit, 'hook' | 'auth'>, options: object) {
+  if (!(options as { installationId?: number }).installationId) return;
+  octokit.hook.wrap('request', async (request, route) => {
+    try {
+      return await request(route);
+    } catch (error) {
+      if ((error as { status?: number }).status !== 401) throw error;
+      await octokit.auth({ type: 'installation', refresh: true });
+      return request(route);
+    }
+  });
+}
+
+const ChatopsOctokit = Octokit.plugin(
+  chargeMembers,
+  countRequests,
+  throttling,
+  retry,
+  refreshRejectedTokens,
+);
 export type ChatopsOctokit = InstanceType<typeof ChatopsOctokit>;
 
 export interface OctokitOptions {
@@ -57,12 +83,67 @@ export interface OctokitOptions {
 }
 
 /**
+ * As whom an Octokit speaks: the configured token, the GitHub App itself (a JWT, for finding
+ * installations), or one installation of it (installation tokens, created and refreshed by
+ * @octokit/auth-app).
+ */
+export type OctokitIdentity =
+  | { kind: 'token'; token: string }
+  | { kind: 'app'; appId: number; privateKey: string; installationId?: number; clock: Clock };
+
+/** Tokens are renewed this long before they expire. */
+export const TOKEN_RENEWAL_MARGIN_MS = 5 * 60_000;
+
+/**
+ * @octokit/auth-app's token cache, keyed by installation, honouring each token's own lifetime
+ * (`expires_at` less the moment it was created) as measured on the app's clock from the moment
+ * it was stored, so a clock that differs from GitHub's neither keeps a dead token nor renews on
+ * every request (auth-app's default cache keeps a token 59 minutes whatever GitHub said). A value
+ * is `token|createdAt|expiresAt|…` (auth-app's cache format; pinned by a spec).
+ */
+export function installationTokenCache(clock: Clock) {
+  const entries = new Map<string, { value: string; renewAt: number }>();
+  return {
+    get(key: string): string | undefined {
+      const entry = entries.get(key);
+      if (entry && entry.renewAt > clock.now().getTime()) return entry.value;
+      entries.delete(key);
+      return undefined;
+    },
+    set(key: string, value: string): void {
+      const [, createdAt, expiresAt] = value.split('|');
+      const lifetimeMs = Date.parse(expiresAt ?? '') - Date.parse(createdAt ?? '');
+      if (!(lifetimeMs > TOKEN_RENEWAL_MARGIN_MS)) return;
+      entries.set(key, {
+        value,
+        renewAt: clock.now().getTime() + lifetimeMs - TOKEN_RENEWAL_MARGIN_MS,
+      });
+    },
+  };
+}
+
+function authOptions(identity: OctokitIdentity): object {
+  if (identity.kind === 'token') return { auth: identity.token };
+  return {
+    authStrategy: createAppAuth,
+    auth: {
+      appId: identity.appId,
+      privateKey: identity.privateKey,
+      ...(identity.installationId ? { installationId: identity.installationId } : {}),
+      cache: installationTokenCache(identity.clock),
+    },
+    installationId: identity.installationId,
+  };
+}
+
+/**
  * The Octokit every GitHub request goes through: the token, the budget charged per member, the
  * request counter, and the throttling and retry plugins with the bot's limits.
  */
 export function createOctokit(
   config: AppConfig,
   metrics: AppMetrics,
+  identity: OctokitIdentity,
   options: OctokitOptions = {},
 ): ChatopsOctokit {
   const logger = new Logger('GitHub');
@@ -78,7 +159,7 @@ export function createOctokit(
       return again;
     };
   return new ChatopsOctokit({
-    auth: config.github.token,
+    ...authOptions(identity),
     baseUrl: config.github.apiUrl,
     userAgent: USER_AGENT,
     countRequest: (route: string, status: string) => metrics.githubRequests.inc({ route, status }),

@@ -1,4 +1,4 @@
-import { createHash, createHmac } from 'node:crypto';
+import { createHash, createHmac, KeyObject, randomBytes, verify } from 'node:crypto';
 import { once } from 'node:events';
 import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
 import { AddressInfo } from 'node:net';
@@ -85,6 +85,33 @@ export type DispatchMode = 'details' | 'no-content' | 'reject-return-run-details
 
 const FULL_SHA = /^[0-9a-f]{40}$/;
 
+/** A GitHub App as the fake knows it: its id, its public key, and where it is installed. */
+export interface FakeApp {
+  appId: number;
+  publicKey: KeyObject;
+  /** Per owner (lowercase): the installation's id, and the permissions granted to it. */
+  installations: Map<string, { id: number; permissions: Record<string, 'read' | 'write'> }>;
+  /** How long an installation token lives (GitHub: one hour). */
+  tokenTtlMs: number;
+}
+
+interface InstallationToken {
+  installationId: number;
+  owner: string;
+  expiresAt: number;
+  permissions: Record<string, 'read' | 'write'>;
+}
+
+/** Every permission the bot's App asks for (see the README's permissions table). */
+export const APP_PERMISSIONS: Record<string, 'read' | 'write'> = {
+  actions: 'write',
+  contents: 'read',
+  deployments: 'write',
+  checks: 'read',
+  statuses: 'read',
+  metadata: 'read',
+};
+
 /**
  * A loopback GitHub REST API with the routes the bot uses, shaped as GitHub documents them
  * (https://docs.github.com/en/rest): repositories with a real commit graph (branches, tags and
@@ -105,6 +132,9 @@ export class FakeGithub {
     times: number;
     headers: Record<string, string>;
   }> = [];
+  /** Installation tokens handed out, by token (https://docs.github.com/en/rest/apps/apps#create-an-installation-access-token-for-an-app). */
+  readonly installationTokens = new Map<string, InstallationToken>();
+  private app?: FakeApp;
   private nextRunId = 9_000_001;
   private nextWorkflowId = 100;
   private commitCount = 0;
@@ -207,6 +237,41 @@ export class FakeGithub {
 
   workflowId(owner: string, name: string, file = 'deploy.yml'): number {
     return this.workflow(owner, name, file).id;
+  }
+
+  /**
+   * Turns on GitHub App authentication: the App may sign JWTs with the private key matching
+   * `publicKey`; `installations` maps owners to installation ids (and their permissions, all the
+   * bot needs by default). The personal token keeps working beside it.
+   */
+  enableApp(
+    appId: number,
+    publicKey: KeyObject,
+    installations: Record<
+      string,
+      number | { id: number; permissions: Record<string, 'read' | 'write'> }
+    >,
+    tokenTtlMs = 60 * 60_000,
+  ): FakeApp {
+    this.app = {
+      appId,
+      publicKey,
+      tokenTtlMs,
+      installations: new Map(
+        Object.entries(installations).map(([owner, installation]) => [
+          owner.toLowerCase(),
+          typeof installation === 'number'
+            ? { id: installation, permissions: APP_PERMISSIONS }
+            : installation,
+        ]),
+      ),
+    };
+    return this.app;
+  }
+
+  /** Every installation token handed out so far stops working (as when its hour is over). */
+  expireInstallationTokens(): void {
+    for (const token of this.installationTokens.values()) token.expiresAt = 0;
   }
 
   addTag(owner: string, name: string, tag: string, sha: string): void {
@@ -417,13 +482,8 @@ export class FakeGithub {
       });
       res.end(payload === undefined ? undefined : JSON.stringify(payload));
     };
-    const auth = req.headers.authorization ?? '';
-    if (auth !== `token ${this.token}` && auth !== `Bearer ${this.token}`) {
-      return reply(401, {
-        message: 'Bad credentials',
-        documentation_url: 'https://docs.github.com/rest',
-      });
-    }
+    const denied = this.authorize(req.headers.authorization ?? '', call);
+    if (denied) return reply(...denied);
     const failure = this.failures.find((f) => f.times > 0 && f.pattern.test(call.path));
     if (failure) {
       failure.times--;
@@ -437,12 +497,122 @@ export class FakeGithub {
     }
   }
 
+  /**
+   * Who may call what, as GitHub decides it: the personal token anywhere; a GitHub App's JWT
+   * (RS256, `iss` = the App id, expiring within 10 minutes) only on the App's own routes; an
+   * installation token on the repositories of its owner, within its permissions
+   * (https://docs.github.com/en/apps/creating-github-apps/authenticating-with-a-github-app).
+   * Returns the refusal, or undefined when the request may go on.
+   */
+  private authorize(header: string, call: GithubCall): [number, unknown] | undefined {
+    const badCredentials: [number, unknown] = [
+      401,
+      { message: 'Bad credentials', documentation_url: 'https://docs.github.com/rest' },
+    ];
+    const [scheme, credential = ''] = header.split(' ');
+    if (credential === this.token && /^(token|bearer)$/i.test(scheme)) return undefined;
+    const appRoute =
+      /^\/app\/installations\/\d+\/access_tokens$/.test(call.path) ||
+      /^\/repos\/[^/]+\/[^/]+\/installation$/.test(call.path) ||
+      call.path === '/app';
+    if (/^bearer$/i.test(scheme) && this.app && appRoute) {
+      return this.validJwt(credential) ? undefined : badCredentials;
+    }
+    const token = this.installationTokens.get(credential);
+    if (!/^token$/i.test(scheme) || !token || token.expiresAt <= Date.now() || appRoute)
+      return badCredentials;
+    const repo = /^\/repos\/([^/]+)\/([^/]+)/.exec(call.path);
+    // An installation sees its owner's repositories only.
+    if (!repo || repo[1].toLowerCase() !== token.owner) return [404, { message: 'Not Found' }];
+    const needed = permissionFor(call.method, call.path);
+    const granted = token.permissions[needed.name];
+    if (!granted || (needed.level === 'write' && granted !== 'write')) {
+      return [
+        403,
+        {
+          message: 'Resource not accessible by integration',
+          documentation_url: 'https://docs.github.com/rest',
+        },
+      ];
+    }
+    return undefined;
+  }
+
+  /** An RS256 JWT signed with the App's key, issued by the App, not expired, ≤ 10 minutes long. */
+  private validJwt(jwt: string): boolean {
+    const [header, payload, signature] = jwt.split('.');
+    if (!header || !payload || !signature) return false;
+    try {
+      const { alg } = JSON.parse(Buffer.from(header, 'base64url').toString('utf8'));
+      const claims = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8'));
+      const signed = verify(
+        'RSA-SHA256',
+        Buffer.from(`${header}.${payload}`),
+        this.app!.publicKey,
+        Buffer.from(signature, 'base64url'),
+      );
+      const now = Math.floor(Date.now() / 1000);
+      return (
+        alg === 'RS256' &&
+        signed &&
+        String(claims.iss) === String(this.app!.appId) &&
+        claims.exp > now &&
+        claims.exp <= now + 600 &&
+        claims.iat <= now + 60
+      );
+    } catch {
+      return false;
+    }
+  }
+
   private route(
     call: GithubCall,
     ifNoneMatch?: string,
   ): [number, unknown?, Record<string, string>?] {
     const { method, path, query, body } = call;
     let m: RegExpMatchArray | null;
+    // https://docs.github.com/en/rest/apps/apps#get-a-repository-installation-for-the-authenticated-app
+    if ((m = path.match(/^\/repos\/([^/]+)\/([^/]+)\/installation$/)) && method === 'GET') {
+      call.route = '/repos/{owner}/{repo}/installation';
+      const installation = this.app?.installations.get(m[1].toLowerCase());
+      if (!installation || !this.repos.has(`${m[1]}/${m[2]}`.toLowerCase()))
+        return [404, { message: 'Not Found' }];
+      return [
+        200,
+        {
+          id: installation.id,
+          app_id: this.app!.appId,
+          account: { login: m[1] },
+          permissions: installation.permissions,
+        },
+      ];
+    }
+    // https://docs.github.com/en/rest/apps/apps#create-an-installation-access-token-for-an-app
+    if ((m = path.match(/^\/app\/installations\/(\d+)\/access_tokens$/)) && method === 'POST') {
+      call.route = '/app/installations/{installation_id}/access_tokens';
+      const found = [...(this.app?.installations.entries() ?? [])].find(
+        ([, installation]) => installation.id === Number(m![1]),
+      );
+      if (!found) return [404, { message: 'Not Found' }];
+      const [owner, installation] = found;
+      const token = `ghs_${randomBytes(18).toString('hex')}`;
+      const expiresAt = Date.now() + this.app!.tokenTtlMs;
+      this.installationTokens.set(token, {
+        installationId: installation.id,
+        owner,
+        expiresAt,
+        permissions: installation.permissions,
+      });
+      return [
+        201,
+        {
+          token,
+          expires_at: new Date(expiresAt).toISOString().replace(/\.\d{3}Z$/, 'Z'),
+          permissions: installation.permissions,
+          repository_selection: 'all',
+        },
+      ];
+    }
     if ((m = path.match(/^\/repos\/([^/]+)\/([^/]+)$/)) && method === 'GET') {
       call.route = '/repos/{owner}/{repo}';
       const repo = this.repo(m[1], m[2]);
@@ -656,6 +826,19 @@ export class FakeGithub {
     }
     return [204];
   }
+}
+
+/**
+ * The permission a route needs (https://docs.github.com/en/rest/authentication/permissions-required-for-github-apps).
+ */
+function permissionFor(method: string, path: string): { name: string; level: 'read' | 'write' } {
+  const level = method === 'GET' ? 'read' : 'write';
+  if (/\/actions\//.test(path)) return { name: 'actions', level };
+  if (/\/check-runs|\/check-suites/.test(path)) return { name: 'checks', level };
+  if (/\/deployments/.test(path)) return { name: 'deployments', level };
+  if (/\/statuses\/|\/status$/.test(path)) return { name: 'statuses', level };
+  if (/^\/repos\/[^/]+\/[^/]+$/.test(path)) return { name: 'metadata', level };
+  return { name: 'contents', level };
 }
 
 /** A run's title: the workflow's `run-name` with its `${{ inputs.x }}` expressions filled in. */
