@@ -24,6 +24,7 @@ const LAYERS = [
   ['dispatch'],
   ['deployment-message'],
   ['approval'],
+  ['ci-gate'],
   ['deploy'],
   ['rollback'],
   ['tracking'],

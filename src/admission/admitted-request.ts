@@ -12,6 +12,8 @@ export interface AdmittedRequest {
   protected: boolean;
   /** Gives the member's cooldown back, for a request refused after it was taken. */
   release: () => Promise<void>;
+  /** The target's CI gate, for a deploy (a rollback passes none: its commit passed before). */
+  gate?: { mode: 'all' | 'required'; required: string[] };
 }
 
 /** The request for `sha` on a target of `service`, with the workflow copied from the service. */

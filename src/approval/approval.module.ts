@@ -4,6 +4,7 @@ import { AdmissionModule } from '../admission/admission.module';
 import { DeploymentsModule } from '../deployments/deployments.module';
 import { DispatchModule } from '../dispatch/dispatch.module';
 import { GithubModule } from '../github/github.module';
+import { ServiceRegistryModule } from '../service-registry/service-registry.module';
 import { TargetLocksModule } from '../target-locks/target-locks.module';
 import { ApprovalComponents } from './approval.components';
 import { ApprovalService } from './approval.service';
@@ -18,6 +19,7 @@ import { ApprovalSweeper } from './approval.sweeper';
     DispatchModule,
     AccessModule,
     GithubModule,
+    ServiceRegistryModule,
   ],
   providers: [ApprovalService, ApprovalComponents, ApprovalSweeper],
   exports: [ApprovalService],

@@ -9,6 +9,7 @@ import { Deployment } from '../deployments/deployment';
 import { ApprovalOutcome } from '../deployments/deployment-claims.repository';
 import { DeploymentHistory } from '../deployments/deployment-history.repository';
 import { DeploymentTransitions } from '../deployments/deployment-transitions.service';
+import { ServiceRegistryService } from '../service-registry/service-registry.service';
 import { GithubClient } from '../github/github.client';
 import { TargetLocksService } from '../target-locks/target-locks.service';
 import { ApprovalService } from './approval.service';
@@ -79,6 +80,7 @@ function approvals(options: {
     strictFake<GithubClient>('github'),
     metrics,
     new ManualClock(NOW),
+    strictFake<ServiceRegistryService>('registry'),
   );
   const refused = async () =>
     (await registry.getSingleMetric('chatops_approvals_total')!.get()).values.find(

@@ -6,12 +6,19 @@ import { AccessService } from '../access/access.service';
 import { AdmissionGuards } from '../admission/admission.guards';
 import type { AdmittedRequest } from '../admission/admitted-request';
 import { AppConfig } from '../config/app-config';
-import { ChangeSummary, Deployment } from '../deployments/deployment';
+import {
+  ChangeSummary,
+  Deployment,
+  GATED_STATUSES,
+  GateRecord,
+  Person,
+} from '../deployments/deployment';
 import { DeploymentHistory } from '../deployments/deployment-history.repository';
 import { DeploymentTransitions } from '../deployments/deployment-transitions.service';
 import { DISPATCH_LEASE_MS } from '../dispatch/run-start';
 import { GithubClient } from '../github/github.client';
 import { AppMetrics } from '../metrics/app-metrics';
+import { ServiceRegistryService } from '../service-registry/service-registry.service';
 import { TargetLocksService } from '../target-locks/target-locks.service';
 import { SelfApprovalError, UnknownRequestError } from './approval.errors';
 import { summarizeChanges } from './change-summary';
@@ -49,13 +56,14 @@ export class ApprovalService {
     private readonly github: GithubClient,
     private readonly metrics: AppMetrics,
     private readonly clock: Clock,
+    private readonly registry: ServiceRegistryService,
   ) {}
 
   /**
    * Records the request (status pending_approval) with what it would change. The caller has
    * admitted it already; a failure here gives the member's cooldown back.
    */
-  async open(request: AdmittedRequest): Promise<Deployment> {
+  async open(request: AdmittedRequest, gate?: GateRecord): Promise<Deployment> {
     try {
       const changes = await this.summarize(request);
       const now = this.clock.now();
@@ -67,11 +75,44 @@ export class ApprovalService {
           expiresAt: new Date(now.getTime() + this.config.approval.timeoutMs),
         },
         changes,
+        gate,
       );
     } catch (error) {
       await request.release();
       throw error;
     }
+  }
+
+  /**
+   * A request held at the CI gate that passed it (or was overridden) goes on to approval: the
+   * same request, now waiting for admins, with what it would change. Null when it moved meanwhile.
+   */
+  async openAfterGate(
+    deployment: Deployment,
+    gate: GateRecord,
+    by?: Person,
+    note?: string,
+  ): Promise<Deployment | null> {
+    const baseSha = (
+      await this.history.findLastSuccessful(deployment.service, deployment.environment)
+    )?.sha;
+    const { owner, repo } = deployment.source ?? (await this.registry.get(deployment.service));
+    const changes = await summarizeChanges(this.github, { owner, repo }, baseSha, deployment.sha);
+    const now = this.clock.now();
+    return this.transitions.move(deployment.id, 'pending_approval', {
+      from: GATED_STATUSES,
+      set: {
+        gate,
+        changes,
+        approval: {
+          required: this.config.approval.approvalsRequired,
+          approvals: [],
+          expiresAt: new Date(now.getTime() + this.config.approval.timeoutMs),
+        },
+      },
+      by,
+      note,
+    });
   }
 
   async approve(actor: Actor, id: string): Promise<ApprovalAnswer> {

@@ -33,6 +33,8 @@ export class AppConfig {
     memberGithubRequestsPerMinute: number;
   };
   approval!: { timeoutMs: number; requireSecondApprover: boolean; approvalsRequired: number };
+  /** The CI gate: how long a request waits for checks (and an override stays possible). */
+  ciGate!: { waitMs: number };
   audit!: { retentionDays: number };
 
   /** Every secret value, so log output can be scrubbed of them whatever path they take. */
@@ -144,6 +146,7 @@ const schema = Joi.object({
       otherwise: Joi.boolean().default(false),
     }),
   APPROVALS_REQUIRED: Joi.number().integer().min(1).max(5).default(1),
+  CI_WAIT_TIMEOUT_MS: Joi.number().integer().min(1_000).default(1_800_000),
   AUDIT_RETENTION_DAYS: Joi.number().integer().min(1).max(36_500).default(365),
 })
   .and('GITHUB_OWNER', 'GITHUB_REPO')
@@ -251,6 +254,7 @@ export function loadAppConfig(env: Record<string, string | undefined>): AppConfi
       requireSecondApprover: v.REQUIRE_SECOND_APPROVER,
       approvalsRequired: v.APPROVALS_REQUIRED,
     },
+    ciGate: { waitMs: v.CI_WAIT_TIMEOUT_MS },
     audit: { retentionDays: v.AUDIT_RETENTION_DAYS },
   });
 }

@@ -3,7 +3,8 @@ import type { Actor } from '../../libs/people';
 import { AccessDeniedError } from '../access/access.errors';
 import { AccessService } from '../access/access.service';
 import { ApprovalAnswer, ApprovalService } from '../approval/approval.service';
-import { Deployment, DEPLOYMENT_ID, isTerminal } from '../deployments/deployment';
+import { CiGateService } from '../ci-gate/ci-gate.service';
+import { Deployment, DEPLOYMENT_ID, GATED_STATUSES, isTerminal } from '../deployments/deployment';
 import { DeploymentHistory } from '../deployments/deployment-history.repository';
 import { GithubClient } from '../github/github.client';
 import { ServiceRegistryService } from '../service-registry/service-registry.service';
@@ -18,7 +19,9 @@ export type CancelOutcome =
   /** A request waiting for approval: decided by the approval flow (cancelled, or decided already). */
   | { kind: 'request'; answer: ApprovalAnswer }
   /** A deployment in flight: GitHub is stopping its run; the deployment follows the run. */
-  | { kind: 'run'; deployment: Deployment };
+  | { kind: 'run'; deployment: Deployment }
+  /** A request held at the CI gate: cancelled (nothing was dispatched). */
+  | { kind: 'gated'; deployment: Deployment };
 
 /**
  * `/cancel`: a request waiting for approval is cancelled (nothing was dispatched); a run in
@@ -33,12 +36,15 @@ export class CancelService {
     private readonly history: DeploymentHistory,
     private readonly registry: ServiceRegistryService,
     private readonly github: GithubClient,
+    private readonly gate: CiGateService,
   ) {}
 
   async cancel(actor: Actor, id: string): Promise<CancelOutcome> {
     const deployment = await this.find(id);
     if (deployment.status === 'pending_approval')
       return { kind: 'request', answer: await this.approvals.cancel(actor, deployment.id) };
+    if (GATED_STATUSES.includes(deployment.status))
+      return { kind: 'gated', deployment: await this.gate.cancel(actor, deployment.id) };
     await this.requireRequesterOrAdmin(actor, deployment);
     if (isTerminal(deployment.status)) throw new AlreadyFinishedError(deployment);
     if (!deployment.runId) throw new NoRunYetError(deployment.id);

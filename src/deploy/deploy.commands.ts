@@ -61,6 +61,10 @@ export class DeployCommands {
       return interaction.editReply({
         content: `Cancellation requested: GitHub is stopping run #${outcome.deployment.runId}. The deployment's message follows the run to its final status.`,
       });
+    if (outcome.kind === 'gated')
+      return interaction.editReply({
+        content: `Request ${outcome.deployment.id} cancelled at the CI gate; nothing was dispatched.`,
+      });
     const { answer } = outcome;
     const content =
       answer.kind === 'decided' || answer.kind === 'approved-already'

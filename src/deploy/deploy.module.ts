@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { AccessModule } from '../access/access.module';
 import { AdmissionModule } from '../admission/admission.module';
 import { ApprovalModule } from '../approval/approval.module';
+import { CiGateModule } from '../ci-gate/ci-gate.module';
 import { DeploymentsModule } from '../deployments/deployments.module';
 import { DispatchModule } from '../dispatch/dispatch.module';
 import { GithubModule } from '../github/github.module';
@@ -21,6 +22,7 @@ import { RefResolver } from './ref-resolver';
     TargetLocksModule,
     DispatchModule,
     ApprovalModule,
+    CiGateModule,
     AccessModule,
     GithubModule,
     ServiceRegistryModule,

@@ -4,7 +4,7 @@ import type { Actor } from '../../libs/people';
 import { AccessService } from '../access/access.service';
 import { AdmissionGuards } from '../admission/admission.guards';
 import { AdmittedRequest, admittedRequest } from '../admission/admitted-request';
-import { Service } from '../service-registry/service';
+import { gateOf, Service } from '../service-registry/service';
 import { ServiceRegistryService } from '../service-registry/service-registry.service';
 import { GIT_REF } from '../service-registry/service.rules';
 import { TargetLocksService } from '../target-locks/target-locks.service';
@@ -46,7 +46,9 @@ export class DeployService {
     try {
       const { sha } = await this.refs.resolve(service, environment, ref);
       const requester = { id: actor.id, name: actor.name };
-      return admittedRequest(service, { environment, ref, sha, requester }, release);
+      const request = admittedRequest(service, { environment, ref, sha, requester }, release);
+      const { mode, required } = gateOf(service, environment);
+      return mode === 'off' ? request : { ...request, gate: { mode, required } };
     } catch (error) {
       await release();
       throw error;

@@ -6,6 +6,7 @@ import { AdmittedRequest } from '../admission/admitted-request';
 import { ApprovalService } from '../approval/approval.service';
 import { Deployment } from '../deployments/deployment';
 import { DeploymentTransitions } from '../deployments/deployment-transitions.service';
+import { CiGateService } from '../ci-gate/ci-gate.service';
 import { DispatchService } from '../dispatch/dispatch.service';
 import { DeploymentLauncher } from './deployment-launcher';
 
@@ -56,6 +57,8 @@ function launcher(
     ),
     strictFake<ApprovalService>('approvals', { open: async () => opened! }, calls),
     strictFake<DispatchService>('dispatcher', { dispatch: async (d: Deployment) => d }, calls),
+    // No request here names a CI gate: the gate is never asked.
+    strictFake<CiGateService>('gate', {}, calls),
   );
 }
 

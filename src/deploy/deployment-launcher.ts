@@ -2,9 +2,10 @@ import { Injectable } from '@nestjs/common';
 import { AdmissionGuards } from '../admission/admission.guards';
 import type { AdmittedRequest } from '../admission/admitted-request';
 import { AppConfig } from '../config/app-config';
-import { Deployment } from '../deployments/deployment';
+import { Deployment, GateRecord } from '../deployments/deployment';
 import { DeploymentTransitions } from '../deployments/deployment-transitions.service';
 import { ApprovalService } from '../approval/approval.service';
+import { CiGateService } from '../ci-gate/ci-gate.service';
 import { DispatchService } from '../dispatch/dispatch.service';
 import { DISPATCH_LEASE_MS } from '../dispatch/run-start';
 
@@ -15,8 +16,9 @@ export interface PostedMessage {
 }
 
 /**
- * The end of /deploy and /rollback: a protected target gets an approval request, anything else
- * is put in flight (the insert itself takes the target and a concurrency slot) and dispatched.
+ * The end of /deploy and /rollback: a deploy to a gated target whose commit CI has not passed is
+ * held at the CI gate; then a protected target gets an approval request, anything else is put in
+ * flight (the insert itself takes the target and a concurrency slot) and dispatched.
  * `publish` shows the new deployment (the command's reply), which becomes its message.
  */
 @Injectable()
@@ -27,15 +29,21 @@ export class DeploymentLauncher {
     private readonly admission: AdmissionGuards,
     private readonly approvals: ApprovalService,
     private readonly dispatcher: DispatchService,
+    private readonly gate: CiGateService,
   ) {}
 
   async launch(
     request: AdmittedRequest,
     publish: (deployment: Deployment) => Promise<PostedMessage>,
   ): Promise<Deployment> {
-    const deployment = request.protected
-      ? await this.approvals.open(request)
-      : await this.startInFlight(request);
+    const gated = request.gate ? await this.gate.hold(request, request.gate) : undefined;
+    const passed = gated && 'passed' in gated ? gated.passed : undefined;
+    const deployment =
+      gated && 'held' in gated
+        ? gated.held
+        : request.protected
+          ? await this.approvals.open(request, passed)
+          : await this.startInFlight(request, passed);
     const posted = await publish(deployment);
     await this.transitions.attachMessage(deployment.id, posted.channelId, posted.messageId);
     if (deployment.status === 'dispatching') return this.dispatcher.dispatch(deployment);
@@ -43,11 +51,12 @@ export class DeploymentLauncher {
   }
 
   /** A refusal (busy target, cap reached) gives the member's cooldown back. */
-  private async startInFlight(request: AdmittedRequest): Promise<Deployment> {
+  private async startInFlight(request: AdmittedRequest, gate?: GateRecord): Promise<Deployment> {
     const started = await this.transitions.startInFlight(
       request.draft,
       this.config.deploy.maxConcurrent,
       DISPATCH_LEASE_MS,
+      gate,
     );
     if ('deployment' in started) return started.deployment;
     await request.release();

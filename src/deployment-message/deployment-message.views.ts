@@ -1,7 +1,9 @@
 import { ActionRowBuilder, ButtonBuilder, ButtonStyle, EmbedBuilder } from 'discord.js';
 import { approvalButtonId } from './approval-buttons';
+import { gateControlId } from './gate-buttons';
 import {
   ChangeSummary,
+  CheckLine,
   CommitSummary,
   Deployment,
   deploymentDurationMs,
@@ -12,6 +14,8 @@ import { fitLines, LIMITS, withinLimits } from '../discord/limits';
 import { inMinutes, WATCHDOG_MS } from '../dispatch/run-start';
 
 const STATUS: Record<DeploymentStatus, { label: string; color: number }> = {
+  awaiting_checks: { label: '⏳ Waiting for CI', color: 0xf1c40f },
+  checks_failed: { label: '⛔ Refused by the CI gate', color: 0xe74c3c },
   pending_approval: { label: '🟡 Waiting for approval', color: 0xf1c40f },
   approved: { label: '👍 Approved', color: 0x3498db },
   rejected: { label: '🚫 Cancelled before dispatch', color: 0x95a5a6 },
@@ -56,10 +60,24 @@ function statusLine(deployment: Deployment): string {
       return `${label}: ${plain(deployment.failureReason ?? 'GitHub refused the dispatch', 500)}`;
     case 'pending_approval':
       return `${label}: expires ${discordTime(deployment.approval?.expiresAt, 'R')}`;
+    case 'awaiting_checks': {
+      const gate = deployment.gate!;
+      if (gate.heldBy) return `⏳ CI passed; ${plain(gate.heldBy, 300)}`;
+      return `${label}: ${gate.pending} of ${gate.total} check${gate.total === 1 ? '' : 's'} pending (gives up ${discordTime(gate.waitUntil, 'R')})`;
+    }
+    case 'checks_failed': {
+      const gate = deployment.gate!;
+      const why = gate.reason
+        ? `it cannot tell whether CI passed: ${plain(gate.reason, 300)}`
+        : `CI has not passed on ${code(shortSha(deployment.sha))}`;
+      return `${label}: ${why}. Nothing was dispatched; an admin may deploy anyway, with a reason, until ${discordTime(gate.waitUntil, 'f')}.`;
+    }
     case 'rejected':
-      return `🚫 Cancelled by ${plain(deployment.approval?.decidedBy?.name ?? 'someone')}: nothing was dispatched`;
+      return `🚫 Cancelled by ${plain(deployment.approval?.decidedBy?.name ?? deployment.transitions.at(-1)?.by?.name ?? 'someone')}: nothing was dispatched`;
     case 'expired':
-      return `${label}: nothing was dispatched`;
+      return deployment.approval
+        ? `${label}: nothing was dispatched`
+        : `⌛ Expired at the CI gate: ${plain(deployment.transitions.at(-1)?.note ?? 'CI did not pass in time', 200)}; nothing was dispatched`;
     default:
       return label;
   }
@@ -119,6 +137,41 @@ export function removedText(
   );
 }
 
+const CHECK_ICON: Record<CheckLine['state'], string> = {
+  failed: '❌',
+  missing: '❔',
+  pending: '⏳',
+  passed: '✅',
+};
+
+/** One check as the gate saw it: its name and GitHub's word, linked to its log when known. */
+function checkLine(check: CheckLine): string {
+  const name = plain(check.name, 80);
+  const detail = plain(check.detail.replace(/_/g, ' '), 40);
+  // A commit status's link is whatever its poster wrote: linked only when plainly a web address.
+  const linked = check.url && /^https?:\/\/[^\s()<>[\]]{1,300}$/.test(check.url);
+  return `${CHECK_ICON[check.state]} ${linked ? `[${name}](${check.url})` : name} (${detail})`;
+}
+
+export function checksText(checks: CheckLine[]): string {
+  return fitLines(checks.map(checkLine), LIMITS.fieldValue, (n) => `… and ${n} more`);
+}
+
+function gateButtons(deployment: Deployment): ActionRowBuilder<ButtonBuilder>[] {
+  return [
+    new ActionRowBuilder<ButtonBuilder>().addComponents(
+      new ButtonBuilder()
+        .setCustomId(gateControlId(deployment.id, 'override'))
+        .setLabel('Deploy anyway')
+        .setStyle(ButtonStyle.Danger),
+      new ButtonBuilder()
+        .setCustomId(gateControlId(deployment.id, 'cancel'))
+        .setLabel('Cancel')
+        .setStyle(ButtonStyle.Secondary),
+    ),
+  ];
+}
+
 function approvalsText(deployment: Deployment): string {
   const approval = deployment.approval!;
   const names = approval.approvals.map((a) => plain(a.name, 40)).join(', ');
@@ -148,6 +201,7 @@ export function deploymentMessage(deployment: Deployment): {
 } {
   const kind = deployment.rollback ? 'Rollback' : 'Deploy';
   const pending = deployment.status === 'pending_approval';
+  const gated = deployment.status === 'awaiting_checks' || deployment.status === 'checks_failed';
   const removed = pending ? removedText(deployment.changes, deployment.environment) : undefined;
   const title = `${kind} ${deployment.service} → ${deployment.environment}`;
   const embed = new EmbedBuilder()
@@ -184,6 +238,21 @@ export function deploymentMessage(deployment: Deployment): {
   if (deployment.approval) {
     embed.addFields({ name: 'Approvals', value: approvalsText(deployment), inline: true });
   }
+  if (gated && deployment.gate?.checks.length) {
+    embed.addFields({ name: 'Checks', value: checksText(deployment.gate.checks) });
+  }
+  const override = deployment.gate?.override;
+  if (override) {
+    const failing = override.checks.map((check) => plain(check.name, 60)).join(', ');
+    embed.addFields({
+      name: 'CI overridden',
+      value:
+        `⚠️ by ${plain(override.by.name, 60)}: “${plain(override.reason, 300)}”${failing ? ` (not passing: ${failing})` : ''}`.slice(
+          0,
+          LIMITS.fieldValue,
+        ),
+    });
+  }
   if (deployment.rollback) {
     embed.addFields({
       name: 'Rolling back',
@@ -203,7 +272,7 @@ export function deploymentMessage(deployment: Deployment): {
   return withinLimits({
     content: '',
     embeds: [embed],
-    components: pending ? approvalButtons(deployment) : [],
+    components: pending ? approvalButtons(deployment) : gated ? gateButtons(deployment) : [],
   });
 }
 

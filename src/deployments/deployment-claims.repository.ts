@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import { Model } from 'mongoose';
 import { duplicateKeyField } from '../../libs/mongo-errors';
-import { Approval, Deployment } from './deployment';
+import { Approval, Deployment, DeploymentStatus, Person } from './deployment';
 import { busyTargetOf, changed } from './deployment.repository';
 import { Stored, toDomain } from './deployment.mapping';
 import { DeploymentDocument } from './deployment.schema';
@@ -95,6 +95,67 @@ export class DeploymentClaims {
       } catch (error) {
         const key = duplicateKeyField(error);
         if (key === 'busyTarget') return { outcome: 'locked' };
+        if (key === 'slot') continue;
+        throw error;
+      }
+    }
+    return { outcome: 'cap' };
+  }
+
+  /**
+   * Puts a deployment held before flight (at the CI gate) in flight: `dispatching`, the target
+   * busy and a concurrency slot taken, in one update that expects it still in one of `from`.
+   * `busy` / `cap` when the target or the slots are taken; `raced` when it moved meanwhile.
+   */
+  async claimFlight(
+    id: string,
+    from: DeploymentStatus[],
+    move: {
+      maxConcurrent: number;
+      tracking: { leaseUntil: Date; nextCheckAt: Date };
+      set: Partial<Deployment>;
+      by?: Person;
+      note?: string;
+      at: Date;
+    },
+  ): Promise<{ outcome: 'moved'; deployment: Deployment } | { outcome: 'raced' | 'busy' | 'cap' }> {
+    const target = await this.deployments
+      .findOne({ _id: id }, { service: 1, environment: 1 })
+      .lean<Stored>();
+    if (!target) return { outcome: 'raced' };
+    const transition = {
+      status: 'dispatching',
+      at: move.at,
+      ...(move.by ? { by: move.by } : {}),
+      ...(move.note ? { note: move.note } : {}),
+    };
+    for (let slot = 0; slot < move.maxConcurrent; slot++) {
+      try {
+        const updated = await this.deployments
+          .findOneAndUpdate(
+            { _id: id, status: { $in: from } },
+            {
+              $inc: { version: 1 },
+              $set: {
+                ...move.set,
+                status: 'dispatching',
+                dispatchRequestedAt: move.at,
+                ...changed(move.at).$set,
+                busyTarget: busyTargetOf(target.service, target.environment),
+                slot,
+                ...move.tracking,
+              },
+              $push: { transitions: transition },
+            },
+            { returnDocument: 'after' },
+          )
+          .lean<Stored>();
+        return updated
+          ? { outcome: 'moved', deployment: toDomain(updated)! }
+          : { outcome: 'raced' };
+      } catch (error) {
+        const key = duplicateKeyField(error);
+        if (key === 'busyTarget') return { outcome: 'busy' };
         if (key === 'slot') continue;
         throw error;
       }

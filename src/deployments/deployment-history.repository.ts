@@ -1,7 +1,13 @@
 import { Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import { Model } from 'mongoose';
-import { Deployment, DEPLOYMENT_ID, IN_FLIGHT_STATUSES, TERMINAL_STATUSES } from './deployment';
+import {
+  Deployment,
+  DEPLOYMENT_ID,
+  GATED_STATUSES,
+  IN_FLIGHT_STATUSES,
+  TERMINAL_STATUSES,
+} from './deployment';
 import { busyTargetOf } from './deployment.repository';
 import { DeploymentDocument } from './deployment.schema';
 import { Stored, toDomain } from './deployment.mapping';
@@ -133,12 +139,24 @@ export class DeploymentHistory {
   async findActiveForService(service: string): Promise<Deployment | null> {
     return toDomain(
       await this.deployments
-        .findOne({ service, status: { $in: [...IN_FLIGHT_STATUSES, 'pending_approval'] } })
+        .findOne({
+          service,
+          status: { $in: [...IN_FLIGHT_STATUSES, ...GATED_STATUSES, 'pending_approval'] },
+        })
         .lean<Stored>(),
     );
   }
 
   /** Pending requests whose time is up, oldest first. */
+  /** Requests held at the CI gate whose time there is over. */
+  async findGateExpired(now: Date, limit = 50): Promise<Deployment[]> {
+    const found = await this.deployments
+      .find({ status: { $in: GATED_STATUSES }, 'gate.waitUntil': { $lte: now } })
+      .limit(limit)
+      .lean<Stored[]>();
+    return found.map((doc) => toDomain(doc)!);
+  }
+
   async findExpiredPending(now: Date, limit = 50): Promise<Deployment[]> {
     const docs = await this.deployments
       .find({ status: 'pending_approval', 'approval.expiresAt': { $lte: now } })

@@ -7,8 +7,11 @@ import {
   Deployment,
   DeploymentDraft,
   DeploymentStatus,
+  GATED_STATUSES,
+  GateRecord,
   isTerminal,
   newDeployment,
+  Person,
 } from './deployment';
 import { ApprovalOutcome, DeploymentClaims } from './deployment-claims.repository';
 import { DeploymentEvents } from './deployment.events';
@@ -43,11 +46,15 @@ export class DeploymentTransitions {
     draft: DeploymentDraft,
     maxConcurrent: number,
     leaseMs: number,
+    gate?: GateRecord,
   ): Promise<{ deployment: Deployment } | { refused: 'busy' | 'cap' }> {
     const now = this.clock.now();
     const lease = new Date(now.getTime() + leaseMs);
     for (let attempt = 0; attempt < ID_ATTEMPTS; attempt++) {
-      const deployment = newDeployment(draft, 'dispatching', now, { dispatchRequestedAt: now });
+      const deployment = newDeployment(draft, 'dispatching', now, {
+        dispatchRequestedAt: now,
+        ...(gate ? { gate } : {}),
+      });
       const outcome = await this.deployments.insertInFlight(deployment, maxConcurrent, {
         leaseUntil: lease,
         nextCheckAt: lease,
@@ -66,16 +73,82 @@ export class DeploymentTransitions {
     draft: DeploymentDraft,
     approval: ApprovalState,
     changes: ChangeSummary,
+    gate?: GateRecord,
   ): Promise<Deployment> {
     const now = this.clock.now();
     for (let attempt = 0; attempt < ID_ATTEMPTS; attempt++) {
-      const deployment = newDeployment(draft, 'pending_approval', now, { approval, changes });
+      const deployment = newDeployment(draft, 'pending_approval', now, {
+        approval,
+        changes,
+        ...(gate ? { gate } : {}),
+      });
       if (await this.deployments.insertPending(deployment)) {
         this.events.emit({ type: 'created', deployment });
         return deployment;
       }
     }
     throw new Error('could not allocate a deployment id');
+  }
+
+  /**
+   * A request held at the CI gate (`awaiting_checks` or `checks_failed`): like a request for
+   * approval, it holds nothing until it goes on.
+   */
+  async openGated(
+    draft: DeploymentDraft,
+    status: 'awaiting_checks' | 'checks_failed',
+    gate: GateRecord,
+  ): Promise<Deployment> {
+    const now = this.clock.now();
+    for (let attempt = 0; attempt < ID_ATTEMPTS; attempt++) {
+      const deployment = newDeployment(draft, status, now, { gate });
+      if (await this.deployments.insertPending(deployment)) {
+        this.events.emit({ type: 'created', deployment });
+        return deployment;
+      }
+    }
+    throw new Error('could not allocate a deployment id');
+  }
+
+  /** What the CI gate sees now, on a deployment still waiting for it. */
+  async updateGate(
+    id: string,
+    gate: GateRecord,
+    options: { quiet?: boolean } = {},
+  ): Promise<Deployment | null> {
+    const updated = await this.deployments.updateGate(id, gate, this.clock.now());
+    if (updated && !options.quiet) this.events.emit({ type: 'updated', deployment: updated });
+    return updated;
+  }
+
+  /** Claims the next request whose CI checks are due (see DeploymentRepository.claimGateCheck). */
+  claimGateCheck(leaseMs: number): Promise<Deployment | null> {
+    const now = this.clock.now();
+    return this.deployments.claimGateCheck(now, new Date(now.getTime() + leaseMs));
+  }
+
+  /**
+   * Past the CI gate into flight (see DeploymentClaims.claimFlight): `dispatching`, holding the
+   * target and a slot, with `gate` recorded as it was passed (or overridden).
+   */
+  async leaveGateForFlight(
+    id: string,
+    gate: GateRecord,
+    options: { maxConcurrent: number; leaseMs: number; by?: Person; note?: string },
+  ): Promise<{ deployment: Deployment } | { refused: 'busy' | 'cap' | 'raced' }> {
+    const at = this.clock.now();
+    const lease = new Date(at.getTime() + options.leaseMs);
+    const claimed = await this.claims.claimFlight(id, GATED_STATUSES, {
+      maxConcurrent: options.maxConcurrent,
+      tracking: { leaseUntil: lease, nextCheckAt: lease },
+      set: { gate },
+      by: options.by,
+      note: options.note,
+      at,
+    });
+    if (claimed.outcome !== 'moved') return { refused: claimed.outcome };
+    this.announceMove(claimed.deployment);
+    return { deployment: claimed.deployment };
   }
 
   /**

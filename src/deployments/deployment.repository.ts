@@ -2,7 +2,14 @@ import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import { Model } from 'mongoose';
 import { duplicateKeyField } from '../../libs/mongo-errors';
-import { Deployment, DeploymentStatus, isTerminal, Person, statusesBefore } from './deployment';
+import {
+  Deployment,
+  DeploymentStatus,
+  GateRecord,
+  isTerminal,
+  Person,
+  statusesBefore,
+} from './deployment';
 import { Stored, toDomain } from './deployment.mapping';
 import { DeploymentDocument } from './deployment.schema';
 
@@ -161,6 +168,35 @@ export class DeploymentRepository implements OnModuleInit {
       )
       .lean<Stored>();
     return toDomain(updated);
+  }
+
+  /**
+   * One request waiting at the CI gate whose checks are due, claimed until `until` (its next
+   * check moves there in the same update, so two callers never read it at once); null if none.
+   */
+  async claimGateCheck(now: Date, until: Date): Promise<Deployment | null> {
+    return toDomain(
+      await this.deployments
+        .findOneAndUpdate(
+          { status: 'awaiting_checks', 'gate.nextCheckAt': { $lte: now } },
+          { $set: { 'gate.nextCheckAt': until } },
+          { sort: { 'gate.nextCheckAt': 1 }, returnDocument: 'after' },
+        )
+        .lean<Stored>(),
+    );
+  }
+
+  /** What the CI gate saw, while the deployment still waits for it. */
+  async updateGate(id: string, gate: GateRecord, at: Date): Promise<Deployment | null> {
+    return toDomain(
+      await this.deployments
+        .findOneAndUpdate(
+          { _id: id, status: 'awaiting_checks' },
+          { $set: { gate, ...changed(at).$set }, $inc: { version: 1 } },
+          { returnDocument: 'after' },
+        )
+        .lean<Stored>(),
+    );
   }
 
   async attachMessage(

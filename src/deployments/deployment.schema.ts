@@ -49,6 +49,7 @@ export class DeploymentDocument {
 
   @Prop({ type: Object }) approval?: object;
   @Prop({ type: Object }) changes?: object;
+  @Prop({ type: Object }) gate?: object;
   @Prop({ type: Object }) rollback?: object;
   @Prop() supersededBy?: string;
   @Prop() watchdogNotifiedAt?: Date;
@@ -85,6 +86,7 @@ DeploymentSchema.index({ service: 1, environment: 1, createdAt: -1 });
 DeploymentSchema.index({ service: 1, status: 1 });
 DeploymentSchema.index({ status: 1, nextCheckAt: 1 });
 DeploymentSchema.index({ status: 1, 'approval.expiresAt': 1 });
+DeploymentSchema.index({ status: 1, 'gate.nextCheckAt': 1 });
 DeploymentSchema.index({ syncDueAt: 1 }, { sparse: true });
 DeploymentSchema.index({ supersedePending: 1 }, { sparse: true });
 // A run belongs to one deployment.

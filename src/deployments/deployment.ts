@@ -5,6 +5,8 @@ export type { Person };
 
 /** Every status a deployment moves through. Terminal ones never change. */
 export type DeploymentStatus =
+  | 'awaiting_checks'
+  | 'checks_failed'
   | 'pending_approval'
   | 'approved'
   | 'rejected'
@@ -48,13 +50,18 @@ export const TRACKED_STATUSES: DeploymentStatus[] = [
 ];
 
 const RANK: Record<string, number> = {
-  pending_approval: 0,
-  approved: 1,
-  dispatching: 2,
-  dispatched: 3,
-  queued: 4,
-  in_progress: 5,
+  awaiting_checks: 0,
+  checks_failed: 1,
+  pending_approval: 2,
+  approved: 3,
+  dispatching: 4,
+  dispatched: 5,
+  queued: 6,
+  in_progress: 7,
 };
+
+/** Held at the CI gate: waiting for checks, or stopped by them until an admin overrides. */
+export const GATED_STATUSES: DeploymentStatus[] = ['awaiting_checks', 'checks_failed'];
 
 export function isTerminal(status: DeploymentStatus): boolean {
   return TERMINAL_STATUSES.includes(status);
@@ -62,8 +69,8 @@ export function isTerminal(status: DeploymentStatus): boolean {
 
 /**
  * The state machine: the statuses `to` may be reached from. Never backwards, never out of a
- * terminal status (pending_approval → approved → dispatching → dispatched → queued →
- * in_progress → a terminal status; any of them may end early).
+ * terminal status (awaiting_checks → checks_failed → pending_approval → approved → dispatching
+ * → dispatched → queued → in_progress → a terminal status; any may be skipped or end early).
  */
 export function statusesBefore(to: DeploymentStatus): DeploymentStatus[] {
   const rank = isTerminal(to) ? Infinity : RANK[to];
@@ -127,6 +134,42 @@ export interface Deployment {
   watchdogNotifiedAt?: Date;
   /** The Discord message is gone or out of the bot's reach: it is no longer edited. */
   messageLost?: { at: Date; reason: string };
+  /** What the CI gate saw on the commit, and an admin's override of it. */
+  gate?: GateRecord;
+}
+
+/** One check on the commit: a check run, or a commit status (by its context). */
+export interface CheckLine {
+  name: string;
+  state: 'passed' | 'pending' | 'failed' | 'missing';
+  /** GitHub's own word: a check run's conclusion or status, a commit status's state. */
+  detail: string;
+  url?: string;
+}
+
+/** `all`: every check must pass; `required`: the named ones, which must exist; `off`: none. */
+export type GateMode = 'all' | 'required' | 'off';
+
+export interface GateRecord {
+  mode: Exclude<GateMode, 'off'>;
+  /** With `required`: the check names it judges by (as set when the request was made). */
+  required?: string[];
+  verdict: 'passed' | 'pending' | 'failed' | 'unknown';
+  /** How many checks the gate considers, and how many of them are still running. */
+  total: number;
+  pending: number;
+  /** The checks that stop it or that it waits for (at most 10, failing first). */
+  checks: CheckLine[];
+  /** Why the gate cannot tell (GitHub's checks could not be read), in plain words. */
+  reason?: string;
+  checkedAt: Date;
+  /** The request stops waiting for CI (and an override is no longer offered) at this time. */
+  waitUntil: Date;
+  /** When to read the checks again while waiting. */
+  nextCheckAt?: Date;
+  /** CI passed, but the target was busy or the cap reached: it tries again. */
+  heldBy?: string;
+  override?: { by: Person; at: Date; reason: string; checks: CheckLine[] };
 }
 
 export interface Approval extends Person {

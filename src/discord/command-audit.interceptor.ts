@@ -37,7 +37,10 @@ function flattenOptions(options: readonly CommandInteractionOption[]): Record<st
   return flat;
 }
 
-/** `service add` for a slash command; `button approval/approve` for a click. */
+/**
+ * `service add` for a slash command; `button approval/approve` for a click; `modal
+ * ci-gate/reason` for a submitted form.
+ */
 export function describeInteraction(
   interaction: BaseInteraction,
 ): { command: string; options: Record<string, OptionValue> } | undefined {
@@ -54,6 +57,18 @@ export function describeInteraction(
     const name =
       segments.length > 1 ? `${segments[0]}/${segments[segments.length - 1]}` : segments[0];
     return { command: `button ${name}`.slice(0, 60), options: { customId: interaction.customId } };
+  }
+  if (interaction.isModalSubmit()) {
+    // A form's answers are what the member said (a reason): kept with the entry, bounded.
+    const segments = interaction.customId.split('/');
+    const name =
+      segments.length > 1 ? `${segments[0]}/${segments[segments.length - 1]}` : segments[0];
+    const fields: Record<string, OptionValue> = { customId: interaction.customId };
+    for (const field of interaction.fields.fields.values()) {
+      if ('value' in field && typeof field.value === 'string')
+        fields[field.customId.slice(0, 40)] = field.value.slice(0, 1000);
+    }
+    return { command: `modal ${name}`.slice(0, 60), options: fields };
   }
   return undefined;
 }

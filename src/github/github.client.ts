@@ -3,6 +3,8 @@ import { AppConfig } from '../config/app-config';
 import { AppMetrics } from '../metrics/app-metrics';
 import { GithubError, translateGithubError } from './github.errors';
 import type {
+  CheckRunInfo,
+  CommitChecks,
   Comparison,
   DispatchRequest,
   RepositoryInfo,
@@ -13,6 +15,9 @@ import { GithubConnections } from './github-connections';
 import { OctokitOptions } from './octokit';
 
 export type {
+  CheckRunInfo,
+  CommitChecks,
+  CommitStatusInfo,
   CommitLine,
   Comparison,
   DispatchRequest,
@@ -238,6 +243,51 @@ export class GithubClient {
     }
   }
 
+  /**
+   * The commit's check runs (the latest per name, as GitHub lists them by default) and its
+   * combined status (the latest per context): two requests, more only past 100 check runs.
+   */
+  async getCommitChecks(owner: string, repo: string, sha: string): Promise<CommitChecks> {
+    const octokit = await this.octokit(owner, repo);
+    try {
+      const runs: CheckRunInfo[] = [];
+      for (let page = 1; page <= MAX_CHECK_PAGES; page++) {
+        const { data } = await octokit.rest.checks.listForRef({
+          owner,
+          repo,
+          ref: sha,
+          filter: 'latest',
+          per_page: 100,
+          page,
+        });
+        runs.push(
+          ...data.check_runs.map((run) => ({
+            id: run.id,
+            name: run.name,
+            status: run.status,
+            conclusion: run.conclusion,
+            url: run.html_url ?? undefined,
+          })),
+        );
+        if (runs.length >= data.total_count || data.check_runs.length === 0) break;
+      }
+      const { data } = await octokit.rest.repos.getCombinedStatusForRef({
+        owner,
+        repo,
+        ref: sha,
+        per_page: 100,
+      });
+      const statuses = data.statuses.map((status) => ({
+        context: status.context,
+        state: status.state,
+        url: status.target_url ?? undefined,
+      }));
+      return { runs, statuses };
+    } catch (error) {
+      throw this.failure(error, owner, `the checks of ${sha.slice(0, 12)} in ${owner}/${repo}`);
+    }
+  }
+
   /** Asks GitHub to cancel a run (202); a run that has already completed is a 409. */
   async cancelRun(owner: string, repo: string, runId: number): Promise<void> {
     const octokit = await this.octokit(owner, repo);
@@ -279,6 +329,9 @@ export class GithubClient {
 }
 
 export { GithubError };
+
+/** Check runs read per commit: 500 at most (5 pages of 100). */
+const MAX_CHECK_PAGES = 5;
 
 function isNotFound(error: unknown): boolean {
   return (error as { status?: number }).status === 404;

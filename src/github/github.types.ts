@@ -52,3 +52,28 @@ export interface WorkflowInfo {
   name: string;
   state: string;
 }
+
+/** A check run on a commit (https://docs.github.com/en/rest/checks/runs). */
+export interface CheckRunInfo {
+  id: number;
+  name: string;
+  /** queued, in_progress, completed, waiting, requested, pending. */
+  status: string;
+  /** When completed: success, failure, neutral, cancelled, skipped, timed_out, action_required, stale, startup_failure. */
+  conclusion: string | null;
+  url?: string;
+}
+
+/** A commit status, latest per context (https://docs.github.com/en/rest/commits/statuses). */
+export interface CommitStatusInfo {
+  context: string;
+  /** success, pending, failure or error. */
+  state: string;
+  url?: string;
+}
+
+/** Everything CI has said about a commit. */
+export interface CommitChecks {
+  runs: CheckRunInfo[];
+  statuses: CommitStatusInfo[];
+}

@@ -13,6 +13,7 @@ export const METRIC = {
   githubRequests: 'chatops_github_requests_total',
   approvals: 'chatops_approvals_total',
   approvalWait: 'chatops_approval_wait_seconds',
+  ciGate: 'chatops_ci_gate_total',
 } as const;
 
 /** Typed access to the chatops_ metrics; features record through this, never by name. */
@@ -32,5 +33,6 @@ export class AppMetrics {
     @InjectMetric(METRIC.githubRequests) readonly githubRequests: Counter<'route' | 'status'>,
     @InjectMetric(METRIC.approvals) readonly approvals: Counter<'environment' | 'outcome'>,
     @InjectMetric(METRIC.approvalWait) readonly approvalWait: Histogram<'environment'>,
+    @InjectMetric(METRIC.ciGate) readonly ciGate: Counter<'environment' | 'outcome'>,
   ) {}
 }

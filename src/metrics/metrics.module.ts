@@ -68,6 +68,11 @@ import { DeploymentMetricsListener } from './deployment-metrics.listener';
       labelNames: ['environment'],
       buckets: [10, 30, 60, 120, 300, 600, 1800, 3600],
     }),
+    makeCounterProvider({
+      name: METRIC.ciGate,
+      help: 'CI gate decisions by outcome (passed, waited, refused, overridden, expired)',
+      labelNames: ['environment', 'outcome'],
+    }),
     AppMetrics,
     DeploymentMetricsListener,
   ],

@@ -7,6 +7,7 @@ import { DeploymentHistory } from '../deployments/deployment-history.repository'
 import { GithubClient } from '../github/github.client';
 import { parseEnvironmentList, validateInput } from '../../libs/validation';
 import { AddServiceInput } from './dto/add-service.input';
+import type { GateMode } from '../deployments/deployment';
 import { Service } from './service';
 import {
   EnvironmentNotAllowedError,
@@ -18,6 +19,27 @@ import { ServiceRepository } from './service.repository';
 import { parseRefPatterns } from './ref-policy';
 
 const DEFAULT_ENVIRONMENTS = 'staging, prod';
+const MAX_REQUIRED_CHECKS = 20;
+
+/** Check names, comma-separated: a check run's name or a commit status's context. */
+function parseCheckNames(value: string): string[] {
+  const names = [
+    ...new Set(
+      value
+        .split(',')
+        .map((name) => name.trim())
+        .filter(Boolean),
+    ),
+  ];
+  if (names.length > MAX_REQUIRED_CHECKS)
+    throw new ValidationError(`Invalid checks: at most ${MAX_REQUIRED_CHECKS}.`);
+  const bad = names.find(
+    (name) => name.length > 100 || name.includes('`') || [...name].some((c) => c < ' '),
+  );
+  if (bad !== undefined)
+    throw new ValidationError('Invalid checks: each name up to 100 characters, no backticks.');
+  return names;
+}
 const PROTECTED_BY_DEFAULT = ['prod', 'production'];
 
 @Injectable()
@@ -54,6 +76,37 @@ export class ServiceRegistryService {
       service.name,
       env,
       parseRefPatterns(patterns),
+    );
+    if (!updated) throw new UnknownServiceError(name);
+    return updated;
+  }
+
+  /**
+   * Admins for that environment set its CI gate: `all`, `required` with the check names that must
+   * pass, `off`, or `default` (`all` on a protected environment, `off` elsewhere).
+   */
+  async setGate(
+    actor: Actor,
+    name: string,
+    environment: string,
+    mode: string,
+    checks: string | undefined,
+  ): Promise<Service> {
+    const env = environment.trim().toLowerCase();
+    const service = await this.getForEnvironment(name, env);
+    await this.access.requireAdmin(actor, 'change the CI gate', env);
+    const chosen = mode.trim().toLowerCase();
+    if (!['all', 'required', 'off', 'default'].includes(chosen))
+      throw new ValidationError('Invalid mode: all, required, off or default.');
+    const required = parseCheckNames(checks ?? '');
+    if (chosen === 'required' && required.length === 0)
+      throw new ValidationError('Invalid checks: name the checks that must pass, comma-separated.');
+    if (chosen !== 'required' && required.length)
+      throw new ValidationError('Invalid checks: only the required mode takes check names.');
+    const updated = await this.services.setGate(
+      service.name,
+      env,
+      chosen === 'default' ? undefined : { mode: chosen as GateMode, required },
     );
     if (!updated) throw new UnknownServiceError(name);
     return updated;

@@ -10,7 +10,12 @@ import {
   type SlashCommandContext,
 } from 'necord';
 import { actorFrom } from '../discord/actor';
-import { ServiceAddOptions, ServiceNameOptions, ServiceRefsOptions } from './dto/service.options';
+import {
+  ServiceAddOptions,
+  ServiceGateOptions,
+  ServiceNameOptions,
+  ServiceRefsOptions,
+} from './dto/service.options';
 import { ServiceAutocomplete } from './service.autocomplete';
 import { ServiceRegistryService } from './service-registry.service';
 import { serviceEmbed, serviceListMessage } from './service.views';
@@ -75,6 +80,30 @@ export class ServiceCommands {
     return interaction.reply(
       withinLimits({
         embeds: [serviceEmbed(service, `Allowed refs of ${service.name} changed`)],
+        flags: MessageFlags.Ephemeral,
+      }),
+    );
+  }
+
+  @UseInterceptors(ServiceAutocomplete)
+  @Subcommand({
+    name: 'gate',
+    description: 'Set which CI checks must pass before a deploy to an environment (admin)',
+  })
+  async gate(
+    @Context() [interaction]: SlashCommandContext,
+    @Options() options: ServiceGateOptions,
+  ) {
+    const service = await this.registry.setGate(
+      actorFrom(interaction),
+      options.name,
+      options.env,
+      options.mode,
+      options.checks,
+    );
+    return interaction.reply(
+      withinLimits({
+        embeds: [serviceEmbed(service, `CI gate of ${service.name} changed`)],
         flags: MessageFlags.Ephemeral,
       }),
     );

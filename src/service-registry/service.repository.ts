@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import { Model } from 'mongoose';
 import { isDuplicateKey } from '../../libs/mongo-errors';
+import type { GateMode } from '../deployments/deployment';
 import { Service } from './service';
 import { ServiceExistsError } from './service.errors';
 import { ServiceDocument } from './service.schema';
@@ -61,6 +62,23 @@ export class ServiceRepository {
   ): Promise<Service | null> {
     const field = `targets.${environment}.allowedRefs`;
     const update = patterns.length ? { $set: { [field]: patterns } } : { $unset: { [field]: '' } };
+    return this.services
+      .findOneAndUpdate({ name }, update, { returnDocument: 'after', projection: PLAIN })
+      .lean<Service>();
+  }
+
+  /** Sets (or, with `mode` undefined, removes: back to the default) one target's CI gate. */
+  async setGate(
+    name: string,
+    environment: string,
+    gate: { mode: GateMode; required: string[] } | undefined,
+  ): Promise<Service | null> {
+    const prefix = `targets.${environment}`;
+    const update = gate
+      ? {
+          $set: { [`${prefix}.ciGate`]: gate.mode, [`${prefix}.requiredChecks`]: gate.required },
+        }
+      : { $unset: { [`${prefix}.ciGate`]: '', [`${prefix}.requiredChecks`]: '' } };
     return this.services
       .findOneAndUpdate({ name }, update, { returnDocument: 'after', projection: PLAIN })
       .lean<Service>();

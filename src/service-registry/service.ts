@@ -1,4 +1,5 @@
 import type { Person } from '../../libs/people';
+import type { GateMode } from '../deployments/deployment';
 
 /** A deployable service: which workflow deploys it, where, and which targets need approval. */
 export interface Service {
@@ -29,4 +30,19 @@ export interface Service {
 export interface TargetPolicy {
   /** `branch:<glob>` / `tag:<glob>` patterns; absent: the defaults (see ref-policy.ts). */
   allowedRefs?: string[];
+  /** The CI gate; absent: `all` on a protected environment, `off` elsewhere. */
+  ciGate?: GateMode;
+  /** With `ciGate: required`: the check names (check runs or status contexts) that must pass. */
+  requiredChecks?: string[];
+}
+
+/** The CI gate of a target: its mode and, for `required`, the checks it names. */
+export function gateOf(
+  service: Service,
+  environment: string,
+): { mode: GateMode; required: string[] } {
+  const target = service.targets?.[environment];
+  const mode =
+    target?.ciGate ?? (service.protectedEnvironments.includes(environment) ? 'all' : 'off');
+  return { mode, required: target?.requiredChecks ?? [] };
 }

@@ -2,7 +2,7 @@ import { EmbedBuilder } from 'discord.js';
 import { code, discordTime, plain } from '../discord/format';
 import { fitLines, LIMITS } from '../discord/limits';
 import { allowedRefPatterns } from './ref-policy';
-import { Service } from './service';
+import { gateOf, Service } from './service';
 
 function environmentsLine(service: Service): string {
   return service.environments
@@ -46,6 +46,16 @@ function allowedRefsText(service: Service): string {
   return fitLines(lines, LIMITS.fieldValue, (n) => `… and ${n} more environments`);
 }
 
+function gatesText(service: Service): string {
+  const lines = service.environments.map((env) => {
+    const { mode, required } = gateOf(service, env);
+    const isDefault = !service.targets?.[env]?.ciGate;
+    const checks = mode === 'required' ? `: ${required.map((name) => code(name)).join(', ')}` : '';
+    return `${env}: ${mode}${checks}${isDefault ? ' (default)' : ''}`;
+  });
+  return fitLines(lines, LIMITS.fieldValue, (n) => `… and ${n} more environments`);
+}
+
 export function serviceEmbed(service: Service, title = service.name): EmbedBuilder {
   return new EmbedBuilder().setTitle(title).addFields(
     { name: 'Repository', value: `${service.owner}/${service.repo}`, inline: true },
@@ -65,6 +75,7 @@ export function serviceEmbed(service: Service, title = service.name): EmbedBuild
       ].join(', '),
     },
     { name: 'Allowed refs', value: allowedRefsText(service) },
+    { name: 'CI gate', value: gatesText(service) },
     { name: 'Run matching', value: correlationText(service) },
     {
       name: 'Added',

@@ -22,6 +22,8 @@ describe('statusFromRun', () => {
 describe('statusesBefore', () => {
   it('never moves backwards, and never out of a terminal status', () => {
     expect(statusesBefore('queued')).toEqual([
+      'awaiting_checks',
+      'checks_failed',
       'pending_approval',
       'approved',
       'dispatching',

@@ -172,8 +172,9 @@ export class RunTrackerService {
         runConclusion: run.conclusion ?? 'unknown',
         runCompletedAt: new Date(run.updatedAt),
       });
-    const from: DeploymentStatus[] = statusesBefore(target).filter(
-      (status) => status !== 'pending_approval' && status !== 'approved',
+    // Only a dispatched deployment follows its run (never one held at a gate or an approval).
+    const from: DeploymentStatus[] = statusesBefore(target).filter((status) =>
+      ['dispatching', 'dispatched', 'queued', 'in_progress'].includes(status),
     );
     if (!from.includes(deployment.status)) {
       // Already as far as (or further than) this event says: an old or repeated event.

@@ -74,6 +74,17 @@ interface FakeRepo {
   /** `refs/pull/N/head`: what a pull request (from a fork, say) points at. */
   pulls: Map<number, string>;
   workflows: FakeWorkflow[];
+  /** Check runs by commit, newest last. */
+  checkRuns: Map<string, FakeCheckRun[]>;
+  /** Commit statuses by commit, newest last. */
+  statuses: Map<string, Array<{ context: string; state: string; targetUrl?: string; id: number }>>;
+}
+
+export interface FakeCheckRun {
+  id: number;
+  name: string;
+  status: 'queued' | 'in_progress' | 'completed';
+  conclusion: string | null;
 }
 
 /**
@@ -136,6 +147,7 @@ export class FakeGithub {
   readonly installationTokens = new Map<string, InstallationToken>();
   private app?: FakeApp;
   private nextRunId = 9_000_001;
+  private nextCheckId = 5_000_001;
   private nextWorkflowId = 100;
   private commitCount = 0;
   private port = 0;
@@ -184,6 +196,8 @@ export class FakeGithub {
       tags: new Map(),
       pulls: new Map(),
       workflows: [],
+      checkRuns: new Map(),
+      statuses: new Map(),
     };
     for (const workflow of workflows) {
       const spec =
@@ -276,6 +290,52 @@ export class FakeGithub {
 
   addTag(owner: string, name: string, tag: string, sha: string): void {
     this.repo(owner, name).tags.set(tag, sha);
+  }
+
+  /**
+   * Adds a check run on `sha` (or, with the same name, a newer one: a re-run), as a GitHub App's
+   * CI would. Returns its id.
+   */
+  addCheckRun(
+    owner: string,
+    name: string,
+    sha: string,
+    checkName: string,
+    status: FakeCheckRun['status'],
+    conclusion: string | null = null,
+  ): number {
+    const runs = this.repo(owner, name).checkRuns;
+    const run = { id: this.nextCheckId++, name: checkName, status, conclusion };
+    runs.set(sha, [...(runs.get(sha) ?? []), run]);
+    return run.id;
+  }
+
+  /** Moves a check run on (`completed` with a conclusion, say). */
+  updateCheckRun(
+    owner: string,
+    name: string,
+    id: number,
+    status: FakeCheckRun['status'],
+    conclusion: string | null = null,
+  ): void {
+    for (const runs of this.repo(owner, name).checkRuns.values()) {
+      const run = runs.find((candidate) => candidate.id === id);
+      if (run) Object.assign(run, { status, conclusion });
+    }
+  }
+
+  /** Sets a commit status (https://docs.github.com/en/rest/commits/statuses#create-a-commit-status). */
+  setCommitStatus(owner: string, name: string, sha: string, context: string, state: string): void {
+    const statuses = this.repo(owner, name).statuses;
+    statuses.set(sha, [
+      ...(statuses.get(sha) ?? []),
+      {
+        context,
+        state,
+        targetUrl: `https://ci.example/${context}/${sha.slice(0, 7)}`,
+        id: this.nextCheckId++,
+      },
+    ]);
   }
 
   /** The next `times` requests whose path matches fail with `status`. */
@@ -656,6 +716,70 @@ export class FakeGithub {
       const sha = (m[3] === 'heads' ? repo.branches : repo.tags).get(m[4]);
       if (!sha) return [404, { message: 'Not Found' }];
       return [200, { ref: `refs/${m[3]}/${m[4]}`, object: { sha, type: 'commit' } }];
+    }
+    // https://docs.github.com/en/rest/checks/runs#list-check-runs-for-a-git-reference
+    if (
+      (m = path.match(/^\/repos\/([^/]+)\/([^/]+)\/commits\/([^/]+)\/check-runs$/)) &&
+      method === 'GET'
+    ) {
+      call.route = '/repos/{owner}/{repo}/commits/{ref}/check-runs';
+      const repo = this.repo(m[1], m[2]);
+      const sha = this.resolve(repo, m[3]);
+      if (!sha) return [422, { message: `No commit found for SHA: ${m[3]}` }];
+      const all = repo.checkRuns.get(sha) ?? [];
+      // filter=latest (the default): the most recent run of each name.
+      const runs =
+        query.get('filter') === 'all'
+          ? all
+          : all.filter((run) => !all.some((other) => other.name === run.name && other.id > run.id));
+      const perPage = Number(query.get('per_page') ?? 30);
+      const page = Number(query.get('page') ?? 1);
+      const listed = [...runs].reverse().slice((page - 1) * perPage, page * perPage);
+      return [
+        200,
+        {
+          total_count: runs.length,
+          check_runs: listed.map((run) => ({
+            id: run.id,
+            name: run.name,
+            head_sha: sha,
+            status: run.status,
+            conclusion: run.conclusion,
+            html_url: `https://github.example/${repo.owner}/${repo.name}/runs/${run.id}`,
+          })),
+        },
+      ];
+    }
+    // https://docs.github.com/en/rest/commits/statuses#get-the-combined-status-for-a-specific-reference
+    if (
+      (m = path.match(/^\/repos\/([^/]+)\/([^/]+)\/commits\/([^/]+)\/status$/)) &&
+      method === 'GET'
+    ) {
+      call.route = '/repos/{owner}/{repo}/commits/{ref}/status';
+      const repo = this.repo(m[1], m[2]);
+      const sha = this.resolve(repo, m[3]);
+      if (!sha) return [404, { message: `No commit found for SHA: ${m[3]}` }];
+      const latest = new Map<string, { context: string; state: string; targetUrl?: string }>();
+      for (const status of repo.statuses.get(sha) ?? []) latest.set(status.context, status);
+      const statuses = [...latest.values()];
+      const state = statuses.some((x) => x.state === 'failure' || x.state === 'error')
+        ? 'failure'
+        : statuses.some((x) => x.state === 'pending') || statuses.length === 0
+          ? 'pending'
+          : 'success';
+      return [
+        200,
+        {
+          state,
+          sha,
+          total_count: statuses.length,
+          statuses: statuses.map((status) => ({
+            context: status.context,
+            state: status.state,
+            target_url: status.targetUrl ?? null,
+          })),
+        },
+      ];
     }
     // https://docs.github.com/en/rest/commits/commits#get-a-commit
     if ((m = path.match(/^\/repos\/([^/]+)\/([^/]+)\/commits\/(.+)$/)) && method === 'GET') {

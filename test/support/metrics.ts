@@ -46,6 +46,12 @@ export function testMetrics(): { metrics: AppMetrics; registry: Registry } {
       registers,
     }),
     new Histogram({ name: METRIC.approvalWait, help: 'h', labelNames: ['environment'], registers }),
+    new Counter({
+      name: METRIC.ciGate,
+      help: 'h',
+      labelNames: ['environment', 'outcome'],
+      registers,
+    }),
   );
   return { metrics, registry };
 }

@@ -115,3 +115,44 @@ export class ServiceNameOptions {
   })
   name!: string;
 }
+
+export class ServiceGateOptions {
+  @StringOption({
+    name: 'name',
+    description: 'Service name',
+    required: true,
+    autocomplete: true,
+    max_length: 63,
+  })
+  name!: string;
+
+  @StringOption({
+    name: 'env',
+    description: 'Environment',
+    required: true,
+    autocomplete: true,
+    max_length: 32,
+  })
+  env!: string;
+
+  @StringOption({
+    name: 'mode',
+    description: 'Which checks must pass before a deploy',
+    required: true,
+    choices: [
+      { name: 'all: every check on the commit', value: 'all' },
+      { name: 'required: only the named checks', value: 'required' },
+      { name: 'off: no CI gate', value: 'off' },
+      { name: 'default: all when protected, else off', value: 'default' },
+    ],
+  })
+  mode!: string;
+
+  @StringOption({
+    name: 'checks',
+    description: 'With required: check names, comma-separated (e.g. "build, test")',
+    required: false,
+    max_length: 1000,
+  })
+  checks?: string;
+}

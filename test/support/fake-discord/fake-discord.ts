@@ -81,6 +81,8 @@ export class InteractionHandle {
   acknowledged = false;
   tokenExpired = false;
   choices?: Array<{ name: string; value: unknown }>;
+  /** The modal the bot answered with (callback type 9), as Discord shows it to the member. */
+  modal?: Record<string, unknown>;
   readonly followupIds: string[] = [];
   /** @internal the channel the interaction came from */
   channelId?: string;
@@ -421,6 +423,50 @@ export class FakeDiscord {
       { custom_id: customId, component_type: 2 },
       { ...actor, channelId: message.channel_id },
       message,
+    );
+  }
+
+  /**
+   * Submits the modal `opened` answered with, filled in with `values` by text input custom id
+   * (https://discord.com/developers/docs/interactions/receiving-and-responding#interaction-object-modal-submit-data-structure):
+   * a MODAL_SUBMIT (type 5) carrying the message of the button that opened it. An input the
+   * modal does not have fails the test; a required one left out too.
+   */
+  async submitModal(
+    opened: InteractionHandle,
+    actor: Actor,
+    values: Record<string, string>,
+  ): Promise<InteractionHandle> {
+    await opened.firstCallback();
+    const modal = opened.modal;
+    if (!modal) throw new Error(`interaction ${opened.id} was not answered with a modal`);
+    const inputs = (
+      (modal.components as Array<{ components: Array<Record<string, unknown>> }>) ?? []
+    )
+      .flatMap((row) => row.components)
+      .filter((component) => component.type === 4);
+    for (const name of Object.keys(values)) {
+      if (!inputs.some((input) => input.custom_id === name))
+        throw new Error(`the modal has no input ${name}`);
+    }
+    for (const input of inputs) {
+      if (input.required !== false && !values[String(input.custom_id)])
+        throw new Error(`the modal's input ${String(input.custom_id)} is required`);
+    }
+    const source = opened.sourceMessageId ? this.message(opened.sourceMessageId) : undefined;
+    return this.sendInteraction(
+      5,
+      {
+        custom_id: modal.custom_id,
+        components: inputs.map((input) => ({
+          type: 1,
+          components: [
+            { type: 4, custom_id: input.custom_id, value: values[String(input.custom_id)] ?? '' },
+          ],
+        })),
+      },
+      { ...actor, channelId: source?.channel_id ?? actor.channelId },
+      source,
     );
   }
 
@@ -813,6 +859,11 @@ export class FakeDiscord {
         break;
       case 8:
         handle.choices = (data.choices as Array<{ name: string; value: unknown }>) ?? [];
+        break;
+      // https://discord.com/developers/docs/interactions/receiving-and-responding#interaction-response-object-interaction-callback-type
+      // MODAL: not for a modal submit; the member sees the form, nothing is posted.
+      case 9:
+        handle.modal = data;
         break;
     }
     handle.recordCallback(callback);

@@ -1,0 +1,27 @@
+import { Module } from '@nestjs/common';
+import { AccessModule } from '../access/access.module';
+import { AdmissionModule } from '../admission/admission.module';
+import { ApprovalModule } from '../approval/approval.module';
+import { DeploymentsModule } from '../deployments/deployments.module';
+import { DispatchModule } from '../dispatch/dispatch.module';
+import { GithubModule } from '../github/github.module';
+import { ServiceRegistryModule } from '../service-registry/service-registry.module';
+import { CiGateComponents } from './ci-gate.components';
+import { CiGateService } from './ci-gate.service';
+import { CiGateWatcher } from './ci-gate.watcher';
+
+/** The CI gate before dispatch: waiting for checks, refusing red commits, Deploy anyway. */
+@Module({
+  imports: [
+    DeploymentsModule,
+    AdmissionModule,
+    ApprovalModule,
+    DispatchModule,
+    AccessModule,
+    GithubModule,
+    ServiceRegistryModule,
+  ],
+  providers: [CiGateService, CiGateWatcher, CiGateComponents],
+  exports: [CiGateService],
+})
+export class CiGateModule {}

@@ -1,0 +1,63 @@
+import type { CheckLine, GateMode, GateRecord } from '../deployments/deployment';
+import type { CommitChecks } from '../github/github.types';
+
+/** Lines kept on a deployment: the ones that stop it first. */
+const MAX_LINES = 10;
+
+/** Check run conclusions that let a deploy through (GitHub's "passing" ones). */
+const PASSING_CONCLUSIONS = ['success', 'neutral', 'skipped'];
+
+export type GateJudgement = Pick<GateRecord, 'verdict' | 'total' | 'pending' | 'checks'>;
+
+/**
+ * What CI says about a commit, for a gate in `mode`: every check (`all`) or the named ones
+ * (`required`, where a name nobody reported is missing). Check runs and commit statuses count
+ * alike, the latest per name. Failing or missing → failed; else anything running → pending;
+ * else passed (so is a commit with no checks at all under `all`: there is no CI to wait for).
+ */
+export function judgeChecks(
+  mode: Exclude<GateMode, 'off'>,
+  required: string[],
+  checks: CommitChecks,
+): GateJudgement {
+  const latest = new Map<string, CheckLine>();
+  // GitHub lists the newest check run per name first; keep the highest id per name anyway.
+  const runs = [...checks.runs].sort((a, b) => a.id - b.id);
+  for (const run of runs) {
+    const state =
+      run.status !== 'completed'
+        ? 'pending'
+        : PASSING_CONCLUSIONS.includes(run.conclusion ?? '')
+          ? 'passed'
+          : 'failed';
+    const detail = run.status === 'completed' ? (run.conclusion ?? 'completed') : run.status;
+    latest.set(run.name, { name: run.name, state, detail, ...(run.url ? { url: run.url } : {}) });
+  }
+  for (const status of checks.statuses) {
+    if (latest.has(status.context)) continue;
+    const state =
+      status.state === 'success' ? 'passed' : status.state === 'pending' ? 'pending' : 'failed';
+    latest.set(status.context, {
+      name: status.context,
+      state,
+      detail: status.state,
+      ...(status.url ? { url: status.url } : {}),
+    });
+  }
+  const considered =
+    mode === 'all'
+      ? [...latest.values()]
+      : required.map(
+          (name): CheckLine =>
+            latest.get(name) ?? { name, state: 'missing', detail: 'not reported on this commit' },
+        );
+  const failing = considered.filter((line) => line.state === 'failed' || line.state === 'missing');
+  const pending = considered.filter((line) => line.state === 'pending');
+  const verdict = failing.length ? 'failed' : pending.length ? 'pending' : 'passed';
+  return {
+    verdict,
+    total: considered.length,
+    pending: pending.length,
+    checks: [...failing, ...pending].slice(0, MAX_LINES),
+  };
+}

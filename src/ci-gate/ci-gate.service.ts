@@ -1,0 +1,300 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { Clock } from '../../libs/clock';
+import { AppError, ValidationError } from '../../libs/errors';
+import type { Actor, Person } from '../../libs/people';
+import { AccessDeniedError } from '../access/access.errors';
+import { AccessService } from '../access/access.service';
+import { AdmissionGuards } from '../admission/admission.guards';
+import type { AdmittedRequest } from '../admission/admitted-request';
+import { ApprovalService } from '../approval/approval.service';
+import { AppConfig } from '../config/app-config';
+import {
+  Deployment,
+  DEPLOYMENT_ID,
+  DeploymentDraft,
+  GATED_STATUSES,
+  GateRecord,
+} from '../deployments/deployment';
+import { DeploymentHistory } from '../deployments/deployment-history.repository';
+import { DeploymentTransitions } from '../deployments/deployment-transitions.service';
+import { DispatchService } from '../dispatch/dispatch.service';
+import { DISPATCH_LEASE_MS, inMinutes } from '../dispatch/run-start';
+import { GithubClient } from '../github/github.client';
+import { AppMetrics } from '../metrics/app-metrics';
+import { UnknownServiceError } from '../service-registry/service.errors';
+import { ServiceRegistryService } from '../service-registry/service-registry.service';
+import { judgeChecks } from './ci-gate.rules';
+import { NotAtGateError } from './ci-gate.errors';
+
+/** A gated target: its mode and, for `required`, the checks that must pass. */
+export interface TargetGate {
+  mode: 'all' | 'required';
+  required: string[];
+}
+
+export const OVERRIDE_REASON = { min: 5, max: 300 } as const;
+
+/**
+ * The CI gate between a deploy request and its dispatch: reads the commit's check runs and
+ * combined status, lets a green commit through, holds a pending one (`awaiting_checks`) until CI
+ * finishes, and stops a red one (`checks_failed`), or one whose checks cannot be read: it fails
+ * closed. An admin of the environment may deploy anyway with a reason; a protected target still
+ * needs its approvals after that. Rollbacks do not pass here: their commit passed when it was
+ * first deployed.
+ */
+@Injectable()
+export class CiGateService {
+  private readonly logger = new Logger('CiGate');
+
+  constructor(
+    private readonly config: AppConfig,
+    private readonly github: GithubClient,
+    private readonly transitions: DeploymentTransitions,
+    private readonly history: DeploymentHistory,
+    private readonly approvals: ApprovalService,
+    private readonly dispatcher: DispatchService,
+    private readonly admission: AdmissionGuards,
+    private readonly access: AccessService,
+    private readonly metrics: AppMetrics,
+    private readonly clock: Clock,
+    private readonly registry: ServiceRegistryService,
+  ) {}
+
+  /** What CI says about the request's commit now (never throws: GitHub's failure is `unknown`). */
+  async judge(
+    target: Pick<DeploymentDraft, 'sha'> & { owner: string; repo: string },
+    gate: TargetGate,
+    waitUntil: Date,
+  ): Promise<GateRecord> {
+    const checkedAt = this.clock.now();
+    const base = {
+      mode: gate.mode,
+      ...(gate.mode === 'required' ? { required: gate.required } : {}),
+      checkedAt,
+      waitUntil,
+    };
+    try {
+      const checks = await this.github.getCommitChecks(target.owner, target.repo, target.sha);
+      return { ...base, ...judgeChecks(gate.mode, gate.required, checks) };
+    } catch (error) {
+      if (!(error instanceof AppError)) throw error;
+      // Fail closed: what cannot be read does not pass.
+      return {
+        ...base,
+        verdict: 'unknown',
+        total: 0,
+        pending: 0,
+        checks: [],
+        reason: error.message,
+      };
+    }
+  }
+
+  /**
+   * A request whose commit CI has not passed (yet) is recorded at the gate; null when it passed
+   * and the caller goes on as without a gate (with `gate` to record).
+   */
+  async hold(
+    request: AdmittedRequest,
+    gate: TargetGate,
+  ): Promise<{ held: Deployment } | { passed: GateRecord }> {
+    const { draft } = request;
+    const waitUntil = new Date(this.clock.now().getTime() + this.config.ciGate.waitMs);
+    const judged = await this.judge({ ...draft.workflow, sha: draft.sha }, gate, waitUntil);
+    if (judged.verdict === 'passed') {
+      this.count(draft.environment, 'passed');
+      return { passed: judged };
+    }
+    const waiting = judged.verdict === 'pending';
+    this.count(draft.environment, waiting ? 'waited' : 'refused');
+    const held = await this.transitions.openGated(
+      draft,
+      waiting ? 'awaiting_checks' : 'checks_failed',
+      waiting ? { ...judged, nextCheckAt: this.nextCheck() } : judged,
+    );
+    return { held };
+  }
+
+  /**
+   * One due request waiting for CI, read again: passed → on to approval or dispatch; failed →
+   * `checks_failed`; still pending → the message shows the count. False when none was due.
+   */
+  async checkNextDue(): Promise<boolean> {
+    const due = await this.transitions.claimGateCheck(this.config.deploy.pollIntervalMs);
+    if (!due?.gate) return false;
+    const gate = due.gate;
+    const source = due.source ?? { owner: '', repo: '' };
+    const judged = await this.judge(
+      { owner: source.owner, repo: source.repo, sha: due.sha },
+      // The names the gate was opened with are the ones it judges by until the request ends.
+      { mode: gate.mode, required: gate.required ?? [] },
+      gate.waitUntil,
+    );
+    if (judged.verdict === 'passed') {
+      this.count(due.environment, 'passed');
+      await this.goOn(due, judged, { quietWhenHeld: true });
+    } else if (judged.verdict === 'pending') {
+      const changed = judged.pending !== gate.pending || judged.total !== gate.total;
+      await this.transitions.updateGate(
+        due.id,
+        { ...judged, nextCheckAt: this.nextCheck() },
+        { quiet: !changed },
+      );
+    } else {
+      this.count(due.environment, 'refused');
+      await this.transitions.move(due.id, 'checks_failed', {
+        from: ['awaiting_checks'],
+        set: { gate: judged },
+      });
+    }
+    return true;
+  }
+
+  /** Requests whose time at the gate is over end as `expired`: nothing was dispatched. */
+  async expireDue(): Promise<void> {
+    for (const deployment of await this.history.findGateExpired(this.clock.now())) {
+      const note =
+        deployment.status === 'awaiting_checks'
+          ? `CI did not finish within ${inMinutes(this.config.ciGate.waitMs)}`
+          : 'nobody deployed it anyway in time';
+      const moved = await this.transitions.move(deployment.id, 'expired', {
+        from: [deployment.status],
+        note,
+      });
+      if (moved) this.count(deployment.environment, 'expired');
+    }
+  }
+
+  /**
+   * "Deploy anyway": an admin for the environment, with a reason, sends a request the gate holds
+   * on, recording who, why and which checks were not passing. A protected target goes to its
+   * approvals; any other is put in flight and dispatched.
+   */
+  async override(actor: Actor, id: string, reason: string): Promise<Deployment> {
+    const deployment = await this.findAtGate(id);
+    if (!(await this.access.isAdmin(actor, deployment.environment)))
+      throw new AccessDeniedError(
+        `Only admins for ${deployment.environment} can deploy past the CI gate.`,
+      );
+    const why = reason.trim();
+    if (why.length < OVERRIDE_REASON.min || why.length > OVERRIDE_REASON.max)
+      throw new ValidationError(
+        `Give a reason of ${OVERRIDE_REASON.min} to ${OVERRIDE_REASON.max} characters: it is recorded and shown.`,
+      );
+    const by: Person = { id: actor.id, name: actor.name };
+    const gate = deployment.gate!;
+    const overridden: GateRecord = {
+      ...gate,
+      nextCheckAt: undefined,
+      heldBy: undefined,
+      override: { by, at: this.clock.now(), reason: why, checks: gate.checks },
+    };
+    const moved = await this.goOn(deployment, overridden, { by, note: 'CI gate overridden' });
+    this.count(deployment.environment, 'overridden');
+    return moved;
+  }
+
+  /** Before the reason is asked for: only an admin for the environment may override. */
+  async requireOverrider(actor: Actor, id: string): Promise<void> {
+    const deployment = await this.findAtGate(id);
+    if (!(await this.access.isAdmin(actor, deployment.environment)))
+      throw new AccessDeniedError(
+        `Only admins for ${deployment.environment} can deploy past the CI gate.`,
+      );
+  }
+
+  /** The requester or an admin for the environment cancels a request held at the gate. */
+  async cancel(actor: Actor, id: string): Promise<Deployment> {
+    const deployment = await this.findAtGate(id);
+    const isRequester = actor.id === deployment.requester.id;
+    if (!isRequester && !(await this.access.isAdmin(actor, deployment.environment)))
+      throw new AccessDeniedError(
+        `Only the requester or an admin for ${deployment.environment} can cancel this request.`,
+      );
+    const cancelled = await this.transitions.move(deployment.id, 'rejected', {
+      from: GATED_STATUSES,
+      by: { id: actor.id, name: actor.name },
+      note: 'cancelled at the CI gate',
+    });
+    if (!cancelled) throw new NotAtGateError(await this.findAny(id));
+    return cancelled;
+  }
+
+  /**
+   * Past the gate: a protected target opens its approval request; any other goes in flight and
+   * is dispatched. A busy target or a full cap keeps a passed request waiting (it tries again at
+   * its next check) and refuses an override with the reason.
+   */
+  private async goOn(
+    deployment: Deployment,
+    gate: GateRecord,
+    options: { by?: Person; note?: string; quietWhenHeld?: boolean },
+  ): Promise<Deployment> {
+    const protectedTarget = await this.isProtected(deployment);
+    if (protectedTarget) {
+      const opened = await this.approvals.openAfterGate(deployment, gate, options.by, options.note);
+      if (!opened) throw new NotAtGateError(await this.findAny(deployment.id));
+      return opened;
+    }
+    const started = await this.transitions.leaveGateForFlight(deployment.id, gate, {
+      maxConcurrent: this.config.deploy.maxConcurrent,
+      leaseMs: DISPATCH_LEASE_MS,
+      by: options.by,
+      note: options.note,
+    });
+    if ('deployment' in started) {
+      // The record is in flight: a failed dispatch is the dispatcher's to report and retry.
+      void this.dispatcher
+        .dispatch(started.deployment)
+        .catch((error: Error) =>
+          this.logger.warn(`Dispatching ${deployment.id}: ${error.message}`),
+        );
+      return started.deployment;
+    }
+    if (started.refused === 'raced') throw new NotAtGateError(await this.findAny(deployment.id));
+    const refusal = await this.admission.refusal(started.refused, deployment);
+    if (options.quietWhenHeld) {
+      await this.transitions.updateGate(deployment.id, {
+        ...gate,
+        heldBy: refusal.message,
+        nextCheckAt: this.nextCheck(),
+      });
+      return deployment;
+    }
+    throw refusal;
+  }
+
+  /** Whether the target needs approvals now; a service removed meanwhile is treated as if so. */
+  private async isProtected(deployment: Deployment): Promise<boolean> {
+    try {
+      const service = await this.registry.get(deployment.service);
+      return service.protectedEnvironments.includes(deployment.environment);
+    } catch (error) {
+      if (error instanceof UnknownServiceError) return true;
+      throw error;
+    }
+  }
+
+  private async findAtGate(id: string): Promise<Deployment> {
+    const deployment = await this.findAny(id);
+    if (!GATED_STATUSES.includes(deployment.status) || !deployment.gate)
+      throw new NotAtGateError(deployment);
+    if (deployment.gate.waitUntil <= this.clock.now()) throw new NotAtGateError(deployment);
+    return deployment;
+  }
+
+  private async findAny(id: string): Promise<Deployment> {
+    const trimmed = id.trim();
+    const deployment = DEPLOYMENT_ID.test(trimmed) ? await this.history.findById(trimmed) : null;
+    if (!deployment) throw new ValidationError(`Unknown deployment ${id.slice(0, 20)}.`);
+    return deployment;
+  }
+
+  private nextCheck(): Date {
+    return new Date(this.clock.now().getTime() + this.config.deploy.pollIntervalMs);
+  }
+
+  private count(environment: string, outcome: string): void {
+    this.metrics.ciGate.inc({ environment, outcome });
+  }
+}
