@@ -12,19 +12,17 @@ import type {
   WorkflowInfo,
 } from './github.types';
 import { GithubConnections } from './github-connections';
+import {
+  isNotFound,
+  mentionsReturnRunDetails,
+  toCheckRun,
+  toCommitLine,
+  toCommitStatus,
+  toRunInfo,
+} from './github.mapping';
 import { OctokitOptions } from './octokit';
 
-export type {
-  CheckRunInfo,
-  CommitChecks,
-  CommitStatusInfo,
-  CommitLine,
-  Comparison,
-  DispatchRequest,
-  RepositoryInfo,
-  RunInfo,
-  WorkflowInfo,
-} from './github.types';
+export type * from './github.types';
 export type GithubClientOptions = OctokitOptions;
 
 /** The only file that knows Octokit: translates GitHub to and from plain data. */
@@ -227,12 +225,7 @@ export class GithubClient {
         aheadBy: data.ahead_by,
         behindBy: data.behind_by,
         url: data.html_url,
-        commits: data.commits.map((commit) => ({
-          sha: commit.sha,
-          subject: commit.commit.message.split('\n')[0].slice(0, 120),
-          author: commit.author?.login ?? commit.commit.author?.name ?? 'unknown',
-          verified: Boolean(commit.author?.login),
-        })),
+        commits: data.commits.map(toCommitLine),
       };
     } catch (error) {
       throw this.failure(
@@ -260,15 +253,7 @@ export class GithubClient {
           per_page: 100,
           page,
         });
-        runs.push(
-          ...data.check_runs.map((run) => ({
-            id: run.id,
-            name: run.name,
-            status: run.status,
-            conclusion: run.conclusion,
-            url: run.html_url ?? undefined,
-          })),
-        );
+        runs.push(...data.check_runs.map(toCheckRun));
         if (runs.length >= data.total_count || data.check_runs.length === 0) break;
       }
       const { data } = await octokit.rest.repos.getCombinedStatusForRef({
@@ -277,12 +262,7 @@ export class GithubClient {
         ref: sha,
         per_page: 100,
       });
-      const statuses = data.statuses.map((status) => ({
-        context: status.context,
-        state: status.state,
-        url: status.target_url ?? undefined,
-      }));
-      return { runs, statuses };
+      return { runs, statuses: data.statuses.map(toCommitStatus) };
     } catch (error) {
       throw this.failure(error, owner, `the checks of ${sha.slice(0, 12)} in ${owner}/${repo}`);
     }
@@ -332,35 +312,3 @@ export { GithubError };
 
 /** Check runs read per commit: 500 at most (5 pages of 100). */
 const MAX_CHECK_PAGES = 5;
-
-function isNotFound(error: unknown): boolean {
-  return (error as { status?: number }).status === 404;
-}
-
-function toRunInfo(run: {
-  id: number;
-  display_title?: string;
-  status: string | null;
-  conclusion: string | null;
-  html_url: string;
-  head_branch: string | null;
-  created_at: string;
-  updated_at: string;
-}): RunInfo {
-  return {
-    id: run.id,
-    displayTitle: run.display_title ?? '',
-    status: run.status ?? 'queued',
-    conclusion: run.conclusion,
-    htmlUrl: run.html_url,
-    headBranch: run.head_branch,
-    createdAt: run.created_at,
-    updatedAt: run.updated_at,
-  };
-}
-
-function mentionsReturnRunDetails(error: unknown): boolean {
-  const status = (error as { status?: number }).status;
-  const message = JSON.stringify((error as { response?: { data?: unknown } }).response?.data ?? '');
-  return status === 422 && message.includes('return_run_details');
-}

@@ -1,0 +1,72 @@
+import type { CheckRunInfo, CommitLine, CommitStatusInfo, RunInfo } from './github.types';
+
+/** GitHub's answers as the bot's plain data (github.types.ts), and what its errors mean. */
+
+export function isNotFound(error: unknown): boolean {
+  return (error as { status?: number }).status === 404;
+}
+
+export function toRunInfo(run: {
+  id: number;
+  display_title?: string;
+  status: string | null;
+  conclusion: string | null;
+  html_url: string;
+  head_branch: string | null;
+  created_at: string;
+  updated_at: string;
+}): RunInfo {
+  return {
+    id: run.id,
+    displayTitle: run.display_title ?? '',
+    status: run.status ?? 'queued',
+    conclusion: run.conclusion,
+    htmlUrl: run.html_url,
+    headBranch: run.head_branch,
+    createdAt: run.created_at,
+    updatedAt: run.updated_at,
+  };
+}
+
+export function mentionsReturnRunDetails(error: unknown): boolean {
+  const status = (error as { status?: number }).status;
+  const message = JSON.stringify((error as { response?: { data?: unknown } }).response?.data ?? '');
+  return status === 422 && message.includes('return_run_details');
+}
+
+export function toCheckRun(run: {
+  id: number;
+  name: string;
+  status: string;
+  conclusion: string | null;
+  html_url: string | null;
+}): CheckRunInfo {
+  return {
+    id: run.id,
+    name: run.name,
+    status: run.status,
+    conclusion: run.conclusion,
+    url: run.html_url ?? undefined,
+  };
+}
+
+export function toCommitStatus(status: {
+  context: string;
+  state: string;
+  target_url: string | null;
+}): CommitStatusInfo {
+  return { context: status.context, state: status.state, url: status.target_url ?? undefined };
+}
+
+export function toCommitLine(commit: {
+  sha: string;
+  commit: { message: string; author: { name?: string } | null };
+  author: { login?: string } | null;
+}): CommitLine {
+  return {
+    sha: commit.sha,
+    subject: commit.commit.message.split('\n')[0].slice(0, 120),
+    author: commit.author?.login ?? commit.commit.author?.name ?? 'unknown',
+    verified: Boolean(commit.author?.login),
+  };
+}
