@@ -62,10 +62,11 @@ export class CiGateComponents {
     const parsed = parseGateControlId(interaction.customId);
     if (!parsed || parsed.action !== 'reason') throw new UnknownComponentError();
     const reason = interaction.fields.getTextInputValue(GATE_REASON_INPUT);
+    // Opening the approval request asks GitHub what would change: more than Discord's 3 s.
+    await interaction.deferReply({ flags: MessageFlags.Ephemeral });
     const deployment = await this.gate.override(actorFrom(interaction), parsed.id, reason);
-    return interaction.reply({
+    return interaction.editReply({
       content: `${deployment.id} goes past the CI gate: ${deployment.status === 'pending_approval' ? 'it now needs its approvals' : 'dispatching'}.`,
-      flags: MessageFlags.Ephemeral,
     });
   }
 }

@@ -6,6 +6,7 @@ import { DeploymentsModule } from '../deployments/deployments.module';
 import { DispatchModule } from '../dispatch/dispatch.module';
 import { GithubModule } from '../github/github.module';
 import { ServiceRegistryModule } from '../service-registry/service-registry.module';
+import { TargetLocksModule } from '../target-locks/target-locks.module';
 import { CiGateComponents } from './ci-gate.components';
 import { CiGateService } from './ci-gate.service';
 import { CiGateWatcher } from './ci-gate.watcher';
@@ -20,6 +21,7 @@ import { CiGateWatcher } from './ci-gate.watcher';
     AccessModule,
     GithubModule,
     ServiceRegistryModule,
+    TargetLocksModule,
   ],
   providers: [CiGateService, CiGateWatcher, CiGateComponents],
   exports: [CiGateService],

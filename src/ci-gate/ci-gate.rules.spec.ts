@@ -53,12 +53,17 @@ describe('judgeChecks', () => {
     expect(judged).toMatchObject({ verdict: 'pending', total: 3, pending: 2 });
   });
 
-  it('judges a re-run by its latest run, and a check run over a status of the same name', () => {
+  it('lets no check hide a failing one of the same name (another app, or a commit status)', () => {
     const judged = judgeChecks('all', [], {
       runs: [run(9, 'build', 'completed', 'success'), run(4, 'build', 'completed', 'failure')],
+      statuses: [{ context: 'build', state: 'success' }],
+    });
+    expect(judged).toMatchObject({ verdict: 'failed', total: 1 });
+    const byStatus = judgeChecks('required', ['build'], {
+      runs: [run(9, 'build', 'completed', 'success')],
       statuses: [{ context: 'build', state: 'failure' }],
     });
-    expect(judged).toMatchObject({ verdict: 'passed', total: 1 });
+    expect(byStatus.verdict).toBe('failed');
   });
 
   it('with required checks, looks only at those, and a missing one fails', () => {

@@ -7,6 +7,8 @@ const MAX_LINES = 10;
 /** Check run conclusions that let a deploy through (GitHub's "passing" ones). */
 const PASSING_CONCLUSIONS = ['success', 'neutral', 'skipped'];
 
+const RANK: Record<CheckLine['state'], number> = { passed: 0, pending: 1, failed: 2, missing: 3 };
+
 export type GateJudgement = Pick<GateRecord, 'verdict' | 'total' | 'pending' | 'checks'>;
 
 /**
@@ -21,9 +23,11 @@ export function judgeChecks(
   checks: CommitChecks,
 ): GateJudgement {
   const latest = new Map<string, CheckLine>();
-  // GitHub lists the newest check run per name first; keep the highest id per name anyway.
-  const runs = [...checks.runs].sort((a, b) => a.id - b.id);
-  for (const run of runs) {
+  const worse = (a: CheckLine, b: CheckLine | undefined) =>
+    !b || RANK[a.state] > RANK[b.state] ? a : b;
+  // GitHub lists the latest run of each name per check suite (`filter=latest`): one name may
+  // still come from several apps or workflows, so the worst of them counts, never the last.
+  for (const run of checks.runs) {
     const state =
       run.status !== 'completed'
         ? 'pending'
@@ -31,18 +35,20 @@ export function judgeChecks(
           ? 'passed'
           : 'failed';
     const detail = run.status === 'completed' ? (run.conclusion ?? 'completed') : run.status;
-    latest.set(run.name, { name: run.name, state, detail, ...(run.url ? { url: run.url } : {}) });
+    const line = { name: run.name, state, detail, ...(run.url ? { url: run.url } : {}) } as const;
+    latest.set(run.name, worse(line, latest.get(run.name)));
   }
+  // A commit status named like a check run does not hide it, nor is hidden by it.
   for (const status of checks.statuses) {
-    if (latest.has(status.context)) continue;
     const state =
       status.state === 'success' ? 'passed' : status.state === 'pending' ? 'pending' : 'failed';
-    latest.set(status.context, {
+    const line = {
       name: status.context,
       state,
       detail: status.state,
       ...(status.url ? { url: status.url } : {}),
-    });
+    } as const;
+    latest.set(status.context, worse(line, latest.get(status.context)));
   }
   const considered =
     mode === 'all'

@@ -23,6 +23,7 @@ import { GithubClient } from '../github/github.client';
 import { AppMetrics } from '../metrics/app-metrics';
 import { UnknownServiceError } from '../service-registry/service.errors';
 import { ServiceRegistryService } from '../service-registry/service-registry.service';
+import { TargetLocksService } from '../target-locks/target-locks.service';
 import { judgeChecks } from './ci-gate.rules';
 import { NotAtGateError } from './ci-gate.errors';
 
@@ -58,6 +59,7 @@ export class CiGateService {
     private readonly metrics: AppMetrics,
     private readonly clock: Clock,
     private readonly registry: ServiceRegistryService,
+    private readonly locks: TargetLocksService,
   ) {}
 
   /** What CI says about the request's commit now (never throws: GitHub's failure is `unknown`). */
@@ -133,7 +135,8 @@ export class CiGateService {
     if (judged.verdict === 'passed') {
       this.count(due.environment, 'passed');
       await this.goOn(due, judged, { quietWhenHeld: true });
-    } else if (judged.verdict === 'pending') {
+    } else if (judged.verdict === 'pending' || judged.verdict === 'unknown') {
+      // A passing GitHub error does not end a request that waits anyway: it is read again.
       const changed = judged.pending !== gate.pending || judged.total !== gate.total;
       await this.transitions.updateGate(
         due.id,
@@ -230,6 +233,18 @@ export class CiGateService {
     gate: GateRecord,
     options: { by?: Person; note?: string; quietWhenHeld?: boolean },
   ): Promise<Deployment> {
+    // An admin's lock set while the request waited holds it too.
+    try {
+      await this.locks.refuseLocked(deployment.service, deployment.environment);
+    } catch (error) {
+      if (!(error instanceof AppError) || !options.quietWhenHeld) throw error;
+      await this.transitions.updateGate(deployment.id, {
+        ...gate,
+        heldBy: error.message,
+        nextCheckAt: this.nextCheck(),
+      });
+      return deployment;
+    }
     const protectedTarget = await this.isProtected(deployment);
     if (protectedTarget) {
       const opened = await this.approvals.openAfterGate(deployment, gate, options.by, options.note);

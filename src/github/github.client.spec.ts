@@ -214,6 +214,17 @@ describe('GithubClient as a GitHub App', () => {
       code: 'GITHUB.BAD_CREDENTIALS',
       message: 'GitHub rejected the GitHub App (401). Check GITHUB_APP_ID and its private key.',
     });
+    // The same refusal when creating an installation token: an answer, never a hang.
+    const { client: direct } = appClient({
+      GITHUB_APP_PRIVATE_KEY: other.export({ type: 'pkcs8', format: 'pem' }).toString(),
+      GITHUB_APP_INSTALLATION_ID: '11',
+    });
+    await expect(direct.getRepository('acme', 'api')).rejects.toMatchObject({
+      code: 'GITHUB.BAD_CREDENTIALS',
+    });
+    await expect(direct.getRepository('acme', 'api')).rejects.toMatchObject({
+      code: 'GITHUB.BAD_CREDENTIALS',
+    });
   });
 });
 

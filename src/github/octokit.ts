@@ -54,6 +54,9 @@ function countRequests(octokit: { hook: Octokit['hook'] }, options: object) {
 function refreshRejectedTokens(octokit: Pick<Octokit, 'hook' | 'auth'>, options: object) {
   if (!(options as { installationId?: number }).installationId) return;
   octokit.hook.wrap('request', async (request, route) => {
+    // The App's own routes (token creation among them) are signed with its key: a new token
+    // cannot help there, and asking for one from inside its own creation would wait forever.
+    if (/^(?:[A-Z]+ )?\/app\//.test(String(route.url))) return request(route);
     try {
       return await request(route);
     } catch (error) {
