@@ -174,11 +174,7 @@ export class CiGateService {
    * approvals; any other is put in flight and dispatched.
    */
   async override(actor: Actor, id: string, reason: string): Promise<Deployment> {
-    const deployment = await this.findAtGate(id);
-    if (!(await this.access.isAdmin(actor, deployment.environment)))
-      throw new AccessDeniedError(
-        `Only admins for ${deployment.environment} can deploy past the CI gate.`,
-      );
+    const deployment = await this.requireOverrider(actor, id);
     const why = reason.trim();
     if (why.length < OVERRIDE_REASON.min || why.length > OVERRIDE_REASON.max)
       throw new ValidationError(
@@ -197,13 +193,17 @@ export class CiGateService {
     return moved;
   }
 
-  /** Before the reason is asked for: only an admin for the environment may override. */
-  async requireOverrider(actor: Actor, id: string): Promise<void> {
+  /**
+   * Only an admin for the environment may override: checked before the reason is asked for,
+   * and again when it is given. Returns the request held at the gate.
+   */
+  async requireOverrider(actor: Actor, id: string): Promise<Deployment> {
     const deployment = await this.findAtGate(id);
     if (!(await this.access.isAdmin(actor, deployment.environment)))
       throw new AccessDeniedError(
         `Only admins for ${deployment.environment} can deploy past the CI gate.`,
       );
+    return deployment;
   }
 
   /** The requester or an admin for the environment cancels a request held at the gate. */
@@ -238,12 +238,7 @@ export class CiGateService {
       await this.locks.refuseLocked(deployment.service, deployment.environment);
     } catch (error) {
       if (!(error instanceof AppError) || !options.quietWhenHeld) throw error;
-      await this.transitions.updateGate(deployment.id, {
-        ...gate,
-        heldBy: error.message,
-        nextCheckAt: this.nextCheck(),
-      });
-      return deployment;
+      return this.holdBack(deployment, gate, error.message);
     }
     const protectedTarget = await this.isProtected(deployment);
     if (protectedTarget) {
@@ -268,15 +263,18 @@ export class CiGateService {
     }
     if (started.refused === 'raced') throw new NotAtGateError(await this.findAny(deployment.id));
     const refusal = await this.admission.refusal(started.refused, deployment);
-    if (options.quietWhenHeld) {
-      await this.transitions.updateGate(deployment.id, {
-        ...gate,
-        heldBy: refusal.message,
-        nextCheckAt: this.nextCheck(),
-      });
-      return deployment;
-    }
+    if (options.quietWhenHeld) return this.holdBack(deployment, gate, refusal.message);
     throw refusal;
+  }
+
+  /** CI passed but the target cannot take it yet (`why`): it waits and tries at its next check. */
+  private async holdBack(deployment: Deployment, gate: GateRecord, why: string) {
+    await this.transitions.updateGate(deployment.id, {
+      ...gate,
+      heldBy: why,
+      nextCheckAt: this.nextCheck(),
+    });
+    return deployment;
   }
 
   /** Whether the target needs approvals now; a service removed meanwhile is treated as if so. */

@@ -1,4 +1,4 @@
-import { DEPLOYMENT_ID } from '../deployments/deployment';
+import { parseDeploymentControl } from './deployment-route';
 
 /**
  * The Approve and Cancel buttons on a request's message. Custom ids carry only the request's
@@ -7,7 +7,7 @@ import { DEPLOYMENT_ID } from '../deployments/deployment';
 export type ApprovalAction = 'approve' | 'cancel';
 
 export const APPROVAL_BUTTON_ROUTE = 'approval/:id/:action';
-const ACTIONS: readonly string[] = ['approve', 'cancel'];
+const ACTIONS: readonly ApprovalAction[] = ['approve', 'cancel'];
 
 export function approvalButtonId(deploymentId: string, action: ApprovalAction): string {
   return `approval/${deploymentId}/${action}`;
@@ -17,7 +17,5 @@ export function approvalButtonId(deploymentId: string, action: ApprovalAction): 
 export function parseApprovalButtonId(
   customId: string,
 ): { id: string; action: ApprovalAction } | undefined {
-  const [route, id, action, ...rest] = customId.split('/');
-  if (route !== 'approval' || rest.length > 0 || !DEPLOYMENT_ID.test(id ?? '')) return undefined;
-  return ACTIONS.includes(action) ? { id, action: action as ApprovalAction } : undefined;
+  return parseDeploymentControl(customId, 'approval', ACTIONS);
 }

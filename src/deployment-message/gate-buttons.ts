@@ -1,4 +1,4 @@
-import { DEPLOYMENT_ID } from '../deployments/deployment';
+import { parseDeploymentControl } from './deployment-route';
 
 /**
  * The CI gate's controls on a held request's message: "Deploy anyway" (opens the reason form),
@@ -9,7 +9,7 @@ export type GateAction = 'override' | 'cancel' | 'reason';
 
 export const GATE_BUTTON_ROUTE = 'ci-gate/:id/:action';
 export const GATE_REASON_INPUT = 'reason';
-const ACTIONS: readonly string[] = ['override', 'cancel', 'reason'];
+const ACTIONS: readonly GateAction[] = ['override', 'cancel', 'reason'];
 
 export function gateControlId(deploymentId: string, action: GateAction): string {
   return `ci-gate/${deploymentId}/${action}`;
@@ -19,7 +19,5 @@ export function gateControlId(deploymentId: string, action: GateAction): string 
 export function parseGateControlId(
   customId: string,
 ): { id: string; action: GateAction } | undefined {
-  const [route, id, action, ...rest] = customId.split('/');
-  if (route !== 'ci-gate' || rest.length > 0 || !DEPLOYMENT_ID.test(id ?? '')) return undefined;
-  return ACTIONS.includes(action) ? { id, action: action as GateAction } : undefined;
+  return parseDeploymentControl(customId, 'ci-gate', ACTIONS);
 }

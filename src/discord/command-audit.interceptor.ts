@@ -37,6 +37,12 @@ function flattenOptions(options: readonly CommandInteractionOption[]): Record<st
   return flat;
 }
 
+/** `approval/d-7f3a2c/approve` → `approval/approve`: the route without the deployment's id. */
+function routeName(customId: string): string {
+  const segments = customId.split('/');
+  return segments.length > 1 ? `${segments[0]}/${segments[segments.length - 1]}` : segments[0];
+}
+
 /**
  * `service add` for a slash command; `button approval/approve` for a click; `modal
  * ci-gate/reason` for a submitted form.
@@ -53,22 +59,19 @@ export function describeInteraction(
     return { command: parts.join(' '), options: flattenOptions(interaction.options.data) };
   }
   if (interaction.isMessageComponent()) {
-    const segments = interaction.customId.split('/');
-    const name =
-      segments.length > 1 ? `${segments[0]}/${segments[segments.length - 1]}` : segments[0];
-    return { command: `button ${name}`.slice(0, 60), options: { customId: interaction.customId } };
+    return {
+      command: `button ${routeName(interaction.customId)}`.slice(0, 60),
+      options: { customId: interaction.customId },
+    };
   }
   if (interaction.isModalSubmit()) {
     // A form's answers are what the member said (a reason): kept with the entry, bounded.
-    const segments = interaction.customId.split('/');
-    const name =
-      segments.length > 1 ? `${segments[0]}/${segments[segments.length - 1]}` : segments[0];
     const fields: Record<string, OptionValue> = { customId: interaction.customId };
     for (const field of interaction.fields.fields.values()) {
       if ('value' in field && typeof field.value === 'string')
         fields[field.customId.slice(0, 40)] = field.value.slice(0, 1000);
     }
-    return { command: `modal ${name}`.slice(0, 60), options: fields };
+    return { command: `modal ${routeName(interaction.customId)}`.slice(0, 60), options: fields };
   }
   return undefined;
 }
