@@ -9,6 +9,7 @@ import { AppConfig } from '../config/app-config';
 import {
   ChangeSummary,
   Deployment,
+  DeploymentStatus,
   GATED_STATUSES,
   GateRecord,
   Person,
@@ -92,6 +93,7 @@ export class ApprovalService {
     gate: GateRecord,
     by?: Person,
     note?: string,
+    from: DeploymentStatus[] = GATED_STATUSES,
   ): Promise<Deployment | null> {
     const baseSha = (
       await this.history.findLastSuccessful(deployment.service, deployment.environment)
@@ -100,7 +102,7 @@ export class ApprovalService {
     const changes = await summarizeChanges(this.github, { owner, repo }, baseSha, deployment.sha);
     const now = this.clock.now();
     return this.transitions.move(deployment.id, 'pending_approval', {
-      from: GATED_STATUSES,
+      from,
       set: {
         gate,
         changes,

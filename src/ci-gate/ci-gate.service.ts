@@ -12,6 +12,7 @@ import {
   Deployment,
   DEPLOYMENT_ID,
   DeploymentDraft,
+  DeploymentStatus,
   GATED_STATUSES,
   GateRecord,
 } from '../deployments/deployment';
@@ -240,9 +241,18 @@ export class CiGateService {
       if (!(error instanceof AppError) || !options.quietWhenHeld) throw error;
       return this.holdBack(deployment, gate, error.message);
     }
+    // The watcher's pass goes on only from `awaiting_checks`: a later read that refused it meanwhile
+    // (another instance) wins. An override leaves from either held status.
+    const from: DeploymentStatus[] = options.quietWhenHeld ? ['awaiting_checks'] : GATED_STATUSES;
     const protectedTarget = await this.isProtected(deployment);
     if (protectedTarget) {
-      const opened = await this.approvals.openAfterGate(deployment, gate, options.by, options.note);
+      const opened = await this.approvals.openAfterGate(
+        deployment,
+        gate,
+        options.by,
+        options.note,
+        from,
+      );
       if (!opened) throw new NotAtGateError(await this.findAny(deployment.id));
       return opened;
     }
@@ -251,6 +261,7 @@ export class CiGateService {
       leaseMs: DISPATCH_LEASE_MS,
       by: options.by,
       note: options.note,
+      from,
     });
     if ('deployment' in started) {
       // The record is in flight: a failed dispatch is the dispatcher's to report and retry.

@@ -134,11 +134,18 @@ export class DeploymentTransitions {
   async leaveGateForFlight(
     id: string,
     gate: GateRecord,
-    options: { maxConcurrent: number; leaseMs: number; by?: Person; note?: string },
+    options: {
+      maxConcurrent: number;
+      leaseMs: number;
+      by?: Person;
+      note?: string;
+      /** The held statuses it may leave from (default: either). */
+      from?: DeploymentStatus[];
+    },
   ): Promise<{ deployment: Deployment } | { refused: 'busy' | 'cap' | 'raced' }> {
     const at = this.clock.now();
     const lease = new Date(at.getTime() + options.leaseMs);
-    const claimed = await this.claims.claimFlight(id, GATED_STATUSES, {
+    const claimed = await this.claims.claimFlight(id, options.from ?? GATED_STATUSES, {
       maxConcurrent: options.maxConcurrent,
       tracking: { leaseUntil: lease, nextCheckAt: lease },
       set: { gate },

@@ -66,11 +66,13 @@ export function describeInteraction(
   }
   if (interaction.isModalSubmit()) {
     // A form's answers are what the member said (a reason): kept with the entry, bounded.
-    const fields: Record<string, OptionValue> = { customId: interaction.customId };
+    const fields: Record<string, OptionValue> = {};
     for (const field of interaction.fields.fields.values()) {
       if ('value' in field && typeof field.value === 'string')
         fields[field.customId.slice(0, 40)] = field.value.slice(0, 1000);
     }
+    // Set last: no field of the form can stand in for the control it came from.
+    fields.customId = interaction.customId;
     return { command: `modal ${routeName(interaction.customId)}`.slice(0, 60), options: fields };
   }
   return undefined;
