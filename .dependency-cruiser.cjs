@@ -20,7 +20,7 @@ const LAYERS = [
   ['discord'],
   ['access'],
   ['service-registry'],
-  ['admission', 'target-locks'],
+  ['admission', 'target-locks', 'github-deployments'],
   ['dispatch'],
   ['deployment-message'],
   ['approval'],

@@ -1,6 +1,6 @@
 import type { Person } from '../../libs/people';
 import type { Deployment, DeploymentDraft } from '../deployments/deployment';
-import type { Service } from '../service-registry/service';
+import { githubDeploymentOf, type Service } from '../service-registry/service';
 
 /**
  * A deploy or rollback that passed the checks made before GitHub (rights, locks, busy target,
@@ -45,8 +45,13 @@ export function admittedRequest(
         ...(service.idInput ? { idInput: service.idInput } : {}),
       },
       ...(target.rollback ? { rollback: target.rollback } : {}),
+      ...withGithubDeployment(githubDeploymentOf(service, target.environment)),
     },
     protected: service.protectedEnvironments.includes(target.environment),
     release,
   };
+}
+
+function withGithubDeployment(record: ReturnType<typeof githubDeploymentOf>) {
+  return record ? { githubDeployment: record } : {};
 }

@@ -17,12 +17,26 @@ const SHA = 'a1b2c3d4e5f60718293a4b5c6d7e8f9012345678';
 const service = aService({ idInput: 'deployment_id' });
 const actor = { id: '42', name: 'dana', guildId: '1', roleIds: [], guildAdministrator: false };
 
-function harness(opts: { busy?: Deployment; cooldownFor?: number; resolveFails?: boolean } = {}) {
+function harness(
+  opts: {
+    busy?: Deployment;
+    cooldownFor?: number;
+    resolveFails?: boolean;
+    service?: Service;
+    succeededOn?: string[];
+  } = {},
+) {
   const calls: string[] = [];
   const clock = new ManualClock();
   const history = strictFake<DeploymentHistory>(
     'history',
-    { findInFlightForTarget: async () => opts.busy ?? null },
+    {
+      findInFlightForTarget: async () => opts.busy ?? null,
+      hasSucceeded: async (_s: string, env: string, sha: string) => {
+        calls.push(`succeeded on ${env}?`);
+        return sha === SHA && (opts.succeededOn ?? []).includes(env);
+      },
+    },
     calls,
   );
   const cooldowns = strictFake<CooldownRepository>(
@@ -40,7 +54,7 @@ function harness(opts: { busy?: Deployment; cooldownFor?: number; resolveFails?:
     strictFake<AccessService>('access', { requireDeployer: async () => undefined }, calls),
     strictFake<ServiceRegistryService>(
       'registry',
-      { getForEnvironment: async () => service },
+      { getForEnvironment: async () => opts.service ?? service },
       calls,
     ),
     new AdmissionGuards(config, history, cooldowns, clock),
@@ -55,6 +69,7 @@ function harness(opts: { busy?: Deployment; cooldownFor?: number; resolveFails?:
       },
       calls,
     ),
+    history,
   );
   return { deploys, calls };
 }
@@ -96,6 +111,8 @@ describe('DeployService.prepare', () => {
         shaInput: 'sha',
         idInput: 'deployment_id',
       },
+      // Recorded on GitHub's Deployments API (the default), not as production.
+      githubDeployment: { production: false },
     });
   });
 
@@ -138,5 +155,33 @@ describe('DeployService.prepare', () => {
       deploys.prepare(actor, { service: 'api', environment: 'staging', ref: 'a..b' }),
     ).rejects.toThrow('Invalid ref');
     expect(calls).not.toContain('cooldowns.claim');
+  });
+
+  describe('the promotion order', () => {
+    const promoted = aService({
+      idInput: 'deployment_id',
+      environments: ['staging', 'prod'],
+      targets: { prod: { promoteFrom: 'staging' } },
+    });
+
+    it('refuses a commit that has not succeeded where it must go first, and gives the cooldown back', async () => {
+      const { deploys, calls } = harness({ service: promoted, succeededOn: [] });
+      await expect(deploys.prepare(actor, { service: 'api', environment: 'prod' })).rejects.toThrow(
+        '`a1b2c3d` has not been deployed successfully to staging yet: deploy it there first (prod takes only what succeeded on staging).',
+      );
+      expect(calls).toContain('succeeded on staging?');
+      expect(calls.at(-1)).toBe('cooldown released');
+    });
+
+    it('takes a commit that succeeded there, and asks nothing of a target without an order', async () => {
+      const { deploys, calls } = harness({ service: promoted, succeededOn: ['staging'] });
+      await expect(
+        deploys.prepare(actor, { service: 'api', environment: 'prod' }),
+      ).resolves.toMatchObject({ draft: { environment: 'prod', sha: SHA } });
+      await deploys.prepare(actor, { service: 'api', environment: 'staging' });
+      expect(calls.filter((call) => call.startsWith('succeeded on'))).toEqual([
+        'succeeded on staging?',
+      ]);
+    });
   });
 });

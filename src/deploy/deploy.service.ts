@@ -8,6 +8,8 @@ import { gateOf, Service } from '../service-registry/service';
 import { ServiceRegistryService } from '../service-registry/service-registry.service';
 import { GIT_REF } from '../service-registry/service.rules';
 import { TargetLocksService } from '../target-locks/target-locks.service';
+import { DeploymentHistory } from '../deployments/deployment-history.repository';
+import { PromotionOrderError } from './deploy.errors';
 import { RefResolver } from './ref-resolver';
 
 export interface DeployRequest {
@@ -29,13 +31,15 @@ export class DeployService {
     private readonly admission: AdmissionGuards,
     private readonly locks: TargetLocksService,
     private readonly refs: RefResolver,
+    private readonly history: DeploymentHistory,
   ) {}
 
   /**
    * Everything `/deploy` checks: the target and the member's rights on it; then, before any
    * GitHub call, a busy target and the cooldown; last the ref, resolved to the commit that will
    * be deployed and checked against the target's allowed refs (each GitHub request is charged
-   * to the member's budget as it is made).
+   * to the member's budget as it is made), and against the promotion order: a target with
+   * `promoteFrom` takes only a commit that succeeded there. Rollbacks do not come this way.
    */
   async prepare(actor: Actor, request: DeployRequest): Promise<AdmittedRequest> {
     const environment = request.environment.trim().toLowerCase();
@@ -45,6 +49,9 @@ export class DeployService {
     const release = await this.admission.admit(actor.id, service.name, environment);
     try {
       const { sha } = await this.refs.resolve(service, environment, ref);
+      const from = service.targets?.[environment]?.promoteFrom;
+      if (from && !(await this.history.hasSucceeded(service.name, from, sha)))
+        throw new PromotionOrderError(sha, environment, from);
       const requester = { id: actor.id, name: actor.name };
       const request = admittedRequest(service, { environment, ref, sha, requester }, release);
       const { mode, required } = gateOf(service, environment);

@@ -12,6 +12,7 @@ import {
 import { code, discordTime, plain, shortSha } from '../discord/format';
 import { fitLines, LIMITS, withinLimits } from '../discord/limits';
 import { inMinutes, WATCHDOG_MS } from '../dispatch/run-start';
+import { failedJobText, jobsText } from './jobs.views';
 
 const STATUS: Record<DeploymentStatus, { label: string; color: number }> = {
   awaiting_checks: { label: '⏳ Waiting for CI', color: 0xf1c40f },
@@ -47,8 +48,12 @@ function statusLine(deployment: Deployment): string {
   const { label } = STATUS[deployment.status];
   const duration = deploymentDurationMs(deployment);
   switch (deployment.status) {
+    case 'failure': {
+      const ended = duration === undefined ? label : `${label} in ${formatDuration(duration)}`;
+      const where = failedJobText(deployment.jobs);
+      return where ? `${ended}: ${where}` : ended;
+    }
     case 'success':
-    case 'failure':
     case 'cancelled':
       return duration === undefined ? label : `${label} in ${formatDuration(duration)}`;
     case 'timed_out': {
@@ -257,6 +262,15 @@ export function deploymentMessage(deployment: Deployment): {
     embed.addFields({
       name: 'Rolling back',
       value: `${code(shortSha(deployment.rollback.ofSha))} (${deployment.rollback.of}) → ${code(shortSha(deployment.sha))} (${deployment.rollback.to})`,
+    });
+  }
+  if (deployment.jobs?.length) {
+    embed.addFields({ name: 'Jobs', value: jobsText(deployment.jobs) });
+  }
+  if (deployment.githubDeployment?.error) {
+    embed.addFields({
+      name: 'GitHub Deployments',
+      value: `⚠️ ${plain(deployment.githubDeployment.error, 400)}; the deploy itself went on.`,
     });
   }
   if (deployment.watchdogNotifiedAt && ['dispatched', 'queued'].includes(deployment.status)) {

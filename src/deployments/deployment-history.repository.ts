@@ -66,6 +66,11 @@ export class DeploymentHistory {
     );
   }
 
+  /** Whether `sha` has ever been deployed successfully to the target (the promotion order). */
+  async hasSucceeded(service: string, environment: string, sha: string): Promise<boolean> {
+    return Boolean(await this.deployments.exists({ service, environment, sha, status: 'success' }));
+  }
+
   /** The newest deployments of a service (to one environment, or all), for /history. */
   async listHistory(
     service: string,

@@ -1,7 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import { Model, mongo } from 'mongoose';
-import { Deployment, DeploymentStatus, TRACKED_STATUSES } from './deployment';
+import { Deployment, DeploymentStatus, JobLine, TRACKED_STATUSES } from './deployment';
+import { changed } from './deployment.repository';
+import { mergeJobs } from './jobs';
 import { Stored, toDomain } from './deployment.mapping';
 import { DeploymentDocument } from './deployment.schema';
 
@@ -64,6 +66,49 @@ export class DeploymentTrackingStore {
     );
     if (before) return toDomain({ ...(before as unknown as Stored), transitions: [] });
     return (await this.deployments.exists(match)) ? 'duplicate' : null;
+  }
+
+  /**
+   * Merges reports of the run's jobs into the deployment of `runId` (a report older than the
+   * one kept for a job is dropped), and with a delivery id notes that delivery, so a redelivery
+   * is a 'duplicate'. One update that expects the version it read: a change made meanwhile
+   * makes it read again. Never touches the status. Null when no deployment has the run (or,
+   * with `repository`, the run is not that repository's).
+   */
+  async recordJobs(
+    runId: number,
+    reports: JobLine[],
+    at: Date,
+    delivery?: { id: string; repository: string },
+  ): Promise<Deployment | 'duplicate' | 'unchanged' | null> {
+    const match = {
+      runId,
+      ...(delivery ? { repository: delivery.repository.toLowerCase() } : {}),
+    };
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const doc = await this.deployments
+        .findOne(match, { jobs: 1, version: 1, deliveryIds: 1 })
+        .lean<{ _id: string; jobs?: JobLine[]; version?: number; deliveryIds?: string[] }>();
+      if (!doc) return null;
+      if (delivery && doc.deliveryIds?.includes(delivery.id)) return 'duplicate';
+      const jobs = mergeJobs(doc.jobs ?? [], reports);
+      if (!jobs && !delivery) return 'unchanged';
+      const { $set, $inc } = changed(at);
+      const updated = await this.deployments
+        .findOneAndUpdate(
+          { _id: doc._id, version: doc.version ?? 0 },
+          {
+            ...(jobs ? { $set: { ...$set, jobs }, $inc } : {}),
+            ...(delivery
+              ? { $push: { deliveryIds: { $each: [delivery.id], $slice: -KEPT_DELIVERY_IDS } } }
+              : {}),
+          },
+          { returnDocument: 'after', projection: { deliveryIds: 0 } },
+        )
+        .lean<Stored>();
+      if (updated) return jobs ? toDomain(updated)! : 'unchanged';
+    }
+    return 'unchanged';
   }
 
   async forgetDelivery(id: string, deliveryId: string): Promise<void> {

@@ -1,3 +1,4 @@
+import { DeploymentTrackingStore } from './deployment-tracking.store';
 import { ManualClock } from '../../libs/clock';
 import { aDeployment } from '../../test/support/factories';
 import { strictFake } from '../../test/support/strict-fake';
@@ -33,6 +34,7 @@ function kernel(repository: Partial<DeploymentRepository>) {
     strictFake<DeploymentRepository>('deployments', repository),
     strictFake<DeploymentClaims>('claims'),
     events,
+    strictFake<DeploymentTrackingStore>('tracking'),
     new ManualClock(NOW),
   );
   return { transitions, events, seen };

@@ -10,12 +10,14 @@ import {
   GATED_STATUSES,
   GateRecord,
   isTerminal,
+  JobLine,
   newDeployment,
   Person,
 } from './deployment';
 import { ApprovalOutcome, DeploymentClaims } from './deployment-claims.repository';
 import { DeploymentEvents } from './deployment.events';
 import { DeploymentRepository } from './deployment.repository';
+import { DeploymentTrackingStore } from './deployment-tracking.store';
 
 /** How a deployment is moved: the statuses it may come from, what else changes, who did it. */
 export type MoveOptions = Omit<Parameters<DeploymentRepository['transition']>[2], 'at'>;
@@ -35,6 +37,7 @@ export class DeploymentTransitions {
     private readonly deployments: DeploymentRepository,
     private readonly claims: DeploymentClaims,
     private readonly events: DeploymentEvents,
+    private readonly tracking: DeploymentTrackingStore,
     private readonly clock: Clock,
   ) {}
 
@@ -188,6 +191,21 @@ export class DeploymentTransitions {
       this.events.emit({ type: 'approval-changed', deployment: outcome.deployment });
     if (outcome.outcome === 'approved') this.announceMove(outcome.deployment);
     return outcome;
+  }
+
+  /**
+   * Records reports of a run's jobs on its deployment (see DeploymentTrackingStore.recordJobs):
+   * shown on the message, never a change of status.
+   */
+  async recordJobs(
+    runId: number,
+    reports: JobLine[],
+    delivery?: { id: string; repository: string },
+  ): Promise<Deployment | 'duplicate' | 'unchanged' | null> {
+    const recorded = await this.tracking.recordJobs(runId, reports, this.clock.now(), delivery);
+    if (recorded && typeof recorded === 'object')
+      this.events.emit({ type: 'updated', deployment: recorded });
+    return recorded;
   }
 
   /** Once per deployment: true for the caller that is to tell the requester. */

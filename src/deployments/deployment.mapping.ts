@@ -14,6 +14,7 @@ const INTERNAL = [
   'syncDueAt',
   'sync',
   'supersedePending',
+  'ghSync',
 ] as const;
 
 export type Stored = Deployment & { _id: string } & Partial<

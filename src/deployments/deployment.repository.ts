@@ -31,6 +31,9 @@ function storedForm(deployment: Deployment) {
     version: 1,
     // A rollback has to mark what it went over once it succeeds: until that is done, it says so.
     ...(deployment.rollback ? { supersedePending: true } : {}),
+    // Recorded on GitHub's Deployments API: its statuses follow the deployment's (see
+    // DeploymentGithubStore) until a final one is posted.
+    ...(deployment.githubDeployment ? { ghSync: { open: true } } : {}),
   };
 }
 

@@ -51,6 +51,8 @@ export class DeploymentDocument {
   @Prop({ type: Object }) changes?: object;
   @Prop({ type: Object }) gate?: object;
   @Prop({ type: Object }) rollback?: object;
+  @Prop({ type: Object }) githubDeployment?: object;
+  @Prop({ type: [Object], default: undefined }) jobs?: object[];
   @Prop() supersededBy?: string;
   @Prop() watchdogNotifiedAt?: Date;
 
@@ -77,6 +79,8 @@ export class DeploymentDocument {
   @Prop() syncDueAt?: Date;
   /** How far the Discord side has caught up: see DeploymentSyncRepository. */
   @Prop({ type: Object }) sync?: object;
+  /** How far GitHub's record of it has caught up: see DeploymentGithubStore. */
+  @Prop({ type: Object }) ghSync?: object;
   /** A rollback whose superseding of what it went over is still to do. */
   @Prop() supersedePending?: boolean;
 }
@@ -89,6 +93,7 @@ DeploymentSchema.index({ status: 1, 'approval.expiresAt': 1 });
 DeploymentSchema.index({ status: 1, 'gate.nextCheckAt': 1 });
 DeploymentSchema.index({ syncDueAt: 1 }, { sparse: true });
 DeploymentSchema.index({ supersedePending: 1 }, { sparse: true });
+DeploymentSchema.index({ 'ghSync.open': 1 }, { sparse: true });
 // A run belongs to one deployment.
 DeploymentSchema.index({ runId: 1 }, { unique: true, sparse: true });
 // One in-flight deployment per target, and at most MAX_CONCURRENT_DEPLOYS in flight: both

@@ -136,6 +136,43 @@ export interface Deployment {
   messageLost?: { at: Date; reason: string };
   /** What the CI gate saw on the commit, and an admin's override of it. */
   gate?: GateRecord;
+  /** GitHub's own record of this deployment (the service's GitHub Deployments mode `bot`). */
+  githubDeployment?: GithubDeploymentRecord;
+  /** The run's jobs as GitHub reported them: shown on the message, never moving the status. */
+  jobs?: JobLine[];
+}
+
+/** The states of a GitHub deployment status (https://docs.github.com/en/rest/deployments/statuses). */
+export type GithubDeploymentState =
+  'queued' | 'in_progress' | 'success' | 'failure' | 'error' | 'inactive';
+
+/** What the bot keeps of the deployment it records on GitHub. */
+export interface GithubDeploymentRecord {
+  /** The target is protected: GitHub shows it as a production environment. */
+  production: boolean;
+  /** Where the deployed environment can be reached (set per target). */
+  environmentUrl?: string;
+  /** GitHub's id of the deployment, once created. */
+  id?: number;
+  /** The last status posted to it. */
+  state?: GithubDeploymentState;
+  /** Why GitHub's record could not be created or kept up, in plain words (the deploy went on). */
+  error?: string;
+}
+
+/** One job of the deployment's run, as its latest report said. */
+export interface JobLine {
+  id: number;
+  name: string;
+  /** `waiting`: held by a GitHub environment's protection rules. */
+  status: 'queued' | 'waiting' | 'in_progress' | 'completed';
+  conclusion?: string;
+  /** The step running now (in_progress), or the one that failed (a failed job). */
+  step?: { number: number; name: string };
+  steps: number;
+  url?: string;
+  /** When GitHub reported it (orders reports that arrive out of order). */
+  at: string;
 }
 
 /** One check on the commit: a check run, or a commit status (by its context). */
@@ -244,6 +281,8 @@ export interface DeploymentDraft {
     idInput?: string;
   };
   rollback?: Deployment['rollback'];
+  /** The service records its deployments on GitHub (its GitHub Deployments mode `bot`). */
+  githubDeployment?: { production: boolean; environmentUrl?: string };
 }
 
 /** The record of a new deployment: its id, first status, and the inputs its dispatch sends. */
@@ -276,6 +315,7 @@ export function newDeployment(
     // deploy travels in the SHA input.
     dispatchRef: workflow.defaultBranch,
     ...(draft.rollback ? { rollback: draft.rollback } : {}),
+    ...(draft.githubDeployment ? { githubDeployment: { ...draft.githubDeployment } } : {}),
     ...extra,
   };
 }

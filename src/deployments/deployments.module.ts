@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { MongooseModule } from '@nestjs/mongoose';
 import { DeploymentClaims } from './deployment-claims.repository';
 import { DeploymentHistory } from './deployment-history.repository';
+import { DeploymentGithubStore } from './deployment-github.store';
 import { DeploymentOutbox } from './deployment-outbox.repository';
 import { DeploymentTrackingStore } from './deployment-tracking.store';
 import { DeploymentTransitions } from './deployment-transitions.service';
@@ -27,6 +28,7 @@ import { DeploymentDocument, DeploymentSchema } from './deployment.schema';
     DeploymentHistory,
     DeploymentTrackingStore,
     DeploymentOutbox,
+    DeploymentGithubStore,
   ],
   exports: [
     DeploymentTransitions,
@@ -34,6 +36,7 @@ import { DeploymentDocument, DeploymentSchema } from './deployment.schema';
     DeploymentHistory,
     DeploymentTrackingStore,
     DeploymentOutbox,
+    DeploymentGithubStore,
   ],
 })
 export class DeploymentsModule {}

@@ -8,6 +8,7 @@ import { DeploymentTrackingStore } from '../deployments/deployment-tracking.stor
 import { DeploymentTransitions, MoveOptions } from '../deployments/deployment-transitions.service';
 import { GithubClient, RunInfo } from '../github/github.client';
 import { GithubError } from '../github/github.errors';
+import { GithubDeploymentsService } from '../github-deployments/github-deployments.service';
 import { ServiceRegistryService } from '../service-registry/service-registry.service';
 import { DispatchService } from './dispatch.service';
 
@@ -70,6 +71,9 @@ function dispatcher(
     strictFake<DeploymentHistory>('history'),
     strictFake<DeploymentTrackingStore>('tracking', {
       claimedRunIds: async () => new Set(options.taken ?? []),
+    }),
+    strictFake<GithubDeploymentsService>('githubDeployments', {
+      createBeforeDispatch: async () => undefined,
     }),
     new ManualClock(NOW),
   );

@@ -7,6 +7,7 @@ import { DeploymentHistory } from '../deployments/deployment-history.repository'
 import { DeploymentTrackingStore } from '../deployments/deployment-tracking.store';
 import { DeploymentTransitions } from '../deployments/deployment-transitions.service';
 import { GithubClient, RunInfo } from '../github/github.client';
+import { GithubDeploymentsService } from '../github-deployments/github-deployments.service';
 import { ServiceRegistryService } from '../service-registry/service-registry.service';
 import { DISPATCH_GRACE_MS, RUN_DISCOVERY_DELAY_MS } from './run-start';
 
@@ -22,6 +23,7 @@ export class DispatchService {
     private readonly transitions: DeploymentTransitions,
     private readonly history: DeploymentHistory,
     private readonly tracking: DeploymentTrackingStore,
+    private readonly githubDeployments: GithubDeploymentsService,
     private readonly clock: Clock,
   ) {}
 
@@ -33,6 +35,8 @@ export class DispatchService {
   async dispatch(deployment: Deployment): Promise<Deployment> {
     try {
       const source = await this.sourceOf(deployment);
+      // GitHub's Deployments page shows it from here on; its failure never stops the dispatch.
+      await this.githubDeployments.createBeforeDispatch(deployment);
       const result = await this.github.dispatchWorkflow({
         owner: source.owner,
         repo: source.repo,

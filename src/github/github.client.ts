@@ -1,14 +1,17 @@
 import { Clock } from '../../libs/clock';
 import { AppConfig } from '../config/app-config';
 import { AppMetrics } from '../metrics/app-metrics';
-import { GithubError, translateGithubError } from './github.errors';
+import { GithubError, githubMessage, translateGithubError } from './github.errors';
 import type {
   CheckRunInfo,
   CommitChecks,
   Comparison,
   DispatchRequest,
+  GithubDeploymentRequest,
+  GithubDeploymentStatusRequest,
   RepositoryInfo,
   RunInfo,
+  RunJobInfo,
   WorkflowInfo,
 } from './github.types';
 import { GithubConnections } from './github-connections';
@@ -19,6 +22,7 @@ import {
   toCommitLine,
   toCommitStatus,
   toRunInfo,
+  toRunJob,
 } from './github.mapping';
 import { OctokitOptions } from './octokit';
 
@@ -304,6 +308,104 @@ export class GithubClient {
     } catch (error) {
       if ((error as { status?: number }).status === 304) return { notModified: true };
       throw this.failure(error, owner, `run ${runId} in ${owner}/${repo}`);
+    }
+  }
+
+  /**
+   * Records a deployment on GitHub for `sha`: no auto-merge, and no required contexts (the bot
+   * runs its own CI gate). Returns GitHub's id.
+   */
+  async createDeployment(request: GithubDeploymentRequest): Promise<number> {
+    const { owner, repo } = request;
+    const octokit = await this.octokit(owner, repo);
+    try {
+      const { status, data } = await octokit.rest.repos.createDeployment({
+        owner,
+        repo,
+        ref: request.sha,
+        task: 'deploy',
+        environment: request.environment,
+        auto_merge: false,
+        required_contexts: [],
+        production_environment: request.production,
+        transient_environment: false,
+        description: request.description,
+        payload: request.payload as { [key: string]: unknown },
+      });
+      // 202 is GitHub merging the default branch in first: never asked for (auto_merge false).
+      if (status !== 201 || !('id' in data))
+        throw new GithubError('GITHUB.UNPROCESSABLE', 'GitHub did not create the deployment.');
+      return data.id;
+    } catch (error) {
+      if ((error as { status?: number }).status === 409)
+        throw new GithubError(
+          'GITHUB.CONFLICT',
+          `GitHub refused the deployment of ${request.sha.slice(0, 7)} (409): ${githubMessage(error)}`,
+          409,
+        );
+      throw this.failure(error, owner, `a deployment in ${owner}/${repo}`);
+    }
+  }
+
+  /** GitHub's deployment of `sha` to `environment` whose payload carries `deploymentId`, if any. */
+  async findDeployment(
+    owner: string,
+    repo: string,
+    sha: string,
+    environment: string,
+    deploymentId: string,
+  ): Promise<number | undefined> {
+    const octokit = await this.octokit(owner, repo);
+    try {
+      const { data } = await octokit.rest.repos.listDeployments({
+        owner,
+        repo,
+        sha,
+        environment,
+        per_page: 100,
+      });
+      return data.find(
+        (found) =>
+          typeof found.payload === 'object' &&
+          (found.payload as { deployment_id?: unknown }).deployment_id === deploymentId,
+      )?.id;
+    } catch (error) {
+      throw this.failure(error, owner, `the deployments of ${owner}/${repo}`);
+    }
+  }
+
+  async createDeploymentStatus(request: GithubDeploymentStatusRequest): Promise<void> {
+    const { owner, repo } = request;
+    const octokit = await this.octokit(owner, repo);
+    try {
+      await octokit.rest.repos.createDeploymentStatus({
+        owner,
+        repo,
+        deployment_id: request.deploymentId,
+        state: request.state,
+        description: request.description.slice(0, 140),
+        ...(request.logUrl ? { log_url: request.logUrl } : {}),
+        ...(request.environmentUrl ? { environment_url: request.environmentUrl } : {}),
+      });
+    } catch (error) {
+      throw this.failure(error, owner, `deployment ${request.deploymentId} in ${owner}/${repo}`);
+    }
+  }
+
+  /** The jobs of a run's latest attempt (first 100). */
+  async listRunJobs(owner: string, repo: string, runId: number): Promise<RunJobInfo[]> {
+    const octokit = await this.octokit(owner, repo);
+    try {
+      const { data } = await octokit.rest.actions.listJobsForWorkflowRun({
+        owner,
+        repo,
+        run_id: runId,
+        filter: 'latest',
+        per_page: 100,
+      });
+      return data.jobs.map(toRunJob);
+    } catch (error) {
+      throw this.failure(error, owner, `the jobs of run ${runId} in ${owner}/${repo}`);
     }
   }
 }

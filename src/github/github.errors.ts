@@ -101,7 +101,14 @@ export function translateGithubError(
   }
 }
 
-function githubMessage(error: unknown): string {
+/** GitHub's own message in an error answer, cut short. */
+export function githubMessage(error: unknown): string {
   const data = (error as { response?: { data?: { message?: string } } }).response?.data;
   return (data?.message ?? 'unprocessable request').slice(0, 200);
+}
+
+/** A GitHub failure that may pass by itself (an outage, a rate limit, no answer): worth a retry. */
+export function mayPass(error: unknown): boolean {
+  if (!(error instanceof AppError)) return true;
+  return ['GITHUB.UNAVAILABLE', 'GITHUB.UNREACHABLE', 'GITHUB.RATE_LIMITED'].includes(error.code);
 }

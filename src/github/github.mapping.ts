@@ -1,4 +1,10 @@
-import type { CheckRunInfo, CommitLine, CommitStatusInfo, RunInfo } from './github.types';
+import type {
+  CheckRunInfo,
+  CommitLine,
+  CommitStatusInfo,
+  RunInfo,
+  RunJobInfo,
+} from './github.types';
 
 /** GitHub's answers as the bot's plain data (github.types.ts), and what its errors mean. */
 
@@ -68,5 +74,36 @@ export function toCommitLine(commit: {
     subject: commit.commit.message.split('\n')[0].slice(0, 120),
     author: commit.author?.login ?? commit.commit.author?.name ?? 'unknown',
     verified: Boolean(commit.author?.login),
+  };
+}
+
+/**
+ * A workflow job, from the REST API or a `workflow_job` webhook (the same shape:
+ * https://docs.github.com/en/webhooks/webhook-events-and-payloads#workflow_job).
+ */
+export function toRunJob(job: {
+  id: number;
+  name: string;
+  status: string;
+  conclusion: string | null;
+  html_url?: string | null;
+  started_at?: string | null;
+  completed_at?: string | null;
+  steps?: Array<{ number: number; name: string; status: string; conclusion: string | null }>;
+}): RunJobInfo {
+  return {
+    id: job.id,
+    name: String(job.name),
+    status: String(job.status),
+    conclusion: job.conclusion ?? null,
+    htmlUrl: job.html_url ?? undefined,
+    startedAt: job.started_at ?? undefined,
+    completedAt: job.completed_at ?? undefined,
+    steps: (Array.isArray(job.steps) ? job.steps : []).map((step) => ({
+      number: Number(step.number),
+      name: String(step.name),
+      status: String(step.status),
+      conclusion: step.conclusion ?? null,
+    })),
   };
 }

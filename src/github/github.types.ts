@@ -77,3 +77,38 @@ export interface CommitChecks {
   runs: CheckRunInfo[];
   statuses: CommitStatusInfo[];
 }
+
+/** A deployment to record on GitHub (https://docs.github.com/en/rest/deployments/deployments). */
+export interface GithubDeploymentRequest {
+  owner: string;
+  repo: string;
+  sha: string;
+  environment: string;
+  production: boolean;
+  description: string;
+  payload: Record<string, unknown>;
+}
+
+/** A deployment status to post (https://docs.github.com/en/rest/deployments/statuses). */
+export interface GithubDeploymentStatusRequest {
+  owner: string;
+  repo: string;
+  deploymentId: number;
+  state: 'queued' | 'in_progress' | 'success' | 'failure' | 'error' | 'inactive';
+  logUrl?: string;
+  environmentUrl?: string;
+  description: string;
+}
+
+/** One job of a workflow run (https://docs.github.com/en/rest/actions/workflow-jobs). */
+export interface RunJobInfo {
+  id: number;
+  name: string;
+  /** queued, in_progress, completed, waiting, requested, pending. */
+  status: string;
+  conclusion: string | null;
+  htmlUrl?: string;
+  startedAt?: string;
+  completedAt?: string;
+  steps: Array<{ number: number; name: string; status: string; conclusion: string | null }>;
+}

@@ -42,6 +42,52 @@ function parseCheckNames(value: string): string[] {
 }
 const PROTECTED_BY_DEFAULT = ['prod', 'production'];
 
+/** An environment's address: a plain http(s) URL without credentials, or "none" (null). */
+function parseEnvironmentUrl(value: string): string | null {
+  const trimmed = value.trim();
+  if (trimmed.toLowerCase() === 'none') return null;
+  let url: URL | undefined;
+  try {
+    url = new URL(trimmed);
+  } catch {
+    url = undefined;
+  }
+  if (
+    !url ||
+    !['http:', 'https:'].includes(url.protocol) ||
+    url.username ||
+    url.password ||
+    trimmed.length > 500 ||
+    /[\s<>`]/.test(trimmed)
+  )
+    throw new ValidationError(
+      'Invalid url: a web address such as https://staging.example.com (no credentials, at most 500 characters), or "none".',
+    );
+  return trimmed;
+}
+
+/**
+ * The environment a commit must have succeeded on before `environment`, or "none" (null). It
+ * must be another of the service's environments, and the order may not loop back.
+ */
+function parsePromoteFrom(service: Service, environment: string, value: string): string | null {
+  const from = value.trim().toLowerCase();
+  if (from === 'none') return null;
+  if (!service.environments.includes(from) || from === environment)
+    throw new ValidationError(
+      `Invalid promote-from: one of ${service.environments.filter((env) => env !== environment).join(', ') || 'no other environment'}, or "none".`,
+    );
+  const seen = new Set([environment]);
+  for (let at: string | undefined = from; at; at = service.targets?.[at]?.promoteFrom) {
+    if (seen.has(at))
+      throw new ValidationError(
+        `Invalid promote-from: ${from} already has to come after ${environment}, so nothing could be deployed to either.`,
+      );
+    seen.add(at);
+  }
+  return from;
+}
+
 @Injectable()
 export class ServiceRegistryService {
   constructor(
@@ -108,6 +154,47 @@ export class ServiceRegistryService {
       env,
       chosen === 'default' ? undefined : { mode: chosen as GateMode, required },
     );
+    if (!updated) throw new UnknownServiceError(name);
+    return updated;
+  }
+
+  /** Admins set whether the service's deployments are recorded on GitHub's Deployments API. */
+  async setGithubDeployments(actor: Actor, name: string, mode: string): Promise<Service> {
+    const service = await this.get(name);
+    await this.access.requireAdmin(actor, 'change how deployments are recorded on GitHub');
+    const chosen = mode.trim().toLowerCase();
+    if (chosen !== 'bot' && chosen !== 'off')
+      throw new ValidationError('Invalid mode: bot or off.');
+    const updated = await this.services.setGithubDeployments(service.name, chosen);
+    if (!updated) throw new UnknownServiceError(name);
+    return updated;
+  }
+
+  /**
+   * Admins for that environment set where it can be reached (`url`, given to GitHub with each
+   * successful deployment) and the environment a commit must have succeeded on first
+   * (`promoteFrom`). "none" removes a setting; an option left out stays as it is.
+   */
+  async setTarget(
+    actor: Actor,
+    name: string,
+    environment: string,
+    changes: { url?: string; promoteFrom?: string },
+  ): Promise<Service> {
+    const env = environment.trim().toLowerCase();
+    const service = await this.getForEnvironment(name, env);
+    await this.access.requireAdmin(actor, 'change the target settings', env);
+    if (changes.url === undefined && changes.promoteFrom === undefined)
+      throw new ValidationError('Nothing to change: give url, promote-from or both.');
+    const url = changes.url === undefined ? undefined : parseEnvironmentUrl(changes.url);
+    const promoteFrom =
+      changes.promoteFrom === undefined
+        ? undefined
+        : parsePromoteFrom(service, env, changes.promoteFrom);
+    const updated = await this.services.setTargetFields(service.name, env, {
+      environmentUrl: url,
+      promoteFrom,
+    });
     if (!updated) throw new UnknownServiceError(name);
     return updated;
   }

@@ -13,8 +13,10 @@ import { actorFrom } from '../discord/actor';
 import {
   ServiceAddOptions,
   ServiceGateOptions,
+  ServiceGithubDeploymentsOptions,
   ServiceNameOptions,
   ServiceRefsOptions,
+  ServiceTargetOptions,
 } from './dto/service.options';
 import { ServiceAutocomplete } from './service.autocomplete';
 import { ServiceRegistryService } from './service-registry.service';
@@ -104,6 +106,57 @@ export class ServiceCommands {
     return interaction.reply(
       withinLimits({
         embeds: [serviceEmbed(service, `CI gate of ${service.name} changed`)],
+        flags: MessageFlags.Ephemeral,
+      }),
+    );
+  }
+
+  @UseInterceptors(ServiceAutocomplete)
+  @Subcommand({
+    name: 'github-deployments',
+    description: "Record this service's deployments on GitHub's Deployments page, or not (admin)",
+  })
+  async githubDeployments(
+    @Context() [interaction]: SlashCommandContext,
+    @Options() options: ServiceGithubDeploymentsOptions,
+  ) {
+    const service = await this.registry.setGithubDeployments(
+      actorFrom(interaction),
+      options.name,
+      options.mode,
+    );
+    return interaction.reply(
+      withinLimits({
+        embeds: [serviceEmbed(service, `GitHub Deployments of ${service.name} changed`)],
+        flags: MessageFlags.Ephemeral,
+      }),
+    );
+  }
+
+  @UseInterceptors(ServiceAutocomplete)
+  @Subcommand({
+    name: 'target',
+    description: "Set an environment's URL and the environment it is promoted from (admin)",
+  })
+  async target(
+    @Context() [interaction]: SlashCommandContext,
+    @Options() options: ServiceTargetOptions,
+  ) {
+    const service = await this.registry.setTarget(
+      actorFrom(interaction),
+      options.name,
+      options.env,
+      // An option left out arrives as null.
+      { url: options.url ?? undefined, promoteFrom: options.promoteFrom ?? undefined },
+    );
+    return interaction.reply(
+      withinLimits({
+        embeds: [
+          serviceEmbed(
+            service,
+            `Target ${options.env.trim().toLowerCase()} of ${service.name} changed`,
+          ),
+        ],
         flags: MessageFlags.Ephemeral,
       }),
     );

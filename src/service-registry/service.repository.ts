@@ -3,7 +3,7 @@ import { InjectModel } from '@nestjs/mongoose';
 import { Model } from 'mongoose';
 import { isDuplicateKey } from '../../libs/mongo-errors';
 import type { GateMode } from '../deployments/deployment';
-import { Service } from './service';
+import { GithubDeploymentsMode, Service, TargetPolicy } from './service';
 import { ServiceExistsError } from './service.errors';
 import { ServiceDocument } from './service.schema';
 
@@ -81,6 +81,44 @@ export class ServiceRepository {
       : { $unset: { [`${prefix}.ciGate`]: '', [`${prefix}.requiredChecks`]: '' } };
     return this.services
       .findOneAndUpdate({ name }, update, { returnDocument: 'after', projection: PLAIN })
+      .lean<Service>();
+  }
+
+  /** Sets whether the service's deployments are recorded on GitHub's Deployments API. */
+  async setGithubDeployments(name: string, mode: GithubDeploymentsMode): Promise<Service | null> {
+    return this.services
+      .findOneAndUpdate(
+        { name },
+        { $set: { githubDeployments: mode } },
+        { returnDocument: 'after', projection: PLAIN },
+      )
+      .lean<Service>();
+  }
+
+  /** Sets (a value) or removes (null) some of one target's settings, atomically; others stay. */
+  async setTargetFields(
+    name: string,
+    environment: string,
+    fields: Partial<Record<'environmentUrl' | 'promoteFrom', string | null>>,
+  ): Promise<Service | null> {
+    const set: Record<string, string> = {};
+    const unset: Record<string, ''> = {};
+    for (const [field, value] of Object.entries(fields) as Array<
+      [keyof TargetPolicy, string | null | undefined]
+    >) {
+      if (value === undefined) continue;
+      if (value === null) unset[`targets.${environment}.${field}`] = '';
+      else set[`targets.${environment}.${field}`] = value;
+    }
+    return this.services
+      .findOneAndUpdate(
+        { name },
+        {
+          ...(Object.keys(set).length ? { $set: set } : {}),
+          ...(Object.keys(unset).length ? { $unset: unset } : {}),
+        },
+        { returnDocument: 'after', projection: PLAIN },
+      )
       .lean<Service>();
   }
 

@@ -32,6 +32,9 @@ export class ServiceDocument {
   @Prop()
   idInput?: string;
 
+  @Prop()
+  githubDeployments?: string;
+
   @Prop({ type: Object })
   targets?: Record<string, object>;
 

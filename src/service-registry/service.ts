@@ -20,6 +20,8 @@ export interface Service {
    * The workflow puts it into its run-name, so a run is matched to its deployment by title.
    */
   idInput?: string;
+  /** `bot`: each deployment is recorded on GitHub's Deployments API; `off`: not. Absent: `bot`. */
+  githubDeployments?: GithubDeploymentsMode;
   /** Per environment: what differs from the defaults. */
   targets?: Record<string, TargetPolicy>;
   addedBy: Person;
@@ -34,6 +36,25 @@ export interface TargetPolicy {
   ciGate?: GateMode;
   /** With `ciGate: required`: the check names (check runs or status contexts) that must pass. */
   requiredChecks?: string[];
+  /** Where the environment can be reached: given to GitHub with a successful deployment. */
+  environmentUrl?: string;
+  /** A commit must have been deployed successfully there before it may be requested here. */
+  promoteFrom?: string;
+}
+
+export type GithubDeploymentsMode = 'bot' | 'off';
+
+/** What a deployment to `environment` tells GitHub's Deployments API; undefined when `off`. */
+export function githubDeploymentOf(
+  service: Service,
+  environment: string,
+): { production: boolean; environmentUrl?: string } | undefined {
+  if ((service.githubDeployments ?? 'bot') === 'off') return undefined;
+  const environmentUrl = service.targets?.[environment]?.environmentUrl;
+  return {
+    production: service.protectedEnvironments.includes(environment),
+    ...(environmentUrl ? { environmentUrl } : {}),
+  };
 }
 
 /** The CI gate of a target: its mode and, for `required`, the checks it names. */

@@ -56,6 +56,20 @@ function gatesText(service: Service): string {
   return fitLines(lines, LIMITS.fieldValue, (n) => `… and ${n} more environments`);
 }
 
+function targetsText(service: Service): string {
+  const lines = service.environments.flatMap((env) => {
+    const target = service.targets?.[env];
+    const parts = [
+      ...(target?.promoteFrom ? [`after ${target.promoteFrom}`] : []),
+      ...(target?.environmentUrl ? [plain(target.environmentUrl, 200)] : []),
+    ];
+    return parts.length ? [`${env}: ${parts.join(' · ')}`] : [];
+  });
+  return lines.length
+    ? fitLines(lines, LIMITS.fieldValue, (n) => `… and ${n} more environments`)
+    : 'no URLs, no promotion order';
+}
+
 export function serviceEmbed(service: Service, title = service.name): EmbedBuilder {
   return new EmbedBuilder().setTitle(title).addFields(
     { name: 'Repository', value: `${service.owner}/${service.repo}`, inline: true },
@@ -76,6 +90,15 @@ export function serviceEmbed(service: Service, title = service.name): EmbedBuild
     },
     { name: 'Allowed refs', value: allowedRefsText(service) },
     { name: 'CI gate', value: gatesText(service) },
+    {
+      name: 'GitHub Deployments',
+      value:
+        (service.githubDeployments ?? 'bot') === 'bot'
+          ? 'bot: recorded on GitHub with their statuses'
+          : 'off: not recorded by the bot',
+      inline: true,
+    },
+    { name: 'Targets', value: targetsText(service) },
     { name: 'Run matching', value: correlationText(service) },
     {
       name: 'Added',

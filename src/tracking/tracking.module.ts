@@ -6,11 +6,22 @@ import { WebhookModule } from '../github/webhook/webhook.module';
 import { ServiceRegistryModule } from '../service-registry/service-registry.module';
 import { RunPoller } from './run-poller';
 import { RunTrackerService } from './run-tracker.service';
+import { RunJobsListener } from './run-jobs.listener';
+import { WorkflowJobWebhook } from './workflow-job.webhook';
 import { WorkflowRunWebhook } from './workflow-run.webhook';
 
-/** Following each run to its end: workflow_run webhooks, and polling as the fallback. */
+/**
+ * Following each run to its end: workflow_run webhooks, and polling as the fallback; its jobs
+ * from workflow_job webhooks, and read once when it failed.
+ */
 @Module({
   imports: [DeploymentsModule, DispatchModule, GithubModule, WebhookModule, ServiceRegistryModule],
-  providers: [RunTrackerService, WorkflowRunWebhook, RunPoller],
+  providers: [
+    RunTrackerService,
+    WorkflowRunWebhook,
+    WorkflowJobWebhook,
+    RunJobsListener,
+    RunPoller,
+  ],
 })
 export class TrackingModule {}

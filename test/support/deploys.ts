@@ -18,6 +18,7 @@ export interface SeedOptions {
   defaultRef?: string;
   workflow?: string;
   idInput?: string;
+  githubDeployments?: 'bot' | 'off';
 }
 
 /** Registers a service through the app's own repository (the /service flow has its own tests). */

@@ -87,6 +87,47 @@ export interface FakeCheckRun {
   conclusion: string | null;
 }
 
+/** A deployment on GitHub (https://docs.github.com/en/rest/deployments/deployments). */
+export interface FakeDeployment {
+  id: number;
+  owner: string;
+  repo: string;
+  sha: string;
+  ref: string;
+  task: string;
+  environment: string;
+  description: string;
+  payload: Record<string, unknown>;
+  autoMerge: boolean;
+  requiredContexts?: string[];
+  productionEnvironment: boolean;
+  transientEnvironment: boolean;
+  statuses: FakeDeploymentStatus[];
+}
+
+/** https://docs.github.com/en/rest/deployments/statuses */
+export interface FakeDeploymentStatus {
+  id: number;
+  state: string;
+  description: string;
+  logUrl?: string;
+  environmentUrl?: string;
+  /** Added by GitHub itself (auto_inactive), not posted. */
+  automatic?: boolean;
+}
+
+/** A job of a run (https://docs.github.com/en/rest/actions/workflow-jobs). */
+export interface FakeJob {
+  id: number;
+  runId: number;
+  name: string;
+  status: 'queued' | 'waiting' | 'in_progress' | 'completed';
+  conclusion: string | null;
+  steps: Array<{ number: number; name: string; status: string; conclusion: string | null }>;
+  startedAt: string;
+  completedAt: string | null;
+}
+
 /**
  * How workflow dispatch answers: `details` (github.com: 200 with the run id), `no-content`
  * (GHES ≤ 3.20: 204, the run has to be found by listing), `reject-return-run-details` (422 when
@@ -145,6 +186,11 @@ export class FakeGithub {
   }> = [];
   /** Installation tokens handed out, by token (https://docs.github.com/en/rest/apps/apps#create-an-installation-access-token-for-an-app). */
   readonly installationTokens = new Map<string, InstallationToken>();
+  /** Deployments recorded through the Deployments API, oldest first. */
+  readonly deployments: FakeDeployment[] = [];
+  readonly jobs = new Map<number, FakeJob>();
+  private nextDeploymentId = 700_001;
+  private nextJobId = 30_000_001;
   private app?: FakeApp;
   private nextRunId = 9_000_001;
   private nextCheckId = 5_000_001;
@@ -428,6 +474,103 @@ export class FakeGithub {
         owner: { login: run.owner },
       },
     };
+  }
+
+  /** Adds a job to a run, its steps queued (GitHub numbers steps from 1). */
+  addJob(runId: number, name: string, steps: string[]): FakeJob {
+    const job: FakeJob = {
+      id: this.nextJobId++,
+      runId,
+      name,
+      status: 'queued',
+      conclusion: null,
+      steps: steps.map((step, index) => ({
+        number: index + 1,
+        name: step,
+        status: 'queued',
+        conclusion: null,
+      })),
+      startedAt: new Date().toISOString(),
+      completedAt: null,
+    };
+    this.jobs.set(job.id, job);
+    return job;
+  }
+
+  /**
+   * Moves a job on: `running` steps before it succeeded, step `running` in progress (or, with a
+   * conclusion, the job completed with that step concluding so and the rest skipped).
+   */
+  setJob(
+    jobId: number,
+    status: FakeJob['status'],
+    options: { running?: number; conclusion?: string } = {},
+  ): FakeJob {
+    const job = this.jobs.get(jobId)!;
+    job.status = status;
+    const at = options.running ?? 0;
+    for (const step of job.steps) {
+      if (step.number < at) Object.assign(step, { status: 'completed', conclusion: 'success' });
+      else if (step.number === at)
+        Object.assign(
+          step,
+          status === 'completed'
+            ? { status: 'completed', conclusion: options.conclusion ?? 'success' }
+            : { status: 'in_progress', conclusion: null },
+        );
+      else if (status === 'completed')
+        Object.assign(step, {
+          status: 'completed',
+          conclusion: options.conclusion === 'success' ? 'success' : 'skipped',
+        });
+    }
+    job.conclusion = status === 'completed' ? (options.conclusion ?? 'success') : null;
+    job.completedAt = status === 'completed' ? new Date().toISOString() : null;
+    return job;
+  }
+
+  /** A job as the REST API and the `workflow_job` webhook show it. */
+  jobPayload(job: FakeJob): Record<string, unknown> {
+    const run = this.runs.get(job.runId)!;
+    return {
+      id: job.id,
+      run_id: job.runId,
+      run_attempt: 1,
+      workflow_name: run.name,
+      head_sha: run.headSha,
+      name: job.name,
+      status: job.status,
+      conclusion: job.conclusion,
+      html_url: `https://github.com/${run.owner}/${run.repo}/actions/runs/${run.id}/job/${job.id}`,
+      started_at: job.startedAt,
+      completed_at: job.completedAt,
+      steps: job.steps.map((step) => ({ ...step })),
+      labels: ['ubuntu-latest'],
+    };
+  }
+
+  /** The whole `workflow_job` webhook body for `job` with `action`. */
+  jobEvent(job: FakeJob, action = job.status as string): Record<string, unknown> {
+    const run = this.runs.get(job.runId)!;
+    return {
+      action,
+      workflow_job: this.jobPayload(job),
+      repository: {
+        full_name: `${run.owner}/${run.repo}`,
+        name: run.repo,
+        owner: { login: run.owner },
+      },
+    };
+  }
+
+  /** The statuses posted to GitHub's deployments of one environment, in order. */
+  deploymentsTo(owner: string, repo: string, environment: string): FakeDeployment[] {
+    return this.deployments.filter(
+      (d) =>
+        d.owner.toLowerCase() === owner.toLowerCase() &&
+        d.repo.toLowerCase() === repo.toLowerCase() &&
+        d.environment === environment,
+    );
   }
 
   /** Requests that count against the rate limit (every answer but 304). */
@@ -885,7 +1028,158 @@ export class FakeGithub {
       this.setRunStatus(run.id, 'completed', 'cancelled');
       return [202, {}];
     }
+    // https://docs.github.com/en/rest/deployments/deployments#create-a-deployment
+    if ((m = path.match(/^\/repos\/([^/]+)\/([^/]+)\/deployments$/)) && method === 'POST') {
+      call.route = '/repos/{owner}/{repo}/deployments';
+      return this.createDeployment(m[1], m[2], body as Record<string, unknown>);
+    }
+    // https://docs.github.com/en/rest/deployments/deployments#list-deployments
+    if ((m = path.match(/^\/repos\/([^/]+)\/([^/]+)\/deployments$/)) && method === 'GET') {
+      call.route = '/repos/{owner}/{repo}/deployments';
+      this.repo(m[1], m[2]);
+      const perPage = Math.min(100, Number(query.get('per_page') ?? 30));
+      const found = this.deployments
+        .filter(
+          (d) =>
+            d.owner.toLowerCase() === m![1].toLowerCase() &&
+            d.repo.toLowerCase() === m![2].toLowerCase(),
+        )
+        .filter((d) => !query.get('environment') || d.environment === query.get('environment'))
+        .filter((d) => !query.get('sha') || d.sha === query.get('sha'))
+        .filter((d) => !query.get('task') || d.task === query.get('task'))
+        .reverse()
+        .slice(0, perPage);
+      return [200, found.map((d) => this.deploymentPayload(d))];
+    }
+    // https://docs.github.com/en/rest/deployments/statuses#create-a-deployment-status
+    if (
+      (m = path.match(/^\/repos\/([^/]+)\/([^/]+)\/deployments\/(\d+)\/statuses$/)) &&
+      method === 'POST'
+    ) {
+      call.route = '/repos/{owner}/{repo}/deployments/{deployment_id}/statuses';
+      return this.createDeploymentStatus(m[1], m[2], Number(m[3]), body as Record<string, unknown>);
+    }
+    // https://docs.github.com/en/rest/actions/workflow-jobs#list-jobs-for-a-workflow-run
+    if (
+      (m = path.match(/^\/repos\/([^/]+)\/([^/]+)\/actions\/runs\/(\d+)\/jobs$/)) &&
+      method === 'GET'
+    ) {
+      call.route = '/repos/{owner}/{repo}/actions/runs/{run_id}/jobs';
+      const run = this.runs.get(Number(m[3]));
+      if (!run) return [404, { message: 'Not Found' }];
+      const jobs = [...this.jobs.values()].filter((job) => job.runId === run.id);
+      return [200, { total_count: jobs.length, jobs: jobs.map((job) => this.jobPayload(job)) }];
+    }
     return [404, { message: `fake GitHub has no route ${method} ${path}` }];
+  }
+
+  /**
+   * https://docs.github.com/en/rest/deployments/deployments#create-a-deployment: `ref` is a
+   * branch, tag or SHA (422 when unknown). `required_contexts` left out means every commit
+   * status must be success (409 otherwise); `auto_merge` defaults to true (merging the default
+   * branch in is not simulated: such a request is refused with 409, as a merge conflict is).
+   */
+  private createDeployment(
+    owner: string,
+    name: string,
+    body: Record<string, unknown>,
+  ): [number, unknown?] {
+    const repo = this.repo(owner, name);
+    const ref = String(body.ref ?? '');
+    const sha = repo.commits.has(ref) ? ref : (repo.branches.get(ref) ?? repo.tags.get(ref));
+    if (!sha) return [422, { message: `No ref found for: ${ref}` }];
+    if (body.auto_merge !== false && sha !== repo.branches.get(repo.defaultBranch))
+      return [409, { message: `Conflict merging ${repo.defaultBranch} into ${ref}.` }];
+    if (body.required_contexts === undefined) {
+      const failing = (repo.statuses.get(sha) ?? []).filter((s) => s.state !== 'success');
+      if (failing.length)
+        return [409, { message: `Conflict: Commit status checks failed for ${ref}.` }];
+    }
+    const environment = String(body.environment ?? 'production');
+    const deployment: FakeDeployment = {
+      id: this.nextDeploymentId++,
+      owner,
+      repo: repo.name,
+      sha,
+      ref,
+      task: String(body.task ?? 'deploy'),
+      environment,
+      description: String(body.description ?? ''),
+      payload:
+        typeof body.payload === 'object' && body.payload
+          ? (body.payload as Record<string, unknown>)
+          : {},
+      autoMerge: body.auto_merge !== false,
+      requiredContexts: body.required_contexts as string[] | undefined,
+      productionEnvironment: Boolean(body.production_environment ?? environment === 'production'),
+      transientEnvironment: Boolean(body.transient_environment),
+      statuses: [],
+    };
+    this.deployments.push(deployment);
+    return [201, this.deploymentPayload(deployment)];
+  }
+
+  /**
+   * https://docs.github.com/en/rest/deployments/statuses#create-a-deployment-status: a success
+   * with `auto_inactive` (default true) adds an inactive status to the prior non-transient,
+   * non-production deployments of that environment whose latest state is success.
+   */
+  private createDeploymentStatus(
+    owner: string,
+    name: string,
+    id: number,
+    body: Record<string, unknown>,
+  ): [number, unknown?] {
+    this.repo(owner, name);
+    const deployment = this.deployments.find(
+      (d) => d.id === id && d.owner.toLowerCase() === owner.toLowerCase(),
+    );
+    if (!deployment) return [404, { message: 'Not Found' }];
+    const state = String(body.state ?? '');
+    const states = ['error', 'failure', 'inactive', 'in_progress', 'queued', 'pending', 'success'];
+    const description = String(body.description ?? '');
+    if (!states.includes(state) || description.length > 140)
+      return [422, { message: 'Validation Failed' }];
+    const status: FakeDeploymentStatus = {
+      id: this.nextDeploymentId++,
+      state,
+      description,
+      ...(body.log_url ? { logUrl: String(body.log_url) } : {}),
+      ...(body.environment_url ? { environmentUrl: String(body.environment_url) } : {}),
+    };
+    if (state === 'success' && body.auto_inactive !== false) {
+      for (const prior of this.deploymentsTo(owner, name, deployment.environment)) {
+        if (
+          prior.id !== id &&
+          !prior.productionEnvironment &&
+          !prior.transientEnvironment &&
+          prior.statuses.at(-1)?.state === 'success'
+        )
+          prior.statuses.push({
+            id: this.nextDeploymentId++,
+            state: 'inactive',
+            description: '',
+            automatic: true,
+          });
+      }
+    }
+    deployment.statuses.push(status);
+    return [201, { id: status.id, state, description, environment: deployment.environment }];
+  }
+
+  private deploymentPayload(d: FakeDeployment): Record<string, unknown> {
+    return {
+      id: d.id,
+      sha: d.sha,
+      ref: d.ref,
+      task: d.task,
+      environment: d.environment,
+      description: d.description,
+      payload: d.payload,
+      production_environment: d.productionEnvironment,
+      transient_environment: d.transientEnvironment,
+      created_at: new Date().toISOString(),
+    };
   }
 
   private workflow(owner: string, name: string, workflow: string): FakeWorkflow {

@@ -156,3 +156,64 @@ export class ServiceGateOptions {
   })
   checks?: string;
 }
+
+export class ServiceGithubDeploymentsOptions {
+  @StringOption({
+    name: 'name',
+    description: 'Service name',
+    required: true,
+    autocomplete: true,
+    max_length: 63,
+  })
+  name!: string;
+
+  @StringOption({
+    name: 'mode',
+    description: "Record this service's deployments on GitHub's Deployments page",
+    required: true,
+    choices: [
+      { name: 'bot: the bot creates them and posts their statuses', value: 'bot' },
+      {
+        name: 'off: not recorded by the bot (e.g. the workflow declares environment:)',
+        value: 'off',
+      },
+    ],
+  })
+  mode!: string;
+}
+
+export class ServiceTargetOptions {
+  @StringOption({
+    name: 'name',
+    description: 'Service name',
+    required: true,
+    autocomplete: true,
+    max_length: 63,
+  })
+  name!: string;
+
+  @StringOption({
+    name: 'env',
+    description: 'Environment',
+    required: true,
+    autocomplete: true,
+    max_length: 32,
+  })
+  env!: string;
+
+  @StringOption({
+    name: 'url',
+    description: 'Where the environment is reached (https://…), shown on GitHub; "none" clears',
+    required: false,
+    max_length: 500,
+  })
+  url?: string;
+
+  @StringOption({
+    name: 'promote-from',
+    description: 'Environment a commit must have succeeded on first; "none" clears',
+    required: false,
+    max_length: 32,
+  })
+  promoteFrom?: string;
+}

@@ -1,0 +1,50 @@
+import { JobLine } from '../deployments/deployment';
+import { plain } from '../discord/format';
+import { fitLines, LIMITS } from '../discord/limits';
+
+/** A job's log link: GitHub's own address, used only when it is plainly one. */
+function logLink(job: JobLine): string {
+  return job.url && /^https:\/\/[^\s()<>[\]]{1,300}$/.test(job.url) ? ` · [log](${job.url})` : '';
+}
+
+function stepText(job: JobLine): string {
+  if (!job.step) return '';
+  const of = job.steps ? `/${job.steps}` : '';
+  return `step ${job.step.number}${of}: ${plain(job.step.name, 60)}`;
+}
+
+const FAILED = ['failure', 'timed_out', 'startup_failure'];
+
+/** One job as its latest report says: queued, waiting, running which step, or how it ended. */
+export function jobLine(job: JobLine): string {
+  const name = plain(job.name, 60);
+  switch (job.status) {
+    case 'queued':
+      return `🕐 ${name}: queued`;
+    case 'waiting':
+      return `⏸️ ${name}: waiting for GitHub environment approval`;
+    case 'in_progress':
+      return `🔄 ${name}: running${job.step ? ` ${stepText(job)}` : ''}`;
+    default: {
+      const conclusion = job.conclusion ?? 'done';
+      if (FAILED.includes(conclusion))
+        return `❌ ${name}: ${conclusion === 'failure' ? 'failed' : plain(conclusion.replace(/_/g, ' '), 30)}${job.step ? ` at ${stepText(job)}` : ''}${logLink(job)}`;
+      if (conclusion === 'success') return `✅ ${name}: done`;
+      if (conclusion === 'skipped') return `⏭️ ${name}: skipped`;
+      return `🚫 ${name}: ${plain(conclusion.replace(/_/g, ' '), 30)}`;
+    }
+  }
+}
+
+export function jobsText(jobs: JobLine[]): string {
+  return fitLines(jobs.map(jobLine), LIMITS.fieldValue, (n) => `… and ${n} more`);
+}
+
+/** The first job that failed, for the status line: "job deploy, step 4/9: Migrate". */
+export function failedJobText(jobs: JobLine[] | undefined): string | undefined {
+  const failed = jobs?.find(
+    (job) => job.status === 'completed' && FAILED.includes(job.conclusion ?? ''),
+  );
+  if (!failed) return undefined;
+  return `job ${plain(failed.name, 60)}${failed.step ? `, ${stepText(failed)}` : ''}${logLink(failed)}`;
+}

@@ -1,0 +1,130 @@
+import { Injectable } from '@nestjs/common';
+import { InjectModel } from '@nestjs/mongoose';
+import { Model } from 'mongoose';
+import { Deployment, DeploymentStatus, GithubDeploymentState } from './deployment';
+import { changed } from './deployment.repository';
+import { Stored, toDomain } from './deployment.mapping';
+import { DeploymentDocument } from './deployment.schema';
+
+/**
+ * Statuses with nothing to tell GitHub yet: held before dispatch, or being dispatched (the
+ * dispatcher creates GitHub's deployment itself, just before the workflow dispatch).
+ */
+const NOTHING_TO_TELL: DeploymentStatus[] = [
+  'awaiting_checks',
+  'checks_failed',
+  'pending_approval',
+  'approved',
+  'dispatching',
+];
+
+/** How far GitHub's record of one deployment has caught up with it. */
+export interface GithubSyncState {
+  /** The deployment status GitHub's record was last brought up to. */
+  syncedStatus?: DeploymentStatus;
+  /** Consecutive failed attempts (failures that may pass). */
+  attempts: number;
+  /** A successful rollback has marked the deployment it replaced inactive. */
+  replacedInactive: boolean;
+}
+
+export interface GithubSyncResult {
+  /** The status now reflected on GitHub (or given up on). */
+  syncedStatus?: DeploymentStatus;
+  state?: GithubDeploymentState;
+  replacedInactive?: boolean;
+  /** Something failed for a reason that may pass: look again then. */
+  retryAt?: Date;
+  /** Nothing more will be posted for this deployment. */
+  close?: boolean;
+}
+
+const due = (now: Date) => ({
+  'ghSync.open': true,
+  status: { $nin: NOTHING_TO_TELL },
+  $expr: { $ne: ['$ghSync.syncedStatus', '$status'] },
+  $and: [
+    { $or: [{ 'ghSync.leaseUntil': { $exists: false } }, { 'ghSync.leaseUntil': { $lte: now } }] },
+    { $or: [{ 'ghSync.retryAt': { $exists: false } }, { 'ghSync.retryAt': { $lte: now } }] },
+  ],
+});
+
+/**
+ * GitHub's side of deployments (an outbox, like the Discord one): which deployments recorded on
+ * GitHub's Deployments API have moved since their last deployment status, and a lease so one
+ * worker of one instance at a time posts it. It writes only that projection (GitHub's id, the
+ * state last posted, a note when GitHub's record failed), never the deployment's life.
+ */
+@Injectable()
+export class DeploymentGithubStore {
+  constructor(
+    @InjectModel(DeploymentDocument.name) private readonly deployments: Model<DeploymentDocument>,
+  ) {}
+
+  /** Deployments whose GitHub record is behind, oldest change first. */
+  async findDue(now: Date, limit: number): Promise<string[]> {
+    const docs = await this.deployments
+      .find(due(now), { _id: 1 })
+      .sort({ updatedAt: 1 })
+      .limit(limit)
+      .lean<Array<{ _id: string }>>();
+    return docs.map((doc) => doc._id);
+  }
+
+  /** Takes the deployment's GitHub lease when its record is behind and no one holds it. */
+  async claim(
+    id: string,
+    now: Date,
+    leaseMs: number,
+  ): Promise<{ deployment: Deployment; state: GithubSyncState } | null> {
+    const doc = await this.deployments
+      .findOneAndUpdate(
+        { _id: id, ...due(now) },
+        { $set: { 'ghSync.leaseUntil': new Date(now.getTime() + leaseMs) } },
+        { returnDocument: 'after', projection: { deliveryIds: 0 } },
+      )
+      .lean<Stored & { ghSync?: Partial<GithubSyncState> }>();
+    if (!doc) return null;
+    return {
+      deployment: toDomain(doc)!,
+      state: {
+        syncedStatus: doc.ghSync?.syncedStatus,
+        attempts: doc.ghSync?.attempts ?? 0,
+        replacedInactive: doc.ghSync?.replacedInactive ?? false,
+      },
+    };
+  }
+
+  /** GitHub created the deployment: its id, kept once (a second id never replaces the first). */
+  async recordCreated(id: string, githubId: number): Promise<boolean> {
+    const result = await this.deployments.updateOne(
+      { _id: id, 'githubDeployment.id': { $exists: false } },
+      { $set: { 'githubDeployment.id': githubId }, $unset: { 'githubDeployment.error': '' } },
+    );
+    return result.modifiedCount === 1;
+  }
+
+  /** GitHub's record failed for good: noted for people to see (the message shows it). */
+  async recordError(id: string, error: string, at: Date): Promise<void> {
+    const { $set, $inc } = changed(at);
+    await this.deployments.updateOne(
+      { _id: id },
+      { $set: { ...$set, 'githubDeployment.error': error }, $inc },
+    );
+  }
+
+  /** Records what was posted and gives the lease back. */
+  async finish(id: string, state: GithubSyncState, result: GithubSyncResult): Promise<void> {
+    const set: Record<string, unknown> = {
+      'ghSync.attempts': result.retryAt ? state.attempts + 1 : 0,
+    };
+    const unset: Record<string, ''> = { 'ghSync.leaseUntil': '' };
+    if (result.syncedStatus) set['ghSync.syncedStatus'] = result.syncedStatus;
+    if (result.state) set['githubDeployment.state'] = result.state;
+    if (result.replacedInactive) set['ghSync.replacedInactive'] = true;
+    if (result.retryAt) set['ghSync.retryAt'] = result.retryAt;
+    else unset['ghSync.retryAt'] = '';
+    if (result.close) unset['ghSync.open'] = '';
+    await this.deployments.updateOne({ _id: id }, { $set: set, $unset: unset });
+  }
+}
