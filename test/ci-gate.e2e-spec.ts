@@ -102,6 +102,13 @@ describe('the CI gate', () => {
       /chatops_ci_gate_total\{environment="staging",outcome="overridden"\} [1-9]/,
     );
     await finishRun(app, id);
+    const history = await app.discord.command('history', actors.viewer, {
+      options: { service: service.name, env: 'staging' },
+    });
+    await history.waitForReply();
+    expect(history.replyText()).toContain(
+      `⚠️ CI overridden by alice-admin: “build flake, fixed in the next commit”`,
+    );
   });
 
   it('holds a commit whose checks are running, and deploys it when CI passes', async () => {

@@ -10,6 +10,7 @@ import {
   waitForMessageText,
   waitForStatus,
 } from './support/deploys';
+import type { Deployment } from '../src/deployments/deployment';
 import { FakeDeployment, sendWebhook } from './support/fake-github';
 import { messageText } from './support/fake-discord/fake-discord';
 import { startAppWithFakes, TestApp, WEBHOOK_SECRET } from './support/test-app';
@@ -98,7 +99,7 @@ describe('GitHub Deployments', () => {
       }),
     ]);
     await waitFor('the posted state on the record', async () => {
-      const { githubDeployment } = await storedDeployment(app, id);
+      const { githubDeployment } = (await storedDeployment(app, id)) as unknown as Deployment;
       return githubDeployment?.state === 'success' && githubDeployment.id === created.id;
     });
   });

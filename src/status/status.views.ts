@@ -22,6 +22,11 @@ function historyLine(d: Deployment): string {
   const marks = [
     ...(d.rollback ? [`↩️ rollback to ${d.rollback.to}`] : []),
     ...(d.supersededBy ? [`rolled back by ${d.supersededBy}`] : []),
+    ...(d.gate?.override
+      ? [
+          `⚠️ CI overridden by ${plain(d.gate.override.by.name, 40)}: “${plain(d.gate.override.reason, 80)}”`,
+        ]
+      : []),
   ];
   return `${parts.join(' · ')}${marks.length ? ` · ${marks.join(' · ')}` : ''}`;
 }
