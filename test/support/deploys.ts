@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { admittedRequest } from '../../src/admission/admitted-request';
 import { DeploymentTransitions } from '../../src/deployments/deployment-transitions.service';
+import type { Service } from '../../src/service-registry/service';
 import { ServiceRepository } from '../../src/service-registry/service.repository';
 import { Actor, InteractionHandle, messageText } from './fake-discord/fake-discord';
 import { aService } from './factories';
@@ -19,6 +20,7 @@ export interface SeedOptions {
   workflow?: string;
   idInput?: string;
   githubDeployments?: 'bot' | 'off';
+  targets?: Service['targets'];
 }
 
 /** Registers a service through the app's own repository (the /service flow has its own tests). */
