@@ -79,6 +79,27 @@ describe('judgeChecks', () => {
     ]);
   });
 
+  it('fails closed on check runs it could not read, and judges unread statuses by the combined state', () => {
+    const passing = { runs: [run(1, 'build', 'completed', 'success')], statuses: [] };
+    const beyond = (runs: number, statuses: number, statusesState: string) => ({
+      ...passing,
+      unread: { runs, statuses, statusesState },
+    });
+    expect(judgeChecks('all', [], beyond(3, 0, 'success'))).toMatchObject({
+      verdict: 'failed',
+      checks: [{ name: '3 more check runs', state: 'missing' }],
+    });
+    expect(judgeChecks('all', [], beyond(0, 150, 'success')).verdict).toBe('passed');
+    expect(judgeChecks('all', [], beyond(0, 150, 'pending'))).toMatchObject({
+      verdict: 'pending',
+      checks: [{ name: '150 more commit statuses', detail: 'combined state pending' }],
+    });
+    expect(judgeChecks('all', [], beyond(0, 150, 'failure')).verdict).toBe('failed');
+    expect(judgeChecks('required', ['e2e'], beyond(3, 0, 'success')).checks).toEqual([
+      { name: 'e2e', state: 'missing', detail: 'not among the checks read' },
+    ]);
+  });
+
   it('keeps at most ten lines', () => {
     const runs = Array.from({ length: 25 }, (_, i) => run(i, `job-${i}`, 'completed', 'failure'));
     const judged = judgeChecks('all', [], { runs, statuses: [] });

@@ -50,12 +50,30 @@ export function judgeChecks(
     } as const;
     latest.set(status.context, worse(line, latest.get(status.context)));
   }
+  // Beyond what was read: check runs fail closed; statuses count by GitHub's combined state.
+  const unread: CheckLine[] = [];
+  if (checks.unread?.runs)
+    unread.push({
+      name: `${checks.unread.runs} more check runs`,
+      state: 'missing',
+      detail: 'not read: too many to judge',
+    });
+  if (checks.unread?.statuses && checks.unread.statusesState !== 'success')
+    unread.push({
+      name: `${checks.unread.statuses} more commit statuses`,
+      state: checks.unread.statusesState === 'pending' ? 'pending' : 'failed',
+      detail: `combined state ${checks.unread.statusesState}`,
+    });
   const considered =
     mode === 'all'
-      ? [...latest.values()]
+      ? [...latest.values(), ...unread]
       : required.map(
           (name): CheckLine =>
-            latest.get(name) ?? { name, state: 'missing', detail: 'not reported on this commit' },
+            latest.get(name) ?? {
+              name,
+              state: 'missing',
+              detail: checks.unread ? 'not among the checks read' : 'not reported on this commit',
+            },
         );
   const failing = considered.filter((line) => line.state === 'failed' || line.state === 'missing');
   const pending = considered.filter((line) => line.state === 'pending');

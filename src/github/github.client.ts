@@ -248,6 +248,7 @@ export class GithubClient {
     const octokit = await this.octokit(owner, repo);
     try {
       const runs: CheckRunInfo[] = [];
+      let runsTotal = 0;
       for (let page = 1; page <= MAX_CHECK_PAGES; page++) {
         const { data } = await octokit.rest.checks.listForRef({
           owner,
@@ -258,6 +259,7 @@ export class GithubClient {
           page,
         });
         runs.push(...data.check_runs.map(toCheckRun));
+        runsTotal = data.total_count;
         if (runs.length >= data.total_count || data.check_runs.length === 0) break;
       }
       const { data } = await octokit.rest.repos.getCombinedStatusForRef({
@@ -266,7 +268,13 @@ export class GithubClient {
         ref: sha,
         per_page: 100,
       });
-      return { runs, statuses: data.statuses.map(toCommitStatus) };
+      const statuses = data.statuses.map(toCommitStatus);
+      const unread = {
+        runs: Math.max(0, runsTotal - runs.length),
+        statuses: Math.max(0, data.total_count - statuses.length),
+        statusesState: data.state,
+      };
+      return { runs, statuses, ...(unread.runs || unread.statuses ? { unread } : {}) };
     } catch (error) {
       throw this.failure(error, owner, `the checks of ${sha.slice(0, 12)} in ${owner}/${repo}`);
     }

@@ -76,6 +76,13 @@ export interface CommitStatusInfo {
 export interface CommitChecks {
   runs: CheckRunInfo[];
   statuses: CommitStatusInfo[];
+  /** What was not read: check runs past the pages read, statuses past the first 100. */
+  unread?: {
+    runs: number;
+    statuses: number;
+    /** GitHub's combined state over all statuses: success, pending or failure. */
+    statusesState: string;
+  };
 }
 
 /** A deployment to record on GitHub (https://docs.github.com/en/rest/deployments/deployments). */
