@@ -132,6 +132,29 @@ describe('the CI gate', () => {
     await finishRun(app, id);
   });
 
+  it('never sends a held commit over a newer one that went out while it waited', async () => {
+    const { github, actors } = app;
+    const service = await gatedService();
+    const older = service.headSha;
+    const build = github.addCheckRun('acme', service.repo, older, 'build', 'in_progress');
+    const held = await deploy(app, actors.deployer, service.name, 'staging');
+    await waitForMessageText(app, held.interaction, 'Waiting for CI');
+
+    const newer = github.addCommit('acme', service.repo, 'main', 'the fix');
+    github.addCheckRun('acme', service.repo, newer, 'build', 'completed', 'success');
+    const next = await deploy(app, actors.deployer, service.name, 'staging');
+    await waitForStatus(app, next.id, 'dispatched');
+    await finishRun(app, next.id);
+
+    const dispatches = github.dispatches.length;
+    github.updateCheckRun('acme', service.repo, build, 'completed', 'success');
+    await waitForStatus(app, held.id, 'expired');
+    expect(await waitForMessageText(app, held.interaction, 'Expired at the CI gate')).toContain(
+      `a newer deployment (${next.id}) went to staging while it waited`,
+    );
+    expect(github.dispatches.length).toBe(dispatches);
+  });
+
   it('fails closed when the checks cannot be read', async () => {
     const service = await gatedService();
     app.github.failNext(/\/check-runs$/, 403, 'Resource not accessible by integration');

@@ -241,6 +241,23 @@ export class CiGateService {
       if (!(error instanceof AppError) || !options.quietWhenHeld) throw error;
       return this.holdBack(deployment, gate, error.message);
     }
+    // A newer request for the target went out while this one waited: going on now would put an
+    // older commit over it. The watcher ends it instead; an admin's override still may send it.
+    if (options.quietWhenHeld) {
+      const newer = await this.history.findDispatchedSince(
+        deployment.service,
+        deployment.environment,
+        deployment.createdAt,
+      );
+      if (newer) {
+        const ended = await this.transitions.move(deployment.id, 'expired', {
+          from: ['awaiting_checks'],
+          note: `a newer deployment (${newer.id}) went to ${deployment.environment} while it waited`,
+        });
+        if (ended) this.count(deployment.environment, 'expired');
+        return ended ?? deployment;
+      }
+    }
     // The watcher's pass goes on only from `awaiting_checks`: a later read that refused it meanwhile
     // (another instance) wins. An override leaves from either held status.
     const from: DeploymentStatus[] = options.quietWhenHeld ? ['awaiting_checks'] : GATED_STATUSES;

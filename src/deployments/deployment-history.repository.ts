@@ -66,6 +66,25 @@ export class DeploymentHistory {
     );
   }
 
+  /** A deployment to the target requested after `after` that has been dispatched, if any. */
+  async findDispatchedSince(
+    service: string,
+    environment: string,
+    after: Date,
+  ): Promise<Deployment | null> {
+    return toDomain(
+      await this.deployments
+        .findOne({
+          service,
+          environment,
+          createdAt: { $gt: after },
+          dispatchRequestedAt: { $exists: true },
+        })
+        .sort({ createdAt: -1 })
+        .lean<Stored>(),
+    );
+  }
+
   /** Whether `sha` has ever been deployed successfully to the target (the promotion order). */
   async hasSucceeded(service: string, environment: string, sha: string): Promise<boolean> {
     return Boolean(await this.deployments.exists({ service, environment, sha, status: 'success' }));
