@@ -194,6 +194,18 @@ describe('GitHub Deployments', () => {
     expect(app.github.deployments.filter((d) => d.payload.deployment_id === later.id)).toHaveLength(
       1,
     );
+
+    // GitHub made it but the answer was lost: it is found by its payload, not made twice.
+    app.github.loseNextAnswer(new RegExp(`/repos/acme/${service.repo}/deployments$`));
+    const lost = await deploy(app, app.actors.deployer, service.name, 'staging');
+    await waitForStatus(app, lost.id, 'dispatched');
+    const found = await githubDeploymentOf(service.repo, lost.id);
+    await statusesReach(found, 1);
+    await finishRun(app, lost.id);
+    await statusesReach(found, 2);
+    expect(app.github.deployments.filter((d) => d.payload.deployment_id === lost.id)).toHaveLength(
+      1,
+    );
   });
 
   it('records nothing on GitHub for a service set to off', async () => {
@@ -351,7 +363,7 @@ describe('job progress and the failing step', () => {
     expect(text).toContain('✅ build: done');
     expect(text).toContain('❌ release **now** <@everyone>: failed');
     expect(text).toMatch(
-      /failed at step 4\/6: Migrate · \[log\]\(https:\/\/github\.com\/acme\/[^)]+\/job\/\d+\)/,
+      /failed at step 4\/6: Migrate · \[log\]\(https:\/\/github\.example\/acme\/[^)]+\/job\/\d+\)/,
     );
     expect((await storedDeployment(app, id)).status).toBe('dispatched');
 

@@ -50,7 +50,7 @@ function statusLine(deployment: Deployment): string {
   switch (deployment.status) {
     case 'failure': {
       const ended = duration === undefined ? label : `${label} in ${formatDuration(duration)}`;
-      const where = failedJobText(deployment.jobs);
+      const where = failedJobText(deployment.jobs, deployment.runUrl);
       return where ? `${ended}: ${where}` : ended;
     }
     case 'success':
@@ -265,7 +265,7 @@ export function deploymentMessage(deployment: Deployment): {
     });
   }
   if (deployment.jobs?.length) {
-    embed.addFields({ name: 'Jobs', value: jobsText(deployment.jobs) });
+    embed.addFields({ name: 'Jobs', value: jobsText(deployment.jobs, deployment.runUrl) });
   }
   if (deployment.githubDeployment?.error) {
     embed.addFields({

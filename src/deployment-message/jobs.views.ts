@@ -2,9 +2,13 @@ import { JobLine } from '../deployments/deployment';
 import { plain } from '../discord/format';
 import { fitLines, LIMITS } from '../discord/limits';
 
-/** A job's log link: GitHub's own address, used only when it is plainly one. */
-function logLink(job: JobLine): string {
-  return job.url && /^https:\/\/[^\s()<>[\]]{1,300}$/.test(job.url) ? ` · [log](${job.url})` : '';
+/** A job's log link: only a job page of the deployment's own run, plainly written. */
+function logLink(job: JobLine, runUrl: string | undefined): string {
+  const linked =
+    runUrl &&
+    job.url?.startsWith(`${runUrl}/job/`) &&
+    /^https:\/\/[^\s()<>[\]]{1,300}$/.test(job.url);
+  return linked ? ` · [log](${job.url})` : '';
 }
 
 function stepText(job: JobLine): string {
@@ -16,7 +20,7 @@ function stepText(job: JobLine): string {
 const FAILED = ['failure', 'timed_out', 'startup_failure'];
 
 /** One job as its latest report says: queued, waiting, running which step, or how it ended. */
-export function jobLine(job: JobLine): string {
+export function jobLine(job: JobLine, runUrl?: string): string {
   const name = plain(job.name, 60);
   switch (job.status) {
     case 'queued':
@@ -28,7 +32,7 @@ export function jobLine(job: JobLine): string {
     default: {
       const conclusion = job.conclusion ?? 'done';
       if (FAILED.includes(conclusion))
-        return `❌ ${name}: ${conclusion === 'failure' ? 'failed' : plain(conclusion.replace(/_/g, ' '), 30)}${job.step ? ` at ${stepText(job)}` : ''}${logLink(job)}`;
+        return `❌ ${name}: ${conclusion === 'failure' ? 'failed' : plain(conclusion.replace(/_/g, ' '), 30)}${job.step ? ` at ${stepText(job)}` : ''}${logLink(job, runUrl)}`;
       if (conclusion === 'success') return `✅ ${name}: done`;
       if (conclusion === 'skipped') return `⏭️ ${name}: skipped`;
       return `🚫 ${name}: ${plain(conclusion.replace(/_/g, ' '), 30)}`;
@@ -36,15 +40,19 @@ export function jobLine(job: JobLine): string {
   }
 }
 
-export function jobsText(jobs: JobLine[]): string {
-  return fitLines(jobs.map(jobLine), LIMITS.fieldValue, (n) => `… and ${n} more`);
+export function jobsText(jobs: JobLine[], runUrl?: string): string {
+  return fitLines(
+    jobs.map((job) => jobLine(job, runUrl)),
+    LIMITS.fieldValue,
+    (n) => `… and ${n} more`,
+  );
 }
 
 /** The first job that failed, for the status line: "job deploy, step 4/9: Migrate". */
-export function failedJobText(jobs: JobLine[] | undefined): string | undefined {
+export function failedJobText(jobs: JobLine[] | undefined, runUrl?: string): string | undefined {
   const failed = jobs?.find(
     (job) => job.status === 'completed' && FAILED.includes(job.conclusion ?? ''),
   );
   if (!failed) return undefined;
-  return `job ${plain(failed.name, 60)}${failed.step ? `, ${stepText(failed)}` : ''}${logLink(failed)}`;
+  return `job ${plain(failed.name, 60)}${failed.step ? `, ${stepText(failed)}` : ''}${logLink(failed, runUrl)}`;
 }

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import { Model } from 'mongoose';
@@ -26,6 +27,8 @@ export interface GithubSyncState {
   attempts: number;
   /** A successful rollback has marked the deployment it replaced inactive. */
   replacedInactive: boolean;
+  /** This worker's lease: what it records counts only while the lease is still its own. */
+  lease?: string;
 }
 
 export interface GithubSyncResult {
@@ -77,10 +80,16 @@ export class DeploymentGithubStore {
     now: Date,
     leaseMs: number,
   ): Promise<{ deployment: Deployment; state: GithubSyncState } | null> {
+    const lease = randomUUID();
     const doc = await this.deployments
       .findOneAndUpdate(
         { _id: id, ...due(now) },
-        { $set: { 'ghSync.leaseUntil': new Date(now.getTime() + leaseMs) } },
+        {
+          $set: {
+            'ghSync.leaseUntil': new Date(now.getTime() + leaseMs),
+            'ghSync.lease': lease,
+          },
+        },
         { returnDocument: 'after', projection: { deliveryIds: 0 } },
       )
       .lean<Stored & { ghSync?: Partial<GithubSyncState> }>();
@@ -91,17 +100,28 @@ export class DeploymentGithubStore {
         syncedStatus: doc.ghSync?.syncedStatus,
         attempts: doc.ghSync?.attempts ?? 0,
         replacedInactive: doc.ghSync?.replacedInactive ?? false,
+        lease,
       },
     };
   }
 
-  /** GitHub created the deployment: its id, kept once (a second id never replaces the first). */
-  async recordCreated(id: string, githubId: number): Promise<boolean> {
-    const result = await this.deployments.updateOne(
-      { _id: id, 'githubDeployment.id': { $exists: false } },
-      { $set: { 'githubDeployment.id': githubId }, $unset: { 'githubDeployment.error': '' } },
-    );
-    return result.modifiedCount === 1;
+  /**
+   * GitHub created the deployment: its id, kept once (a second id never replaces the first).
+   * Returns the id the deployment has now: this one, or the one recorded before it.
+   */
+  async recordCreated(id: string, githubId: number): Promise<number | undefined> {
+    const doc = await this.deployments
+      .findOneAndUpdate(
+        { _id: id, 'githubDeployment.id': { $exists: false } },
+        { $set: { 'githubDeployment.id': githubId }, $unset: { 'githubDeployment.error': '' } },
+        { returnDocument: 'after', projection: { 'githubDeployment.id': 1 } },
+      )
+      .lean<{ githubDeployment?: { id?: number } }>();
+    if (doc) return doc.githubDeployment?.id;
+    const kept = await this.deployments
+      .findOne({ _id: id }, { 'githubDeployment.id': 1 })
+      .lean<{ githubDeployment?: { id?: number } }>();
+    return kept?.githubDeployment?.id;
   }
 
   /** GitHub's record failed for good: noted for people to see (the message shows it). */
@@ -113,18 +133,24 @@ export class DeploymentGithubStore {
     );
   }
 
-  /** Records what was posted and gives the lease back. */
+  /**
+   * Records what was posted and gives the lease back, only while the lease is still this
+   * worker's: one that overran it (a slow GitHub) records nothing over its successor.
+   */
   async finish(id: string, state: GithubSyncState, result: GithubSyncResult): Promise<void> {
     const set: Record<string, unknown> = {
       'ghSync.attempts': result.retryAt ? state.attempts + 1 : 0,
     };
-    const unset: Record<string, ''> = { 'ghSync.leaseUntil': '' };
+    const unset: Record<string, ''> = { 'ghSync.leaseUntil': '', 'ghSync.lease': '' };
     if (result.syncedStatus) set['ghSync.syncedStatus'] = result.syncedStatus;
     if (result.state) set['githubDeployment.state'] = result.state;
     if (result.replacedInactive) set['ghSync.replacedInactive'] = true;
     if (result.retryAt) set['ghSync.retryAt'] = result.retryAt;
     else unset['ghSync.retryAt'] = '';
     if (result.close) unset['ghSync.open'] = '';
-    await this.deployments.updateOne({ _id: id }, { $set: set, $unset: unset });
+    await this.deployments.updateOne(
+      { _id: id, 'ghSync.lease': state.lease },
+      { $set: set, $unset: unset },
+    );
   }
 }

@@ -85,7 +85,7 @@ export class DeploymentHistory {
     );
   }
 
-  /** Whether `sha` has ever been deployed successfully to the target (the promotion order). */
+  /** Whether `sha` was deployed successfully to the target and not rolled back (promotion order). */
   async hasSucceeded(service: string, environment: string, sha: string): Promise<boolean> {
     return Boolean(await this.deployments.exists({ service, environment, sha, status: 'success' }));
   }

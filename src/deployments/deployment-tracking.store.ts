@@ -23,6 +23,8 @@ export interface DeliveryOrigin {
 
 /** Recent webhook delivery ids kept per deployment, to recognise redeliveries. */
 const KEPT_DELIVERY_IDS = 50;
+/** Job deliveries are kept apart (a run has many jobs, each several reports). */
+const KEPT_JOB_DELIVERY_IDS = 200;
 const EPOCH = new Date(0);
 
 /**
@@ -85,12 +87,12 @@ export class DeploymentTrackingStore {
       runId,
       ...(delivery ? { repository: delivery.repository.toLowerCase() } : {}),
     };
-    for (let attempt = 0; attempt < 5; attempt++) {
+    for (let attempt = 0; attempt < 10; attempt++) {
       const doc = await this.deployments
-        .findOne(match, { jobs: 1, version: 1, deliveryIds: 1 })
-        .lean<{ _id: string; jobs?: JobLine[]; version?: number; deliveryIds?: string[] }>();
+        .findOne(match, { jobs: 1, version: 1, jobDeliveryIds: 1 })
+        .lean<{ _id: string; jobs?: JobLine[]; version?: number; jobDeliveryIds?: string[] }>();
       if (!doc) return null;
-      if (delivery && doc.deliveryIds?.includes(delivery.id)) return 'duplicate';
+      if (delivery && doc.jobDeliveryIds?.includes(delivery.id)) return 'duplicate';
       const jobs = mergeJobs(doc.jobs ?? [], reports);
       if (!jobs && !delivery) return 'unchanged';
       const { $set, $inc } = changed(at);
@@ -100,10 +102,14 @@ export class DeploymentTrackingStore {
           {
             ...(jobs ? { $set: { ...$set, jobs }, $inc } : {}),
             ...(delivery
-              ? { $push: { deliveryIds: { $each: [delivery.id], $slice: -KEPT_DELIVERY_IDS } } }
+              ? {
+                  $push: {
+                    jobDeliveryIds: { $each: [delivery.id], $slice: -KEPT_JOB_DELIVERY_IDS },
+                  },
+                }
               : {}),
           },
-          { returnDocument: 'after', projection: { deliveryIds: 0 } },
+          { returnDocument: 'after', projection: { deliveryIds: 0, jobDeliveryIds: 0 } },
         )
         .lean<Stored>();
       if (updated) return jobs ? toDomain(updated)! : 'unchanged';

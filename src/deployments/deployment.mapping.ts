@@ -9,6 +9,7 @@ const INTERNAL = [
   'etag',
   'announcedAt',
   'deliveryIds',
+  'jobDeliveryIds',
   'repository',
   'version',
   'syncDueAt',

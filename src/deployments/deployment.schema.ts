@@ -70,6 +70,8 @@ export class DeploymentDocument {
   @Prop() etag?: string;
   /** The latest X-GitHub-Delivery ids applied to this deployment (redeliveries reuse them). */
   @Prop({ type: [String], default: undefined }) deliveryIds?: string[];
+  /** The latest X-GitHub-Delivery ids of workflow_job deliveries applied to it. */
+  @Prop({ type: [String], default: undefined }) jobDeliveryIds?: string[];
   /** When the final outcome was posted to DEPLOY_CHANNEL_ID. */
   @Prop() announcedAt?: Date;
   @Prop({ type: Object }) messageLost?: object;

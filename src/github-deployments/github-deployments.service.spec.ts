@@ -38,7 +38,7 @@ function harness(github: Partial<GithubClient>, history: Partial<DeploymentHisto
     strictFake<DeploymentGithubStore>(
       'store',
       {
-        recordCreated: async () => true,
+        recordCreated: async (_id: string, githubId: number) => githubId,
         recordError: async (_id: string, error: string) => void notes.push(error),
       },
       calls,
@@ -125,6 +125,13 @@ describe('GithubDeploymentsService.sync', () => {
     });
     expect(last).toMatchObject({ close: true, syncedStatus: 'success' });
     expect(notes).toEqual(["GitHub's record not updated: GitHub is having trouble (502)."]);
+    // A deployment still running is never given up on: its final status is still to come.
+    const running = await service.sync(recorded({ status: 'in_progress' }), {
+      ...fresh,
+      attempts: MAX_ATTEMPTS + 3,
+    });
+    expect(running.retryAt).toEqual(new Date(NOW.getTime() + 300_000));
+    expect(notes).toHaveLength(1);
   });
 
   it('marks the deployment a successful rollback replaced inactive, once', async () => {
@@ -146,5 +153,15 @@ describe('GithubDeploymentsService.sync', () => {
     };
     await service.sync(synced, { ...fresh, replacedInactive: true });
     expect(posted).toHaveLength(2);
+  });
+
+  it('does not count a replaced deployment as marked when it has no GitHub record', async () => {
+    const replaced = recorded({ id: 'd-aaaaaa', githubDeployment: { production: true } });
+    const { service } = harness({}, { findById: async () => replaced });
+    const rollback = recorded({
+      status: 'success',
+      rollback: { of: 'd-aaaaaa', ofSha: replaced.sha, to: 'd-bbbbbb' },
+    });
+    expect(await service.sync(rollback, fresh)).toMatchObject({ replacedInactive: false });
   });
 });

@@ -13,7 +13,7 @@ import {
 } from '../deployments/deployment-github.store';
 import { DeploymentHistory } from '../deployments/deployment-history.repository';
 import { GithubClient } from '../github/github.client';
-import { mayPass } from '../github/github.errors';
+import { GithubError, mayPass } from '../github/github.errors';
 
 /** The deployment status GitHub is told for each of the bot's (none: nothing to tell). */
 export const GITHUB_STATE_OF: Partial<Record<DeploymentStatus, GithubDeploymentState>> = {
@@ -27,8 +27,13 @@ export const GITHUB_STATE_OF: Partial<Record<DeploymentStatus, GithubDeploymentS
   cancelled: 'inactive',
 };
 
-/** Failures that may pass are retried after 2 s, 4 s … up to 5 minutes, this many times. */
+/**
+ * Failures that may pass are retried after 2 s, 4 s … up to 5 minutes. After this many, a
+ * final status is given up on (noted); a deployment still running keeps being retried.
+ */
 export const MAX_ATTEMPTS = 10;
+/** How long a dispatch waits for GitHub to create its deployment record. */
+export const CREATE_WAIT_MS = 5_000;
 
 function backoffMs(attempts: number): number {
   return Math.min(300_000, 2_000 * 2 ** Math.max(0, attempts - 1));
@@ -58,9 +63,22 @@ export class GithubDeploymentsService {
    */
   async createBeforeDispatch(deployment: Deployment): Promise<void> {
     if (!deployment.githubDeployment || deployment.githubDeployment.id) return;
+    let timer: NodeJS.Timeout | undefined;
     try {
-      const id = await this.create(deployment);
-      await this.store.recordCreated(deployment.id, id);
+      // The dispatch waits for this at most CREATE_WAIT_MS; a later answer is still recorded.
+      const created = this.create(deployment).then((id) =>
+        this.store.recordCreated(deployment.id, id),
+      );
+      created.catch(() => undefined);
+      await Promise.race([
+        created,
+        new Promise((_, reject) => {
+          timer = setTimeout(
+            () => reject(new GithubError('GITHUB.UNREACHABLE', 'GitHub did not answer in time.')),
+            CREATE_WAIT_MS,
+          );
+        }),
+      ]);
     } catch (error) {
       if (mayPass(error)) {
         this.logger.warn(
@@ -77,6 +95,8 @@ export class GithubDeploymentsService {
         .catch((stored: Error) =>
           this.logger.warn(`Noting GitHub's refusal on ${deployment.id} failed: ${stored.message}`),
         );
+    } finally {
+      clearTimeout(timer);
     }
   }
 
@@ -97,14 +117,12 @@ export class GithubDeploymentsService {
       const id = record.id ?? (await this.findOrCreate(deployment));
       let replacedInactive = state.replacedInactive;
       if (wanted !== record.state) await this.post(deployment, id, wanted);
-      if (wanted === 'success' && deployment.rollback && !replacedInactive) {
-        await this.markReplacedInactive(deployment);
-        replacedInactive = true;
-      }
+      if (wanted === 'success' && deployment.rollback && !replacedInactive)
+        replacedInactive = await this.markReplacedInactive(deployment);
       return { ...done, state: wanted, replacedInactive };
     } catch (error) {
       const reason = (error as Error).message;
-      if (mayPass(error) && state.attempts + 1 < MAX_ATTEMPTS) {
+      if (mayPass(error) && (state.attempts + 1 < MAX_ATTEMPTS || !terminal)) {
         this.logger.debug(`Will retry GitHub's record of ${deployment.id}: ${reason}`);
         return { retryAt: new Date(this.clock.now().getTime() + backoffMs(state.attempts + 1)) };
       }
@@ -128,8 +146,8 @@ export class GithubDeploymentsService {
       deployment.id,
     );
     const id = found ?? (await this.create(deployment));
-    await this.store.recordCreated(deployment.id, id);
-    return id;
+    // Another worker may have recorded one first: that one is the deployment's.
+    return (await this.store.recordCreated(deployment.id, id)) ?? id;
   }
 
   private create(deployment: Deployment): Promise<number> {
@@ -168,10 +186,10 @@ export class GithubDeploymentsService {
   }
 
   /** A rollback that succeeded is what runs now: the deployment it replaced is not. */
-  private async markReplacedInactive(rollback: Deployment): Promise<void> {
+  private async markReplacedInactive(rollback: Deployment): Promise<boolean> {
     const replaced = await this.history.findById(rollback.rollback!.of);
     const id = replaced?.githubDeployment?.id;
-    if (!replaced?.source || !id) return;
+    if (!replaced?.source || !id) return false;
     await this.github.createDeploymentStatus({
       owner: replaced.source.owner,
       repo: replaced.source.repo,
@@ -179,6 +197,7 @@ export class GithubDeploymentsService {
       state: 'inactive',
       description: `rolled back by ${rollback.id}`,
     });
+    return true;
   }
 }
 

@@ -339,6 +339,9 @@ export class GithubClient {
         transient_environment: false,
         description: request.description,
         payload: request.payload as { [key: string]: unknown },
+        // Not safe to repeat: a retry after an answer lost on the way creates a second one.
+        // The caller looks for it by its payload instead.
+        request: { retries: 0 },
       });
       // 202 is GitHub merging the default branch in first: never asked for (auto_merge false).
       if (status !== 201 || !('id' in data))

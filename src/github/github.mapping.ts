@@ -95,15 +95,17 @@ export function toRunJob(job: {
     id: job.id,
     name: String(job.name),
     status: String(job.status),
-    conclusion: job.conclusion ?? null,
-    htmlUrl: job.html_url ?? undefined,
-    startedAt: job.started_at ?? undefined,
-    completedAt: job.completed_at ?? undefined,
-    steps: (Array.isArray(job.steps) ? job.steps : []).map((step) => ({
-      number: Number(step.number),
-      name: String(step.name),
-      status: String(step.status),
-      conclusion: step.conclusion ?? null,
-    })),
+    conclusion: typeof job.conclusion === 'string' ? job.conclusion : null,
+    htmlUrl: typeof job.html_url === 'string' ? job.html_url : undefined,
+    startedAt: typeof job.started_at === 'string' ? job.started_at : undefined,
+    completedAt: typeof job.completed_at === 'string' ? job.completed_at : undefined,
+    steps: (Array.isArray(job.steps) ? job.steps : [])
+      .filter((step) => typeof step === 'object' && step !== null)
+      .map((step) => ({
+        number: Number.isInteger(step.number) ? step.number : 0,
+        name: String(step.name),
+        status: String(step.status),
+        conclusion: typeof step.conclusion === 'string' ? step.conclusion : null,
+      })),
   };
 }

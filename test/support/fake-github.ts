@@ -183,6 +183,8 @@ export class FakeGithub {
     message: string;
     times: number;
     headers: Record<string, string>;
+    /** The request is carried out first, then answered with the failure (a lost answer). */
+    afterDoing?: boolean;
   }> = [];
   /** Installation tokens handed out, by token (https://docs.github.com/en/rest/apps/apps#create-an-installation-access-token-for-an-app). */
   readonly installationTokens = new Map<string, InstallationToken>();
@@ -395,6 +397,21 @@ export class FakeGithub {
     this.failures.push({ pattern, status, message, times, headers });
   }
 
+  /**
+   * The next request matching `pattern` is carried out, but answered with `status`: the answer
+   * is lost on the way (a proxy's 502 after GitHub did the work).
+   */
+  loseNextAnswer(pattern: RegExp, status = 502): void {
+    this.failures.push({
+      pattern,
+      status,
+      message: 'Bad Gateway',
+      times: 1,
+      headers: {},
+      afterDoing: true,
+    });
+  }
+
   /** The next request matching `pattern` hits an exhausted primary rate limit for `resetInS`. */
   rateLimitNext(pattern: RegExp, resetInS = 600): void {
     this.failNext(pattern, 403, 'API rate limit exceeded', 1, {
@@ -541,7 +558,7 @@ export class FakeGithub {
       name: job.name,
       status: job.status,
       conclusion: job.conclusion,
-      html_url: `https://github.com/${run.owner}/${run.repo}/actions/runs/${run.id}/job/${job.id}`,
+      html_url: `${this.runHtmlUrl(run)}/job/${job.id}`,
       started_at: job.startedAt,
       completed_at: job.completedAt,
       steps: job.steps.map((step) => ({ ...step })),
@@ -690,6 +707,13 @@ export class FakeGithub {
     const failure = this.failures.find((f) => f.times > 0 && f.pattern.test(call.path));
     if (failure) {
       failure.times--;
+      if (failure.afterDoing) {
+        try {
+          this.route(call, req.headers['if-none-match']);
+        } catch {
+          // The failure is the answer either way.
+        }
+      }
       return reply(failure.status, { message: failure.message }, failure.headers);
     }
     try {
@@ -1150,7 +1174,7 @@ export class FakeGithub {
     if (state === 'success' && body.auto_inactive !== false) {
       for (const prior of this.deploymentsTo(owner, name, deployment.environment)) {
         if (
-          prior.id !== id &&
+          prior.id < id &&
           !prior.productionEnvironment &&
           !prior.transientEnvironment &&
           prior.statuses.at(-1)?.state === 'success'
