@@ -182,30 +182,24 @@ describe('GitHub Deployments', () => {
     await finishRun(app, refused.id);
     expect(app.github.deployments.some((d) => d.payload.deployment_id === refused.id)).toBe(false);
 
+    /** A deploy to its end: GitHub holds exactly one record of it, queued then success. */
+    const deployedOnce = async () => {
+      const { id } = await deploy(app, app.actors.deployer, service.name, 'staging');
+      await waitForStatus(app, id, 'dispatched');
+      const made = await githubDeploymentOf(service.repo, id);
+      await statusesReach(made, 1);
+      await finishRun(app, id);
+      await statusesReach(made, 2);
+      expect(states(made)).toEqual(['queued', 'success']);
+      expect(app.github.deployments.filter((d) => d.payload.deployment_id === id)).toHaveLength(1);
+    };
+    const creation = new RegExp(`/repos/acme/${service.repo}/deployments$`);
     // An outage: the dispatch goes on; GitHub's deployment is made once GitHub answers.
-    app.github.failNext(new RegExp(`/repos/acme/${service.repo}/deployments$`), 502, 'Bad Gateway');
-    const later = await deploy(app, app.actors.deployer, service.name, 'staging');
-    await waitForStatus(app, later.id, 'dispatched');
-    const made = await githubDeploymentOf(service.repo, later.id);
-    await statusesReach(made, 1);
-    await finishRun(app, later.id);
-    await statusesReach(made, 2);
-    expect(states(made)).toEqual(['queued', 'success']);
-    expect(app.github.deployments.filter((d) => d.payload.deployment_id === later.id)).toHaveLength(
-      1,
-    );
-
+    app.github.failNext(creation, 502, 'Bad Gateway');
+    await deployedOnce();
     // GitHub made it but the answer was lost: it is found by its payload, not made twice.
-    app.github.loseNextAnswer(new RegExp(`/repos/acme/${service.repo}/deployments$`));
-    const lost = await deploy(app, app.actors.deployer, service.name, 'staging');
-    await waitForStatus(app, lost.id, 'dispatched');
-    const found = await githubDeploymentOf(service.repo, lost.id);
-    await statusesReach(found, 1);
-    await finishRun(app, lost.id);
-    await statusesReach(found, 2);
-    expect(app.github.deployments.filter((d) => d.payload.deployment_id === lost.id)).toHaveLength(
-      1,
-    );
+    app.github.loseNextAnswer(creation);
+    await deployedOnce();
   });
 
   it('records nothing on GitHub for a service set to off', async () => {
