@@ -3,7 +3,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import { Model } from 'mongoose';
 import { Deployment, DeploymentStatus, GithubDeploymentState } from './deployment';
-import { changed } from './deployment.repository';
+import { absentOrBy, changed } from './deployment.repository';
 import { Stored, toDomain } from './deployment.mapping';
 import { DeploymentDocument } from './deployment.schema';
 
@@ -46,10 +46,7 @@ const due = (now: Date) => ({
   'ghSync.open': true,
   status: { $nin: NOTHING_TO_TELL },
   $expr: { $ne: ['$ghSync.syncedStatus', '$status'] },
-  $and: [
-    { $or: [{ 'ghSync.leaseUntil': { $exists: false } }, { 'ghSync.leaseUntil': { $lte: now } }] },
-    { $or: [{ 'ghSync.retryAt': { $exists: false } }, { 'ghSync.retryAt': { $lte: now } }] },
-  ],
+  $and: [absentOrBy('ghSync.leaseUntil', now), absentOrBy('ghSync.retryAt', now)],
 });
 
 /**

@@ -3,6 +3,7 @@ import { InjectModel } from '@nestjs/mongoose';
 import { Model } from 'mongoose';
 import { Deployment } from './deployment';
 import { Stored, toDomain } from './deployment.mapping';
+import { absentOrBy } from './deployment.repository';
 import { DeploymentDocument } from './deployment.schema';
 
 /** How far the Discord side of one deployment has caught up with it. */
@@ -51,7 +52,7 @@ export class DeploymentOutbox {
       .find(
         {
           syncDueAt: { $lte: now },
-          $or: [{ 'sync.leaseUntil': { $exists: false } }, { 'sync.leaseUntil': { $lte: now } }],
+          ...absentOrBy('sync.leaseUntil', now),
         },
         { _id: 1 },
       )
@@ -72,7 +73,7 @@ export class DeploymentOutbox {
         {
           _id: id,
           syncDueAt: { $lte: now },
-          $or: [{ 'sync.leaseUntil': { $exists: false } }, { 'sync.leaseUntil': { $lte: now } }],
+          ...absentOrBy('sync.leaseUntil', now),
         },
         { $set: { 'sync.leaseUntil': new Date(now.getTime() + leaseMs) } },
         { returnDocument: 'after', projection: { deliveryIds: 0 } },

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import { Model, mongo } from 'mongoose';
 import { Deployment, DeploymentStatus, JobLine, TRACKED_STATUSES } from './deployment';
-import { changed } from './deployment.repository';
+import { absentOrBy, changed } from './deployment.repository';
 import { mergeJobs } from './jobs';
 import { Stored, toDomain } from './deployment.mapping';
 import { DeploymentDocument } from './deployment.schema';
@@ -143,7 +143,7 @@ export class DeploymentTrackingStore {
         {
           status: { $in: statuses },
           nextCheckAt: { $lte: now },
-          $or: [{ leaseUntil: { $exists: false } }, { leaseUntil: { $lte: now } }],
+          ...absentOrBy('leaseUntil', now),
         },
         { $set: { leaseUntil: new Date(now.getTime() + leaseMs) } },
         { sort: { nextCheckAt: 1 }, returnDocument: 'after' },

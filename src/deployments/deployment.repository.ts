@@ -37,6 +37,11 @@ function storedForm(deployment: Deployment) {
   };
 }
 
+/** A filter on a time field (a lease's end, a retry time): absent, or not after `now`. */
+export function absentOrBy(field: string, now: Date) {
+  return { $or: [{ [field]: { $exists: false } }, { [field]: { $lte: now } }] };
+}
+
 /**
  * What every change that people can see adds to its update: a new version, and a due date for
  * the deployment's Discord side (message, announcement) to catch up with it.
