@@ -7,6 +7,7 @@ function logLink(job: JobLine, runUrl: string | undefined): string {
   const linked =
     runUrl &&
     job.url?.startsWith(`${runUrl}/job/`) &&
+    /^\d{1,20}$/.test(job.url.slice(runUrl.length + 5)) &&
     /^https:\/\/[^\s()<>[\]]{1,300}$/.test(job.url);
   return linked ? ` · [log](${job.url})` : '';
 }

@@ -66,7 +66,7 @@ export class DeploymentHistory {
     );
   }
 
-  /** A deployment to the target requested after `after` that has been dispatched, if any. */
+  /** A deployment to the target requested after `after` that was dispatched (not refused), if any. */
   async findDispatchedSince(
     service: string,
     environment: string,
@@ -79,6 +79,8 @@ export class DeploymentHistory {
           environment,
           createdAt: { $gt: after },
           dispatchRequestedAt: { $exists: true },
+          // One GitHub refused put nothing on the target.
+          status: { $ne: 'dispatch_failed' },
         })
         .sort({ createdAt: -1 })
         .lean<Stored>(),

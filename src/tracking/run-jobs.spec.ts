@@ -78,5 +78,6 @@ describe('toJobLine', () => {
     expect(toJobLine(aJob({ status: 'waiting' }), 'now').status).toBe('waiting');
     expect(toJobLine(aJob({ status: 'pending' }), 'now').status).toBe('queued');
     expect(toJobLine(aJob({ status: 'something-new' }), 'now').status).toBe('queued');
+    expect(toJobLine(aJob({ status: 'constructor' }), 'now').status).toBe('queued');
   });
 });

@@ -17,7 +17,7 @@ const FAILED_STEP = ['failure', 'timed_out', 'cancelled'];
  * failed (GitHub's steps are numbered from 1).
  */
 export function toJobLine(job: RunJobInfo, reportedAt: string): JobLine {
-  const status = STATUSES[job.status] ?? 'queued';
+  const status = Object.hasOwn(STATUSES, job.status) ? STATUSES[job.status] : 'queued';
   const step =
     status === 'in_progress'
       ? job.steps.find((s) => s.status === 'in_progress')
