@@ -13,6 +13,7 @@ const LAYERS = [
   ['config'],
   ['logging'],
   ['database'],
+  ['instances'],
   ['deployments'],
   ['metrics'],
   ['audit'],

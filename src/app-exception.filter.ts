@@ -12,6 +12,7 @@ import {
   interactionOf,
   isInteractionHost,
 } from './discord/interaction-errors';
+import { InteractionsInFlight } from './discord/interactions-in-flight';
 
 /**
  * The one place errors become answers: an AppError's message is shown to the user; anything
@@ -21,7 +22,17 @@ import {
 export class AppExceptionFilter implements ExceptionFilter {
   private readonly logger = new Logger('Errors');
 
+  constructor(private readonly interactions: InteractionsInFlight) {}
+
   async catch(exception: unknown, host: ArgumentsHost): Promise<void> {
+    if (isInteractionHost(host)) {
+      const interaction = interactionOf(host);
+      if (this.interactions.answeredElsewhere(interaction, exception)) {
+        // Handled here without a claim (the database was down), and another instance answered.
+        this.logger.debug(`Another instance answered this interaction: ${String(exception)}`);
+        return;
+      }
+    }
     if (exception instanceof HttpException && host.getType() === 'http') {
       const response = host.switchToHttp().getResponse<Response>();
       if (!response.headersSent)

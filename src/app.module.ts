@@ -3,6 +3,7 @@ import { APP_FILTER } from '@nestjs/core';
 import { ScheduleModule } from '@nestjs/schedule';
 import type { Logger } from 'pino';
 import { Clock } from '../libs/clock';
+import { Instance } from '../libs/instance';
 import { AccessModule } from './access/access.module';
 import { AppExceptionFilter } from './app-exception.filter';
 import { ApprovalModule } from './approval/approval.module';
@@ -18,6 +19,7 @@ import { GithubModule } from './github/github.module';
 import { WebhookModule } from './github/webhook/webhook.module';
 import { HealthModule } from './health/health.module';
 import { HttpSurface } from './http/http-surface';
+import { InstancesModule } from './instances/instances.module';
 import { LoggingModule } from './logging/logging.module';
 import { MetricsModule } from './metrics/metrics.module';
 import { RollbackModule } from './rollback/rollback.module';
@@ -34,16 +36,17 @@ export class AppModule {
    */
   static forRoot(
     config: AppConfig,
-    boot: { rootLogger: Logger; endpoint: MongoEndpoint; clock?: Clock },
+    boot: { rootLogger: Logger; endpoint: MongoEndpoint; clock?: Clock; instance: Instance },
     extraImports: ModuleMetadata['imports'] = [],
   ): DynamicModule {
     return {
       module: AppModule,
       imports: [
-        AppConfigModule.forRoot(config, boot.clock),
+        AppConfigModule.forRoot(config, boot.clock, boot.instance),
         LoggingModule.forRoot(boot.rootLogger),
         MetricsModule,
         DatabaseModule.forRoot(boot.endpoint),
+        InstancesModule,
         ScheduleModule.forRoot(),
         DiscordModule,
         GithubModule,

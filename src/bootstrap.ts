@@ -3,6 +3,7 @@ import { NestFactory } from '@nestjs/core';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { Logger } from 'nestjs-pino';
 import { Clock } from '../libs/clock';
+import { Instance } from '../libs/instance';
 import { AppModule } from './app.module';
 import { AppConfig } from './config/app-config';
 import { MongoEndpoint } from './database/mongo-endpoint';
@@ -19,11 +20,12 @@ export async function createApp(
   extraImports: ModuleMetadata['imports'] = [],
   clock?: Clock,
 ): Promise<INestApplication> {
-  const rootLogger = createRootLogger(config);
+  const instance = new Instance();
+  const rootLogger = createRootLogger(config, instance);
   const endpoint = await MongoEndpoint.open(config, bootLogger(rootLogger, 'Database'));
   try {
     const app = await NestFactory.create<NestExpressApplication>(
-      AppModule.forRoot(config, { rootLogger, endpoint, clock }, extraImports),
+      AppModule.forRoot(config, { rootLogger, endpoint, clock, instance }, extraImports),
       new HardenedExpressAdapter(),
       {
         bufferLogs: true,

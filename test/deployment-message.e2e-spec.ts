@@ -1,4 +1,4 @@
-import { CHECK_LEASE_MS } from '../src/tracking/run-tracker.service';
+import { LEASE_MS } from '../src/deployments/leases';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -208,13 +208,13 @@ describe('a restart with a deleted message of a deployment in flight', () => {
 
       const second = AppProcess.spawn({ ...env, PORT: '0' }, workDir);
       const secondBase = `http://127.0.0.1:${await second.port()}`;
-      // SIGKILL may land while the first process holds a check or message lease (30 s each, taken
+      // SIGKILL may land while the first process holds a check or message lease (20 s each, taken
       // every 300 ms here): the second takes it over when it runs out, not before.
       await waitFor(
         'the outcome to be announced',
         () =>
           discord.messagesIn(LOG_CHANNEL).some((message) => message.content.includes('Succeeded')),
-        { timeoutMs: CHECK_LEASE_MS + 15_000 },
+        { timeoutMs: LEASE_MS + 15_000 },
       ).catch((error: Error) => {
         throw new Error(`${error.message}\n${second.output.slice(-3000)}`);
       });

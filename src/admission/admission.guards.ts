@@ -32,6 +32,8 @@ export class AdmissionGuards {
     await this.refuseBusy(service, environment);
     const now = this.clock.now();
     const cooldownMs = this.config.deploy.cooldownMs;
+    // 0 turns the cooldown off: nothing to take (a member's simultaneous deploys are not raced).
+    if (cooldownMs === 0) return async () => undefined;
     const cooldown = await this.cooldowns.claim(memberId, now, cooldownMs);
     if (!cooldown.claimed) {
       const left = cooldown.lastAcceptedAt.getTime() + cooldownMs - now.getTime();

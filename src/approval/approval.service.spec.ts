@@ -11,6 +11,7 @@ import { DeploymentHistory } from '../deployments/deployment-history.repository'
 import { DeploymentTransitions } from '../deployments/deployment-transitions.service';
 import { ServiceRegistryService } from '../service-registry/service-registry.service';
 import { GithubClient } from '../github/github.client';
+import { DISPATCH_LEASE_MS } from '../dispatch/run-start';
 import { TargetLocksService } from '../target-locks/target-locks.service';
 import { ApprovalService } from './approval.service';
 
@@ -107,8 +108,8 @@ describe('ApprovalService.approve', () => {
         decision: {
           maxConcurrent: 3,
           tracking: {
-            leaseUntil: new Date(NOW.getTime() + 30_000),
-            nextCheckAt: new Date(NOW.getTime() + 30_000),
+            leaseUntil: new Date(NOW.getTime() + DISPATCH_LEASE_MS),
+            nextCheckAt: new Date(NOW.getTime() + DISPATCH_LEASE_MS),
           },
         },
       },

@@ -1,11 +1,16 @@
-import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import {
+  Injectable,
+  Logger,
+  OnApplicationBootstrap,
+  BeforeApplicationShutdown,
+} from '@nestjs/common';
 import { SchedulerRegistry } from '@nestjs/schedule';
 import { AppConfig } from '../config/app-config';
 import { ApprovalService } from './approval.service';
 
 /** Expires pending requests on time (never by MongoDB TTL: expired requests stay in the record). */
 @Injectable()
-export class ApprovalSweeper implements OnApplicationBootstrap, OnApplicationShutdown {
+export class ApprovalSweeper implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger('Approvals');
   private running?: Promise<unknown>;
 
@@ -24,7 +29,7 @@ export class ApprovalSweeper implements OnApplicationBootstrap, OnApplicationShu
     void this.sweep();
   }
 
-  async onApplicationShutdown(): Promise<void> {
+  async beforeApplicationShutdown(): Promise<void> {
     if (this.scheduler.doesExist('interval', 'approval-sweeper'))
       this.scheduler.deleteInterval('approval-sweeper');
     await this.running;

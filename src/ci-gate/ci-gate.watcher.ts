@@ -1,4 +1,9 @@
-import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import {
+  Injectable,
+  Logger,
+  OnApplicationBootstrap,
+  BeforeApplicationShutdown,
+} from '@nestjs/common';
 import { SchedulerRegistry } from '@nestjs/schedule';
 import { AppConfig } from '../config/app-config';
 import { CiGateService } from './ci-gate.service';
@@ -11,7 +16,7 @@ const MAX_PER_ROUND = 20;
  * next check, so two rounds never read one at once) and ends the ones whose time is over.
  */
 @Injectable()
-export class CiGateWatcher implements OnApplicationBootstrap, OnApplicationShutdown {
+export class CiGateWatcher implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger('CiGate');
   private running?: Promise<unknown>;
 
@@ -30,7 +35,7 @@ export class CiGateWatcher implements OnApplicationBootstrap, OnApplicationShutd
     void this.round();
   }
 
-  async onApplicationShutdown(): Promise<void> {
+  async beforeApplicationShutdown(): Promise<void> {
     if (this.scheduler.doesExist('interval', 'ci-gate-watcher'))
       this.scheduler.deleteInterval('ci-gate-watcher');
     await this.running;

@@ -2,11 +2,12 @@ import {
   Injectable,
   Logger,
   OnApplicationBootstrap,
-  OnApplicationShutdown,
+  BeforeApplicationShutdown,
   OnModuleInit,
 } from '@nestjs/common';
 import { Client } from 'discord.js';
 import { Clock } from '../../libs/clock';
+import { Instance } from '../../libs/instance';
 import { AppConfig } from '../config/app-config';
 import { Deployment, isTerminal } from '../deployments/deployment';
 import { DeploymentEvents } from '../deployments/deployment.events';
@@ -15,13 +16,15 @@ import {
   SyncResult,
   SyncState,
 } from '../deployments/deployment-outbox.repository';
+import { LEASE_MS, renewingWhile } from '../deployments/leases';
 import { classifyDiscordFailure, UnusableChannelError } from '../discord/discord-failures';
 import { deploymentMessage, outcomeAnnouncement, watchdogText } from './deployment-message.views';
 
-/** How long one worker owns a deployment's Discord side while it updates it. */
-const LEASE_MS = 30_000;
 const SWEEP_EVERY_MS = 1_000;
 const SWEEP_BATCH = 50;
+/** The worker's lease ran out and another worker took the deployment: it sends nothing more. */
+class LeaseLost extends Error {}
+
 /** Transient failures are retried after 1 s, 2 s, 4 s … up to a minute, this many times. */
 export const MAX_ATTEMPTS = 12;
 const MAX_BACKOFF_MS = 60_000;
@@ -45,7 +48,7 @@ export function backoffMs(attempts: number): number {
  */
 @Injectable()
 export class DeploymentMessageListener
-  implements OnModuleInit, OnApplicationBootstrap, OnApplicationShutdown
+  implements OnModuleInit, OnApplicationBootstrap, BeforeApplicationShutdown
 {
   private readonly logger = new Logger('DeploymentMessages');
   private readonly running = new Set<Promise<void>>();
@@ -59,6 +62,7 @@ export class DeploymentMessageListener
     private readonly client: Client,
     private readonly config: AppConfig,
     private readonly clock: Clock,
+    private readonly instance: Instance,
   ) {}
 
   onModuleInit(): void {
@@ -69,7 +73,7 @@ export class DeploymentMessageListener
     this.timer = setInterval(() => this.sweep(), SWEEP_EVERY_MS);
   }
 
-  async onApplicationShutdown(): Promise<void> {
+  async beforeApplicationShutdown(): Promise<void> {
     this.stopped = true;
     clearInterval(this.timer);
     await this.settled();
@@ -101,18 +105,38 @@ export class DeploymentMessageListener
       .finally(() => (this.sweeping = undefined));
   }
 
+  /**
+   * Claims the deployment's Discord side (one worker of all instances at a time), renews the
+   * lease while it works, and renews it once more right before each message it sends: a worker
+   * whose lease ran out sends nothing, so two instances never put an older state over a newer.
+   */
   private async syncUntilCaughtUp(id: string): Promise<void> {
     // A change made while this worker held the lease leaves the deployment due: go again.
     for (let round = 0; round < 5; round++) {
-      const claimed = await this.outbox.claim(id, this.clock.now(), LEASE_MS);
+      const owner = this.instance.leaseOwner();
+      const claimed = await this.outbox.claim(id, this.clock.now(), LEASE_MS, owner);
       if (!claimed) return;
-      const result = await this.update(claimed.deployment, claimed.state);
+      const renew = () => this.outbox.renew(id, owner, this.clock.now(), LEASE_MS);
+      let result: SyncResult;
+      try {
+        result = await renewingWhile(renew, () =>
+          this.update(claimed.deployment, claimed.state, renew),
+        );
+      } catch (error) {
+        if (!(error instanceof LeaseLost)) throw error;
+        this.logger.warn(`Lost the lease on ${id}'s Discord side; its new holder carries on`);
+        return;
+      }
       if (await this.outbox.finish(id, claimed.state, result)) return;
       if (result.retryAt) return;
     }
   }
 
-  private async update(deployment: Deployment, state: SyncState): Promise<SyncResult> {
+  private async update(
+    deployment: Deployment,
+    state: SyncState,
+    stillHeld: () => Promise<boolean>,
+  ): Promise<SyncResult> {
     const result: SyncResult = {};
     const transient: string[] = [];
     const attempt = async (
@@ -120,6 +144,7 @@ export class DeploymentMessageListener
       work: () => Promise<void>,
       onGone: (reason: string) => void,
     ) => {
+      if (!(await stillHeld())) throw new LeaseLost();
       try {
         await work();
       } catch (error) {

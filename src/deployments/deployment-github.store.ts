@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import { Model } from 'mongoose';
@@ -71,13 +70,25 @@ export class DeploymentGithubStore {
     return docs.map((doc) => doc._id);
   }
 
-  /** Takes the deployment's GitHub lease when its record is behind and no one holds it. */
+  /** Extends the lease `lease` names, while it is still held; false when it is not. */
+  async renew(id: string, lease: string, now: Date, leaseMs: number): Promise<boolean> {
+    const renewed = await this.deployments.updateOne(
+      { _id: id, 'ghSync.lease': lease, 'ghSync.leaseUntil': { $gt: now } },
+      { $set: { 'ghSync.leaseUntil': new Date(now.getTime() + leaseMs) } },
+    );
+    return renewed.modifiedCount === 1;
+  }
+
+  /**
+   * Takes the deployment's GitHub lease, under the name `lease` (`<instance id>#<n>`), when its
+   * record is behind and no one holds it.
+   */
   async claim(
     id: string,
     now: Date,
     leaseMs: number,
+    lease: string,
   ): Promise<{ deployment: Deployment; state: GithubSyncState } | null> {
-    const lease = randomUUID();
     const doc = await this.deployments
       .findOneAndUpdate(
         { _id: id, ...due(now) },

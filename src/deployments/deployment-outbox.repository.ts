@@ -8,6 +8,8 @@ import { DeploymentDocument } from './deployment.schema';
 
 /** How far the Discord side of one deployment has caught up with it. */
 export interface SyncState {
+  /** Who holds the lease (`<instance id>#<n>`). */
+  owner: string;
   /** The deployment's version when this was read. */
   version: number;
   /** The version its message shows. */
@@ -62,11 +64,12 @@ export class DeploymentOutbox {
     return docs.map((doc) => doc._id);
   }
 
-  /** Takes the deployment's sync lease, when it is due and no one holds it. */
+  /** Takes the deployment's sync lease for `owner`, when it is due and no one holds it. */
   async claim(
     id: string,
     now: Date,
     leaseMs: number,
+    owner: string,
   ): Promise<{ deployment: Deployment; state: SyncState } | null> {
     const doc = await this.deployments
       .findOneAndUpdate(
@@ -75,7 +78,12 @@ export class DeploymentOutbox {
           syncDueAt: { $lte: now },
           ...absentOrBy('sync.leaseUntil', now),
         },
-        { $set: { 'sync.leaseUntil': new Date(now.getTime() + leaseMs) } },
+        {
+          $set: {
+            'sync.leaseUntil': new Date(now.getTime() + leaseMs),
+            'sync.leaseOwner': owner,
+          },
+        },
         { returnDocument: 'after', projection: { deliveryIds: 0 } },
       )
       .lean<Stored & { version?: number; sync?: Partial<SyncState>; announcedAt?: Date }>();
@@ -83,6 +91,7 @@ export class DeploymentOutbox {
     return {
       deployment: toDomain(doc)!,
       state: {
+        owner,
         version: doc.version ?? 0,
         messageVersion: doc.sync?.messageVersion ?? 0,
         attempts: doc.sync?.attempts ?? 0,
@@ -94,9 +103,23 @@ export class DeploymentOutbox {
   }
 
   /**
-   * Records what was done and gives the lease back. True when the Discord side has caught up
-   * with the version that was read and nothing is left to retry (the deployment is then no
-   * longer due); false when it changed meanwhile or something waits for a retry.
+   * Extends the lease `owner` holds, for `leaseMs` from `now`; false when it no longer holds it
+   * (it ran out and another worker took it): the worker must then send nothing more.
+   */
+  async renew(id: string, owner: string, now: Date, leaseMs: number): Promise<boolean> {
+    const renewed = await this.deployments.updateOne(
+      { _id: id, 'sync.leaseOwner': owner, 'sync.leaseUntil': { $gt: now } },
+      { $set: { 'sync.leaseUntil': new Date(now.getTime() + leaseMs) } },
+    );
+    return renewed.modifiedCount === 1;
+  }
+
+  /**
+   * Records what was done and gives the lease back, when the worker still holds it (a worker
+   * whose lease was taken over records nothing: its successor sends again). True when the
+   * Discord side has caught up with the version that was read and nothing is left to retry
+   * (the deployment is then no longer due); false when it changed meanwhile, something waits
+   * for a retry, or the lease was lost.
    */
   async finish(id: string, state: SyncState, result: SyncResult): Promise<boolean> {
     const set: Record<string, unknown> = {
@@ -107,15 +130,15 @@ export class DeploymentOutbox {
     if (result.announcementFailed) set['sync.announcementFailed'] = result.announcementFailed;
     if (result.watchdogMentionedAt) set['sync.watchdogMentionedAt'] = result.watchdogMentionedAt;
     if (result.retryAt) set.syncDueAt = result.retryAt;
-    await this.deployments.updateOne(
-      { _id: id },
+    const recorded = await this.deployments.updateOne(
+      { _id: id, 'sync.leaseOwner': state.owner },
       {
         $set: set,
         $max: { 'sync.messageVersion': result.messageVersion ?? 0 },
-        $unset: { 'sync.leaseUntil': '' },
+        $unset: { 'sync.leaseUntil': '', 'sync.leaseOwner': '' },
       },
     );
-    if (result.retryAt) return false;
+    if (recorded.matchedCount === 0 || result.retryAt) return false;
     const caughtUp = await this.deployments.updateOne(
       { _id: id, version: state.version },
       { $unset: { syncDueAt: '' } },

@@ -36,7 +36,7 @@ describe('DeploymentTrackingStore on the real engine', () => {
   it('gives each due deployment to one of many workers claiming at once', async () => {
     const ids = await due(4);
     const claimed = await Promise.all(
-      Array.from({ length: 10 }, () => store.claimDueCheck(NOW, LEASE_MS)),
+      Array.from({ length: 10 }, () => store.claimDueCheck(NOW, LEASE_MS, 'test#1')),
     );
     const got = claimed.filter(Boolean).map((deployment) => deployment!.id);
     expect(got.sort()).toEqual([...ids].sort());
@@ -44,11 +44,13 @@ describe('DeploymentTrackingStore on the real engine', () => {
 
   it('keeps a claimed deployment from others until its lease ends or is given back', async () => {
     const [id] = await due(1);
-    expect((await store.claimDueCheck(NOW, LEASE_MS))?.id).toBe(id);
-    expect(await store.claimDueCheck(NOW, LEASE_MS)).toBeNull();
-    expect((await store.claimDueCheck(new Date(NOW.getTime() + LEASE_MS), LEASE_MS))?.id).toBe(id);
+    expect((await store.claimDueCheck(NOW, LEASE_MS, 'test#1'))?.id).toBe(id);
+    expect(await store.claimDueCheck(NOW, LEASE_MS, 'test#1')).toBeNull();
+    expect(
+      (await store.claimDueCheck(new Date(NOW.getTime() + LEASE_MS), LEASE_MS, 'test#1'))?.id,
+    ).toBe(id);
     await store.releaseCheck(id, NOW, '"etag"');
-    const again = await store.claimDueCheck(new Date(NOW.getTime() + LEASE_MS), LEASE_MS);
+    const again = await store.claimDueCheck(new Date(NOW.getTime() + LEASE_MS), LEASE_MS, 'test#1');
     expect(again).toMatchObject({ id, etag: '"etag"' });
   });
 

@@ -136,6 +136,7 @@ export class DeploymentTrackingStore {
   async claimDueCheck(
     now: Date,
     leaseMs: number,
+    owner: string,
     statuses: DeploymentStatus[] = [...TRACKED_STATUSES, 'timed_out'],
   ): Promise<TrackedDeployment | null> {
     const doc = await this.deployments
@@ -145,12 +146,21 @@ export class DeploymentTrackingStore {
           nextCheckAt: { $lte: now },
           ...absentOrBy('leaseUntil', now),
         },
-        { $set: { leaseUntil: new Date(now.getTime() + leaseMs) } },
+        { $set: { leaseUntil: new Date(now.getTime() + leaseMs), leaseOwner: owner } },
         { sort: { nextCheckAt: 1 }, returnDocument: 'after' },
       )
       .lean<Stored>();
     if (!doc) return null;
     return { ...toDomain(doc)!, etag: doc.etag as string | undefined };
+  }
+
+  /** Extends a check lease `owner` still holds; false when it no longer does. */
+  async renewCheck(id: string, owner: string, now: Date, leaseMs: number): Promise<boolean> {
+    const renewed = await this.deployments.updateOne(
+      { _id: id, leaseOwner: owner, leaseUntil: { $gt: now } },
+      { $set: { leaseUntil: new Date(now.getTime() + leaseMs) } },
+    );
+    return renewed.modifiedCount === 1;
   }
 
   /** Ends a check without a status change: when to look next, and what GitHub last said. */

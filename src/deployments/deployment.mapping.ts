@@ -6,6 +6,7 @@ const INTERNAL = [
   'slot',
   'nextCheckAt',
   'leaseUntil',
+  'leaseOwner',
   'etag',
   'announcedAt',
   'deliveryIds',

@@ -66,6 +66,8 @@ export class DeploymentDocument {
   @Prop() nextCheckAt?: Date;
   /** Until then, one worker (of any instance) owns the deployment's tracking. */
   @Prop() leaseUntil?: Date;
+  /** Who holds that lease (`<instance id>#<n>`), when a poll took it. */
+  @Prop() leaseOwner?: string;
   /** ETag of the last run answer: the next GET is conditional. */
   @Prop() etag?: string;
   /** The latest X-GitHub-Delivery ids applied to this deployment (redeliveries reuse them). */

@@ -89,7 +89,7 @@ describe('what start-up reads, with 10,000 deployments and 1,000 rollbacks behin
     await history.countInFlight();
     await history.findRollbacksToSettle();
     await history.findExpiredPending(now);
-    await tracking.claimDueCheck(now, 30_000);
+    await tracking.claimDueCheck(now, 30_000, 'test#1');
     await outbox.findDue(now, 50);
     expect(commands.length).toBeGreaterThanOrEqual(6);
     for (const command of commands) {

@@ -12,13 +12,14 @@ import {
   CommandInteractionOption,
 } from 'discord.js';
 import { NecordExecutionContext } from 'necord';
-import { Observable, tap } from 'rxjs';
+import { finalize, Observable, tap } from 'rxjs';
 import { errorRef } from '../../libs/errors';
 import { toAppError } from '../../libs/errors';
 import { AuditEntry, AuditOutcome } from '../audit/audit-entry';
 import { AuditRepository } from '../audit/audit.repository';
 import { AppMetrics } from '../metrics/app-metrics';
 import { actorFrom } from './actor';
+import { InteractionsInFlight } from './interactions-in-flight';
 
 type OptionValue = string | number | boolean;
 
@@ -86,6 +87,7 @@ export class CommandAudit {
   constructor(
     private readonly audit: AuditRepository,
     private readonly metrics: AppMetrics,
+    private readonly inFlight: InteractionsInFlight,
   ) {}
 
   record(
@@ -111,15 +113,21 @@ export class CommandAudit {
       message,
       durationMs: Math.round(seconds * 1000),
     };
-    this.audit.record(entry).catch((error: Error) => {
-      this.logger.warn(
-        `Could not write the audit entry for ${described.command}: ${error.message}`,
-      );
-    });
+    this.inFlight.track(
+      this.audit.record(entry).catch((error: Error) => {
+        this.logger.warn(
+          `Could not write the audit entry for ${described.command}: ${error.message}`,
+        );
+      }),
+    );
   }
 
-  /** The outcome of an error: `refused` for an AppError, `error` (with its ref) otherwise. */
+  /**
+   * The outcome of an error: `refused` for an AppError, `error` (with its ref) otherwise; nothing
+   * when another instance answered an interaction handled here without a claim.
+   */
   recordError(interaction: BaseInteraction, seconds: number, error: unknown): void {
+    if (this.inFlight.answeredElsewhere(interaction, error)) return;
     const appError = toAppError(error);
     if (appError) this.record(interaction, seconds, 'refused', appError.code, appError.message);
     else this.record(interaction, seconds, 'error', 'INTERNAL', `ref ${errorRef(error)}`);
@@ -129,14 +137,24 @@ export class CommandAudit {
 /**
  * Every command and click is counted, timed and written to the audit log with its outcome:
  * `ok`, `refused` (an AppError: bad input, no permission, a guard) or `error` (unexpected).
+ * Every handler is also counted as running until it ends, so a shutdown can wait for it.
  */
 @Injectable()
 export class CommandAuditInterceptor implements NestInterceptor {
-  constructor(private readonly commandAudit: CommandAudit) {}
+  constructor(
+    private readonly commandAudit: CommandAudit,
+    private readonly inFlight: InteractionsInFlight,
+  ) {}
 
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
     if (context.getType<string>() !== 'necord') return next.handle();
     const [interaction] = NecordExecutionContext.create(context).getContext<'interactionCreate'>();
+    if (!(interaction instanceof BaseInteraction)) return next.handle();
+    const done = this.inFlight.handling(interaction);
+    return this.audited(interaction, next).pipe(finalize(done));
+  }
+
+  private audited(interaction: BaseInteraction, next: CallHandler): Observable<unknown> {
     if (!(interaction instanceof BaseInteraction) || !describeInteraction(interaction))
       return next.handle();
     const started = performance.now();

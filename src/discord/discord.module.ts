@@ -1,4 +1,5 @@
 import { Global, Module } from '@nestjs/common';
+import { MongooseModule } from '@nestjs/mongoose';
 import { GatewayIntentBits } from 'discord.js';
 import { NecordModule } from 'necord';
 import { AppConfig } from '../config/app-config';
@@ -6,17 +7,24 @@ import { AuditModule } from '../audit/audit.module';
 import { CommandAudit, CommandAuditInterceptor } from './command-audit.interceptor';
 import { CommandRegistration } from './command-registration';
 import { DiscordStatus } from './discord-status';
+import { InteractionClaimDocument, InteractionClaimSchema } from './interaction-claim.schema';
+import { InteractionClaims } from './interaction-claims.repository';
 import { InteractionGate } from './interaction-gate';
+import { InteractionsInFlight } from './interactions-in-flight';
 import { UnknownComponentsUpdate } from './unknown-components.update';
 
 /**
- * The Discord gateway and REST client, the home-server gate, command registration and the audit
- * of every command and click; the commands themselves live in the feature modules.
+ * The Discord gateway and REST client, the gate (one instance claims each interaction; only the
+ * home server passes), command registration and the audit of every command and click; the
+ * commands themselves live in the feature modules.
  */
 @Global()
 @Module({
   imports: [
     AuditModule,
+    MongooseModule.forFeature([
+      { name: InteractionClaimDocument.name, schema: InteractionClaimSchema },
+    ]),
     NecordModule.forRootAsync({
       inject: [AppConfig],
       useFactory: (config: AppConfig) => ({
@@ -33,11 +41,19 @@ import { UnknownComponentsUpdate } from './unknown-components.update';
   providers: [
     UnknownComponentsUpdate,
     InteractionGate,
+    InteractionClaims,
+    InteractionsInFlight,
     CommandRegistration,
     CommandAudit,
     CommandAuditInterceptor,
     DiscordStatus,
   ],
-  exports: [CommandRegistration, CommandAudit, CommandAuditInterceptor, DiscordStatus],
+  exports: [
+    CommandRegistration,
+    CommandAudit,
+    CommandAuditInterceptor,
+    DiscordStatus,
+    InteractionsInFlight,
+  ],
 })
 export class DiscordModule {}

@@ -1,9 +1,16 @@
-import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
+import { Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { BaseInteraction, Client, Events, Guild, MessageFlags } from 'discord.js';
+import { Clock } from '../../libs/clock';
 import { AppError } from '../../libs/errors';
 import { AppConfig } from '../config/app-config';
 import { onBehalfOf } from '../github/member-context';
+import { AppMetrics } from '../metrics/app-metrics';
 import { CommandAudit } from './command-audit.interceptor';
+import { InteractionClaims } from './interaction-claims.repository';
+import { InteractionsInFlight } from './interactions-in-flight';
+
+/** How long a shutdown waits for the handlers still running here. */
+const DRAIN_MS = 5_000;
 
 export class ForeignGuildError extends AppError {
   constructor() {
@@ -12,22 +19,35 @@ export class ForeignGuildError extends AppError {
 }
 
 /**
- * The one door every interaction passes before any handler, guard or audit interceptor runs:
- * only interactions from the home server (GUILD_ID) reach the handlers. Anything from another
- * server, or from a direct message, is answered "this bot only works in its home server",
- * audited as refused, and changes nothing.
+ * The one door every interaction passes before any handler, guard or audit interceptor runs.
+ *
+ * 1. The claim: every instance of the bot receives every interaction from the gateway, and the
+ *    first to insert its id into MongoDB handles it. The others drop it without a word: no
+ *    acknowledgement, no reply, no audit entry; only `chatops_interaction_claims_total` counts
+ *    it. When the database cannot be asked, the instance handles the interaction as it would
+ *    alone (its handler answers "the database is unavailable"), and Discord refusing the
+ *    acknowledgement because another instance answered first is not an error. While shutting
+ *    down, an instance claims nothing: the others take the interaction.
+ * 2. The home server: only interactions from GUILD_ID reach the handlers. Anything from another
+ *    server, or from a direct message, is answered "this bot only works in its home server",
+ *    audited as refused, and changes nothing.
  *
  * Necord subscribes its handlers to the client's `interactionCreate` event, so the gate sits in
- * front of that event's emission: an interaction it refuses is never emitted.
+ * front of that event's emission: an interaction it drops or refuses is never emitted.
  */
 @Injectable()
-export class InteractionGate implements OnModuleInit {
+export class InteractionGate implements OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger('Discord');
+  private stopping = false;
 
   constructor(
     private readonly client: Client,
     private readonly config: AppConfig,
     private readonly audit: CommandAudit,
+    private readonly claims: InteractionClaims,
+    private readonly inFlight: InteractionsInFlight,
+    private readonly metrics: AppMetrics,
+    private readonly clock: Clock,
   ) {}
 
   onModuleInit(): void {
@@ -41,7 +61,7 @@ export class InteractionGate implements OnModuleInit {
     ) => {
       if (event !== Events.InteractionCreate) return emit(event, ...args);
       const interaction = args[0] as BaseInteraction;
-      this.admit(interaction)
+      this.receive(interaction)
         .then((admitted) => {
           // Every GitHub request its handlers cause is charged to the member who acted.
           if (admitted) onBehalfOf(interaction.user.id, () => emit(event, ...args));
@@ -57,8 +77,60 @@ export class InteractionGate implements OnModuleInit {
     this.client.on(Events.GuildCreate, (guild) => this.warnIfForeign(guild));
   }
 
+  /**
+   * The first step of a shutdown (before any background worker stops, and while the gateway and
+   * the database are still connected): from now on, other instances take every interaction, and
+   * the handlers still running here are given a few seconds to finish.
+   */
+  async onModuleDestroy(): Promise<void> {
+    this.stopping = true;
+    const running = this.inFlight.count;
+    if (running === 0) return;
+    this.logger.log(`Waiting for ${running} interaction(s) still being handled`);
+    if (!(await this.inFlight.drained(DRAIN_MS)))
+      this.logger.warn(`${this.inFlight.count} interaction(s) still running at shutdown`);
+  }
+
+  /** True when this instance handles the interaction: it claimed it, and it may pass. */
+  private async receive(interaction: BaseInteraction): Promise<boolean> {
+    if (this.stopping) return this.leave(interaction, 'stopping');
+    // Counted as running from the claim until its handler ends, so a shutdown waits for it.
+    this.inFlight.begin(interaction);
+    try {
+      const outcome = await this.claim(interaction);
+      if (outcome === 'lost') return this.leave(interaction, outcome);
+      this.metrics.interactionClaims.inc({ outcome });
+      const admitted = await this.admit(interaction);
+      if (!admitted) this.inFlight.end(interaction);
+      return admitted;
+    } catch (error) {
+      this.inFlight.end(interaction);
+      throw error;
+    }
+  }
+
+  /** Left to the other instances: not a word to Discord, only counted. */
+  private leave(interaction: BaseInteraction, outcome: 'lost' | 'stopping'): false {
+    this.inFlight.end(interaction);
+    this.metrics.interactionClaims.inc({ outcome });
+    this.logger.debug(`Interaction ${interaction.id}: ${outcome}, left to another instance`);
+    return false;
+  }
+
+  private async claim(interaction: BaseInteraction): Promise<'won' | 'lost' | 'unavailable'> {
+    try {
+      return await this.claims.claim(interaction.id, this.clock.now());
+    } catch (error) {
+      this.logger.debug(
+        `Interaction ${interaction.id} handled without a claim: ${(error as Error).message}`,
+      );
+      this.inFlight.markUnclaimed(interaction);
+      return 'unavailable';
+    }
+  }
+
   /** True when the interaction may reach the handlers; otherwise it has been answered. */
-  async admit(interaction: BaseInteraction): Promise<boolean> {
+  private async admit(interaction: BaseInteraction): Promise<boolean> {
     if (interaction.guildId === this.config.discord.guildId) return true;
     await this.refuseForeign(interaction);
     return false;

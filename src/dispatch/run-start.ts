@@ -1,10 +1,15 @@
+import { LEASE_MS } from '../deployments/leases';
+
 /**
  * How long GitHub has to start a dispatched run, and what the bot does meanwhile: one home for
  * the timings the dispatcher, the tracker and the deployment's message all speak of.
  */
 
-/** How long the dispatching worker owns a new deployment before the tracker may step in. */
-export const DISPATCH_LEASE_MS = 30_000;
+/**
+ * How long the dispatching worker owns a new deployment before the tracker (of any instance) may
+ * step in: the tracker then looks for the run, and never dispatches again.
+ */
+export const DISPATCH_LEASE_MS = LEASE_MS;
 
 /** First look for a run GitHub did not name (204): soon, since GitHub starts runs within seconds. */
 export const RUN_DISCOVERY_DELAY_MS = 1_000;

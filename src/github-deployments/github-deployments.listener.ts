@@ -2,16 +2,16 @@ import {
   Injectable,
   Logger,
   OnApplicationBootstrap,
-  OnApplicationShutdown,
+  BeforeApplicationShutdown,
   OnModuleInit,
 } from '@nestjs/common';
 import { Clock } from '../../libs/clock';
+import { Instance } from '../../libs/instance';
 import { DeploymentEvents } from '../deployments/deployment.events';
 import { DeploymentGithubStore } from '../deployments/deployment-github.store';
+import { LEASE_MS, renewingWhile } from '../deployments/leases';
 import { GithubDeploymentsService } from './github-deployments.service';
 
-/** How long one worker owns a deployment's GitHub record while it posts to it. */
-const LEASE_MS = 30_000;
 const SWEEP_EVERY_MS = 5_000;
 const SWEEP_BATCH = 20;
 
@@ -28,7 +28,7 @@ const SWEEP_BATCH = 20;
  */
 @Injectable()
 export class GithubDeploymentsListener
-  implements OnModuleInit, OnApplicationBootstrap, OnApplicationShutdown
+  implements OnModuleInit, OnApplicationBootstrap, BeforeApplicationShutdown
 {
   private readonly logger = new Logger('GithubDeployments');
   /** Deployments waiting for a sync, in the order they were triggered. */
@@ -43,6 +43,7 @@ export class GithubDeploymentsListener
     private readonly store: DeploymentGithubStore,
     private readonly service: GithubDeploymentsService,
     private readonly clock: Clock,
+    private readonly instance: Instance,
   ) {}
 
   onModuleInit(): void {
@@ -55,7 +56,7 @@ export class GithubDeploymentsListener
     this.timer = setInterval(() => this.sweep(), SWEEP_EVERY_MS);
   }
 
-  async onApplicationShutdown(): Promise<void> {
+  async beforeApplicationShutdown(): Promise<void> {
     this.stopped = true;
     clearInterval(this.timer);
     await this.settled();
@@ -98,9 +99,13 @@ export class GithubDeploymentsListener
   private async syncUntilCaughtUp(id: string): Promise<void> {
     // A change made while this worker held the lease leaves the record behind: go again.
     for (let round = 0; round < 5; round++) {
-      const claimed = await this.store.claim(id, this.clock.now(), LEASE_MS);
+      const lease = this.instance.leaseOwner();
+      const claimed = await this.store.claim(id, this.clock.now(), LEASE_MS, lease);
       if (!claimed) return;
-      const result = await this.service.sync(claimed.deployment, claimed.state);
+      const result = await renewingWhile(
+        () => this.store.renew(id, lease, this.clock.now(), LEASE_MS),
+        () => this.service.sync(claimed.deployment, claimed.state),
+      );
       await this.store.finish(id, claimed.state, result);
       if (result.retryAt || result.close) return;
     }

@@ -1,5 +1,7 @@
 import type { LoggerService } from '@nestjs/common';
+import { hostname } from 'node:os';
 import pino, { Logger } from 'pino';
+import type { Instance } from '../../libs/instance';
 import { AppConfig } from '../config/app-config';
 import { scrubSecrets } from './scrub-secrets';
 
@@ -17,10 +19,14 @@ function prettyPrinterInstalled(): boolean {
  * The one pino logger: JSON lines for machines, readable lines for people in development (JSON
  * there too when pino-pretty is not installed, as in a production install).
  */
-export function createRootLogger(config: AppConfig): Logger {
+export function createRootLogger(config: AppConfig, instance?: Instance): Logger {
   const pretty = config.nodeEnv === 'development' && prettyPrinterInstalled();
   const logger = pino({
     level: config.logLevel,
+    // Every line says which of the bot's instances wrote it.
+    ...(instance
+      ? { base: { pid: process.pid, hostname: hostname(), instance: instance.id } }
+      : {}),
     transport: pretty
       ? { target: 'pino-pretty', options: { singleLine: true, translateTime: 'SYS:HH:MM:ss.l' } }
       : undefined,

@@ -14,6 +14,7 @@ export const METRIC = {
   approvals: 'chatops_approvals_total',
   approvalWait: 'chatops_approval_wait_seconds',
   ciGate: 'chatops_ci_gate_total',
+  interactionClaims: 'chatops_interaction_claims_total',
 } as const;
 
 /** Typed access to the chatops_ metrics; features record through this, never by name. */
@@ -34,5 +35,7 @@ export class AppMetrics {
     @InjectMetric(METRIC.approvals) readonly approvals: Counter<'environment' | 'outcome'>,
     @InjectMetric(METRIC.approvalWait) readonly approvalWait: Histogram<'environment'>,
     @InjectMetric(METRIC.ciGate) readonly ciGate: Counter<'environment' | 'outcome'>,
+    @InjectMetric(METRIC.interactionClaims)
+    readonly interactionClaims: Counter<'outcome'>,
   ) {}
 }

@@ -73,6 +73,11 @@ import { DeploymentMetricsListener } from './deployment-metrics.listener';
       help: 'CI gate decisions by outcome (passed, waited, refused, overridden, expired)',
       labelNames: ['environment', 'outcome'],
     }),
+    makeCounterProvider({
+      name: METRIC.interactionClaims,
+      help: 'Interactions received from the gateway, by claim outcome: won (this instance handles it), lost (another instance does), unavailable (the database could not say; handled here), stopping (not claimed: this instance is shutting down)',
+      labelNames: ['outcome'],
+    }),
     AppMetrics,
     DeploymentMetricsListener,
   ],

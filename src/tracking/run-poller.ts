@@ -1,4 +1,9 @@
-import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import {
+  Injectable,
+  Logger,
+  OnApplicationBootstrap,
+  BeforeApplicationShutdown,
+} from '@nestjs/common';
 import { SchedulerRegistry } from '@nestjs/schedule';
 import { Clock } from '../../libs/clock';
 import { AppConfig } from '../config/app-config';
@@ -13,7 +18,7 @@ const MAX_CHECKS_PER_TICK = 50;
  * deployment in flight is made due, so runs that finished while the bot was down are reported.
  */
 @Injectable()
-export class RunPoller implements OnApplicationBootstrap, OnApplicationShutdown {
+export class RunPoller implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger('Polling');
   private ticking?: Promise<void>;
   private stopped = false;
@@ -38,7 +43,7 @@ export class RunPoller implements OnApplicationBootstrap, OnApplicationShutdown 
     void this.tick();
   }
 
-  async onApplicationShutdown(): Promise<void> {
+  async beforeApplicationShutdown(): Promise<void> {
     this.stopped = true;
     if (this.scheduler.doesExist('interval', 'run-poller'))
       this.scheduler.deleteInterval('run-poller');

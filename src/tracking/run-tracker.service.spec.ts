@@ -1,4 +1,5 @@
 import { ManualClock } from '../../libs/clock';
+import { Instance } from '../../libs/instance';
 import { aDeployment } from '../../test/support/factories';
 import { testConfig } from '../../test/support/config';
 import { strictFake } from '../../test/support/strict-fake';
@@ -68,6 +69,7 @@ function tracker(
       recordDelivery: async () => options.recorded ?? null,
       forgetDelivery: async () => undefined,
       claimDueCheck: async () => options.due ?? null,
+      renewCheck: async () => true,
       releaseCheck: async (_id: string, next: Date | null, etag?: string) =>
         void releases.push({ next, etag }),
     },
@@ -97,6 +99,7 @@ function tracker(
       calls,
     ),
     clock,
+    new Instance('spec-instance'),
   );
   return { service, calls, moves, releases, clock };
 }

@@ -1,5 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { Clock } from '../../libs/clock';
+import { Instance } from '../../libs/instance';
 import { AppError } from '../../libs/errors';
 import { AppConfig } from '../config/app-config';
 import {
@@ -14,13 +15,12 @@ import {
   TrackedDeployment,
 } from '../deployments/deployment-tracking.store';
 import { DeploymentTransitions } from '../deployments/deployment-transitions.service';
+import { LEASE_MS, renewingWhile } from '../deployments/leases';
 import { DispatchService } from '../dispatch/dispatch.service';
 import { DISPATCH_GRACE_MS, WATCHDOG_MS } from '../dispatch/run-start';
 import { GithubClient, RunInfo } from '../github/github.client';
 import { ServiceRegistryService } from '../service-registry/service-registry.service';
 import { statusFromRun } from './run-status';
-/** How long a worker owns a deployment while checking it. */
-export const CHECK_LEASE_MS = 30_000;
 /** After a timeout the run is still watched, less often, for its real conclusion. */
 const LATE_WATCH_FACTOR = 6;
 const LATE_WATCH_MS = 24 * 3_600_000;
@@ -41,6 +41,7 @@ export class RunTrackerService {
     private readonly registry: ServiceRegistryService,
     private readonly github: GithubClient,
     private readonly clock: Clock,
+    private readonly instance: Instance,
   ) {}
 
   /**
@@ -68,13 +69,20 @@ export class RunTrackerService {
     return 'accepted';
   }
 
-  /** One due check (a poll): claims the deployment, looks at GitHub, releases it. */
+  /**
+   * One due check (a poll): claims the deployment (of all instances, one worker at a time holds
+   * it, renewing its lease while it works), looks at GitHub, releases it.
+   */
   async checkNextDue(): Promise<boolean> {
     const now = this.clock.now();
-    const deployment = await this.tracking.claimDueCheck(now, CHECK_LEASE_MS);
+    const owner = this.instance.leaseOwner();
+    const deployment = await this.tracking.claimDueCheck(now, LEASE_MS, owner);
     if (!deployment) return false;
     try {
-      await this.check(deployment, now);
+      await renewingWhile(
+        () => this.tracking.renewCheck(deployment.id, owner, this.clock.now(), LEASE_MS),
+        () => this.check(deployment, now),
+      );
     } catch (error) {
       const reason = error instanceof AppError ? error.message : (error as Error).message;
       this.logger.warn(`Checking ${deployment.id} failed: ${reason}`);

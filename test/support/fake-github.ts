@@ -52,6 +52,8 @@ export interface GithubCall {
   status: number;
   /** The route template, as Octokit names it (`/repos/{owner}/{repo}/actions/runs/{run_id}`). */
   route: string;
+  /** When the request arrived (Date.now()). */
+  at: number;
 }
 
 export interface FakeWorkflow {
@@ -689,6 +691,7 @@ export class FakeGithub {
       body,
       status: 0,
       route: '',
+      at: Date.now(),
     };
     this.calls.push(call);
     const reply = (status: number, payload?: unknown, headers: Record<string, string> = {}) => {

@@ -52,6 +52,7 @@ export function testMetrics(): { metrics: AppMetrics; registry: Registry } {
       labelNames: ['environment', 'outcome'],
       registers,
     }),
+    new Counter({ name: METRIC.interactionClaims, help: 'h', labelNames: ['outcome'], registers }),
   );
   return { metrics, registry };
 }

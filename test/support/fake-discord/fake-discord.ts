@@ -77,6 +77,11 @@ const LOADING = 128;
 /** One interaction the fake sent: what the bot answered, and the message it produced. */
 export class InteractionHandle {
   readonly callbacks: Callback[] = [];
+  /**
+   * Acknowledgements refused because one came first: Discord answers a second one with 40060
+   * (https://discord.com/developers/docs/topics/opcodes-and-status-codes#json-json-error-codes).
+   */
+  refusedAcknowledgements = 0;
   originalMessageId?: string;
   acknowledged = false;
   tokenExpired = false;
@@ -835,8 +840,10 @@ export class FakeDiscord {
     const handle = this.interactionsById.get(id);
     if (!handle || handle.token !== token)
       return [404, { message: 'Unknown interaction', code: 10062 }];
-    if (handle.acknowledged)
+    if (handle.acknowledged) {
+      handle.refusedAcknowledgements++;
       return [400, { message: 'Interaction has already been acknowledged.', code: 40060 }];
+    }
     const data = callback.data ?? {};
     const channelId = this.channelOfHandle(handle);
     switch (callback.type) {

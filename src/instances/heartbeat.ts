@@ -1,0 +1,64 @@
+import {
+  BeforeApplicationShutdown,
+  Injectable,
+  Logger,
+  OnApplicationBootstrap,
+} from '@nestjs/common';
+import { Clock } from '../../libs/clock';
+import { Instance } from '../../libs/instance';
+import { InstanceSeen, InstancesRepository } from './instances.repository';
+
+/** How often an instance says it is alive. */
+export const HEARTBEAT_MS = 5_000;
+/** An instance not heard from for this long is taken for dead. */
+export const ALIVE_WITHIN_MS = 30_000;
+
+/**
+ * Each instance writes a heartbeat to MongoDB every 5 s, and removes it when it shuts down,
+ * so `/ping` can list the instances alive. Nothing depends on it for correctness: the work
+ * itself is claimed item by item.
+ */
+@Injectable()
+export class Heartbeat implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private readonly logger = new Logger('Instances');
+  private timer?: NodeJS.Timeout;
+
+  constructor(
+    private readonly instance: Instance,
+    private readonly instances: InstancesRepository,
+    private readonly clock: Clock,
+  ) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    this.logger.log(`This is instance ${this.instance.id}`);
+    await this.beat();
+    const others = (await this.alive().catch(() => [])).filter(
+      (seen) => seen.id !== this.instance.id,
+    );
+    if (others.length)
+      this.logger.log(
+        `${others.length} other instance(s) alive: ${others.map((seen) => seen.id).join(', ')}`,
+      );
+    this.timer = setInterval(() => void this.beat(), HEARTBEAT_MS);
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    clearInterval(this.timer);
+    await this.instances
+      .forget(this.instance.id)
+      .catch((error: Error) =>
+        this.logger.debug(`Could not remove the heartbeat: ${error.message}`),
+      );
+  }
+
+  /** The instances heard from in the last 30 s, this one included when it is. */
+  alive(): Promise<InstanceSeen[]> {
+    return this.instances.seenSince(new Date(this.clock.now().getTime() - ALIVE_WITHIN_MS));
+  }
+
+  private async beat(): Promise<void> {
+    await this.instances
+      .beat(this.instance.id, this.instance.startedAt, this.clock.now())
+      .catch((error: Error) => this.logger.debug(`Heartbeat failed: ${error.message}`));
+  }
+}
