@@ -4,7 +4,8 @@ import { errorRef } from '../libs/errors';
 import { createApp } from './bootstrap';
 import { AppConfig, ConfigValidationError, loadAppConfigFromProcess } from './config/app-config';
 
-const SHUTDOWN_DEADLINE_MS = 10_000;
+/** Handlers get 10 s to finish (the interaction gate), background workers the rest. */
+const SHUTDOWN_DEADLINE_MS = 20_000;
 
 function loadConfigOrExit(): AppConfig {
   try {

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { Cluster, WITHOUT_CLAIMS } from './support/cluster';
+import { Cluster, SKEWED_CLOCK, WITHOUT_CLAIMS } from './support/cluster';
 import { deploymentIdOf } from './support/deploys';
 import { FakeDiscord, InteractionHandle, messageText } from './support/fake-discord/fake-discord';
 import { FakeGithub, sendWebhook } from './support/fake-github';
@@ -254,6 +254,9 @@ describe('high availability: instances on one database', () => {
       // Every log line names the instance that wrote it.
       const line = answeredBy!.process.output.split('\n').find((l) => l.includes('"msg"'))!;
       expect(JSON.parse(line).instance).toBe(answeredBy!.id);
+      // Each start is one gateway IDENTIFY of the 1,000 a day: every instance says what is left.
+      for (const member of cluster.members)
+        expect(member.process.output).toMatch(/Gateway identifies left today: \d+ of 1000/);
     });
   });
 
@@ -340,6 +343,55 @@ describe('high availability: instances on one database', () => {
       const ping = await discord.command('ping', actors.viewer);
       expect((await ping.waitForReply()).content).toContain('Instances alive: 1.');
       expect((await ping.waitForReply()).content).toContain(staying.id);
+    }, 90_000);
+  });
+
+  describe('clocks 5 s apart', () => {
+    let cluster: Cluster;
+    afterEach(() => cluster?.close());
+
+    it('still handles each interaction and each run once', async () => {
+      cluster = await startCluster({ size: 1 });
+      const before = Date.now();
+      const ahead = await cluster.add({
+        NODE_OPTIONS: `--require ${SKEWED_CLOCK}`,
+        CLOCK_SKEW_MS: '5000',
+      });
+      // Its clock is 5 s ahead: so are the times it logs.
+      const listening = ahead.process.output.split('\n').find((l) => l.includes('Listening on'))!;
+      expect(JSON.parse(listening).time).toBeGreaterThanOrEqual(before + 5_000);
+      const services = await Promise.all(Array.from({ length: 4 }, () => newService(cluster)));
+      const handles = await Promise.all(services.map((service) => deployCommand(service)));
+      const ids = await Promise.all(handles.map((handle) => deploymentIdOf(handle)));
+      for (const id of ids) {
+        const runId = await waitFor(
+          `${id}'s run`,
+          async () => (await cluster.deployment(id))?.runId,
+        );
+        github.setRunStatus(runId as number, 'completed', 'success');
+      }
+      // Reported by polling (no webhooks), by whichever instance holds each run's lease.
+      for (const [i, id] of ids.entries()) {
+        await waitFor(`${id} reported`, () => announcementsOf(id).length > 0, {
+          timeoutMs: 20_000,
+        });
+        expect(messageText(handles[i].reply()!)).toMatch(/Succeeded/);
+        const stored = (await cluster.deployment(id))!;
+        expect(
+          (stored.transitions as Array<{ status: string }>).filter((t) => t.status === 'success'),
+        ).toHaveLength(1);
+      }
+      for (const [i, service] of services.entries()) {
+        expect(announcementsOf(ids[i])).toHaveLength(1);
+        expect(dispatchesTo(service)).toHaveLength(1);
+        expect(messagesOf(handles[i])).toHaveLength(1);
+        await expectHandledOnce(cluster, handles[i], {
+          command: 'deploy',
+          'options.service': service,
+        });
+      }
+      // Both instances took part.
+      expect(await cluster.counter('chatops_interaction_claims_total{outcome="lost"}')).toBe(4);
     }, 90_000);
   });
 

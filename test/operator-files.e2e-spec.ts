@@ -47,6 +47,15 @@ describe('docker-compose.yml', () => {
     expect(bot.depends_on.mongo.condition).toBe('service_healthy');
     expect(bot.healthcheck.test.join(' ')).toContain('/health/ready');
   });
+
+  it('runs two active instances of the bot, each on a port of its own', () => {
+    const bot = compose.services.bot;
+    expect(bot.deploy.replicas).toBe(2);
+    expect(bot.container_name).toBeUndefined();
+    expect(bot.ports).toEqual(['3000-3001:3000']);
+    // Longer than the bot's own 20 s shutdown deadline: a SIGTERM is never cut short by SIGKILL.
+    expect(bot.stop_grace_period).toBe('25s');
+  });
 });
 
 describe('supply chain pins', () => {

@@ -76,7 +76,7 @@ export class DeploymentGithubStore {
       { _id: id, 'ghSync.lease': lease, 'ghSync.leaseUntil': { $gt: now } },
       { $set: { 'ghSync.leaseUntil': new Date(now.getTime() + leaseMs) } },
     );
-    return renewed.modifiedCount === 1;
+    return renewed.matchedCount === 1;
   }
 
   /**

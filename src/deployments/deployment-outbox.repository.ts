@@ -111,7 +111,7 @@ export class DeploymentOutbox {
       { _id: id, 'sync.leaseOwner': owner, 'sync.leaseUntil': { $gt: now } },
       { $set: { 'sync.leaseUntil': new Date(now.getTime() + leaseMs) } },
     );
-    return renewed.modifiedCount === 1;
+    return renewed.matchedCount === 1;
   }
 
   /**

@@ -54,6 +54,22 @@ describe('DeploymentTrackingStore on the real engine', () => {
     expect(again).toMatchObject({ id, etag: '"etag"' });
   });
 
+  it('lets only the worker holding a check lease renew it, and only before it ends', async () => {
+    const [id] = await due(1);
+    await store.claimDueCheck(NOW, LEASE_MS, 'host-a#1');
+    const later = new Date(NOW.getTime() + LEASE_MS / 2);
+    expect(await store.renewCheck(id, 'host-b#1', later, LEASE_MS)).toBe(false);
+    expect(await store.renewCheck(id, 'host-a#1', later, LEASE_MS)).toBe(true);
+    // Renewed: still held past the first lease's end …
+    expect(
+      await store.claimDueCheck(new Date(NOW.getTime() + LEASE_MS), LEASE_MS, 'b#1'),
+    ).toBeNull();
+    // … until the renewed one ends; then a lease that ran out cannot be renewed.
+    const end = new Date(later.getTime() + LEASE_MS);
+    expect(await store.renewCheck(id, 'host-a#1', end, LEASE_MS)).toBe(false);
+    expect((await store.claimDueCheck(end, LEASE_MS, 'host-b#2'))?.id).toBe(id);
+  });
+
   it('applies a delivery once, however many times it arrives at once', async () => {
     const deployment = aDeployment({
       status: 'dispatched',

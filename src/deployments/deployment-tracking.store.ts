@@ -160,7 +160,7 @@ export class DeploymentTrackingStore {
       { _id: id, leaseOwner: owner, leaseUntil: { $gt: now } },
       { $set: { leaseUntil: new Date(now.getTime() + leaseMs) } },
     );
-    return renewed.modifiedCount === 1;
+    return renewed.matchedCount === 1;
   }
 
   /** Ends a check without a status change: when to look next, and what GitHub last said. */

@@ -8,6 +8,7 @@ import { CommandAudit, CommandAuditInterceptor } from './command-audit.intercept
 import { CommandRegistration } from './command-registration';
 import { DiscordStatus } from './discord-status';
 import { InteractionClaimDocument, InteractionClaimSchema } from './interaction-claim.schema';
+import { IdentifyBudget } from './identify-budget';
 import { InteractionClaims } from './interaction-claims.repository';
 import { InteractionGate } from './interaction-gate';
 import { InteractionsInFlight } from './interactions-in-flight';
@@ -43,6 +44,7 @@ import { UnknownComponentsUpdate } from './unknown-components.update';
     InteractionGate,
     InteractionClaims,
     InteractionsInFlight,
+    IdentifyBudget,
     CommandRegistration,
     CommandAudit,
     CommandAuditInterceptor,

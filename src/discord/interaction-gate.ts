@@ -10,7 +10,7 @@ import { InteractionClaims } from './interaction-claims.repository';
 import { InteractionsInFlight } from './interactions-in-flight';
 
 /** How long a shutdown waits for the handlers still running here. */
-const DRAIN_MS = 5_000;
+const DRAIN_MS = 10_000;
 
 export class ForeignGuildError extends AppError {
   constructor() {

@@ -14,6 +14,8 @@ import { waitFor } from './wait-for';
 
 /** Makes an app process believe it won every interaction claim (the control run, no claims). */
 export const WITHOUT_CLAIMS = resolve(__dirname, 'without-interaction-claims.cjs');
+/** Runs an app process's clock CLOCK_SKEW_MS ahead of the machine's. */
+export const SKEWED_CLOCK = resolve(__dirname, 'skewed-clock.cjs');
 
 /** One instance of the bot: the built app as a process, and what it says about itself. */
 export class ClusterMember {
@@ -68,11 +70,11 @@ export class Cluster {
     return cluster;
   }
 
-  /** Starts one more instance and waits until it takes interactions. */
-  async add(): Promise<ClusterMember> {
+  /** Starts one more instance (`env` over the cluster's) and waits until it takes interactions. */
+  async add(env: Record<string, string | undefined> = {}): Promise<ClusterMember> {
     const identified = this.discord.identifications;
     const registered = this.discord.callsTo('PUT', /commands$/).length;
-    const app = AppProcess.spawn(this.env, this.workDir);
+    const app = AppProcess.spawn({ ...this.env, ...env }, this.workDir);
     const port = await app.port();
     const id = await waitFor(
       'the instance to name itself',

@@ -554,6 +554,10 @@ export class FakeDiscord {
     ws.on('error', () => this.sessions.delete(ws));
   }
 
+  /**
+   * Every session identified for the shard gets the event: with several instances of the bot
+   * connected, each receives every interaction, as with Discord.
+   */
   private dispatch(t: string, d: unknown): void {
     for (const ws of this.sessions) ws.send(JSON.stringify({ op: 0, t, s: ++this.sequence, d }));
   }
@@ -736,7 +740,13 @@ export class FakeDiscord {
         {
           url: `ws://127.0.0.1:${this.port}/gateway`,
           shards: 1,
-          session_start_limit: { total: 1000, remaining: 999, reset_after: 0, max_concurrency: 1 },
+          // https://discord.com/developers/docs/events/gateway#session-start-limit-object
+          session_start_limit: {
+            total: 1000,
+            remaining: Math.max(0, 1000 - this.identifyCount),
+            reset_after: 86_400_000,
+            max_concurrency: 1,
+          },
         },
       ];
     }
