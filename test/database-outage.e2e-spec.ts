@@ -76,6 +76,9 @@ describe('a MongoDB outage', () => {
     const reply = await ping.waitForReply();
     expect(reply.content).toBe('The database is unavailable right now. Try again shortly.');
     expect(ping.ephemeral).toBe(true);
+    // Handled without a claim (no instance could claim it), exactly as a single instance would.
+    const metrics = await (await fetch(`${app.url}/metrics`)).text();
+    expect(metrics).toContain('chatops_interaction_claims_total{outcome="unavailable"} 1');
 
     host = await EngineHost.start({ dataDir });
     await waitFor('readiness to come back', async () => (await readiness()).status === 200, {

@@ -116,7 +116,18 @@ export class DeploymentMessageListener
       const owner = this.instance.leaseOwner();
       const claimed = await this.outbox.claim(id, this.clock.now(), LEASE_MS, owner);
       if (!claimed) return;
-      const renew = () => this.outbox.renew(id, owner, this.clock.now(), LEASE_MS);
+      let leaseEnd = this.clock.now().getTime() + LEASE_MS;
+      const renew = async () => {
+        const now = this.clock.now();
+        try {
+          const held = await this.outbox.renew(id, owner, now, LEASE_MS);
+          if (held) leaseEnd = now.getTime() + LEASE_MS;
+          return held;
+        } catch {
+          // The database blinked: the lease is still this worker's until its known end.
+          return now.getTime() < leaseEnd - 1_000;
+        }
+      };
       let result: SyncResult;
       try {
         result = await renewingWhile(renew, () =>
@@ -175,6 +186,18 @@ export class DeploymentMessageListener
         },
       );
     }
+    if (deployment.watchdogNotifiedAt && !state.watchdogMentionedAt) {
+      await attempt(
+        'The watchdog mention',
+        async () => {
+          await this.mentionRequester(deployment);
+          result.watchdogMentionedAt = this.clock.now();
+        },
+        () => (result.watchdogMentionedAt = this.clock.now()),
+      );
+    }
+
+    // Last: nothing after it can throw away the record that it was posted.
     const announceTo = this.config.discord.deployChannelId;
     if (
       announceTo &&
@@ -191,17 +214,6 @@ export class DeploymentMessageListener
         (reason) => (result.announcementFailed = reason),
       );
     }
-    if (deployment.watchdogNotifiedAt && !state.watchdogMentionedAt) {
-      await attempt(
-        'The watchdog mention',
-        async () => {
-          await this.mentionRequester(deployment);
-          result.watchdogMentionedAt = this.clock.now();
-        },
-        () => (result.watchdogMentionedAt = this.clock.now()),
-      );
-    }
-
     if (transient.length === 0) return result;
     const attempts = state.attempts + 1;
     if (attempts >= MAX_ATTEMPTS) {

@@ -49,7 +49,7 @@ describe('DeploymentTrackingStore on the real engine', () => {
     expect(
       (await store.claimDueCheck(new Date(NOW.getTime() + LEASE_MS), LEASE_MS, 'test#1'))?.id,
     ).toBe(id);
-    await store.releaseCheck(id, NOW, '"etag"');
+    await store.releaseCheck({ id }, NOW, '"etag"');
     const again = await store.claimDueCheck(new Date(NOW.getTime() + LEASE_MS), LEASE_MS, 'test#1');
     expect(again).toMatchObject({ id, etag: '"etag"' });
   });
@@ -68,6 +68,9 @@ describe('DeploymentTrackingStore on the real engine', () => {
     const end = new Date(later.getTime() + LEASE_MS);
     expect(await store.renewCheck(id, 'host-a#1', end, LEASE_MS)).toBe(false);
     expect((await store.claimDueCheck(end, LEASE_MS, 'host-b#2'))?.id).toBe(id);
+    // The first worker's late release leaves its successor's lease alone.
+    await store.releaseCheck({ id, leaseOwner: 'host-a#1' }, end);
+    expect(await store.claimDueCheck(end, LEASE_MS, 'host-c#1')).toBeNull();
   });
 
   it('applies a delivery once, however many times it arrives at once', async () => {

@@ -10,6 +10,8 @@ import { DeploymentDocument } from './deployment.schema';
 /** What the tracker needs beyond the domain record. */
 export interface TrackedDeployment extends Deployment {
   etag?: string;
+  /** Who holds the check lease (`<instance id>#<n>`), when a poll claimed it. */
+  leaseOwner?: string;
 }
 
 /** Where a webhook delivery says its run comes from. */
@@ -151,7 +153,11 @@ export class DeploymentTrackingStore {
       )
       .lean<Stored>();
     if (!doc) return null;
-    return { ...toDomain(doc)!, etag: doc.etag as string | undefined };
+    return {
+      ...toDomain(doc)!,
+      etag: doc.etag as string | undefined,
+      leaseOwner: doc.leaseOwner as string | undefined,
+    };
   }
 
   /** Extends a check lease `owner` still holds; false when it no longer does. */
@@ -163,13 +169,24 @@ export class DeploymentTrackingStore {
     return renewed.matchedCount === 1;
   }
 
-  /** Ends a check without a status change: when to look next, and what GitHub last said. */
-  async releaseCheck(id: string, nextCheckAt: Date | null, etag?: string): Promise<void> {
+  /**
+   * Ends a check without a status change: when to look next, and what GitHub last said. With
+   * the lease's owner, only while that worker still holds it (one whose lease was taken over
+   * changes nothing).
+   */
+  async releaseCheck(
+    deployment: { id: string; leaseOwner?: string },
+    nextCheckAt: Date | null,
+    etag?: string,
+  ): Promise<void> {
     const set: Record<string, unknown> = { leaseUntil: EPOCH };
     if (etag) set.etag = etag;
     if (nextCheckAt) set.nextCheckAt = nextCheckAt;
     await this.deployments.updateOne(
-      { _id: id },
+      {
+        _id: deployment.id,
+        ...(deployment.leaseOwner ? { leaseOwner: deployment.leaseOwner } : {}),
+      },
       { $set: set, ...(nextCheckAt ? {} : { $unset: { nextCheckAt: '' } }) },
     );
   }

@@ -44,7 +44,7 @@ export class InteractionClaims {
     const insert = this.claims.collection
       .insertOne(
         { _id: interactionId as never, instance: this.instance.id, at: now },
-        { writeConcern: { w: 'majority' } },
+        { writeConcern: { w: 'majority', wtimeoutMS: CLAIM_DEADLINE_MS } },
       )
       .then(
         () => 'won' as const,

@@ -4,16 +4,17 @@ import { testConfig } from '../../test/support/config';
 import { metricValue, testMetrics } from '../../test/support/metrics';
 import { strictFake } from '../../test/support/strict-fake';
 import { waitFor } from '../../test/support/wait-for';
+import { Heartbeat } from '../instances/heartbeat';
 import { METRIC } from '../metrics/app-metrics';
 import { CommandAudit } from './command-audit.interceptor';
 import { ClaimUnavailableError, InteractionClaims } from './interaction-claims.repository';
-import { InteractionGate } from './interaction-gate';
+import { InteractionGate, RESTARTING } from './interaction-gate';
 import { InteractionsInFlight } from './interactions-in-flight';
 
 const HOME = '100000000000000000';
 
 /** The gate in front of a client whose handlers record what reached them. */
-function gateWith(claim: () => Promise<'won' | 'lost'>) {
+function gateWith(claim: () => Promise<'won' | 'lost'>, othersAlive = true) {
   const config = testConfig({ GUILD_ID: HOME });
   const emitted: unknown[] = [];
   const client = {
@@ -37,11 +38,21 @@ function gateWith(claim: () => Promise<'won' | 'lost'>) {
     inFlight,
     metrics,
     new ManualClock(new Date('2026-11-24T10:00:00Z')),
+    strictFake<Heartbeat>('heartbeat', { othersAlive: () => othersAlive }),
   );
   gate.onModuleInit();
   let next = 0;
   const receive = () => {
-    const interaction = { id: `9${++next}`, guildId: HOME, user: { id: '7' } };
+    const replies: unknown[] = [];
+    const interaction = {
+      id: `9${++next}`,
+      guildId: HOME,
+      user: { id: '7' },
+      replies,
+      isAutocomplete: () => false,
+      isRepliable: () => true,
+      reply: async (answer: unknown) => void replies.push(answer),
+    };
     client.emit('interactionCreate', interaction);
     return interaction;
   };
@@ -87,7 +98,7 @@ describe('InteractionGate: one instance handles each interaction', () => {
     ).toBe(false);
   });
 
-  it('never takes 40060 for "answered elsewhere" on an interaction it claimed', async () => {
+  it('takes 40060 for "answered elsewhere" on a claimed interaction too, but not 10062', async () => {
     const { receive, emitted, inFlight } = gateWith(async () => 'won');
     const interaction = receive();
     await waitFor('the handler', () => emitted.length === 1);
@@ -96,7 +107,20 @@ describe('InteractionGate: one instance handles each interaction', () => {
         interaction,
         acknowledged(RESTJSONErrorCodes.InteractionHasAlreadyBeenAcknowledged),
       ),
+    ).toBe(true);
+    expect(
+      inFlight.answeredElsewhere(interaction, acknowledged(RESTJSONErrorCodes.UnknownInteraction)),
     ).toBe(false);
+  });
+
+  it('when it is the last instance shutting down, tells the member once to try again', async () => {
+    const { gate, receive, emitted, counted } = gateWith(async () => 'won', false);
+    await gate.onModuleDestroy();
+    const interaction = receive();
+    await waitFor('the answer', () => interaction.replies.length === 1);
+    expect(interaction.replies).toEqual([expect.objectContaining({ content: RESTARTING })]);
+    expect(emitted).toEqual([]);
+    expect(await counted('stopping')).toBe(1);
   });
 
   it('claims nothing once shutting down, and waits for the handlers still running', async () => {
@@ -106,8 +130,9 @@ describe('InteractionGate: one instance handles each interaction', () => {
     const finish = inFlight.handling(running);
     let stopped = false;
     const stopping = gate.onModuleDestroy().then(() => (stopped = true));
-    receive();
+    const left = receive();
     await waitFor('the refusal to be counted', async () => (await counted('stopping')) === 1);
+    expect(left.replies).toEqual([]);
     expect(stopped).toBe(false);
     finish();
     await stopping;

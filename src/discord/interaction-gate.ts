@@ -4,11 +4,16 @@ import { Clock } from '../../libs/clock';
 import { AppError } from '../../libs/errors';
 import { AppConfig } from '../config/app-config';
 import { onBehalfOf } from '../github/member-context';
+import { Heartbeat } from '../instances/heartbeat';
 import { AppMetrics } from '../metrics/app-metrics';
 import { CommandAudit } from './command-audit.interceptor';
 import { InteractionClaims } from './interaction-claims.repository';
 import { InteractionsInFlight } from './interactions-in-flight';
 
+/** What a member is told while the only instance shuts down. */
+export const RESTARTING = 'The bot is restarting; try again in a few seconds.';
+/** How long an instance that could not claim lets another instance answer first. */
+const UNCLAIMED_HEAD_START_MS = 500;
 /** How long a shutdown waits for the handlers still running here. */
 const DRAIN_MS = 10_000;
 
@@ -48,6 +53,7 @@ export class InteractionGate implements OnModuleInit, OnModuleDestroy {
     private readonly inFlight: InteractionsInFlight,
     private readonly metrics: AppMetrics,
     private readonly clock: Clock,
+    private readonly heartbeat: Heartbeat,
   ) {}
 
   onModuleInit(): void {
@@ -93,13 +99,17 @@ export class InteractionGate implements OnModuleInit, OnModuleDestroy {
 
   /** True when this instance handles the interaction: it claimed it, and it may pass. */
   private async receive(interaction: BaseInteraction): Promise<boolean> {
-    if (this.stopping) return this.leave(interaction, 'stopping');
+    if (this.stopping) return this.whileStopping(interaction);
     // Counted as running from the claim until its handler ends, so a shutdown waits for it.
     this.inFlight.begin(interaction);
     try {
       const outcome = await this.claim(interaction);
       if (outcome === 'lost') return this.leave(interaction, outcome);
       this.metrics.interactionClaims.inc({ outcome });
+      // This instance cannot reach the database but another instance was alive a moment ago:
+      // it may well claim and answer; it is given a head start, this one answers after it.
+      if (outcome === 'unavailable' && this.heartbeat.othersAlive())
+        await new Promise((resolve) => setTimeout(resolve, UNCLAIMED_HEAD_START_MS));
       const admitted = await this.admit(interaction);
       if (!admitted) this.inFlight.end(interaction);
       return admitted;
@@ -114,6 +124,24 @@ export class InteractionGate implements OnModuleInit, OnModuleDestroy {
     this.inFlight.end(interaction);
     this.metrics.interactionClaims.inc({ outcome });
     this.logger.debug(`Interaction ${interaction.id}: ${outcome}, left to another instance`);
+    return false;
+  }
+
+  /**
+   * Shutting down: another instance alive takes the interaction. With none (a single instance,
+   * or all of them restarting at once), the member is told, once, to try again shortly.
+   */
+  private async whileStopping(interaction: BaseInteraction): Promise<false> {
+    if (this.heartbeat.othersAlive()) return this.leave(interaction, 'stopping');
+    this.metrics.interactionClaims.inc({ outcome: 'stopping' });
+    if ((await this.claim(interaction)) === 'lost') return false;
+    try {
+      if (interaction.isAutocomplete()) await interaction.respond([]);
+      else if (interaction.isRepliable())
+        await interaction.reply({ content: RESTARTING, flags: MessageFlags.Ephemeral });
+    } catch (error) {
+      this.logger.debug(`Could not answer while stopping: ${(error as Error).message}`);
+    }
     return false;
   }
 

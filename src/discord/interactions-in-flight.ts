@@ -68,18 +68,19 @@ export class InteractionsInFlight {
   }
 
   /**
-   * Whether `error` is Discord saying that an interaction handled without a claim was answered
-   * by another instance: 40060 (already acknowledged) or 10062 (unknown interaction). Nothing is
-   * wrong then, and nothing is said or audited.
+   * Whether `error` is Discord saying that another instance answered the interaction: 40060
+   * (already acknowledged: an instance that could not claim it answered first), or, for one
+   * handled here without a claim, 10062 (unknown interaction). Nothing is wrong then, and nothing
+   * is said or audited. 10062 on a claimed interaction is a real failure (it was answered late).
    */
   answeredElsewhere(interaction: unknown, error: unknown): boolean {
+    if (!(error instanceof DiscordAPIError)) return false;
+    if (error.code === RESTJSONErrorCodes.InteractionHasAlreadyBeenAcknowledged) return true;
     return (
+      error.code === RESTJSONErrorCodes.UnknownInteraction &&
       typeof interaction === 'object' &&
       interaction !== null &&
-      this.unclaimed.has(interaction) &&
-      error instanceof DiscordAPIError &&
-      (error.code === RESTJSONErrorCodes.InteractionHasAlreadyBeenAcknowledged ||
-        error.code === RESTJSONErrorCodes.UnknownInteraction)
+      this.unclaimed.has(interaction)
     );
   }
 }

@@ -21,7 +21,11 @@ function recorded(overrides: Partial<Deployment> = {}): Deployment {
   });
 }
 
-function harness(github: Partial<GithubClient>, history: Partial<DeploymentHistory> = {}) {
+function harness(
+  github: Partial<GithubClient>,
+  history: Partial<DeploymentHistory> = {},
+  leaseHeld = true,
+) {
   const calls: string[] = [];
   const posted: GithubDeploymentStatusRequest[] = [];
   const notes: string[] = [];
@@ -40,6 +44,7 @@ function harness(github: Partial<GithubClient>, history: Partial<DeploymentHisto
       {
         recordCreated: async (_id: string, githubId: number) => githubId,
         recordError: async (_id: string, error: string) => void notes.push(error),
+        renew: async () => leaseHeld,
       },
       calls,
     ),
@@ -70,6 +75,16 @@ describe('GithubDeploymentsService.sync', () => {
       expect.objectContaining({ state: 'success', environmentUrl: 'https://staging.example' }),
     ]);
     expect(posted[0].environmentUrl).toBeUndefined();
+  });
+
+  it('posts nothing once its lease was taken over (its successor posts the newest state)', async () => {
+    const { service, posted } = harness({}, {}, false);
+    const result = await service.sync(recorded({ status: 'success' }), {
+      ...fresh,
+      lease: 'host-a#1',
+    });
+    expect(posted).toEqual([]);
+    expect(result).toEqual({ retryAt: NOW });
   });
 
   it('does not post a state twice (dispatched and queued are both queued)', async () => {

@@ -12,6 +12,7 @@ import {
   GithubSyncState,
 } from '../deployments/deployment-github.store';
 import { DeploymentHistory } from '../deployments/deployment-history.repository';
+import { LEASE_MS } from '../deployments/leases';
 import { GithubClient } from '../github/github.client';
 import { GithubError, mayPass } from '../github/github.errors';
 
@@ -116,9 +117,17 @@ export class GithubDeploymentsService {
     try {
       const id = record.id ?? (await this.findOrCreate(deployment));
       let replacedInactive = state.replacedInactive;
-      if (wanted !== record.state) await this.post(deployment, id, wanted);
-      if (wanted === 'success' && deployment.rollback && !replacedInactive)
+      // Renewed right before each post: a worker that lost its lease posts nothing (what it
+      // would record is ignored anyway), so an older status never lands after a newer one.
+      const lost = { retryAt: this.clock.now() };
+      if (wanted !== record.state) {
+        if (!(await this.stillHeld(deployment.id, state))) return lost;
+        await this.post(deployment, id, wanted);
+      }
+      if (wanted === 'success' && deployment.rollback && !replacedInactive) {
+        if (!(await this.stillHeld(deployment.id, state))) return lost;
         replacedInactive = await this.markReplacedInactive(deployment);
+      }
       return { ...done, state: wanted, replacedInactive };
     } catch (error) {
       const reason = (error as Error).message;
@@ -134,6 +143,11 @@ export class GithubDeploymentsService {
       );
       return { ...done, close: true };
     }
+  }
+
+  private stillHeld(id: string, state: GithubSyncState): Promise<boolean> {
+    if (!state.lease) return Promise.resolve(true);
+    return this.store.renew(id, state.lease, this.clock.now(), LEASE_MS);
   }
 
   private async findOrCreate(deployment: Deployment): Promise<number> {

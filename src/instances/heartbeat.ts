@@ -22,6 +22,9 @@ export const ALIVE_WITHIN_MS = 30_000;
 export class Heartbeat implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger('Instances');
   private timer?: NodeJS.Timeout;
+  private beating?: Promise<void>;
+  /** Other instances as last read, and when (this instance's clock). */
+  private others: { seen: InstanceSeen[]; at: number } = { seen: [], at: 0 };
 
   constructor(
     private readonly instance: Instance,
@@ -32,9 +35,7 @@ export class Heartbeat implements OnApplicationBootstrap, BeforeApplicationShutd
   async onApplicationBootstrap(): Promise<void> {
     this.logger.log(`This is instance ${this.instance.id}`);
     await this.beat();
-    const others = (await this.alive().catch(() => [])).filter(
-      (seen) => seen.id !== this.instance.id,
-    );
+    const others = this.others.seen;
     if (others.length)
       this.logger.log(
         `${others.length} other instance(s) alive: ${others.map((seen) => seen.id).join(', ')}`,
@@ -44,6 +45,8 @@ export class Heartbeat implements OnApplicationBootstrap, BeforeApplicationShutd
 
   async beforeApplicationShutdown(): Promise<void> {
     clearInterval(this.timer);
+    // A heartbeat under way would write the record again after it is removed.
+    await this.beating;
     await this.instances
       .forget(this.instance.id)
       .catch((error: Error) =>
@@ -56,9 +59,27 @@ export class Heartbeat implements OnApplicationBootstrap, BeforeApplicationShutd
     return this.instances.seenSince(new Date(this.clock.now().getTime() - ALIVE_WITHIN_MS));
   }
 
-  private async beat(): Promise<void> {
-    await this.instances
-      .beat(this.instance.id, this.instance.startedAt, this.clock.now())
-      .catch((error: Error) => this.logger.debug(`Heartbeat failed: ${error.message}`));
+  /**
+   * Whether another instance was alive at the last heartbeat (read at most 10 s ago): then it
+   * can take what this one cannot (an interaction while this one's database is away, or while
+   * it shuts down). Known without asking the database.
+   */
+  othersAlive(): boolean {
+    return this.others.seen.length > 0 && Date.now() - this.others.at <= 2 * HEARTBEAT_MS;
+  }
+
+  private beat(): Promise<void> {
+    this.beating ??= this.beatAndLook().finally(() => (this.beating = undefined));
+    return this.beating;
+  }
+
+  private async beatAndLook(): Promise<void> {
+    try {
+      await this.instances.beat(this.instance.id, this.instance.startedAt, this.clock.now());
+      const seen = (await this.alive()).filter((other) => other.id !== this.instance.id);
+      this.others = { seen, at: Date.now() };
+    } catch (error) {
+      this.logger.debug(`Heartbeat failed: ${(error as Error).message}`);
+    }
   }
 }

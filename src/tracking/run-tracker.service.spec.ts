@@ -70,7 +70,7 @@ function tracker(
       forgetDelivery: async () => undefined,
       claimDueCheck: async () => options.due ?? null,
       renewCheck: async () => true,
-      releaseCheck: async (_id: string, next: Date | null, etag?: string) =>
+      releaseCheck: async (_deployment: { id: string }, next: Date | null, etag?: string) =>
         void releases.push({ next, etag }),
     },
     calls,

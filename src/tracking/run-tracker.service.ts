@@ -87,7 +87,7 @@ export class RunTrackerService {
       const reason = error instanceof AppError ? error.message : (error as Error).message;
       this.logger.warn(`Checking ${deployment.id} failed: ${reason}`);
       await this.tracking.releaseCheck(
-        deployment.id,
+        deployment,
         new Date(now.getTime() + this.config.deploy.pollIntervalMs),
       );
     }
@@ -131,16 +131,13 @@ export class RunTrackerService {
         });
         return;
       }
-      await this.tracking.releaseCheck(
-        deployment.id,
-        new Date(now.getTime() + Math.min(poll, 5_000)),
-      );
+      await this.tracking.releaseCheck(deployment, new Date(now.getTime() + Math.min(poll, 5_000)));
       return;
     }
 
     const answer = await this.fetchRun(deployment, deployment.runId);
     if (answer.notModified) {
-      await this.tracking.releaseCheck(deployment.id, new Date(now.getTime() + poll));
+      await this.tracking.releaseCheck(deployment, new Date(now.getTime() + poll));
       return;
     }
     await this.apply(deployment, answer.run, {}, { etag: answer.etag });
@@ -170,7 +167,7 @@ export class RunTrackerService {
           new Date(run.updatedAt),
         );
       } else if (lease) {
-        await this.tracking.releaseCheck(deployment.id, null, etag);
+        await this.tracking.releaseCheck(deployment, null, etag);
       }
       return;
     }
@@ -186,7 +183,7 @@ export class RunTrackerService {
     );
     if (!from.includes(deployment.status)) {
       // Already as far as (or further than) this event says: an old or repeated event.
-      if (lease) await this.tracking.releaseCheck(deployment.id, nextCheckAt, etag);
+      if (lease) await this.tracking.releaseCheck(deployment, nextCheckAt, etag);
       return;
     }
     const moved = await this.transitions.move(deployment.id, target, {
@@ -195,7 +192,7 @@ export class RunTrackerService {
       releaseLease: Boolean(lease),
       tracking: isTerminal(target) ? { etag } : { nextCheckAt, etag },
     });
-    if (!moved && lease) await this.tracking.releaseCheck(deployment.id, nextCheckAt, etag);
+    if (!moved && lease) await this.tracking.releaseCheck(deployment, nextCheckAt, etag);
   }
 
   /**
@@ -220,7 +217,7 @@ export class RunTrackerService {
     // Keep an eye on the run, to record how it really ended.
     if (moved?.runId) {
       await this.tracking.releaseCheck(
-        moved.id,
+        deployment,
         new Date(now.getTime() + this.config.deploy.pollIntervalMs * LATE_WATCH_FACTOR),
       );
     }
@@ -229,7 +226,7 @@ export class RunTrackerService {
   private async watchLateConclusion(deployment: TrackedDeployment, now: Date): Promise<void> {
     const endedAt = deployment.finishedAt?.getTime() ?? now.getTime();
     if (!deployment.runId || deployment.runConclusion || now.getTime() - endedAt > LATE_WATCH_MS) {
-      await this.tracking.releaseCheck(deployment.id, null);
+      await this.tracking.releaseCheck(deployment, null);
       return;
     }
     const answer = await this.fetchRun(deployment, deployment.runId);
@@ -237,7 +234,7 @@ export class RunTrackerService {
       return this.apply(deployment, answer.run, {}, { etag: answer.etag });
     const etag = answer.notModified ? undefined : answer.etag;
     await this.tracking.releaseCheck(
-      deployment.id,
+      deployment,
       new Date(now.getTime() + this.config.deploy.pollIntervalMs * LATE_WATCH_FACTOR),
       etag,
     );
