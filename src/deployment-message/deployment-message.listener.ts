@@ -18,6 +18,7 @@ import {
 } from '../deployments/deployment-outbox.repository';
 import { LEASE_MS, renewingWhile } from '../deployments/leases';
 import { classifyDiscordFailure, UnusableChannelError } from '../discord/discord-failures';
+import { ChannelPacer } from './channel-pacer';
 import { deploymentMessage, outcomeAnnouncement, watchdogText } from './deployment-message.views';
 
 const SWEEP_EVERY_MS = 1_000;
@@ -52,6 +53,7 @@ export class DeploymentMessageListener
 {
   private readonly logger = new Logger('DeploymentMessages');
   private readonly running = new Set<Promise<void>>();
+  private readonly pacer = new ChannelPacer();
   private timer?: NodeJS.Timeout;
   private sweeping?: Promise<void>;
   private stopped = false;
@@ -159,6 +161,7 @@ export class DeploymentMessageListener
       try {
         await work();
       } catch (error) {
+        if (error instanceof LeaseLost) throw error;
         const failure = classifyDiscordFailure(error);
         if (failure.kind === 'transient') transient.push(`${part}: ${failure.reason}`);
         else {
@@ -177,8 +180,7 @@ export class DeploymentMessageListener
       await attempt(
         'The message',
         async () => {
-          await this.editMessage(deployment);
-          result.messageVersion = state.version;
+          result.messageVersion = await this.editMessage(deployment, state, stillHeld);
         },
         (reason) => {
           result.messageLost = { at: this.clock.now(), reason };
@@ -232,11 +234,24 @@ export class DeploymentMessageListener
     return { ...result, retryAt: new Date(this.clock.now().getTime() + backoffMs(attempts)) };
   }
 
-  private async editMessage(deployment: Deployment): Promise<void> {
+  /**
+   * Edits the message when its channel's turn comes (see ChannelPacer), with the newest stored
+   * state rather than the one read when the lease was taken. The version it showed.
+   */
+  private async editMessage(
+    deployment: Deployment,
+    state: SyncState,
+    stillHeld: () => Promise<boolean>,
+  ): Promise<number> {
     const channel = await this.client.channels.fetch(deployment.channelId!);
     if (!channel?.isTextBased())
       throw new UnusableChannelError('the channel is not a text channel');
-    await channel.messages.edit(deployment.messageId!, deploymentMessage(deployment));
+    return this.pacer.turn(channel.id, async () => {
+      if (!(await stillHeld())) throw new LeaseLost();
+      const newest = (await this.outbox.latest(deployment.id)) ?? { deployment, ...state };
+      await channel.messages.edit(deployment.messageId!, deploymentMessage(newest.deployment));
+      return Math.max(newest.version, state.version);
+    });
   }
 
   private async announce(channelId: string, deployment: Deployment): Promise<void> {

@@ -102,6 +102,14 @@ export class DeploymentOutbox {
     };
   }
 
+  /** The deployment as stored now, and its version: what its message should show. */
+  async latest(id: string): Promise<{ deployment: Deployment; version: number } | null> {
+    const doc = await this.deployments
+      .findById(id, { deliveryIds: 0, jobDeliveryIds: 0 })
+      .lean<Stored & { version?: number }>();
+    return doc ? { deployment: toDomain(doc)!, version: doc.version ?? 0 } : null;
+  }
+
   /**
    * Extends the lease `owner` holds, for `leaseMs` from `now`; false when it no longer holds it
    * (it ran out and another worker took it): the worker must then send nothing more.

@@ -227,6 +227,11 @@ export class FakeDiscord {
   readonly otherGuilds: FakeGuild[] = [];
   private readonly messages = new Map<string, StoredMessage>();
   private readonly failures: RestFailure[] = [];
+  /** Per-channel limit on message edits with the bot token, when a test sets one. */
+  private editLimit?: { limit: number; windowMs: number };
+  private readonly editWindows = new Map<string, { startedAt: number; used: number }>();
+  /** Edits refused with 429, per channel. */
+  readonly rateLimitedEdits = new Map<string, number>();
   private readonly lostChannels = new Set<string>();
   private readonly dmChannelId = snowflake();
   private readonly interactionsByToken = new Map<string, InteractionHandle>();
@@ -321,6 +326,16 @@ export class FakeDiscord {
    * The next `times` REST calls matching `method` and `path` fail as Discord would answer them
    * (e.g. 500, or 404 with code 10008 "Unknown Message").
    */
+  /**
+   * Limits message edits (`PATCH /channels/{id}/messages/{id}`) to `limit` per `windowMs` per
+   * channel, as Discord's per-route buckets do (about 5 per 5 s): every answer carries the
+   * bucket's `X-RateLimit-*` headers, and an edit past the limit is answered 429 with
+   * `retry_after` (https://discord.com/developers/docs/topics/rate-limits).
+   */
+  limitMessageEdits(limit: number, windowMs: number): void {
+    this.editLimit = { limit, windowMs };
+  }
+
   failRequests(failure: Omit<RestFailure, 'times' | 'code' | 'message'> & Partial<RestFailure>) {
     this.failures.push({ times: 1, code: 0, message: 'fake failure', ...failure });
   }
@@ -693,9 +708,13 @@ export class FakeDiscord {
       status: 0,
     };
     this.calls.push(call);
+    let headers: Record<string, string> = {};
     const reply = (status: number, payload?: unknown) => {
       call.status = status;
-      res.writeHead(status, payload === undefined ? {} : { 'content-type': 'application/json' });
+      res.writeHead(status, {
+        ...headers,
+        ...(payload === undefined ? {} : { 'content-type': 'application/json' }),
+      });
       res.end(payload === undefined ? undefined : JSON.stringify(payload));
     };
     try {
@@ -714,6 +733,19 @@ export class FakeDiscord {
       if (channel && this.lostChannels.has(channel)) {
         // https://discord.com/developers/docs/topics/opcodes-and-status-codes#json (50001)
         return reply(403, { message: 'Missing Access', code: 50001 });
+      }
+      const edited = call.method === 'PATCH' && /^\/channels\/(\d+)\/messages\/\d+$/.exec(path);
+      if (edited && this.editLimit) {
+        const limited = this.takeEdit(edited[1]);
+        headers = limited.headers;
+        if (limited.refused) {
+          this.rateLimitedEdits.set(edited[1], (this.rateLimitedEdits.get(edited[1]) ?? 0) + 1);
+          return reply(429, {
+            message: 'You are being rate limited.',
+            retry_after: limited.retryAfter,
+            global: false,
+          });
+        }
       }
       const [status, payload] = this.route(
         call.method,
@@ -942,6 +974,35 @@ export class FakeDiscord {
     });
     this.messages.set(message.id, message);
     return message;
+  }
+
+  /** One edit from the channel's bucket: the headers Discord sends, and whether it is refused. */
+  private takeEdit(channelId: string): {
+    refused: boolean;
+    retryAfter: number;
+    headers: Record<string, string>;
+  } {
+    const { limit, windowMs } = this.editLimit!;
+    const now = Date.now();
+    let window = this.editWindows.get(channelId);
+    if (!window || now - window.startedAt >= windowMs) {
+      window = { startedAt: now, used: 0 };
+      this.editWindows.set(channelId, window);
+    }
+    const refused = window.used >= limit;
+    if (!refused) window.used++;
+    const resetAfter = Math.max(0.001, (window.startedAt + windowMs - now) / 1000);
+    const headers: Record<string, string> = {
+      'x-ratelimit-limit': String(limit),
+      'x-ratelimit-remaining': String(limit - window.used),
+      'x-ratelimit-reset': String((window.startedAt + windowMs) / 1000),
+      'x-ratelimit-reset-after': resetAfter.toFixed(3),
+      'x-ratelimit-bucket': `edit-${channelId}`,
+      ...(refused
+        ? { 'retry-after': String(Math.ceil(resetAfter)), 'x-ratelimit-scope': 'user' }
+        : {}),
+    };
+    return { refused, retryAfter: Number(resetAfter.toFixed(3)), headers };
   }
 
   private editMessage(message: StoredMessage, body: Record<string, unknown>): StoredMessage {
