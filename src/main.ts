@@ -1,6 +1,7 @@
 import { Logger } from '@nestjs/common';
 import type { AddressInfo } from 'node:net';
 import { errorRef } from '../libs/errors';
+import { Instance } from '../libs/instance';
 import { createApp } from './bootstrap';
 import { AppConfig, ConfigValidationError, loadAppConfigFromProcess } from './config/app-config';
 
@@ -42,6 +43,8 @@ async function main(): Promise<void> {
   const stop = (signal: NodeJS.Signals) => {
     if (stopping) return;
     stopping = true;
+    // Before anything else: from now on, the other instances take every interaction.
+    app.get(Instance).stopping = true;
     logger.log(`${signal} received; shutting down`);
     setTimeout(() => {
       logger.error(`Shutdown took longer than ${SHUTDOWN_DEADLINE_MS / 1000} s; exiting`);

@@ -8,6 +8,8 @@ import { hostname } from 'node:os';
  */
 export class Instance {
   private leases = 0;
+  /** Set the moment a shutdown begins (SIGTERM): from then on the instance claims nothing. */
+  stopping = false;
 
   constructor(
     readonly id: string = `${hostname().slice(0, 40)}-${process.pid}-${randomBytes(3).toString('hex')}`,

@@ -1,5 +1,6 @@
 import { Client, DiscordAPIError, RESTJSONErrorCodes } from 'discord.js';
 import { ManualClock } from '../../libs/clock';
+import { Instance } from '../../libs/instance';
 import { testConfig } from '../../test/support/config';
 import { metricValue, testMetrics } from '../../test/support/metrics';
 import { strictFake } from '../../test/support/strict-fake';
@@ -39,6 +40,7 @@ function gateWith(claim: () => Promise<'won' | 'lost'>, othersAlive = true) {
     metrics,
     new ManualClock(new Date('2026-11-24T10:00:00Z')),
     strictFake<Heartbeat>('heartbeat', { othersAlive: () => othersAlive }),
+    new Instance('spec-instance'),
   );
   gate.onModuleInit();
   let next = 0;

@@ -2,6 +2,7 @@ import { Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/commo
 import { BaseInteraction, Client, Events, Guild, MessageFlags } from 'discord.js';
 import { Clock } from '../../libs/clock';
 import { AppError } from '../../libs/errors';
+import { Instance } from '../../libs/instance';
 import { AppConfig } from '../config/app-config';
 import { onBehalfOf } from '../github/member-context';
 import { Heartbeat } from '../instances/heartbeat';
@@ -54,6 +55,7 @@ export class InteractionGate implements OnModuleInit, OnModuleDestroy {
     private readonly metrics: AppMetrics,
     private readonly clock: Clock,
     private readonly heartbeat: Heartbeat,
+    private readonly instance: Instance,
   ) {}
 
   onModuleInit(): void {
@@ -99,7 +101,7 @@ export class InteractionGate implements OnModuleInit, OnModuleDestroy {
 
   /** True when this instance handles the interaction: it claimed it, and it may pass. */
   private async receive(interaction: BaseInteraction): Promise<boolean> {
-    if (this.stopping) return this.whileStopping(interaction);
+    if (this.stopping || this.instance.stopping) return this.whileStopping(interaction);
     // Counted as running from the claim until its handler ends, so a shutdown waits for it.
     this.inFlight.begin(interaction);
     try {
