@@ -89,7 +89,15 @@ export class DeploymentHistory {
 
   /** Whether `sha` was deployed successfully to the target and not rolled back (promotion order). */
   async hasSucceeded(service: string, environment: string, sha: string): Promise<boolean> {
-    return Boolean(await this.deployments.exists({ service, environment, sha, status: 'success' }));
+    return Boolean(
+      await this.deployments.exists({
+        service,
+        environment,
+        sha,
+        status: 'success',
+        supersededBy: { $exists: false },
+      }),
+    );
   }
 
   /** The newest deployments of a service (to one environment, or all), for /history. */

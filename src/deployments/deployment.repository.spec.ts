@@ -2,6 +2,7 @@ import type { Connection, Model } from 'mongoose';
 import { kernelDatabase } from '../../test/support/kernel';
 import { aDeployment } from '../../test/support/factories';
 import { Deployment } from './deployment';
+import { DeploymentHistory } from './deployment-history.repository';
 import { DeploymentRepository } from './deployment.repository';
 import { DeploymentDocument } from './deployment.schema';
 
@@ -74,6 +75,19 @@ describe('DeploymentRepository on the real engine', () => {
     expect(await repository.insertInFlight(dispatching({ service: 'api' }), 1, tracking)).toEqual({
       inserted: true,
     });
+  });
+
+  it('counts for the promotion order only a success that was not rolled back over', async () => {
+    const history = new DeploymentHistory(model);
+    const kept = aDeployment({ service: 'api', environment: 'staging', sha: 'a'.repeat(40) });
+    const rolledBack = aDeployment({ service: 'api', environment: 'staging', sha: 'b'.repeat(40) });
+    await model.create([
+      { _id: kept.id, ...kept, status: 'success' },
+      { _id: rolledBack.id, ...rolledBack, status: 'success', supersededBy: 'd-000001' },
+    ]);
+    expect(await history.hasSucceeded('api', 'staging', kept.sha)).toBe(true);
+    expect(await history.hasSucceeded('api', 'staging', rolledBack.sha)).toBe(false);
+    expect(await history.hasSucceeded('api', 'prod', kept.sha)).toBe(false);
   });
 
   it('gives up the check lease only when the mover holds it', async () => {
