@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import { Model } from 'mongoose';
 import { Deployment, DeploymentStatus, GithubDeploymentState } from './deployment';
-import { absentOrBy, changed } from './deployment.repository';
+import { absentOrBy, changed, renewLease } from './deployment.repository';
 import { Stored, toDomain } from './deployment.mapping';
 import { DeploymentDocument } from './deployment.schema';
 
@@ -72,11 +72,8 @@ export class DeploymentGithubStore {
 
   /** Extends the lease `lease` names, while it is still held; false when it is not. */
   async renew(id: string, lease: string, now: Date, leaseMs: number): Promise<boolean> {
-    const renewed = await this.deployments.updateOne(
-      { _id: id, 'ghSync.lease': lease, 'ghSync.leaseUntil': { $gt: now } },
-      { $set: { 'ghSync.leaseUntil': new Date(now.getTime() + leaseMs) } },
-    );
-    return renewed.matchedCount === 1;
+    const fields = { owner: 'ghSync.lease', until: 'ghSync.leaseUntil' };
+    return renewLease(this.deployments, id, fields, lease, now, leaseMs);
   }
 
   /**

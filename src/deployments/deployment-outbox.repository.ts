@@ -3,7 +3,7 @@ import { InjectModel } from '@nestjs/mongoose';
 import { Model } from 'mongoose';
 import { Deployment } from './deployment';
 import { Stored, toDomain } from './deployment.mapping';
-import { absentOrBy } from './deployment.repository';
+import { absentOrBy, renewLease } from './deployment.repository';
 import { DeploymentDocument } from './deployment.schema';
 
 /** How far the Discord side of one deployment has caught up with it. */
@@ -115,11 +115,8 @@ export class DeploymentOutbox {
    * (it ran out and another worker took it): the worker must then send nothing more.
    */
   async renew(id: string, owner: string, now: Date, leaseMs: number): Promise<boolean> {
-    const renewed = await this.deployments.updateOne(
-      { _id: id, 'sync.leaseOwner': owner, 'sync.leaseUntil': { $gt: now } },
-      { $set: { 'sync.leaseUntil': new Date(now.getTime() + leaseMs) } },
-    );
-    return renewed.matchedCount === 1;
+    const fields = { owner: 'sync.leaseOwner', until: 'sync.leaseUntil' };
+    return renewLease(this.deployments, id, fields, owner, now, leaseMs);
   }
 
   /**

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import { Model, mongo } from 'mongoose';
 import { Deployment, DeploymentStatus, JobLine, TRACKED_STATUSES } from './deployment';
-import { absentOrBy, changed } from './deployment.repository';
+import { absentOrBy, changed, renewLease } from './deployment.repository';
 import { mergeJobs } from './jobs';
 import { Stored, toDomain } from './deployment.mapping';
 import { DeploymentDocument } from './deployment.schema';
@@ -162,11 +162,8 @@ export class DeploymentTrackingStore {
 
   /** Extends a check lease `owner` still holds; false when it no longer does. */
   async renewCheck(id: string, owner: string, now: Date, leaseMs: number): Promise<boolean> {
-    const renewed = await this.deployments.updateOne(
-      { _id: id, leaseOwner: owner, leaseUntil: { $gt: now } },
-      { $set: { leaseUntil: new Date(now.getTime() + leaseMs) } },
-    );
-    return renewed.matchedCount === 1;
+    const fields = { owner: 'leaseOwner', until: 'leaseUntil' };
+    return renewLease(this.deployments, id, fields, owner, now, leaseMs);
   }
 
   /**
