@@ -39,12 +39,11 @@ async function main(): Promise<void> {
   containEscapedErrors();
   const app = await createApp(config);
   const logger = new Logger('Main');
-  let stopping = false;
+  const instance = app.get(Instance);
   const stop = (signal: NodeJS.Signals) => {
-    if (stopping) return;
-    stopping = true;
+    if (instance.stopping) return;
     // Before anything else: from now on, the other instances take every interaction.
-    app.get(Instance).stopping = true;
+    instance.stopping = true;
     logger.log(`${signal} received; shutting down`);
     setTimeout(() => {
       logger.error(`Shutdown took longer than ${SHUTDOWN_DEADLINE_MS / 1000} s; exiting`);

@@ -44,7 +44,6 @@ export class ForeignGuildError extends AppError {
 @Injectable()
 export class InteractionGate implements OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger('Discord');
-  private stopping = false;
 
   constructor(
     private readonly client: Client,
@@ -91,7 +90,7 @@ export class InteractionGate implements OnModuleInit, OnModuleDestroy {
    * the handlers still running here are given a few seconds to finish.
    */
   async onModuleDestroy(): Promise<void> {
-    this.stopping = true;
+    this.instance.stopping = true;
     const running = this.inFlight.count;
     if (running === 0) return;
     this.logger.log(`Waiting for ${running} interaction(s) still being handled`);
@@ -101,7 +100,7 @@ export class InteractionGate implements OnModuleInit, OnModuleDestroy {
 
   /** True when this instance handles the interaction: it claimed it, and it may pass. */
   private async receive(interaction: BaseInteraction): Promise<boolean> {
-    if (this.stopping || this.instance.stopping) return this.whileStopping(interaction);
+    if (this.instance.stopping) return this.whileStopping(interaction);
     // Counted as running from the claim until its handler ends, so a shutdown waits for it.
     this.inFlight.begin(interaction);
     try {
