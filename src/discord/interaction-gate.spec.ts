@@ -39,7 +39,10 @@ function gateWith(claim: () => Promise<'won' | 'lost'>, othersAlive = true) {
     inFlight,
     metrics,
     new ManualClock(new Date('2026-11-24T10:00:00Z')),
-    strictFake<Heartbeat>('heartbeat', { othersAlive: () => othersAlive }),
+    strictFake<Heartbeat>('heartbeat', {
+      othersAlive: () => othersAlive,
+      othersAliveNow: async () => othersAlive,
+    }),
     new Instance('spec-instance'),
   );
   gate.onModuleInit();

@@ -133,7 +133,7 @@ export class InteractionGate implements OnModuleInit, OnModuleDestroy {
    * or all of them restarting at once), the member is told, once, to try again shortly.
    */
   private async whileStopping(interaction: BaseInteraction): Promise<false> {
-    if (this.heartbeat.othersAlive()) return this.leave(interaction, 'stopping');
+    if (await this.heartbeat.othersAliveNow()) return this.leave(interaction, 'stopping');
     this.metrics.interactionClaims.inc({ outcome: 'stopping' });
     if ((await this.claim(interaction)) === 'lost') return false;
     try {

@@ -54,6 +54,11 @@ export class Heartbeat implements OnApplicationBootstrap, BeforeApplicationShutd
       );
   }
 
+  private async look(): Promise<void> {
+    const seen = (await this.alive()).filter((other) => other.id !== this.instance.id);
+    this.others = { seen, at: Date.now() };
+  }
+
   /** The instances heard from in the last 30 s, this one included when it is. */
   alive(): Promise<InstanceSeen[]> {
     return this.instances.seenSince(new Date(this.clock.now().getTime() - ALIVE_WITHIN_MS));
@@ -68,6 +73,16 @@ export class Heartbeat implements OnApplicationBootstrap, BeforeApplicationShutd
     return this.others.seen.length > 0 && Date.now() - this.others.at <= 2 * HEARTBEAT_MS;
   }
 
+  /**
+   * Whether another instance is alive, asking the database when the last heartbeat saw none (an
+   * instance started moments ago may not have heard from the others yet).
+   */
+  async othersAliveNow(): Promise<boolean> {
+    if (this.othersAlive()) return true;
+    await this.look().catch(() => undefined);
+    return this.othersAlive();
+  }
+
   private beat(): Promise<void> {
     this.beating ??= this.beatAndLook().finally(() => (this.beating = undefined));
     return this.beating;
@@ -76,8 +91,7 @@ export class Heartbeat implements OnApplicationBootstrap, BeforeApplicationShutd
   private async beatAndLook(): Promise<void> {
     try {
       await this.instances.beat(this.instance.id, this.instance.startedAt, this.clock.now());
-      const seen = (await this.alive()).filter((other) => other.id !== this.instance.id);
-      this.others = { seen, at: Date.now() };
+      await this.look();
     } catch (error) {
       this.logger.debug(`Heartbeat failed: ${(error as Error).message}`);
     }
