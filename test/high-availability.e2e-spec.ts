@@ -136,14 +136,8 @@ describe('high availability: instances on one database', () => {
       }
       // One click approved; the other was told, privately, that the request was approved already.
       expect(clicks.map((click) => click.callbacks[0].type).sort()).toEqual([4, 6]);
-      const stored = await waitFor('the dispatched deployment', async () => {
-        const doc = await cluster.deployment(id);
-        return doc?.status === 'dispatched' || doc?.status === 'queued' ? doc : undefined;
-      });
-      const approvals = (stored.transitions as Array<{ status: string }>).filter(
-        (transition) => transition.status === 'approved',
-      );
-      expect(approvals).toHaveLength(1);
+      await cluster.waitForStatus(id, 'dispatched', 'queued');
+      expect(await cluster.movesTo(id, 'approved')).toBe(1);
       expect(dispatchesTo(service)).toHaveLength(1);
       expect(messagesOf(request)).toHaveLength(1);
       await expectHandledOnce(cluster, request, { command: 'deploy', 'options.service': service });
@@ -162,11 +156,8 @@ describe('high availability: instances on one database', () => {
       });
       const text = await request.waitForReply((message) => /expired/i.test(messageText(message)));
       expect(messageText(text)).toMatch(/expired/i);
-      const stored = (await cluster.deployment(id))!;
-      expect(stored.status).toBe('expired');
-      expect(
-        (stored.transitions as Array<{ status: string }>).filter((t) => t.status === 'expired'),
-      ).toHaveLength(1);
+      expect((await cluster.deployment(id))?.status).toBe('expired');
+      expect(await cluster.movesTo(id, 'expired')).toBe(1);
       expect(announcementsOf(id)).toHaveLength(1);
       expect(dispatchesTo(service)).toHaveLength(0);
       expect(messagesOf(request)).toHaveLength(1);
@@ -177,28 +168,20 @@ describe('high availability: instances on one database', () => {
       const services = await Promise.all(Array.from({ length: 4 }, () => newService(cluster)));
       const handles = await Promise.all(services.map((service) => deployCommand(service)));
       const ids = await Promise.all(handles.map((handle) => deploymentIdOf(handle)));
-      const runIds = await Promise.all(
-        ids.map((id) =>
-          waitFor(`${id}'s run`, async () => (await cluster.deployment(id))?.runId as number),
-        ),
-      );
+      const runIds = await Promise.all(ids.map((id) => cluster.runOf(id)));
       const since = Date.now();
+      const pollsOf = (runId: number) =>
+        github.calls
+          .filter((call) => call.at >= since && call.path.endsWith(`/actions/runs/${runId}`))
+          .map((call) => call.at);
       // Watch the polls for a few intervals (no webhooks: polling is all there is).
       await waitFor(
         'several polls of every run',
-        () =>
-          runIds.every(
-            (runId) =>
-              github.calls.filter(
-                (call) => call.at >= since && call.path.endsWith(`/actions/runs/${runId}`),
-              ).length >= 4,
-          ),
+        () => runIds.every((runId) => pollsOf(runId).length >= 4),
         { timeoutMs: 20_000 },
       );
       for (const runId of runIds) {
-        const polls = github.calls
-          .filter((call) => call.at >= since && call.path.endsWith(`/actions/runs/${runId}`))
-          .map((call) => call.at);
+        const polls = pollsOf(runId);
         const gaps = polls.slice(1).map((at, i) => at - polls[i]);
         // Two instances polling the same run would poll it twice per interval.
         expect(Math.min(...gaps)).toBeGreaterThan(POLL_MS / 2);
@@ -215,10 +198,7 @@ describe('high availability: instances on one database', () => {
     it('applies a webhook delivery once when it reaches both instances at once', async () => {
       const service = await newService(cluster);
       const id = await deploymentIdOf(await deployCommand(service));
-      const runId = await waitFor(
-        'the run',
-        async () => (await cluster.deployment(id))?.runId as number,
-      );
+      const runId = await cluster.runOf(id);
       github.setRunStatus(runId, 'completed', 'success');
       const run = github.runs.get(runId)!;
       const payload = { action: 'completed', workflow_run: github.runPayload(run) };
@@ -233,13 +213,8 @@ describe('high availability: instances on one database', () => {
         'accepted',
         'duplicate',
       ]);
-      const stored = await waitFor('success', async () => {
-        const doc = await cluster.deployment(id);
-        return doc?.status === 'success' ? doc : undefined;
-      });
-      expect(
-        (stored.transitions as Array<{ status: string }>).filter((t) => t.status === 'success'),
-      ).toHaveLength(1);
+      await cluster.waitForStatus(id, 'success');
+      expect(await cluster.movesTo(id, 'success')).toBe(1);
       await waitFor('the announcement', () => announcementsOf(id).length > 0);
       expect(announcementsOf(id)).toHaveLength(1);
 
@@ -285,9 +260,7 @@ describe('high availability: instances on one database', () => {
       const services = await Promise.all(Array.from({ length: 4 }, () => newService(cluster)));
       const handles = await Promise.all(services.map((service) => deployCommand(service)));
       const ids = await Promise.all(handles.map((handle) => deploymentIdOf(handle)));
-      await Promise.all(
-        ids.map((id) => waitFor(`${id}'s run`, async () => (await cluster.deployment(id))?.runId)),
-      );
+      const runIds = await Promise.all(ids.map((id) => cluster.runOf(id)));
       // Killed while it holds a poll lease: its leases must run out before anyone else polls.
       await waitFor(
         'the doomed instance to hold a poll lease',
@@ -302,10 +275,7 @@ describe('high availability: instances on one database', () => {
       doomed.process.child.kill('SIGKILL');
       await doomed.process.exited();
       cluster.members.splice(cluster.members.indexOf(doomed), 1);
-      for (const id of ids) {
-        const runId = (await cluster.deployment(id))!.runId as number;
-        github.setRunStatus(runId, 'completed', 'success');
-      }
+      for (const runId of runIds) github.setRunStatus(runId, 'completed', 'success');
 
       // Discord's deadline for an acknowledgement is 3 s.
       const next = await deployCommand(await newService(cluster));
@@ -388,23 +358,14 @@ describe('high availability: instances on one database', () => {
       const services = await Promise.all(Array.from({ length: 4 }, () => newService(cluster)));
       const handles = await Promise.all(services.map((service) => deployCommand(service)));
       const ids = await Promise.all(handles.map((handle) => deploymentIdOf(handle)));
-      for (const id of ids) {
-        const runId = await waitFor(
-          `${id}'s run`,
-          async () => (await cluster.deployment(id))?.runId,
-        );
-        github.setRunStatus(runId as number, 'completed', 'success');
-      }
+      for (const id of ids) github.setRunStatus(await cluster.runOf(id), 'completed', 'success');
       // Reported by polling (no webhooks), by whichever instance holds each run's lease.
       for (const [i, id] of ids.entries()) {
         await waitFor(`${id} reported`, () => announcementsOf(id).length > 0, {
           timeoutMs: 20_000,
         });
         expect(messageText(handles[i].reply()!)).toMatch(/Succeeded/);
-        const stored = (await cluster.deployment(id))!;
-        expect(
-          (stored.transitions as Array<{ status: string }>).filter((t) => t.status === 'success'),
-        ).toHaveLength(1);
+        expect(await cluster.movesTo(id, 'success')).toBe(1);
       }
       for (const [i, service] of services.entries()) {
         expect(announcementsOf(ids[i])).toHaveLength(1);

@@ -102,6 +102,26 @@ export class Cluster {
     return this.db.collection('deployments').findOne({ _id: id as never });
   }
 
+  /** The deployment's run, once it has one. */
+  async runOf(id: string): Promise<number> {
+    return (await waitFor(`${id}'s run`, async () => (await this.deployment(id))?.runId)) as number;
+  }
+
+  /** The deployment once its status is one of `statuses`. */
+  async waitForStatus(id: string, ...statuses: string[]) {
+    return waitFor(`${id} to be ${statuses.join(' or ')}`, async () => {
+      const doc = await this.deployment(id);
+      return doc && statuses.includes(doc.status as string) ? doc : undefined;
+    });
+  }
+
+  /** How many times the deployment moved to `status` (its transitions, as stored). */
+  async movesTo(id: string, status: string): Promise<number> {
+    const doc = await this.deployment(id);
+    const transitions = (doc?.transitions ?? []) as Array<{ status: string }>;
+    return transitions.filter((transition) => transition.status === status).length;
+  }
+
   async auditCount(filter: Record<string, unknown>): Promise<number> {
     return this.db.collection('audit').countDocuments(filter);
   }
