@@ -47,11 +47,11 @@ function gateWith(claim: () => Promise<'won' | 'lost'>, othersAlive = true) {
   );
   gate.onModuleInit();
   let next = 0;
-  const receive = () => {
+  const receive = (guildId = HOME) => {
     const replies: unknown[] = [];
     const interaction = {
       id: `9${++next}`,
-      guildId: HOME,
+      guildId,
       user: { id: '7' },
       replies,
       isAutocomplete: () => false,
@@ -126,6 +126,15 @@ describe('InteractionGate: one instance handles each interaction', () => {
     expect(interaction.replies).toEqual([expect.objectContaining({ content: RESTARTING })]);
     expect(emitted).toEqual([]);
     expect(await counted('stopping')).toBe(1);
+  });
+
+  it('while the last instance stops, says nothing to another server and claims nothing for it', async () => {
+    const { gate, receive, claims, counted } = gateWith(async () => 'won', false);
+    await gate.onModuleDestroy();
+    const foreign = receive('200000000000000000');
+    await waitFor('the interaction to be counted', async () => (await counted('stopping')) === 1);
+    expect(foreign.replies).toEqual([]);
+    expect(claims).toEqual([]);
   });
 
   it('claims nothing once shutting down, and waits for the handlers still running', async () => {

@@ -133,6 +133,9 @@ export class InteractionGate implements OnModuleInit, OnModuleDestroy {
    * or all of them restarting at once), the member is told, once, to try again shortly.
    */
   private async whileStopping(interaction: BaseInteraction): Promise<false> {
+    // Nothing from another server or a DM is worth a database read or a reply while stopping.
+    if (interaction.guildId !== this.config.discord.guildId)
+      return this.leave(interaction, 'stopping');
     if (await this.heartbeat.othersAliveNow()) return this.leave(interaction, 'stopping');
     this.metrics.interactionClaims.inc({ outcome: 'stopping' });
     if ((await this.claim(interaction)) === 'lost') return false;

@@ -1,9 +1,4 @@
-import {
-  BeforeApplicationShutdown,
-  Injectable,
-  Logger,
-  OnApplicationBootstrap,
-} from '@nestjs/common';
+import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { Clock } from '../../libs/clock';
 import { Instance } from '../../libs/instance';
 import { InstanceSeen, InstancesRepository } from './instances.repository';
@@ -19,10 +14,11 @@ export const ALIVE_WITHIN_MS = 30_000;
  * itself is claimed item by item.
  */
 @Injectable()
-export class Heartbeat implements OnApplicationBootstrap, BeforeApplicationShutdown {
+export class Heartbeat implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger('Instances');
   private timer?: NodeJS.Timeout;
   private beating?: Promise<void>;
+  private looking?: Promise<void>;
   /** Other instances as last read, and when (this instance's clock). */
   private others: { seen: InstanceSeen[]; at: number } = { seen: [], at: 0 };
 
@@ -43,7 +39,11 @@ export class Heartbeat implements OnApplicationBootstrap, BeforeApplicationShutd
     this.timer = setInterval(() => void this.beat(), HEARTBEAT_MS);
   }
 
-  async beforeApplicationShutdown(): Promise<void> {
+  /**
+   * The first step of a shutdown: from now on this instance takes no new work, so the others
+   * stop counting it as one that can.
+   */
+  async onModuleDestroy(): Promise<void> {
     clearInterval(this.timer);
     // A heartbeat under way would write the record again after it is removed.
     await this.beating;
@@ -54,9 +54,15 @@ export class Heartbeat implements OnApplicationBootstrap, BeforeApplicationShutd
       );
   }
 
-  private async look(): Promise<void> {
-    const seen = (await this.alive()).filter((other) => other.id !== this.instance.id);
-    this.others = { seen, at: Date.now() };
+  /** Reads the other instances' heartbeats; callers at the same moment share one read. */
+  private look(): Promise<void> {
+    this.looking ??= this.alive()
+      .then((alive) => {
+        const seen = alive.filter((other) => other.id !== this.instance.id);
+        this.others = { seen, at: Date.now() };
+      })
+      .finally(() => (this.looking = undefined));
+    return this.looking;
   }
 
   /** The instances heard from in the last 30 s, this one included when it is. */
@@ -70,7 +76,10 @@ export class Heartbeat implements OnApplicationBootstrap, BeforeApplicationShutd
    * it shuts down). Known without asking the database.
    */
   othersAlive(): boolean {
-    return this.others.seen.length > 0 && Date.now() - this.others.at <= 2 * HEARTBEAT_MS;
+    const readAt = this.others.at;
+    if (Date.now() - readAt > 2 * HEARTBEAT_MS) return false;
+    // Heard from within three heartbeats of that read: one killed a while ago does not count.
+    return this.others.seen.some((seen) => readAt - seen.seenAt.getTime() <= 3 * HEARTBEAT_MS);
   }
 
   /**
