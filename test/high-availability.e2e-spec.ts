@@ -168,20 +168,25 @@ describe('high availability: instances on one database', () => {
       const services = await Promise.all(Array.from({ length: 4 }, () => newService(cluster)));
       const handles = await Promise.all(services.map((service) => deployCommand(service)));
       const ids = await Promise.all(handles.map((handle) => deploymentIdOf(handle)));
-      const runIds = await Promise.all(ids.map((id) => cluster.runOf(id)));
+      await Promise.all(ids.map((id) => cluster.runOf(id)));
       const since = Date.now();
-      const pollsOf = (runId: number) =>
+      // Each run is refreshed by listing its workflow's runs (one service, one workflow each).
+      const pollsOf = (repo: string) =>
         github.calls
-          .filter((call) => call.at >= since && call.path.endsWith(`/actions/runs/${runId}`))
+          .filter(
+            (call) =>
+              call.at >= since &&
+              new RegExp(`^/repos/acme/${repo}/actions/workflows/[^/]+/runs$`).test(call.path),
+          )
           .map((call) => call.at);
       // Watch the polls for a few intervals (no webhooks: polling is all there is).
       await waitFor(
         'several polls of every run',
-        () => runIds.every((runId) => pollsOf(runId).length >= 4),
+        () => services.every((service) => pollsOf(service).length >= 4),
         { timeoutMs: 20_000 },
       );
-      for (const runId of runIds) {
-        const polls = pollsOf(runId);
+      for (const service of services) {
+        const polls = pollsOf(service);
         const gaps = polls.slice(1).map((at, i) => at - polls[i]);
         // Two instances polling the same run would poll it twice per interval.
         expect(Math.min(...gaps)).toBeGreaterThan(POLL_MS / 2);

@@ -31,15 +31,21 @@ describe('tracking a run by polling', () => {
   });
   afterAll(() => app?.closeAll());
 
-  it('follows the run with conditional GETs, stops at its end, and announces the outcome once', async () => {
+  it("follows the run with conditional listings of its workflow's runs, stops at its end, and announces the outcome once", async () => {
     const { github, discord } = app;
     const service = await newService(app);
     const { interaction, id } = await deploy(app, app.actors.deployer, service.name, 'staging');
     const runId = await runOf(app, id);
-    const runPath = new RegExp(`/actions/runs/${runId}$`);
-    await waitFor('a 304', () =>
-      github.calls.some((call) => runPath.test(call.path) && call.status === 304),
+    const listing = new RegExp(`/repos/acme/${service.repo}/actions/workflows/[^/]+/runs$`);
+    await waitFor('a 304 to the listing', () =>
+      github.calls.some((call) => listing.test(call.path) && call.status === 304),
     );
+    const asked = github.calls.find((call) => listing.test(call.path))!.query;
+    expect(asked.get('event')).toBe('workflow_dispatch');
+    expect(asked.get('created')).toMatch(/^>=\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+    expect(asked.get('per_page')).toBe('100');
+    // The listing holds the run: never asked for on its own.
+    expect(github.calls.filter((call) => call.path.endsWith(`/actions/runs/${runId}`))).toEqual([]);
 
     github.setRunStatus(runId, 'in_progress');
     await waitForMessageText(app, interaction, 'In progress');
@@ -52,15 +58,20 @@ describe('tracking a run by polling', () => {
     });
     expect(announcements).toHaveLength(1);
     expect(announcements[0].content).toContain(`✅ Succeeded: **${service.name}** → staging`);
-    // Polled once more after the end? No: the check that saw it complete was the last.
-    const polls = github.calls.filter((call) => runPath.test(call.path)).length;
-    const later = await deploy(app, app.actors.deployer, service.name, 'staging');
-    await runOf(app, later.id);
-    await waitFor('the next deployment to be polled', () =>
-      github.calls.some((call) => call.path.endsWith(`/runs/${github.dispatches.at(-1)!.runId}`)),
+    // Listed once more after the end? No: the check that saw it complete was the last.
+    const polls = github.calls.filter((call) => listing.test(call.path)).length;
+    const other = await newService(app);
+    const later = await deploy(app, app.actors.deployer, other.name, 'staging');
+    const laterRun = await runOf(app, later.id);
+    await waitFor(
+      'a few listings of the next deployment',
+      () =>
+        github.calls.filter((call) =>
+          call.path.includes(`/repos/acme/${other.repo}/actions/workflows/`),
+        ).length >= 3,
     );
-    expect(github.calls.filter((call) => runPath.test(call.path))).toHaveLength(polls);
-    github.setRunStatus(await runOf(app, later.id), 'completed', 'success');
+    expect(github.calls.filter((call) => listing.test(call.path))).toHaveLength(polls);
+    github.setRunStatus(laterRun, 'completed', 'success');
     await waitForStatus(app, later.id, 'success');
   });
 

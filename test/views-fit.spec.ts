@@ -76,7 +76,13 @@ describe('views at their largest', () => {
         at: new Date(),
       },
     }));
-    const payload = { embeds: [statusEmbed(manyEnvironments, environments)] };
+    const tracking = {
+      repository: `${'o'.repeat(39)}/${'r'.repeat(100)}`,
+      mode: 'polling' as const,
+      lastDeliveryAt: new Date(),
+      pollEveryMs: 10_000,
+    };
+    const payload = { embeds: [statusEmbed(manyEnvironments, environments, tracking)] };
     expect(limitProblems(payload)).toEqual([]);
     expect(JSON.stringify(payload.embeds[0].toJSON())).toContain('more: /history shows them');
   });

@@ -20,12 +20,21 @@ export class AppConfig {
     apiUrl: string;
     deployChannelId?: string;
   };
-  github!: { identity: GithubIdentity; apiUrl: string; owner?: string; repo?: string };
+  github!: {
+    identity: GithubIdentity;
+    apiUrl: string;
+    owner?: string;
+    repo?: string;
+    /** Points a minute the bot's own calls (not members' commands) may use, all instances together. */
+    backgroundBudgetPerMinute: number;
+  };
   webhook!: { secret?: string };
   mongo!: { uri?: string; dataDir: string };
   access!: { adminRoleIds: string[]; deployerRoleIds: string[] };
   deploy!: {
     pollIntervalMs: number;
+    /** How often runs are polled while their repository's webhooks arrive. */
+    pollBackstopMs: number;
     timeoutMs: number;
     cooldownMs: number;
     maxConcurrent: number;
@@ -132,6 +141,8 @@ const schema = Joi.object({
   DEPLOYER_ROLE_IDS: snowflakeList.default([]),
 
   POLL_INTERVAL_MS: Joi.number().integer().min(100).default(10_000),
+  POLL_BACKSTOP_MS: Joi.number().integer().min(1_000).default(300_000),
+  GITHUB_BACKGROUND_BUDGET_PER_MINUTE: Joi.number().integer().min(10).default(600),
   DEPLOY_TIMEOUT_MS: Joi.number().integer().min(1_000).default(600_000),
   APPROVAL_TIMEOUT_MS: Joi.number().integer().min(1_000).default(300_000),
   DEPLOY_COOLDOWN_MS: Joi.number().integer().min(0).default(60_000),
@@ -238,12 +249,14 @@ export function loadAppConfig(env: Record<string, string | undefined>): AppConfi
       apiUrl: String(v.GITHUB_API_URL).replace(/\/+$/, ''),
       owner: v.GITHUB_OWNER,
       repo: v.GITHUB_REPO,
+      backgroundBudgetPerMinute: v.GITHUB_BACKGROUND_BUDGET_PER_MINUTE,
     },
     webhook: { secret: v.WEBHOOK_SECRET },
     mongo: { uri: v.MONGODB_URI, dataDir: v.MONGODB_DATA_DIR },
     access: { adminRoleIds: v.ADMIN_ROLE_IDS, deployerRoleIds: v.DEPLOYER_ROLE_IDS },
     deploy: {
       pollIntervalMs: v.POLL_INTERVAL_MS,
+      pollBackstopMs: v.POLL_BACKSTOP_MS,
       timeoutMs: v.DEPLOY_TIMEOUT_MS,
       cooldownMs: v.DEPLOY_COOLDOWN_MS,
       maxConcurrent: v.MAX_CONCURRENT_DEPLOYS,

@@ -92,4 +92,78 @@ describe('DeploymentTrackingStore on the real engine', () => {
     await store.forgetDelivery(deployment.id, 'delivery-1');
     expect(await store.recordDelivery(7, 'delivery-1', origin)).not.toBe('duplicate');
   });
+
+  it('claims with one deployment the other runs of its workflow due within the interval, and only those', async () => {
+    const source = (repo: string, workflow = 'deploy.yml') => ({
+      owner: 'Acme',
+      repo,
+      workflow,
+      inputs: {},
+    });
+    const later = (ms: number) => new Date(NOW.getTime() + ms);
+    const insert = async (
+      name: string,
+      overrides: Parameters<typeof aDeployment>[0],
+      nextCheckAt: Date,
+      leaseUntil = NOW,
+    ) => {
+      const deployment = aDeployment({
+        service: name,
+        runId: Math.floor(Math.random() * 1e9),
+        ...overrides,
+      });
+      await repository.insertInFlight(deployment, 20, { leaseUntil, nextCheckAt });
+      return deployment.id;
+    };
+    // The most overdue: claimed first.
+    const first = await insert(
+      'first',
+      { status: 'in_progress', source: source('api') },
+      later(-1_000),
+    );
+    const soon = await insert('soon', { status: 'queued', source: source('API') }, later(5_000));
+    const dispatched = await insert(
+      'dispatched',
+      { status: 'dispatched', source: source('api') },
+      NOW,
+    );
+    await insert('too-late', { status: 'in_progress', source: source('api') }, later(20_000));
+    await insert('other-workflow', { status: 'in_progress', source: source('api', 'x.yml') }, NOW);
+    await insert('other-repo', { status: 'in_progress', source: source('web') }, NOW);
+    await insert('no-run', { status: 'dispatching', runId: undefined, source: source('api') }, NOW);
+    await insert('leased', { status: 'in_progress', source: source('api') }, NOW, later(LEASE_MS));
+
+    const claimed = await store.claimDueCheck(NOW, LEASE_MS, 'host-a#1');
+    expect(claimed?.id).toBe(first);
+    const companions = await store.claimCompanions(
+      claimed!,
+      later(10_000),
+      NOW,
+      LEASE_MS,
+      'host-a#1',
+    );
+    expect(companions.map((c) => c.id).sort()).toEqual([soon, dispatched].sort());
+    expect(companions.every((c) => c.leaseOwner === 'host-a#1')).toBe(true);
+    // Renewed together, by their owner only.
+    const ids = [first, ...companions.map((c) => c.id)];
+    expect(await store.renewChecks(ids, 'host-b#1', later(1_000), LEASE_MS)).toBe(false);
+    expect(await store.renewChecks(ids, 'host-a#1', later(1_000), LEASE_MS)).toBe(true);
+    // A second claim at the same moment gets none of them.
+    expect(await store.claimCompanions(claimed!, later(10_000), NOW, LEASE_MS, 'host-b#1')).toEqual(
+      [],
+    );
+  });
+
+  it('lists the repositories with deployments tracked', async () => {
+    await repository.insertInFlight(
+      aDeployment({
+        service: 'one',
+        status: 'in_progress',
+        source: { owner: 'Acme', repo: 'Api', workflow: 'd.yml', inputs: {} },
+      }),
+      10,
+      { leaseUntil: NOW, nextCheckAt: NOW },
+    );
+    expect(await store.trackedRepositories()).toEqual(['acme/api']);
+  });
 });

@@ -23,6 +23,9 @@ export interface DeliveryOrigin {
   workflowPath?: string;
 }
 
+/** Statuses in which a deployment follows its run (it has one, and the run can move it on). */
+export const RUN_FOLLOWING_STATUSES: DeploymentStatus[] = ['dispatched', 'queued', 'in_progress'];
+
 /** Recent webhook delivery ids kept per deployment, to recognise redeliveries. */
 const KEPT_DELIVERY_IDS = 50;
 /** Job deliveries are kept apart (a run has many jobs, each several reports). */
@@ -160,6 +163,51 @@ export class DeploymentTrackingStore {
     };
   }
 
+  /**
+   * With `first` claimed by `owner`: claims for the same owner the other deployments following a
+   * run of the same repository and workflow whose check is due by `dueBy`, so that one listing
+   * of the workflow's runs serves them all (and from then on they are looked at together).
+   */
+  async claimCompanions(
+    first: TrackedDeployment,
+    dueBy: Date,
+    now: Date,
+    leaseMs: number,
+    owner: string,
+  ): Promise<TrackedDeployment[]> {
+    if (!first.source) return [];
+    const filter = {
+      _id: { $ne: first.id },
+      repository: `${first.source.owner}/${first.source.repo}`.toLowerCase(),
+      'source.workflow': first.source.workflow,
+      status: { $in: RUN_FOLLOWING_STATUSES },
+      runId: { $exists: true },
+      nextCheckAt: { $lte: dueBy },
+      ...absentOrBy('leaseUntil', now),
+    };
+    const claimed = await this.deployments.updateMany(filter, {
+      $set: { leaseUntil: new Date(now.getTime() + leaseMs), leaseOwner: owner },
+    });
+    if (!claimed.modifiedCount) return [];
+    const docs = await this.deployments
+      .find({ _id: { $ne: first.id }, leaseOwner: owner, leaseUntil: { $gt: now } })
+      .lean<Stored[]>();
+    return docs.map((doc) => ({
+      ...toDomain(doc)!,
+      etag: doc.etag as string | undefined,
+      leaseOwner: doc.leaseOwner as string | undefined,
+    }));
+  }
+
+  /** Extends the check leases `owner` still holds of `ids`; false when it holds none of them. */
+  async renewChecks(ids: string[], owner: string, now: Date, leaseMs: number): Promise<boolean> {
+    const renewed = await this.deployments.updateMany(
+      { _id: { $in: ids }, leaseOwner: owner, leaseUntil: { $gt: now } },
+      { $set: { leaseUntil: new Date(now.getTime() + leaseMs) } },
+    );
+    return renewed.matchedCount > 0;
+  }
+
   /** Extends a check lease `owner` still holds; false when it no longer does. */
   async renewCheck(id: string, owner: string, now: Date, leaseMs: number): Promise<boolean> {
     const fields = { owner: 'leaseOwner', until: 'leaseUntil' };
@@ -185,6 +233,32 @@ export class DeploymentTrackingStore {
         ...(deployment.leaseOwner ? { leaseOwner: deployment.leaseOwner } : {}),
       },
       { $set: set, ...(nextCheckAt ? {} : { $unset: { nextCheckAt: '' } }) },
+    );
+  }
+
+  /** When the next check not held by a worker is due (null when none is planned). */
+  async nextDueAt(now: Date): Promise<Date | null> {
+    const doc = await this.deployments
+      .findOne(
+        {
+          status: { $in: [...TRACKED_STATUSES, 'timed_out'] },
+          nextCheckAt: { $exists: true },
+          ...absentOrBy('leaseUntil', now),
+        },
+        { nextCheckAt: 1 },
+      )
+      .sort({ nextCheckAt: 1 })
+      .lean<{ nextCheckAt: Date }>();
+    return doc?.nextCheckAt ?? null;
+  }
+
+  /** The repositories (`owner/repo`, lowercased) of the deployments being tracked. */
+  async trackedRepositories(): Promise<string[]> {
+    const repositories = await this.deployments.distinct('repository', {
+      status: { $in: TRACKED_STATUSES },
+    });
+    return repositories.filter(
+      (repository): repository is string => typeof repository === 'string',
     );
   }
 

@@ -9,6 +9,8 @@ import { DeploymentTransitions } from './deployment-transitions.service';
 import { DeploymentEvents } from './deployment.events';
 import { DeploymentRepository } from './deployment.repository';
 import { DeploymentDocument, DeploymentSchema } from './deployment.schema';
+import { WebhookActivityDocument, WebhookActivitySchema } from './webhook-activity.schema';
+import { WebhookActivityStore } from './webhook-activity.store';
 
 /**
  * The kernel: the deployment's record and its life. Features change deployments through
@@ -18,7 +20,10 @@ import { DeploymentDocument, DeploymentSchema } from './deployment.schema';
  */
 @Module({
   imports: [
-    MongooseModule.forFeature([{ name: DeploymentDocument.name, schema: DeploymentSchema }]),
+    MongooseModule.forFeature([
+      { name: DeploymentDocument.name, schema: DeploymentSchema },
+      { name: WebhookActivityDocument.name, schema: WebhookActivitySchema },
+    ]),
   ],
   providers: [
     DeploymentRepository,
@@ -29,6 +34,7 @@ import { DeploymentDocument, DeploymentSchema } from './deployment.schema';
     DeploymentTrackingStore,
     DeploymentOutbox,
     DeploymentGithubStore,
+    WebhookActivityStore,
   ],
   exports: [
     DeploymentTransitions,
@@ -37,6 +43,7 @@ import { DeploymentDocument, DeploymentSchema } from './deployment.schema';
     DeploymentTrackingStore,
     DeploymentOutbox,
     DeploymentGithubStore,
+    WebhookActivityStore,
   ],
 })
 export class DeploymentsModule {}

@@ -10,6 +10,7 @@ import { GithubClient, RunInfo } from '../github/github.client';
 import { GithubError } from '../github/github.errors';
 import { GithubDeploymentsService } from '../github-deployments/github-deployments.service';
 import { ServiceRegistryService } from '../service-registry/service-registry.service';
+import { WebhookActivityStore } from '../deployments/webhook-activity.store';
 import { DispatchService } from './dispatch.service';
 
 const NOW = new Date();
@@ -75,6 +76,7 @@ function dispatcher(
     strictFake<GithubDeploymentsService>('githubDeployments', {
       createBeforeDispatch: async () => undefined,
     }),
+    strictFake<WebhookActivityStore>('webhooks', { lastDelivery: async () => undefined }),
     new ManualClock(NOW),
   );
   return { service, calls, moves, links };

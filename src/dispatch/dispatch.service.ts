@@ -9,7 +9,13 @@ import { DeploymentTransitions } from '../deployments/deployment-transitions.ser
 import { GithubClient, RunInfo } from '../github/github.client';
 import { GithubDeploymentsService } from '../github-deployments/github-deployments.service';
 import { ServiceRegistryService } from '../service-registry/service-registry.service';
-import { DISPATCH_GRACE_MS, RUN_DISCOVERY_DELAY_MS } from './run-start';
+import { WebhookActivityStore } from '../deployments/webhook-activity.store';
+import {
+  DISPATCH_GRACE_MS,
+  nextRunCheckAt,
+  RUN_DISCOVERY_DELAY_MS,
+  trackingMode,
+} from './run-start';
 
 /** Sends the workflow dispatch for a deployment, exactly once, and finds its run. */
 @Injectable()
@@ -24,6 +30,7 @@ export class DispatchService {
     private readonly history: DeploymentHistory,
     private readonly tracking: DeploymentTrackingStore,
     private readonly githubDeployments: GithubDeploymentsService,
+    private readonly webhooks: WebhookActivityStore,
     private readonly clock: Clock,
   ) {}
 
@@ -50,9 +57,16 @@ export class DispatchService {
         (await this.transitions.linkRun(deployment.id, result.runId, result.runUrl ?? '', {
           thenMoved: true,
         }));
-      const nextCheckAt = new Date(
-        now.getTime() + (linked ? this.config.deploy.pollIntervalMs : RUN_DISCOVERY_DELAY_MS),
-      );
+      // A run GitHub named is followed like any other (its repository's webhooks may make the
+      // first look a backstop); one it did not name is looked for soon.
+      const nextCheckAt = linked
+        ? nextRunCheckAt(
+            { ...deployment, status: 'dispatched', dispatchedAt: now },
+            now,
+            trackingMode(await this.lastDeliveryFrom(source), now),
+            this.config.deploy,
+          )
+        : new Date(now.getTime() + RUN_DISCOVERY_DELAY_MS);
       return this.finishDispatch(deployment, 'dispatched', {
         set: { dispatchedAt: now },
         tracking: { nextCheckAt },
@@ -116,6 +130,12 @@ export class DispatchService {
         return run;
     }
     return undefined;
+  }
+
+  /** When the source's repository last sent a run webhook; unknown when MongoDB cannot say. */
+  private lastDeliveryFrom(source: DeploymentSource): Promise<Date | undefined> {
+    // Past the dispatch: nothing here may turn it into a failure.
+    return this.webhooks.lastDelivery(`${source.owner}/${source.repo}`).catch(() => undefined);
   }
 
   /** What the workflow is dispatched with: kept on the deployment, or (older records) the service's. */

@@ -28,3 +28,48 @@ export function inMinutes(ms: number): string {
   const minutes = Math.round(ms / 60_000);
   return `${minutes} minute${minutes === 1 ? '' : 's'}`;
 }
+
+/**
+ * How a repository's runs are followed: `webhook` while its run webhooks arrive (polling is
+ * then a slow backstop), `polling` otherwise.
+ */
+export type TrackingMode = 'webhook' | 'polling';
+
+/** A repository counts as sending webhooks for this long after its last run delivery. */
+export const WEBHOOK_FRESH_MS = 10 * 60_000;
+
+export function trackingMode(lastDeliveryAt: Date | undefined, now: Date): TrackingMode {
+  return lastDeliveryAt && now.getTime() - lastDeliveryAt.getTime() <= WEBHOOK_FRESH_MS
+    ? 'webhook'
+    : 'polling';
+}
+
+/**
+ * When a deployment following its run is looked at next: after the mode's interval
+ * (`POLL_INTERVAL_MS`, or `POLL_BACKSTOP_MS` while webhooks arrive), or sooner, right when
+ * something expected is overdue: the watchdog's moment for a run not yet started, and the
+ * deployment's timeout.
+ */
+export function nextRunCheckAt(
+  deployment: {
+    status: string;
+    createdAt: Date;
+    dispatchRequestedAt?: Date;
+    dispatchedAt?: Date;
+    watchdogNotifiedAt?: Date;
+  },
+  now: Date,
+  mode: TrackingMode,
+  timing: { pollIntervalMs: number; pollBackstopMs: number; timeoutMs: number },
+): Date {
+  const at = now.getTime();
+  let next = at + (mode === 'webhook' ? timing.pollBackstopMs : timing.pollIntervalMs);
+  const started = (deployment.dispatchRequestedAt ?? deployment.createdAt).getTime();
+  const deadlines = [started + timing.timeoutMs];
+  if (!deployment.watchdogNotifiedAt && ['dispatched', 'queued'].includes(deployment.status)) {
+    const since = deployment.dispatchedAt ?? deployment.dispatchRequestedAt ?? deployment.createdAt;
+    deadlines.push(since.getTime() + WATCHDOG_MS);
+  }
+  for (const deadline of deadlines) if (deadline > at && deadline < next) next = deadline;
+  return new Date(next);
+}

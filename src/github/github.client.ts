@@ -29,6 +29,11 @@ import { OctokitOptions } from './octokit';
 export type * from './github.types';
 export type GithubClientOptions = OctokitOptions;
 
+/** GitHub compares `created` at second precision. */
+function secondsIso(at: Date): string {
+  return new Date(Math.floor(at.getTime() / 1000) * 1000).toISOString().replace('.000Z', 'Z');
+}
+
 /** The only file that knows Octokit: translates GitHub to and from plain data. */
 export class GithubClient {
   private readonly connections: GithubConnections;
@@ -197,8 +202,7 @@ export class GithubClient {
         workflow_id: /^\d+$/.test(workflow) ? Number(workflow) : workflow,
         event: 'workflow_dispatch',
         branch,
-        // GitHub compares at second precision.
-        created: `>=${new Date(Math.floor(since.getTime() / 1000) * 1000).toISOString().replace('.000Z', 'Z')}`,
+        created: `>=${secondsIso(since)}`,
         per_page: 50,
       });
       return data.workflow_runs
@@ -294,6 +298,47 @@ export class GithubClient {
         );
       }
       throw this.failure(error, owner, `run ${runId} in ${owner}/${repo}`);
+    }
+  }
+
+  /**
+   * One page (GitHub's largest, 100) of the workflow's dispatch runs created at or after
+   * `since`, newest first, asked for conditionally on the last ETag of the same query: a 304
+   * says no run on it changed. `complete`: the page holds every run the query matches.
+   * https://docs.github.com/en/rest/actions/workflow-runs#list-workflow-runs-for-a-workflow
+   */
+  async listRecentRuns(
+    owner: string,
+    repo: string,
+    workflow: string,
+    since: Date,
+    etag?: string,
+  ): Promise<
+    | { notModified: true }
+    | { notModified: false; runs: RunInfo[]; complete: boolean; etag?: string }
+  > {
+    const octokit = await this.octokit(owner, repo);
+    try {
+      const response = await octokit.rest.actions.listWorkflowRuns({
+        owner,
+        repo,
+        workflow_id: /^\d+$/.test(workflow) ? Number(workflow) : workflow,
+        event: 'workflow_dispatch',
+        created: `>=${secondsIso(since)}`,
+        exclude_pull_requests: true,
+        per_page: 100,
+        headers: etag ? { 'if-none-match': etag } : {},
+      });
+      const { workflow_runs: runs, total_count: total } = response.data;
+      return {
+        notModified: false,
+        runs: runs.map(toRunInfo),
+        complete: total <= runs.length,
+        etag: response.headers.etag,
+      };
+    } catch (error) {
+      if ((error as { status?: number }).status === 304) return { notModified: true };
+      throw this.failure(error, owner, `runs of ${workflow} in ${owner}/${repo}`);
     }
   }
 

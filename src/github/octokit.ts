@@ -6,6 +6,7 @@ import { Octokit } from '@octokit/rest';
 import { Clock } from '../../libs/clock';
 import { AppConfig } from '../config/app-config';
 import { AppMetrics } from '../metrics/app-metrics';
+import { GithubBudget, pointsOf } from './github-budget';
 import { currentMember } from './member-context';
 
 export const USER_AGENT = 'chatops-deploy-bot/0.1';
@@ -67,12 +68,28 @@ function refreshRejectedTokens(octokit: Pick<Octokit, 'hook' | 'auth'>, options:
   });
 }
 
+/**
+ * Spends the bot's GitHub budget (github-budget.ts) before a request joins Octokit's queues: a
+ * member's request is counted and goes; the bot's own waits for room. Registered last, so that
+ * its hook runs first and a waiting request holds none of the throttling plugin's slots.
+ */
+function spendBudget(octokit: { hook: Octokit['hook'] }, options: object) {
+  const budget = (options as { budget?: GithubBudget }).budget;
+  if (!budget) return;
+  octokit.hook.before('request', async (route) => {
+    const points = pointsOf(String(route.method));
+    if (currentMember()) budget.spendForCommand(points);
+    else await budget.spendForBackground(points);
+  });
+}
+
 const ChatopsOctokit = Octokit.plugin(
   chargeMembers,
   countRequests,
   throttling,
   retry,
   refreshRejectedTokens,
+  spendBudget,
 );
 export type ChatopsOctokit = InstanceType<typeof ChatopsOctokit>;
 
@@ -83,6 +100,8 @@ export interface OctokitOptions {
   rateLimitRetries?: number;
   /** Charges a request made on behalf of a member; throws when their budget is spent. */
   chargeMember?: MemberCharge;
+  /** The bot's budget under GitHub's secondary rate limit, shared by all its Octokits. */
+  budget?: GithubBudget;
 }
 
 /**
@@ -167,6 +186,7 @@ export function createOctokit(
     userAgent: USER_AGENT,
     countRequest: (route: string, status: string) => metrics.githubRequests.inc({ route, status }),
     chargeMember: options.chargeMember,
+    budget: options.budget,
     throttle: { onRateLimit: onLimit('primary'), onSecondaryRateLimit: onLimit('secondary') },
     // The plugin's own list (400, 401, 403, 404, 410, 422, 451) plus 409: a conflict (a run
     // that already finished) does not change by asking again.

@@ -76,10 +76,21 @@ export class Heartbeat implements OnApplicationBootstrap, OnModuleDestroy {
    * it shuts down). Known without asking the database.
    */
   othersAlive(): boolean {
+    return this.instancesSharing() > 1;
+  }
+
+  /**
+   * How many instances share the work, as of the last heartbeat (read at most 10 s ago): this
+   * one and the others heard from within three heartbeats of that read (one killed a while ago
+   * does not count).
+   */
+  instancesSharing(): number {
     const readAt = this.others.at;
-    if (Date.now() - readAt > 2 * HEARTBEAT_MS) return false;
-    // Heard from within three heartbeats of that read: one killed a while ago does not count.
-    return this.others.seen.some((seen) => readAt - seen.seenAt.getTime() <= 3 * HEARTBEAT_MS);
+    if (Date.now() - readAt > 2 * HEARTBEAT_MS) return 1;
+    const alive = this.others.seen.filter(
+      (seen) => readAt - seen.seenAt.getTime() <= 3 * HEARTBEAT_MS,
+    );
+    return 1 + alive.length;
   }
 
   /**

@@ -15,6 +15,9 @@ export const METRIC = {
   approvalWait: 'chatops_approval_wait_seconds',
   ciGate: 'chatops_ci_gate_total',
   interactionClaims: 'chatops_interaction_claims_total',
+  githubBudget: 'chatops_github_budget_points',
+  githubBudgetWaits: 'chatops_github_budget_waits_total',
+  trackedRepositories: 'chatops_tracking_repositories',
 } as const;
 
 /** Typed access to the chatops_ metrics; features record through this, never by name. */
@@ -37,5 +40,8 @@ export class AppMetrics {
     @InjectMetric(METRIC.ciGate) readonly ciGate: Counter<'environment' | 'outcome'>,
     @InjectMetric(METRIC.interactionClaims)
     readonly interactionClaims: Counter<'outcome'>,
+    @InjectMetric(METRIC.githubBudget) readonly githubBudget: Gauge<'kind'>,
+    @InjectMetric(METRIC.githubBudgetWaits) readonly githubBudgetWaits: Counter,
+    @InjectMetric(METRIC.trackedRepositories) readonly trackedRepositories: Gauge<'mode'>,
   ) {}
 }

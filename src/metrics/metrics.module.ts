@@ -78,6 +78,20 @@ import { DeploymentMetricsListener } from './deployment-metrics.listener';
       help: 'Interactions received from the gateway, by claim outcome: won (this instance handles it), lost (another instance does), unavailable (the database could not say; handled here), stopping (not claimed: this instance is shutting down)',
       labelNames: ['outcome'],
     }),
+    makeGaugeProvider({
+      name: METRIC.githubBudget,
+      help: "This instance's GitHub budget in points a minute (kind limit: its part of GITHUB_BACKGROUND_BUDGET_PER_MINUTE), and the points it spent in the last minute by kind: command (members' commands and clicks) or background (the bot's own work)",
+      labelNames: ['kind'],
+    }),
+    makeCounterProvider({
+      name: METRIC.githubBudgetWaits,
+      help: "The bot's own GitHub requests that waited for room in the budget",
+    }),
+    makeGaugeProvider({
+      name: METRIC.trackedRepositories,
+      help: 'Repositories with runs in flight, by how they are tracked: webhook (deliveries seen lately; polling is a slow backstop) or polling (every POLL_INTERVAL_MS)',
+      labelNames: ['mode'],
+    }),
     AppMetrics,
     DeploymentMetricsListener,
   ],

@@ -33,9 +33,12 @@ export class StatusCommands {
   @UseInterceptors(ServiceAutocomplete)
   @SlashCommand({ name: 'status', description: 'What runs where, what is moving, and any lock' })
   async show(@Context() [interaction]: SlashCommandContext, @Options() options: StatusOptions) {
-    const { service, environments } = await this.status.status(options.service);
+    const { service, environments, tracking } = await this.status.status(options.service);
     return interaction.reply(
-      withinLimits({ embeds: [statusEmbed(service, environments)], flags: MessageFlags.Ephemeral }),
+      withinLimits({
+        embeds: [statusEmbed(service, environments, tracking)],
+        flags: MessageFlags.Ephemeral,
+      }),
     );
   }
 }

@@ -1,5 +1,9 @@
 import { Injectable } from '@nestjs/common';
+import { Clock } from '../../libs/clock';
 import { ValidationError } from '../../libs/errors';
+import { AppConfig } from '../config/app-config';
+import { WebhookActivityStore } from '../deployments/webhook-activity.store';
+import { TrackingMode, trackingMode } from '../dispatch/run-start';
 import { Deployment } from '../deployments/deployment';
 import { DeploymentHistory } from '../deployments/deployment-history.repository';
 import { TargetLock } from '../target-locks/target-lock.repository';
@@ -17,6 +21,15 @@ export interface EnvironmentStatus {
   lock: TargetLock | null;
 }
 
+/** How the service's runs are followed: by webhooks with a polling backstop, or by polling. */
+export interface TrackingStatus {
+  repository: string;
+  mode: TrackingMode;
+  lastDeliveryAt?: Date;
+  /** How often a run in flight is polled in this mode. */
+  pollEveryMs: number;
+}
+
 /** What is deployed where, what is moving, and what happened: read-only views for anyone. */
 @Injectable()
 export class StatusService {
@@ -24,6 +37,9 @@ export class StatusService {
     private readonly registry: ServiceRegistryService,
     private readonly locks: TargetLocksService,
     private readonly past: DeploymentHistory,
+    private readonly webhooks: WebhookActivityStore,
+    private readonly config: AppConfig,
+    private readonly clock: Clock,
   ) {}
 
   async history(
@@ -42,8 +58,18 @@ export class StatusService {
 
   async status(
     serviceName: string,
-  ): Promise<{ service: Service; environments: EnvironmentStatus[] }> {
+  ): Promise<{ service: Service; environments: EnvironmentStatus[]; tracking: TrackingStatus }> {
     const service = await this.registry.get(serviceName);
+    const repository = `${service.owner}/${service.repo}`;
+    const lastDeliveryAt = await this.webhooks.lastDelivery(repository);
+    const mode = trackingMode(lastDeliveryAt, this.clock.now());
+    const { pollBackstopMs, pollIntervalMs } = this.config.deploy;
+    const tracking = {
+      repository,
+      mode,
+      lastDeliveryAt,
+      pollEveryMs: mode === 'webhook' ? pollBackstopMs : pollIntervalMs,
+    };
     const environments = await Promise.all(
       service.environments.map(async (environment) => ({
         environment,
@@ -54,6 +80,6 @@ export class StatusService {
         lock: await this.locks.find(service.name, environment),
       })),
     );
-    return { service, environments };
+    return { service, environments, tracking };
   }
 }

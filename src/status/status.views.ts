@@ -4,7 +4,7 @@ import { formatDuration, statusLabel } from '../deployment-message/deployment-me
 import { code, discordTime, plain, shortSha } from '../discord/format';
 import { fitLines, LIMITS } from '../discord/limits';
 import { Service } from '../service-registry/service';
-import { EnvironmentStatus } from './status.service';
+import { EnvironmentStatus, TrackingStatus } from './status.service';
 
 const when = discordTime;
 
@@ -72,20 +72,36 @@ function environmentText(status: EnvironmentStatus, budget: number): string {
   return fitLines(lines, budget, (n) => `… and ${n} more: /history shows them`);
 }
 
+/** How runs are followed: the mode of the service's repository, and what it costs. */
+function trackingText(tracking: TrackingStatus): string {
+  const repository = code(tracking.repository, 200);
+  const ms = tracking.pollEveryMs;
+  const every = ms < 1_000 ? `${ms}ms` : formatDuration(ms);
+  return tracking.mode === 'webhook'
+    ? `Tracking: webhooks (last from ${repository} ${when(tracking.lastDeliveryAt!, 'R')}); runs polled every ${every} as a backstop.`
+    : `Tracking: polling every ${every} (no run webhook from ${repository} ${tracking.lastDeliveryAt ? `since ${when(tracking.lastDeliveryAt, 'R')}` : 'yet'}).`;
+}
+
 /**
  * One field per environment (at most 25), each given an equal share of the 6,000 characters an
  * embed may hold in all.
  */
-export function statusEmbed(service: Service, environments: EnvironmentStatus[]): EmbedBuilder {
+export function statusEmbed(
+  service: Service,
+  environments: EnvironmentStatus[],
+  tracking: TrackingStatus,
+): EmbedBuilder {
   const title = `Status of ${service.name}`;
   const shown = environments.slice(0, LIMITS.embedFields);
   const names = shown.map(
     (status) => `${status.environment}${status.protected ? ' (protected)' : ''}`,
   );
-  const room = LIMITS.embedTotal - title.length - names.join('').length - 100;
+  const description = trackingText(tracking);
+  const room = LIMITS.embedTotal - title.length - description.length - names.join('').length - 100;
   const budget = Math.min(LIMITS.fieldValue, Math.floor(room / Math.max(1, shown.length)));
   const embed = new EmbedBuilder()
     .setTitle(title)
+    .setDescription(description)
     .addFields(
       shown.map((status, i) => ({ name: names[i], value: environmentText(status, budget) })),
     );

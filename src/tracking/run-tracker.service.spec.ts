@@ -12,16 +12,19 @@ import { DeploymentTransitions, MoveOptions } from '../deployments/deployment-tr
 import { DispatchService } from '../dispatch/dispatch.service';
 import { GithubClient, RunInfo } from '../github/github.client';
 import { ServiceRegistryService } from '../service-registry/service-registry.service';
+import { WebhookActivityStore } from '../deployments/webhook-activity.store';
+import { ListedRun, RunListingStore } from './run-listing.store';
 import { RunTrackerService } from './run-tracker.service';
 
 const POLL_MS = 5_000;
+const BACKSTOP_MS = 300_000;
 const NOW = new Date();
 const origin = { repository: 'acme/api', workflowId: 100 };
 const source = { owner: 'acme', repo: 'api', workflow: 'deploy.yml', inputs: {} };
 
-function aRun(status: string, conclusion: string | null = null): RunInfo {
+function aRun(status: string, conclusion: string | null = null, id = 7): RunInfo {
   return {
-    id: 7,
+    id,
     displayTitle: 'Deploy',
     status,
     conclusion,
@@ -44,18 +47,25 @@ function tracker(
     discovered?: RunInfo;
     moveFails?: boolean;
     githubFails?: boolean;
+    /** Claimed with `due`: the others of its workflow. */
+    companions?: TrackedDeployment[];
+    listing?: Awaited<ReturnType<GithubClient['listRecentRuns']>>;
+    /** What the last listing of the same query held. */
+    lastListing?: { etag: string; runs: ListedRun[] };
+    lastDelivery?: Date;
   } = {},
 ) {
   const calls: string[] = [];
-  const moves: Array<{ to: string; options: MoveOptions }> = [];
-  const releases: Array<{ next: Date | null; etag?: string }> = [];
+  const moves: Array<{ id: string; to: string; options: MoveOptions }> = [];
+  const releases: Array<{ id?: string; next: Date | null; etag?: string }> = [];
+  const listings: Array<{ since: Date; etag?: string }> = [];
   const clock = new ManualClock(NOW);
   const transitions = strictFake<DeploymentTransitions>(
     'transitions',
     {
-      move: async (_id: string, to: string, moveOptions: MoveOptions) => {
+      move: async (id: string, to: string, moveOptions: MoveOptions) => {
         if (options.moveFails) throw new Error('database down');
-        moves.push({ to, options: moveOptions });
+        moves.push({ id, to, options: moveOptions });
         return aDeployment({ status: to as Deployment['status'], runId: 7 });
       },
       recordRunConclusion: async () => null,
@@ -69,14 +79,20 @@ function tracker(
       recordDelivery: async () => options.recorded ?? null,
       forgetDelivery: async () => undefined,
       claimDueCheck: async () => options.due ?? null,
+      claimCompanions: async () => options.companions ?? [],
       renewCheck: async () => true,
-      releaseCheck: async (_deployment: { id: string }, next: Date | null, etag?: string) =>
-        void releases.push({ next, etag }),
+      renewChecks: async () => true,
+      releaseCheck: async (deployment: { id: string }, next: Date | null, etag?: string) =>
+        void releases.push({ ...(options.companions ? { id: deployment.id } : {}), next, etag }),
     },
     calls,
   );
   const service = new RunTrackerService(
-    testConfig({ POLL_INTERVAL_MS: String(POLL_MS), DEPLOY_TIMEOUT_MS: '600000' }),
+    testConfig({
+      POLL_INTERVAL_MS: String(POLL_MS),
+      POLL_BACKSTOP_MS: String(BACKSTOP_MS),
+      DEPLOY_TIMEOUT_MS: '600000',
+    }),
     transitions,
     tracking,
     strictFake<DispatchService>(
@@ -95,13 +111,26 @@ function tracker(
           if (options.githubFails) throw new Error('GitHub is down');
           return options.run ?? { notModified: true };
         },
+        listRecentRuns: async (_o: string, _r: string, _w: string, since: Date, etag?: string) => {
+          if (options.githubFails) throw new Error('GitHub is down');
+          listings.push({ since, etag });
+          return options.listing ?? { notModified: false, runs: [], complete: true };
+        },
       },
       calls,
     ),
     clock,
     new Instance('spec-instance'),
+    strictFake<WebhookActivityStore>('webhooks', {
+      lastDelivery: async () => options.lastDelivery,
+    }),
+    strictFake<RunListingStore>(
+      'listings',
+      { last: async () => options.lastListing ?? null, save: async () => undefined },
+      calls,
+    ),
   );
-  return { service, calls, moves, releases, clock };
+  return { service, calls, moves, releases, clock, listings };
 }
 
 describe('RunTrackerService: a webhook delivery', () => {
@@ -185,11 +214,13 @@ describe('RunTrackerService: a due check', () => {
     expect(calls).toEqual(['tracking.claimDueCheck', 'dispatcher.dispatchApproved']);
   });
 
-  it('asks GitHub conditionally and, on a 304, looks again a poll later', async () => {
-    const { service, clock, releases } = tracker({
+  it('asks for a run the listing does not hold on its own, conditionally; on a 304 looks again a poll later', async () => {
+    const { service, clock, releases, calls } = tracker({
       due: { ...aDeployment({ status: 'in_progress', runId: 7, source }), etag: '"abc"' },
     });
     await service.checkNextDue();
+    expect(calls).toContain('github.listRecentRuns');
+    expect(calls).toContain('github.getRun');
     expect(releases).toEqual([
       { next: new Date(clock.now().getTime() + POLL_MS), etag: undefined },
     ]);
@@ -205,6 +236,115 @@ describe('RunTrackerService: a due check', () => {
       to: 'success',
       options: { releaseLease: true, tracking: { etag: '"new"' } },
     });
+  });
+
+  it("refreshes every run of a workflow due within the interval with one listing, from the oldest one's dispatch", async () => {
+    const clock = new ManualClock(NOW);
+    const dispatch = (agoMs: number) => new Date(clock.now().getTime() - agoMs);
+    const { service, calls, moves, releases, listings } = tracker({
+      due: aDeployment({
+        id: 'd-000001',
+        status: 'in_progress',
+        runId: 1,
+        source,
+        dispatchRequestedAt: dispatch(30_000),
+      }),
+      companions: [
+        aDeployment({
+          id: 'd-000002',
+          status: 'queued',
+          runId: 2,
+          source,
+          dispatchRequestedAt: dispatch(90_000),
+        }),
+        aDeployment({
+          id: 'd-000003',
+          status: 'in_progress',
+          runId: 3,
+          source,
+          dispatchRequestedAt: dispatch(10_000),
+        }),
+      ],
+      listing: {
+        notModified: false,
+        runs: [
+          aRun('completed', 'success', 1),
+          aRun('in_progress', null, 2),
+          aRun('in_progress', null, 3),
+        ],
+        complete: true,
+        etag: '"page"',
+      },
+    });
+    await service.checkNextDue();
+    expect(calls.filter((call) => call.startsWith('github.'))).toEqual(['github.listRecentRuns']);
+    // From a minute before the oldest dispatch, in whole seconds.
+    expect(listings[0].since.getTime()).toBe(
+      Math.floor((dispatch(90_000).getTime() - 60_000) / 1000) * 1000,
+    );
+    expect(moves.map(({ id, to }) => `${id} ${to}`)).toEqual([
+      'd-000001 success',
+      'd-000002 in_progress',
+    ]);
+    // Unchanged: looked at again a poll later.
+    expect(releases).toEqual([
+      { id: 'd-000003', next: new Date(clock.now().getTime() + POLL_MS), etag: undefined },
+    ]);
+  });
+
+  it('reads a 304 to the listing as the runs the same query held last time', async () => {
+    const { service, moves, calls, listings } = tracker({
+      due: aDeployment({ status: 'in_progress', runId: 7, source }),
+      lastListing: { etag: '"page"', runs: [aRun('completed', 'failure')] },
+      listing: { notModified: true },
+    });
+    await service.checkNextDue();
+    expect(listings[0].etag).toBe('"page"');
+    expect(calls).not.toContain('github.getRun');
+    expect(moves.map((move) => move.to)).toEqual(['failure']);
+  });
+
+  it('looks only as a backstop while the repository sends webhooks, and sooner when the watchdog is due', async () => {
+    const clock = new ManualClock(NOW);
+    const recent = new Date(clock.now().getTime() - 60_000);
+    const running = tracker({
+      due: aDeployment({
+        status: 'in_progress',
+        runId: 7,
+        source,
+        dispatchRequestedAt: clock.now(),
+      }),
+      lastDelivery: recent,
+    });
+    await running.service.checkNextDue();
+    expect(running.releases[0].next).toEqual(new Date(clock.now().getTime() + BACKSTOP_MS));
+
+    const dispatchedAt = new Date(clock.now().getTime() - 100_000);
+    const queued = tracker({
+      due: aDeployment({
+        status: 'queued',
+        runId: 7,
+        source,
+        dispatchedAt,
+        dispatchRequestedAt: dispatchedAt,
+      }),
+      lastDelivery: recent,
+    });
+    await queued.service.checkNextDue();
+    // The watchdog's moment, two minutes after the dispatch: once, right when it is overdue.
+    expect(queued.releases[0].next).toEqual(new Date(dispatchedAt.getTime() + 120_000));
+
+    const stale = tracker({
+      due: aDeployment({
+        status: 'in_progress',
+        runId: 7,
+        source,
+        dispatchRequestedAt: clock.now(),
+      }),
+      lastDelivery: new Date(clock.now().getTime() - 11 * 60_000),
+    });
+    await stale.service.checkNextDue();
+    expect(stale.releases[0].next).toEqual(new Date(clock.now().getTime() + POLL_MS));
   });
 
   it('takes a run it discovers for a deployment without one', async () => {

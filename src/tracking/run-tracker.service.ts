@@ -12,18 +12,33 @@ import {
 import {
   DeliveryOrigin,
   DeploymentTrackingStore,
+  RUN_FOLLOWING_STATUSES,
   TrackedDeployment,
 } from '../deployments/deployment-tracking.store';
+import { WebhookActivityStore } from '../deployments/webhook-activity.store';
 import { DeploymentTransitions } from '../deployments/deployment-transitions.service';
 import { LEASE_MS, renewingWhile } from '../deployments/leases';
 import { DispatchService } from '../dispatch/dispatch.service';
-import { DISPATCH_GRACE_MS, WATCHDOG_MS } from '../dispatch/run-start';
+import {
+  DISPATCH_GRACE_MS,
+  nextRunCheckAt,
+  TrackingMode,
+  trackingMode,
+  WATCHDOG_MS,
+} from '../dispatch/run-start';
 import { GithubClient, RunInfo } from '../github/github.client';
 import { ServiceRegistryService } from '../service-registry/service-registry.service';
+import { ListedRun, RunListingStore } from './run-listing.store';
 import { statusFromRun } from './run-status';
 /** After a timeout the run is still watched, less often, for its real conclusion. */
 const LATE_WATCH_FACTOR = 6;
 const LATE_WATCH_MS = 24 * 3_600_000;
+/**
+ * A workflow's runs are listed from this long before its oldest deployment asked for its
+ * dispatch: GitHub's clock and the bot's may differ (a run missing from the page is asked for
+ * on its own).
+ */
+const LISTING_SLACK_MS = 60_000;
 
 /**
  * Moves deployments along with their runs: from webhooks and from polling, in any order, never
@@ -32,6 +47,7 @@ const LATE_WATCH_MS = 24 * 3_600_000;
 @Injectable()
 export class RunTrackerService {
   private readonly logger = new Logger('Tracking');
+  private claiming: Promise<unknown> = Promise.resolve();
 
   constructor(
     private readonly config: AppConfig,
@@ -42,6 +58,8 @@ export class RunTrackerService {
     private readonly github: GithubClient,
     private readonly clock: Clock,
     private readonly instance: Instance,
+    private readonly webhooks: WebhookActivityStore,
+    private readonly listings: RunListingStore,
   ) {}
 
   /**
@@ -60,7 +78,7 @@ export class RunTrackerService {
     if (recorded === 'duplicate') return 'duplicate';
     if (!recorded) return 'ignored';
     try {
-      await this.apply(recorded, run);
+      await this.apply(recorded, run, {}, 'webhook');
     } catch (error) {
       // Not applied: a redelivery of the same id must be processed, not recognised.
       await this.tracking.forgetDelivery(recorded.id, deliveryId).catch(() => undefined);
@@ -71,27 +89,158 @@ export class RunTrackerService {
 
   /**
    * One due check (a poll): claims the deployment (of all instances, one worker at a time holds
-   * it, renewing its lease while it works), looks at GitHub, releases it.
+   * it, renewing its lease while it works), looks at GitHub, releases it. A deployment following
+   * its run takes along the others of the same workflow due within the interval: one listing of
+   * the workflow's runs serves them all.
    */
   async checkNextDue(): Promise<boolean> {
     const now = this.clock.now();
     const owner = this.instance.leaseOwner();
-    const deployment = await this.tracking.claimDueCheck(now, LEASE_MS, owner);
-    if (!deployment) return false;
+    const claimed = await this.claimInTurn(() => this.claimDue(now, owner));
+    if (!claimed) return false;
+    const { group, mode } = claimed;
+    const ids = group.map((member) => member.id);
     try {
       await renewingWhile(
-        () => this.tracking.renewCheck(deployment.id, owner, this.clock.now(), LEASE_MS),
-        () => this.check(deployment, now),
+        () => this.tracking.renewChecks(ids, owner, this.clock.now(), LEASE_MS),
+        () => (mode ? this.refreshRuns(group, now, mode) : this.check(group[0], now)),
       );
     } catch (error) {
       const reason = error instanceof AppError ? error.message : (error as Error).message;
-      this.logger.warn(`Checking ${deployment.id} failed: ${reason}`);
-      await this.tracking.releaseCheck(
-        deployment,
-        new Date(now.getTime() + this.config.deploy.pollIntervalMs),
-      );
+      this.logger.warn(`Checking ${ids.join(', ')} failed: ${reason}`);
+      const retryAt = new Date(now.getTime() + this.config.deploy.pollIntervalMs);
+      for (const member of group) await this.tracking.releaseCheck(member, retryAt);
     }
     return true;
+  }
+
+  /**
+   * The most overdue check, and with a deployment following its run the others of its workflow
+   * due within the interval (and the mode that interval comes from).
+   */
+  private async claimDue(
+    now: Date,
+    owner: string,
+  ): Promise<{ group: TrackedDeployment[]; mode?: TrackingMode } | null> {
+    const deployment = await this.tracking.claimDueCheck(now, LEASE_MS, owner);
+    if (!deployment) return null;
+    if (!followsRun(deployment)) return { group: [deployment] };
+    try {
+      const mode = await this.modeOf(deployment, now);
+      const dueBy = new Date(now.getTime() + this.intervalOf(mode));
+      const companions = await this.tracking.claimCompanions(
+        deployment,
+        dueBy,
+        now,
+        LEASE_MS,
+        owner,
+      );
+      return { group: [deployment, ...companions], mode };
+    } catch (error) {
+      // Claimed, so given back: checked again a poll later.
+      await this.tracking
+        .releaseCheck(deployment, new Date(now.getTime() + this.config.deploy.pollIntervalMs))
+        .catch(() => undefined);
+      throw error;
+    }
+  }
+
+  /**
+   * This instance's workers claim one after another (and then work side by side): two of them
+   * never split one workflow's runs between two listings.
+   */
+  private claimInTurn<T>(claim: () => Promise<T>): Promise<T> {
+    const turn = this.claiming.then(claim);
+    this.claiming = turn.catch(() => undefined);
+    return turn;
+  }
+
+  /** How the deployment's repository is followed now (webhooks seen lately, or not). */
+  async modeOf(deployment: Deployment, now = this.clock.now()): Promise<TrackingMode> {
+    const source = deployment.source ?? (await this.registry.get(deployment.service));
+    return trackingMode(await this.webhooks.lastDelivery(`${source.owner}/${source.repo}`), now);
+  }
+
+  /** How each repository with deployments in flight is followed now, by repository. */
+  async modes(now = this.clock.now()): Promise<Map<string, TrackingMode>> {
+    const repositories = await this.tracking.trackedRepositories();
+    const last = await this.webhooks.lastDeliveries(repositories);
+    return new Map(
+      repositories.map((repository) => [repository, trackingMode(last.get(repository), now)]),
+    );
+  }
+
+  private intervalOf(mode: TrackingMode): number {
+    const { pollIntervalMs, pollBackstopMs } = this.config.deploy;
+    return mode === 'webhook' ? pollBackstopMs : pollIntervalMs;
+  }
+
+  /**
+   * `from`: when the check that sets it began (a poll's next look counts from its start, so a
+   * slow answer never stretches the interval), else now.
+   */
+  private nextCheckOf(deployment: Deployment, mode: TrackingMode, from?: Date): Date {
+    return nextRunCheckAt(deployment, from ?? this.clock.now(), mode, this.config.deploy);
+  }
+
+  /**
+   * Refreshes runs of one repository and workflow: the watchdog and the timeout first, then one
+   * conditional listing of the workflow's recent runs; a run the listing does not hold is asked
+   * for on its own.
+   */
+  private async refreshRuns(
+    group: TrackedDeployment[],
+    now: Date,
+    mode: TrackingMode,
+  ): Promise<void> {
+    const following: TrackedDeployment[] = [];
+    for (const deployment of group) {
+      await this.watchdog(deployment, now);
+      const startedAt = (deployment.dispatchRequestedAt ?? deployment.createdAt).getTime();
+      if (now.getTime() - startedAt >= this.config.deploy.timeoutMs)
+        await this.timeOut(deployment, now);
+      else following.push(deployment);
+    }
+    if (!following.length) return;
+    const listed = await this.listRuns(following, now);
+    for (const deployment of following) {
+      const run = listed.get(deployment.runId!);
+      if (run) {
+        await this.apply(deployment, run, {}, mode, { from: now });
+        continue;
+      }
+      const answer = await this.fetchRun(deployment, deployment.runId!);
+      if (answer.notModified)
+        await this.tracking.releaseCheck(deployment, this.nextCheckOf(deployment, mode, now));
+      else await this.apply(deployment, answer.run, {}, mode, { etag: answer.etag, from: now });
+    }
+  }
+
+  /**
+   * The workflow's dispatch runs since the oldest of `deployments` asked for its dispatch, by
+   * id: one request, conditional on the ETag of the same query last time (a 304 stands for the
+   * runs that listing held).
+   */
+  private async listRuns(
+    deployments: TrackedDeployment[],
+    now: Date,
+  ): Promise<Map<number, ListedRun>> {
+    const { owner, repo, workflow } = deployments[0].source!;
+    const oldest = Math.min(
+      ...deployments.map((d) => (d.dispatchRequestedAt ?? d.createdAt).getTime()),
+    );
+    const since = new Date(Math.floor((oldest - LISTING_SLACK_MS) / 1000) * 1000);
+    const key = `${owner}/${repo}|${workflow}`.toLowerCase();
+    const query = since.toISOString();
+    const last = await this.listings.last(key, query);
+    const answer = await this.github.listRecentRuns(owner, repo, workflow, since, last?.etag);
+    let runs: ListedRun[];
+    if (answer.notModified) runs = last!.runs;
+    else {
+      runs = answer.runs;
+      if (answer.etag) await this.listings.save(key, query, answer.etag, runs, now);
+    }
+    return new Map(runs.map((run) => [run.id, run]));
   }
 
   private async check(deployment: TrackedDeployment, now: Date): Promise<void> {
@@ -119,7 +268,8 @@ export class RunTrackerService {
           claimed,
           run,
           deployment.status === 'dispatching' ? { dispatchedAt: now } : {},
-          {},
+          await this.modeOf(deployment, now),
+          { from: now },
         );
       }
       if (deployment.status === 'dispatching' && now.getTime() - startedAt >= DISPATCH_GRACE_MS) {
@@ -135,28 +285,31 @@ export class RunTrackerService {
       return;
     }
 
+    // Older records without their source: the run on its own.
+    const mode = await this.modeOf(deployment, now);
     const answer = await this.fetchRun(deployment, deployment.runId);
     if (answer.notModified) {
-      await this.tracking.releaseCheck(deployment, new Date(now.getTime() + poll));
+      await this.tracking.releaseCheck(deployment, this.nextCheckOf(deployment, mode, now));
       return;
     }
-    await this.apply(deployment, answer.run, {}, { etag: answer.etag });
+    await this.apply(deployment, answer.run, {}, mode, { etag: answer.etag, from: now });
   }
 
   /**
    * Moves the deployment to what the run says, if that is further on. `lease` is set when the
    * caller (the poller) holds the deployment's check lease: it is released with the next check
-   * time and the run's ETag. A webhook holds no lease and leaves a poller's alone.
+   * time (by `mode`) and the run's ETag. A webhook holds no lease and leaves a poller's alone.
    */
   private async apply(
     deployment: Deployment,
     run: Pick<RunInfo, 'status' | 'conclusion' | 'htmlUrl' | 'updatedAt'>,
-    extra: Partial<Deployment> = {},
-    lease?: { etag?: string },
+    extra: Partial<Deployment>,
+    mode: TrackingMode,
+    lease?: { etag?: string; from?: Date },
   ): Promise<void> {
     const etag = lease?.etag;
-    const nextCheckAt = new Date(this.clock.now().getTime() + this.config.deploy.pollIntervalMs);
     const target = statusFromRun(run);
+    const nextCheckAt = this.nextCheckOf({ ...deployment, status: target }, mode, lease?.from);
     const completed = run.status === 'completed';
     if (isTerminal(deployment.status)) {
       // A run that ends after the deployment did (a timeout): its real conclusion goes beside it.
@@ -183,7 +336,12 @@ export class RunTrackerService {
     );
     if (!from.includes(deployment.status)) {
       // Already as far as (or further than) this event says: an old or repeated event.
-      if (lease) await this.tracking.releaseCheck(deployment, nextCheckAt, etag);
+      if (lease)
+        await this.tracking.releaseCheck(
+          deployment,
+          this.nextCheckOf(deployment, mode, lease.from),
+          etag,
+        );
       return;
     }
     const moved = await this.transitions.move(deployment.id, target, {
@@ -231,7 +389,7 @@ export class RunTrackerService {
     }
     const answer = await this.fetchRun(deployment, deployment.runId);
     if (!answer.notModified && answer.run.status === 'completed')
-      return this.apply(deployment, answer.run, {}, { etag: answer.etag });
+      return this.apply(deployment, answer.run, {}, 'polling', { etag: answer.etag });
     const etag = answer.notModified ? undefined : answer.etag;
     await this.tracking.releaseCheck(
       deployment,
@@ -246,4 +404,13 @@ export class RunTrackerService {
     const { owner, repo } = deployment.source ?? (await this.registry.get(deployment.service));
     return this.github.getRun(owner, repo, runId, deployment.etag);
   }
+}
+
+/** A deployment whose run is known and can still move it: refreshed with its workflow's others. */
+function followsRun(deployment: TrackedDeployment): boolean {
+  return (
+    deployment.runId !== undefined &&
+    deployment.source !== undefined &&
+    RUN_FOLLOWING_STATUSES.includes(deployment.status)
+  );
 }

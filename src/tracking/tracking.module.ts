@@ -1,10 +1,14 @@
 import { Module } from '@nestjs/common';
+import { MongooseModule } from '@nestjs/mongoose';
 import { DeploymentsModule } from '../deployments/deployments.module';
 import { DispatchModule } from '../dispatch/dispatch.module';
 import { GithubModule } from '../github/github.module';
 import { WebhookModule } from '../github/webhook/webhook.module';
 import { ServiceRegistryModule } from '../service-registry/service-registry.module';
+import { RunListingDocument, RunListingSchema } from './run-listing.schema';
+import { RunListingStore } from './run-listing.store';
 import { RunPoller } from './run-poller';
+import { WebhookActivity } from './webhook-activity';
 import { RunTrackerService } from './run-tracker.service';
 import { RunJobsListener } from './run-jobs.listener';
 import { WorkflowJobWebhook } from './workflow-job.webhook';
@@ -15,13 +19,23 @@ import { WorkflowRunWebhook } from './workflow-run.webhook';
  * from workflow_job webhooks, and read once when it failed.
  */
 @Module({
-  imports: [DeploymentsModule, DispatchModule, GithubModule, WebhookModule, ServiceRegistryModule],
+  imports: [
+    MongooseModule.forFeature([{ name: RunListingDocument.name, schema: RunListingSchema }]),
+    DeploymentsModule,
+    DispatchModule,
+    GithubModule,
+    WebhookModule,
+    ServiceRegistryModule,
+  ],
   providers: [
     RunTrackerService,
+    RunListingStore,
+    WebhookActivity,
     WorkflowRunWebhook,
     WorkflowJobWebhook,
     RunJobsListener,
     RunPoller,
   ],
+  exports: [RunTrackerService],
 })
 export class TrackingModule {}

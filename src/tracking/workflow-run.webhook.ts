@@ -2,6 +2,7 @@ import { Injectable, OnModuleInit } from '@nestjs/common';
 import { WebhookPayloadError } from '../github/webhook/webhook.errors';
 import { DeliveryOutcome, WebhookRouter } from '../github/webhook/webhook-router';
 import { RunTrackerService } from './run-tracker.service';
+import { WebhookActivity } from './webhook-activity';
 
 const RUN_ACTIONS = new Set(['requested', 'in_progress', 'completed']);
 
@@ -30,6 +31,7 @@ export class WorkflowRunWebhook implements OnModuleInit {
   constructor(
     private readonly router: WebhookRouter,
     private readonly tracker: RunTrackerService,
+    private readonly activity: WebhookActivity,
   ) {}
 
   onModuleInit(): void {
@@ -46,6 +48,7 @@ export class WorkflowRunWebhook implements OnModuleInit {
     // repository, also given inside the run.
     const fullName = repository?.full_name ?? run.repository?.full_name;
     if (typeof fullName !== 'string') return 'ignored';
+    await this.activity.noteDelivery(fullName);
     return this.tracker.applyDelivery(
       run.id,
       deliveryId,

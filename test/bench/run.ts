@@ -8,11 +8,15 @@
  *       unsigned requests with distinct X-GitHub-Event headers, and the time to a 413;
  *   (e) start to ready on an empty database and on one with 10,000 past deployments and 1,000
  *       rollbacks, side by side.
+ *   (f) tracking at scale: 20, 60 and 100 runs in flight over as many repositories and over 5,
+ *       with and without webhooks (test/bench/tracking.ts), beside the figures kept from
+ *       before webhook-aware polling and workflow listings (test/bench/tracking-before.json).
+ *       `npm run bench -- tracking` runs this section alone.
  * Prints a table and writes bench-results/latest.json.
  */
 import '../support/necord-restarts';
 import { createHmac, randomUUID } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, request as httpRequest } from 'node:http';
 import { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -36,6 +40,7 @@ import {
   WEBHOOK_SECRET,
 } from '../support/test-app';
 import { waitFor } from '../support/wait-for';
+import { measureTrackingScenario, TRACKING_SCENARIOS, TrackingFigures } from './tracking';
 import { isValidSignature } from '../../src/github/webhook/webhook-signature';
 
 const COMMANDS = 200;
@@ -308,7 +313,69 @@ async function measureAbuse(baseUrl: string) {
   };
 }
 
+/** Tracking at scale: every scenario side by side, beside the figures kept from before. */
+async function measureTracking(
+  discord: Awaited<ReturnType<typeof startFakeDiscord>>,
+  github: FakeGithub,
+  dbUri: (name: string) => string,
+) {
+  const timing = { pollMs: 10_000, backstopMs: 60_000, windowMs: 60_000 };
+  const figures: TrackingFigures[] = [];
+  // `npm run bench -- tracking 0,3` runs only those scenarios (by their place in the list).
+  const picked = /^\d+(,\d+)*$/.test(process.argv.at(-1) ?? '')
+    ? new Set(process.argv.at(-1)!.split(',').map(Number))
+    : undefined;
+  for (const [i, scenario] of TRACKING_SCENARIOS.entries()) {
+    if (picked && !picked.has(i)) continue;
+    figures.push(
+      await measureTrackingScenario(
+        discord,
+        github,
+        dbUri(`bench_trk${i}`),
+        scenario,
+        timing,
+        `trk${i}`,
+      ),
+    );
+    console.error(
+      `tracking ${i + 1}/${TRACKING_SCENARIOS.length}: ${JSON.stringify(figures.at(-1))}`,
+    );
+  }
+  return { timing, figures };
+}
+
+function printTracking(tracking: Awaited<ReturnType<typeof measureTracking>>) {
+  const before = existsSync(TRACKING_BEFORE)
+    ? (JSON.parse(readFileSync(TRACKING_BEFORE, 'utf8')) as {
+        commit: string;
+        figures: TrackingFigures[];
+      })
+    : undefined;
+  const { pollMs, backstopMs, windowMs } = tracking.timing;
+  console.log(
+    `\n(f) Tracking: POLL_INTERVAL_MS=${pollMs}, POLL_BACKSTOP_MS=${backstopMs}, counted over ${windowMs / 1000} s; ` +
+      `the runs then end one after another over one interval.${before ? ` "before" = ${before.commit}, same bench.` : ''}`,
+  );
+  console.log(
+    '| runs | repos | webhooks | GitHub req/min | req per (repo, workflow) per interval | req per run per backstop | lag p50 / max ms | Discord edits per deployment | RSS per deployment KB |',
+  );
+  console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- |');
+  const side = (now: number, was: number | undefined) =>
+    was === undefined ? `${now}` : `${now} (before ${was})`;
+  for (const f of tracking.figures) {
+    const b = before?.figures.find(
+      (x) => x.runs === f.runs && x.repos === f.repos && x.webhooks === f.webhooks,
+    );
+    console.log(
+      `| ${f.runs} | ${f.repos} | ${f.webhooks ? 'yes' : 'no'} | ${side(f.requestsPerMinute, b?.requestsPerMinute)} | ${side(f.perWorkflowPerInterval, b?.perWorkflowPerInterval)} | ${side(f.perRunPerBackstop, b?.perRunPerBackstop)} | ${f.lagP50Ms} / ${f.lagMaxMs}${b ? ` (before ${b.lagP50Ms} / ${b.lagMaxMs})` : ''} | ${side(f.discordEditsPerDeployment, b?.discordEditsPerDeployment)} | ${side(f.rssPerDeploymentKb, b?.rssPerDeploymentKb)} |`,
+    );
+  }
+}
+
+const TRACKING_BEFORE = 'test/bench/tracking-before.json';
+
 async function main(): Promise<void> {
+  if (process.argv.includes('tracking')) return mainTracking();
   const dataDir = mkdtempSync(join(tmpdir(), 'chatops-bench-'));
   const host = process.env.MONGODB_URI ? undefined : await EngineHost.start({ dataDir });
   const baseUri = process.env.MONGODB_URI ?? host!.uri;
@@ -492,6 +559,11 @@ async function main(): Promise<void> {
     await waitForStatus(app, pollId, 'success');
     const pollCalls = github.calls.slice(pollStart);
 
+    await app.close();
+    app = undefined;
+    // (f) tracking at scale, last: it takes longest.
+    const tracking = await measureTracking(discord, github, dbUri);
+
     const counted = (calls: typeof webhookCalls) => ({
       rateLimited: calls.filter((call) => call.status !== 304).length,
       notModified: calls.filter((call) => call.status === 304).length,
@@ -537,6 +609,7 @@ async function main(): Promise<void> {
         pollingPath: { ...counted(pollCalls), runSeconds: 5, pollIntervalMs: 200 },
         target: '≤ 3 rate-limited requests on the webhook path',
       },
+      tracking,
     };
     mkdirSync('bench-results', { recursive: true });
     writeFileSync('bench-results/latest.json', `${JSON.stringify(results, null, 2)}\n`);
@@ -580,11 +653,38 @@ async function main(): Promise<void> {
     console.log(
       `| (e) start to ready, 10,000 deployments + 1,000 rollbacks (median of ${startUp.runs}) | ${startUp.historyMs} ms | not slower |`,
     );
+    printTracking(tracking);
     console.log(
       `\nMongoDB: ${results.mongo}; Node ${process.version}. Written to bench-results/latest.json`,
     );
   } finally {
     await app?.close();
+    await discord.close();
+    await github.close();
+    await host?.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+/** `npm run bench -- tracking`: the tracking section alone. */
+async function mainTracking(): Promise<void> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'chatops-bench-'));
+  const host = process.env.MONGODB_URI ? undefined : await EngineHost.start({ dataDir });
+  const baseUri = process.env.MONGODB_URI ?? host!.uri;
+  process.env.TEST_MONGODB_URI = baseUri;
+  const dbUri = (name: string) => {
+    const uri = new ConnectionString(baseUri);
+    uri.pathname = `/${name}_${Date.now()}`;
+    return uri.toString();
+  };
+  const discord = await startFakeDiscord();
+  const github = await FakeGithub.start();
+  try {
+    const tracking = await measureTracking(discord, github, dbUri);
+    mkdirSync('bench-results', { recursive: true });
+    writeFileSync('bench-results/tracking.json', `${JSON.stringify(tracking, null, 2)}\n`);
+    printTracking(tracking);
+  } finally {
     await discord.close();
     await github.close();
     await host?.stop();

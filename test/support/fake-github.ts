@@ -1022,17 +1022,29 @@ export class FakeGithub {
     ) {
       call.route = '/repos/{owner}/{repo}/actions/workflows/{workflow_id}/runs';
       const workflow = this.workflow(m[1], m[2], m[3]);
+      // https://docs.github.com/en/rest/actions/workflow-runs#list-workflow-runs-for-a-workflow:
+      // newest first, `per_page` at most 100 (default 30), `status` a status or a conclusion,
+      // `created` a date range; the answer carries an ETag, and a matching If-None-Match gets 304.
       const createdFloor = query.get('created')?.replace(/^>=/, '');
+      const status = query.get('status');
       const runs = [...this.runs.values()]
         .filter((run) => run.workflowId === workflow.id)
         .filter((run) => !query.get('event') || run.event === query.get('event'))
         .filter((run) => !query.get('branch') || run.headBranch === query.get('branch'))
+        .filter((run) => !status || run.status === status || run.conclusion === status)
         .filter((run) => !createdFloor || Date.parse(run.createdAt) >= Date.parse(createdFloor))
         .sort((a, b) => b.createdAt.localeCompare(a.createdAt) || b.id - a.id);
-      return [
-        200,
-        { total_count: runs.length, workflow_runs: runs.map((run) => this.runPayload(run)) },
-      ];
+      const perPage = Math.min(100, Number(query.get('per_page') ?? 30));
+      const page = Math.max(1, Number(query.get('page') ?? 1));
+      const payload = {
+        total_count: runs.length,
+        workflow_runs: runs
+          .slice((page - 1) * perPage, page * perPage)
+          .map((run) => this.runPayload(run)),
+      };
+      const etag = `W/"${createHash('sha1').update(JSON.stringify(payload)).digest('hex')}"`;
+      if (ifNoneMatch === etag) return [304, undefined, { etag }];
+      return [200, payload, { etag }];
     }
     if ((m = path.match(/^\/repos\/([^/]+)\/([^/]+)\/actions\/runs\/(\d+)$/)) && method === 'GET') {
       call.route = '/repos/{owner}/{repo}/actions/runs/{run_id}';

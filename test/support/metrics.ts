@@ -53,6 +53,9 @@ export function testMetrics(): { metrics: AppMetrics; registry: Registry } {
       registers,
     }),
     new Counter({ name: METRIC.interactionClaims, help: 'h', labelNames: ['outcome'], registers }),
+    new Gauge({ name: METRIC.githubBudget, help: 'h', labelNames: ['kind'], registers }),
+    new Counter({ name: METRIC.githubBudgetWaits, help: 'h', registers }),
+    new Gauge({ name: METRIC.trackedRepositories, help: 'h', labelNames: ['mode'], registers }),
   );
   return { metrics, registry };
 }

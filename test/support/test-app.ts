@@ -79,6 +79,8 @@ export function testEnvironment(
     DEPLOYER_ROLE_IDS: roles.deployer,
     // Tests act as few people doing many things; the budget has tests of its own.
     MEMBER_GITHUB_REQUESTS_PER_MINUTE: '5000',
+    // Tests poll every few hundred ms; the bot's own GitHub budget has tests of its own.
+    GITHUB_BACKGROUND_BUDGET_PER_MINUTE: '100000',
     ...overrides,
   };
 }

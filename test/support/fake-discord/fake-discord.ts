@@ -498,6 +498,11 @@ export class FakeDiscord {
     return guild;
   }
 
+  /** A message the bot posted earlier (a deployment's, when a bench records deployments directly). */
+  seedBotMessage(channelId: string, content: string): StoredMessage {
+    return this.createMessage(channelId, { content });
+  }
+
   messageIfAny(id: string): StoredMessage | undefined {
     return this.messages.get(id);
   }
