@@ -88,6 +88,37 @@ describe('webhook-aware polling', () => {
     app.github.setRunStatus(polledRun, 'completed', 'success');
     await waitForStatus(app, withoutHooks.id, 'success');
   });
+  it("counts only new run events for the bot's runs: job events, runs of others and replays leave a repository polled", async () => {
+    const service = await newService(app, { githubDeployments: 'off' });
+    const { id } = await deploy(app, app.actors.deployer, service.name, 'staging');
+    const runId = await runOf(app, id);
+    // Job events (a webhook that only sends those never moves a run on).
+    const job = app.github.addJob(runId, 'deploy', ['Checkout']);
+    expect(
+      (await sendWebhook(app.url, WEBHOOK_SECRET, 'workflow_job', app.github.jobEvent(job))).status,
+    ).toBe(200);
+    // A run of the same workflow that is not the bot's.
+    const { workflowId, headBranch, headSha } = app.github.runs.get(runId)!;
+    const other = app.github.createRun('acme', service.repo, workflowId, headBranch, headSha);
+    app.github.setRunStatus(other.id, 'in_progress');
+    expect((await runWebhook(app, other.id)).status).toBe(200);
+    // An old event, sent again under a new delivery id: dated by the run's own time.
+    app.github.setRunStatus(runId, 'in_progress');
+    const stale = {
+      action: 'in_progress',
+      workflow_run: {
+        ...app.github.runPayload(app.github.runs.get(runId)!),
+        updated_at: new Date(app.clock.now().getTime() - 3_600_000).toISOString(),
+      },
+    };
+    expect((await sendWebhook(app.url, WEBHOOK_SECRET, 'workflow_run', stale)).status).toBe(200);
+    await waitForStatus(app, id, 'in_progress');
+    expect(await statusText(app, service.name)).toMatch(
+      /Tracking: polling every 200ms \(no run webhook from `acme\/[^`]+` since <t:\d+:R>\)/,
+    );
+    app.github.setRunStatus(runId, 'completed', 'success');
+    await waitForStatus(app, id, 'success');
+  });
 });
 
 describe('the backstop', () => {
@@ -136,6 +167,22 @@ describe('the backstop', () => {
     await waitForStatus(app, id, 'success');
     await waitForMessageText(app, interaction, 'Succeeded');
   });
+});
+
+describe('a repository gone quiet', () => {
+  let app: TestApp;
+
+  beforeAll(async () => {
+    app = await startAppWithFakes({
+      env: {
+        DEPLOY_COOLDOWN_MS: '0',
+        POLL_INTERVAL_MS: '200',
+        POLL_BACKSTOP_MS: '300000',
+        DEPLOY_TIMEOUT_MS: '3600000',
+      },
+    });
+  });
+  afterAll(() => app?.closeAll());
 
   it('polls at POLL_INTERVAL_MS again once the repository has sent nothing for ten minutes', async () => {
     const service = await newService(app, { githubDeployments: 'off' });

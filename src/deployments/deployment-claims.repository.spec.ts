@@ -107,11 +107,17 @@ describe('DeploymentClaims on the real engine', () => {
   });
 
   it('hands the watchdog notice to one caller', async () => {
-    const deployment = aDeployment();
+    const deployment = aDeployment({ status: 'queued' });
     await repository.insertInFlight(deployment, 3, decision.tracking);
     const notices = await Promise.all(
       Array.from({ length: 5 }, () => claims.claimWatchdogNotice(deployment.id, NOW)),
     );
     expect(notices.filter(Boolean)).toHaveLength(1);
+  });
+
+  it('gives no watchdog notice for a run that has started', async () => {
+    const deployment = aDeployment({ service: 'started', status: 'in_progress' });
+    await repository.insertInFlight(deployment, 3, decision.tracking);
+    expect(await claims.claimWatchdogNotice(deployment.id, NOW)).toBeNull();
   });
 });

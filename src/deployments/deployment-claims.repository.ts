@@ -192,7 +192,12 @@ export class DeploymentClaims {
     return toDomain(
       await this.deployments
         .findOneAndUpdate(
-          { _id: id, watchdogNotifiedAt: { $exists: false } },
+          // Only while the run has not started: a check that just learnt it did tells no one.
+          {
+            _id: id,
+            status: { $in: ['dispatched', 'queued'] },
+            watchdogNotifiedAt: { $exists: false },
+          },
           { $set: { watchdogNotifiedAt: at, syncDueAt: at }, $inc: { version: 1 } },
           { returnDocument: 'after' },
         )

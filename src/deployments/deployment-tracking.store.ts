@@ -122,6 +122,11 @@ export class DeploymentTrackingStore {
     return 'unchanged';
   }
 
+  /** Brings the deployment's next check forward to `at` (never later than it was). */
+  async checkBy(id: string, at: Date): Promise<void> {
+    await this.deployments.updateOne({ _id: id }, { $min: { nextCheckAt: at } });
+  }
+
   async forgetDelivery(id: string, deliveryId: string): Promise<void> {
     await this.deployments.updateOne({ _id: id }, { $pull: { deliveryIds: deliveryId } });
   }

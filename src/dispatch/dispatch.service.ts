@@ -6,6 +6,7 @@ import { Deployment, DeploymentSource } from '../deployments/deployment';
 import { DeploymentHistory } from '../deployments/deployment-history.repository';
 import { DeploymentTrackingStore } from '../deployments/deployment-tracking.store';
 import { DeploymentTransitions } from '../deployments/deployment-transitions.service';
+import { unheld } from '../github/github-budget';
 import { GithubClient, RunInfo } from '../github/github.client';
 import { GithubDeploymentsService } from '../github-deployments/github-deployments.service';
 import { ServiceRegistryService } from '../service-registry/service-registry.service';
@@ -40,6 +41,10 @@ export class DispatchService {
    * with GitHub's reason in plain words.
    */
   async dispatch(deployment: Deployment): Promise<Deployment> {
+    return unheld(() => this.dispatchNow(deployment));
+  }
+
+  private async dispatchNow(deployment: Deployment): Promise<Deployment> {
     try {
       const source = await this.sourceOf(deployment);
       // GitHub's Deployments page shows it from here on; its failure never stops the dispatch.

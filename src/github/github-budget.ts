@@ -1,4 +1,5 @@
 import { OnModuleDestroy } from '@nestjs/common';
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { Clock } from '../../libs/clock';
 import { AppError } from '../../libs/errors';
 
@@ -22,6 +23,20 @@ export class BudgetClosedError extends AppError {
 }
 
 export type BudgetUse = 'command' | 'background';
+
+const neverHeld = new AsyncLocalStorage<true>();
+
+/**
+ * Runs `work` with its GitHub requests counted but never held, like a member's: a dispatch must
+ * go out while its lease holds (held, it could reach GitHub after the deployment was given up).
+ */
+export function unheld<T>(work: () => T): T {
+  return neverHeld.run(true, work);
+}
+
+export function isUnheld(): boolean {
+  return neverHeld.getStore() === true;
+}
 
 export interface BudgetOptions {
   /** Points a minute the bot's own work may use, all instances together. */
@@ -67,9 +82,9 @@ export class GithubBudget implements OnModuleDestroy {
     for (const wake of this.wakers) wake();
   }
 
-  /** This instance's part of the budget, in points a minute. */
+  /** This instance's part of the budget, in points a minute (room for one write at least). */
   limit(): number {
-    return Math.max(1, Math.floor(this.options.perMinute / Math.max(1, this.options.instances())));
+    return Math.max(5, Math.floor(this.options.perMinute / Math.max(1, this.options.instances())));
   }
 
   /** Points spent in the last minute, by use. */

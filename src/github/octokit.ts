@@ -6,7 +6,7 @@ import { Octokit } from '@octokit/rest';
 import { Clock } from '../../libs/clock';
 import { AppConfig } from '../config/app-config';
 import { AppMetrics } from '../metrics/app-metrics';
-import { GithubBudget, pointsOf } from './github-budget';
+import { GithubBudget, isUnheld, pointsOf } from './github-budget';
 import { currentMember } from './member-context';
 
 export const USER_AGENT = 'chatops-deploy-bot/0.1';
@@ -69,6 +69,14 @@ function refreshRejectedTokens(octokit: Pick<Octokit, 'hook' | 'auth'>, options:
 }
 
 /**
+ * The App's own requests (finding an installation, creating its token): commands wait on them
+ * too (lookups are shared), so they are never held.
+ */
+function isAppRoute(url: string): boolean {
+  return /^(?:[A-Z]+ )?\/(?:app\/|repos\/[^/]+\/[^/]+\/installation$)/.test(url);
+}
+
+/**
  * Spends the bot's GitHub budget (github-budget.ts) before a request joins Octokit's queues: a
  * member's request is counted and goes; the bot's own waits for room. Registered last, so that
  * its hook runs first and a waiting request holds none of the throttling plugin's slots.
@@ -78,7 +86,8 @@ function spendBudget(octokit: { hook: Octokit['hook'] }, options: object) {
   if (!budget) return;
   octokit.hook.before('request', async (route) => {
     const points = pointsOf(String(route.method));
-    if (currentMember()) budget.spendForCommand(points);
+    if (currentMember() || isUnheld() || isAppRoute(String(route.url)))
+      budget.spendForCommand(points);
     else await budget.spendForBackground(points);
   });
 }

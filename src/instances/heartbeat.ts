@@ -76,17 +76,17 @@ export class Heartbeat implements OnApplicationBootstrap, OnModuleDestroy {
    * it shuts down). Known without asking the database.
    */
   othersAlive(): boolean {
+    if (Date.now() - this.others.at > 2 * HEARTBEAT_MS) return false;
     return this.instancesSharing() > 1;
   }
 
   /**
-   * How many instances share the work, as of the last heartbeat (read at most 10 s ago): this
-   * one and the others heard from within three heartbeats of that read (one killed a while ago
-   * does not count).
+   * How many instances share the work, as of the last heartbeat read (however old: while the
+   * database is away, the last count is the best guess): this one and the others heard from
+   * within three heartbeats of that read (one killed a while ago does not count).
    */
   instancesSharing(): number {
     const readAt = this.others.at;
-    if (Date.now() - readAt > 2 * HEARTBEAT_MS) return 1;
     const alive = this.others.seen.filter(
       (seen) => readAt - seen.seenAt.getTime() <= 3 * HEARTBEAT_MS,
     );

@@ -78,6 +78,7 @@ function tracker(
     {
       recordDelivery: async () => options.recorded ?? null,
       forgetDelivery: async () => undefined,
+      checkBy: async () => undefined,
       claimDueCheck: async () => options.due ?? null,
       claimCompanions: async () => options.companions ?? [],
       renewCheck: async () => true,
@@ -194,7 +195,8 @@ describe('RunTrackerService: a webhook delivery', () => {
     await expect(
       service.applyDelivery(7, 'd1', aRun('completed', 'success'), origin),
     ).rejects.toThrow('database down');
-    expect(calls.at(-1)).toBe('tracking.forgetDelivery');
+    // And a poll looks at the run soon: GitHub does not redeliver by itself.
+    expect(calls.slice(-2)).toEqual(['tracking.forgetDelivery', 'tracking.checkBy']);
   });
 });
 
@@ -289,6 +291,27 @@ describe('RunTrackerService: a due check', () => {
     // Unchanged: looked at again a poll later.
     expect(releases).toEqual([
       { id: 'd-000003', next: new Date(clock.now().getTime() + POLL_MS), etag: undefined },
+    ]);
+  });
+
+  it('looks at what GitHub says before the watchdog: a queued run that started is moved first', async () => {
+    const clock = new ManualClock(NOW);
+    const dispatchedAt = new Date(clock.now().getTime() - 121_000);
+    const { service, calls } = tracker({
+      due: aDeployment({
+        status: 'queued',
+        runId: 7,
+        source,
+        dispatchedAt,
+        dispatchRequestedAt: dispatchedAt,
+      }),
+      listing: { notModified: false, runs: [aRun('in_progress')], complete: true, etag: '"p"' },
+    });
+    await service.checkNextDue();
+    // The notice is claimed only while the stored status is still queued (see claimWatchdogNotice).
+    expect(calls.filter((call) => call.startsWith('transitions.'))).toEqual([
+      'transitions.move',
+      'transitions.noteWatchdog',
     ]);
   });
 

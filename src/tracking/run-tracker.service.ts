@@ -77,11 +77,18 @@ export class RunTrackerService {
     const recorded = await this.tracking.recordDelivery(runId, deliveryId, origin);
     if (recorded === 'duplicate') return 'duplicate';
     if (!recorded) return 'ignored';
+    // A fresh event says the repository's webhooks arrive (the next look is a backstop); one
+    // dated long ago (a replay) says nothing of the kind.
+    const now = this.clock.now().getTime();
+    const eventAt = new Date(Math.min(Date.parse(run.updatedAt) || 0, now));
     try {
-      await this.apply(recorded, run, {}, 'webhook');
+      await this.apply(recorded, run, {}, trackingMode(eventAt, new Date(now)));
     } catch (error) {
-      // Not applied: a redelivery of the same id must be processed, not recognised.
+      // Not applied: a redelivery of the same id must be processed, not recognised; GitHub
+      // does not redeliver by itself, so a poll looks at the run soon.
       await this.tracking.forgetDelivery(recorded.id, deliveryId).catch(() => undefined);
+      const soon = new Date(this.clock.now().getTime() + this.config.deploy.pollIntervalMs);
+      await this.tracking.checkBy(recorded.id, soon).catch(() => undefined);
       throw error;
     }
     return 'accepted';
@@ -195,7 +202,6 @@ export class RunTrackerService {
   ): Promise<void> {
     const following: TrackedDeployment[] = [];
     for (const deployment of group) {
-      await this.watchdog(deployment, now);
       const startedAt = (deployment.dispatchRequestedAt ?? deployment.createdAt).getTime();
       if (now.getTime() - startedAt >= this.config.deploy.timeoutMs)
         await this.timeOut(deployment, now);
@@ -205,14 +211,15 @@ export class RunTrackerService {
     const listed = await this.listRuns(following, now);
     for (const deployment of following) {
       const run = listed.get(deployment.runId!);
-      if (run) {
-        await this.apply(deployment, run, {}, mode, { from: now });
-        continue;
+      if (run) await this.apply(deployment, run, {}, mode, { from: now });
+      else {
+        const answer = await this.fetchRun(deployment, deployment.runId!);
+        if (answer.notModified)
+          await this.tracking.releaseCheck(deployment, this.nextCheckOf(deployment, mode, now));
+        else await this.apply(deployment, answer.run, {}, mode, { etag: answer.etag, from: now });
       }
-      const answer = await this.fetchRun(deployment, deployment.runId!);
-      if (answer.notModified)
-        await this.tracking.releaseCheck(deployment, this.nextCheckOf(deployment, mode, now));
-      else await this.apply(deployment, answer.run, {}, mode, { etag: answer.etag, from: now });
+      // After what GitHub said: a run that started meanwhile tells no one it has not.
+      await this.watchdog(deployment, now);
     }
   }
 

@@ -3,8 +3,8 @@ import { Clock } from '../../libs/clock';
 import { WebhookActivityStore } from '../deployments/webhook-activity.store';
 
 /**
- * Notes that a repository's run webhooks reach the bot (a verified `workflow_run` or
- * `workflow_job` delivery from it): its runs are then polled only as a backstop.
+ * Notes that a repository's run webhooks reach the bot (a verified `workflow_run` delivery
+ * that moved one of its deployments on): its runs are then polled only as a backstop.
  */
 @Injectable()
 export class WebhookActivity {
@@ -15,10 +15,16 @@ export class WebhookActivity {
     private readonly clock: Clock,
   ) {}
 
-  /** Never fails the delivery: a note not written only means polling at the usual pace. */
-  async noteDelivery(repository: string): Promise<void> {
+  /**
+   * At the run's own time (`updated_at`, signed with the payload; never later than now): a
+   * delivery replayed later does not make the repository look as if its webhooks still arrived.
+   * Never fails the delivery: a note not written only means polling at the usual pace.
+   */
+  async noteDelivery(repository: string, runUpdatedAt: string | undefined): Promise<void> {
+    const at = Date.parse(runUpdatedAt ?? '');
+    if (!Number.isFinite(at)) return;
     try {
-      await this.store.noteDelivery(repository, this.clock.now());
+      await this.store.noteDelivery(repository, new Date(Math.min(at, this.clock.now().getTime())));
     } catch (error) {
       this.logger.debug(`Could not note a delivery: ${(error as Error).message}`);
     }

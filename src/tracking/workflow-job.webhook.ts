@@ -5,7 +5,6 @@ import { toRunJob } from '../github/github.mapping';
 import { WebhookPayloadError } from '../github/webhook/webhook.errors';
 import { DeliveryOutcome, WebhookRouter } from '../github/webhook/webhook-router';
 import { toJobLine } from './run-jobs';
-import { WebhookActivity } from './webhook-activity';
 
 const JOB_ACTIONS = new Set(['queued', 'waiting', 'in_progress', 'completed']);
 
@@ -27,7 +26,6 @@ export class WorkflowJobWebhook implements OnModuleInit {
     private readonly router: WebhookRouter,
     private readonly transitions: DeploymentTransitions,
     private readonly clock: Clock,
-    private readonly activity: WebhookActivity,
   ) {}
 
   onModuleInit(): void {
@@ -47,7 +45,6 @@ export class WorkflowJobWebhook implements OnModuleInit {
     )
       throw new WebhookPayloadError();
     if (typeof repository?.full_name !== 'string') return 'ignored';
-    await this.activity.noteDelivery(repository.full_name);
     const line = toJobLine(toRunJob(job), this.clock.now().toISOString());
     const recorded = await this.transitions.recordJobs(job.run_id, [line], {
       id: deliveryId,

@@ -48,8 +48,7 @@ export class WorkflowRunWebhook implements OnModuleInit {
     // repository, also given inside the run.
     const fullName = repository?.full_name ?? run.repository?.full_name;
     if (typeof fullName !== 'string') return 'ignored';
-    await this.activity.noteDelivery(fullName);
-    return this.tracker.applyDelivery(
+    const outcome = await this.tracker.applyDelivery(
       run.id,
       deliveryId,
       {
@@ -64,5 +63,8 @@ export class WorkflowRunWebhook implements OnModuleInit {
         workflowPath: run.path,
       },
     );
+    // A new event about one of the bot's runs: the repository's run webhooks reach the bot.
+    if (outcome === 'accepted') await this.activity.noteDelivery(fullName, run.updated_at);
+    return outcome;
   }
 }

@@ -357,9 +357,9 @@ function printTracking(tracking: Awaited<ReturnType<typeof measureTracking>>) {
       `the runs then end one after another over one interval.${before ? ` "before" = ${before.commit}, same bench.` : ''}`,
   );
   console.log(
-    '| runs | repos | webhooks | GitHub req/min | req per (repo, workflow) per interval | req per run per backstop | lag p50 / max ms | Discord edits per deployment | RSS per deployment KB |',
+    '| runs | repos | webhooks | GitHub req/min | req per (repo, workflow) per interval | req per run per backstop | lag p50 / max ms | Discord edits per deployment | RSS per deployment KB | heap per deployment KB |',
   );
-  console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- |');
+  console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
   const side = (now: number, was: number | undefined) =>
     was === undefined ? `${now}` : `${now} (before ${was})`;
   for (const f of tracking.figures) {
@@ -367,7 +367,7 @@ function printTracking(tracking: Awaited<ReturnType<typeof measureTracking>>) {
       (x) => x.runs === f.runs && x.repos === f.repos && x.webhooks === f.webhooks,
     );
     console.log(
-      `| ${f.runs} | ${f.repos} | ${f.webhooks ? 'yes' : 'no'} | ${side(f.requestsPerMinute, b?.requestsPerMinute)} | ${side(f.perWorkflowPerInterval, b?.perWorkflowPerInterval)} | ${side(f.perRunPerBackstop, b?.perRunPerBackstop)} | ${f.lagP50Ms} / ${f.lagMaxMs}${b ? ` (before ${b.lagP50Ms} / ${b.lagMaxMs})` : ''} | ${side(f.discordEditsPerDeployment, b?.discordEditsPerDeployment)} | ${side(f.rssPerDeploymentKb, b?.rssPerDeploymentKb)} |`,
+      `| ${f.runs} | ${f.repos} | ${f.webhooks ? 'yes' : 'no'} | ${side(f.requestsPerMinute, b?.requestsPerMinute)} | ${side(f.perWorkflowPerInterval, b?.perWorkflowPerInterval)} | ${side(f.perRunPerBackstop, b?.perRunPerBackstop)} | ${f.lagP50Ms} / ${f.lagMaxMs}${b ? ` (before ${b.lagP50Ms} / ${b.lagMaxMs})` : ''} | ${side(f.discordEditsPerDeployment, b?.discordEditsPerDeployment)} | ${side(f.rssPerDeploymentKb, b?.rssPerDeploymentKb)} | ${f.heapPerDeploymentKb ?? 'n/a'} |`,
     );
   }
 }

@@ -34,6 +34,8 @@ export interface TrackingFigures extends TrackingScenario {
   lagMaxMs: number;
   discordEditsPerDeployment: number;
   rssPerDeploymentKb: number;
+  /** The same in the JavaScript heap after a GC (steadier than RSS at this scale). */
+  heapPerDeploymentKb?: number;
 }
 
 export const TRACKING_SCENARIOS: TrackingScenario[] = [20, 60, 100].flatMap((runs) =>
@@ -47,11 +49,15 @@ function percentile(values: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
 }
 
+/** Room for every run in flight (MAX_CONCURRENT_DEPLOYS allows 100 at most). */
+const cap = (scenario: TrackingScenario) => Math.min(100, scenario.runs + 10);
+
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-function rssKb(): number {
+function memoryKb(): { rss: number; heap: number } {
   (globalThis as { gc?: () => void }).gc?.();
-  return process.memoryUsage().rss / 1024;
+  const { rss, heapUsed } = process.memoryUsage();
+  return { rss: rss / 1024, heap: heapUsed / 1024 };
 }
 
 function runDelivery(app: TestApp, runId: number) {
@@ -80,7 +86,7 @@ export async function measureTrackingScenario(
     testEnvironment(discord, github, {
       MONGODB_URI: databaseUri,
       DEPLOY_COOLDOWN_MS: '0',
-      MAX_CONCURRENT_DEPLOYS: String(scenario.runs + 10),
+      MAX_CONCURRENT_DEPLOYS: String(cap(scenario)),
       POLL_INTERVAL_MS: String(timing.pollMs),
       POLL_BACKSTOP_MS: String(timing.backstopMs),
       DEPLOY_TIMEOUT_MS: String(3_600_000),
@@ -101,7 +107,7 @@ export async function measureTrackingScenario(
       });
     const transitions = app.app.get(DeploymentTransitions, { strict: false });
     const collection = appConnection(app.app).collection('deployments');
-    const rssBefore = rssKb();
+    const memoryBefore = memoryKb();
     const deployments: Array<{ id: string; runId: number; messageId: string }> = [];
     for (let i = 0; i < scenario.runs; i++) {
       const repo = repos[i % repos.length];
@@ -112,7 +118,7 @@ export async function measureTrackingScenario(
         { environment, ref: 'main', sha, requester: { id: '1', name: 'bench' } },
         async () => undefined,
       );
-      const started = await transitions.startInFlight(draft, scenario.runs + 10, 0);
+      const started = await transitions.startInFlight(draft, cap(scenario), 0);
       if (!('deployment' in started)) throw new Error(`not recorded: ${started.refused}`);
       const id = started.deployment.id;
       const workflowId = workflowIds.get(repo)!;
@@ -143,7 +149,9 @@ export async function measureTrackingScenario(
       async () => (await collection.countDocuments({ syncDueAt: { $exists: true } })) === 0,
       { timeoutMs: 120_000 },
     );
-    const rssPerDeploymentKb = (rssKb() - rssBefore) / scenario.runs;
+    const memoryAfter = memoryKb();
+    const rssPerDeploymentKb = (memoryAfter.rss - memoryBefore.rss) / scenario.runs;
+    const heapPerDeploymentKb = (memoryAfter.heap - memoryBefore.heap) / scenario.runs;
 
     const editsOf = () => {
       const ids = new Set(deployments.map((d) => d.messageId));
@@ -213,6 +221,7 @@ export async function measureTrackingScenario(
       lagMaxMs: Math.round(Math.max(...lags)),
       discordEditsPerDeployment: round((editsOf() - editsBefore) / scenario.runs, 2),
       rssPerDeploymentKb: round(rssPerDeploymentKb),
+      heapPerDeploymentKb: round(heapPerDeploymentKb),
     };
   } finally {
     await app.close();
