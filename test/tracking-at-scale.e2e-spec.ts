@@ -121,18 +121,22 @@ describe('webhook-aware polling', () => {
   });
 });
 
+/** Polls every 200 ms, a five-minute backstop, and no timeout within the clock moves below. */
+const startBackstopApp = () =>
+  startAppWithFakes({
+    env: {
+      DEPLOY_COOLDOWN_MS: '0',
+      POLL_INTERVAL_MS: '200',
+      POLL_BACKSTOP_MS: '300000',
+      DEPLOY_TIMEOUT_MS: '3600000',
+    },
+  });
+
 describe('the backstop', () => {
   let app: TestApp;
 
   beforeAll(async () => {
-    app = await startAppWithFakes({
-      env: {
-        DEPLOY_COOLDOWN_MS: '0',
-        POLL_INTERVAL_MS: '200',
-        POLL_BACKSTOP_MS: '300000',
-        DEPLOY_TIMEOUT_MS: '3600000',
-      },
-    });
+    app = await startBackstopApp();
   });
   afterAll(() => app?.closeAll());
 
@@ -169,18 +173,12 @@ describe('the backstop', () => {
   });
 });
 
+// An app of its own: the clock moves here must not meet the fake GitHub's run times of above.
 describe('a repository gone quiet', () => {
   let app: TestApp;
 
   beforeAll(async () => {
-    app = await startAppWithFakes({
-      env: {
-        DEPLOY_COOLDOWN_MS: '0',
-        POLL_INTERVAL_MS: '200',
-        POLL_BACKSTOP_MS: '300000',
-        DEPLOY_TIMEOUT_MS: '3600000',
-      },
-    });
+    app = await startBackstopApp();
   });
   afterAll(() => app?.closeAll());
 

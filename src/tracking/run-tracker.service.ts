@@ -191,9 +191,9 @@ export class RunTrackerService {
   }
 
   /**
-   * Refreshes runs of one repository and workflow: the watchdog and the timeout first, then one
-   * conditional listing of the workflow's recent runs; a run the listing does not hold is asked
-   * for on its own.
+   * Refreshes runs of one repository and workflow: the timeout first, then one conditional
+   * listing of the workflow's recent runs (a run the listing does not hold is asked for on its
+   * own), then the watchdog for runs still not started.
    */
   private async refreshRuns(
     group: TrackedDeployment[],

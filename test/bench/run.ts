@@ -374,8 +374,8 @@ function printTracking(tracking: Awaited<ReturnType<typeof measureTracking>>) {
 
 const TRACKING_BEFORE = 'test/bench/tracking-before.json';
 
-async function main(): Promise<void> {
-  if (process.argv.includes('tracking')) return mainTracking();
+/** The engine (or MONGODB_URI), a database per part, and the fakes. */
+async function benchWorld() {
   const dataDir = mkdtempSync(join(tmpdir(), 'chatops-bench-'));
   const host = process.env.MONGODB_URI ? undefined : await EngineHost.start({ dataDir });
   const baseUri = process.env.MONGODB_URI ?? host!.uri;
@@ -387,6 +387,12 @@ async function main(): Promise<void> {
   };
   const discord = await startFakeDiscord();
   const github = await FakeGithub.start();
+  return { dataDir, host, dbUri, discord, github };
+}
+
+async function main(): Promise<void> {
+  if (process.argv.includes('tracking')) return mainTracking();
+  const { dataDir, host, dbUri, discord, github } = await benchWorld();
   let app: TestApp | undefined;
   try {
     // (a) first callback latency
@@ -668,17 +674,7 @@ async function main(): Promise<void> {
 
 /** `npm run bench -- tracking`: the tracking section alone. */
 async function mainTracking(): Promise<void> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'chatops-bench-'));
-  const host = process.env.MONGODB_URI ? undefined : await EngineHost.start({ dataDir });
-  const baseUri = process.env.MONGODB_URI ?? host!.uri;
-  process.env.TEST_MONGODB_URI = baseUri;
-  const dbUri = (name: string) => {
-    const uri = new ConnectionString(baseUri);
-    uri.pathname = `/${name}_${Date.now()}`;
-    return uri.toString();
-  };
-  const discord = await startFakeDiscord();
-  const github = await FakeGithub.start();
+  const { dataDir, host, dbUri, discord, github } = await benchWorld();
   try {
     const tracking = await measureTracking(discord, github, dbUri);
     mkdirSync('bench-results', { recursive: true });
