@@ -253,6 +253,13 @@ export function newDeploymentId(): string {
   return `d-${randomBytes(3).toString('hex')}`;
 }
 
+/** When the deployment's dispatch was asked for (older records: when it was created). */
+export function dispatchAskedAt(
+  deployment: Pick<Deployment, 'dispatchRequestedAt' | 'createdAt'>,
+): Date {
+  return deployment.dispatchRequestedAt ?? deployment.createdAt;
+}
+
 /** From the dispatch to the end, when both are known. */
 export function deploymentDurationMs(deployment: Deployment): number | undefined {
   const start = deployment.dispatchedAt ?? deployment.dispatchRequestedAt;

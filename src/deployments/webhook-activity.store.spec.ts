@@ -24,11 +24,14 @@ describe('WebhookActivityStore on the real engine', () => {
     const other = new WebhookActivityStore(model);
     await Promise.all([one.noteDelivery('Acme/API', NOW), other.noteDelivery('acme/api', NOW)]);
     await one.noteDelivery('acme/api', later(10_000));
-    expect(await one.lastDelivery('ACME/api')).toEqual(NOW);
+    expect((await one.modeOf('ACME/api', NOW)).lastDeliveryAt).toEqual(NOW);
     await one.noteDelivery('acme/api', later(40_000));
     // Late: never moves the time back.
     await other.noteDelivery('acme/api', later(20_000));
-    expect(await other.lastDelivery('acme/api')).toEqual(later(40_000));
+    expect(await other.modeOf('acme/api', later(40_000))).toEqual({
+      mode: 'webhook',
+      lastDeliveryAt: later(40_000),
+    });
     expect(await model.countDocuments()).toBe(1);
   });
 

@@ -9,9 +9,24 @@ const NOTE_EVERY_MS = 30_000;
 const REMEMBERED = 10_000;
 
 /**
- * Which repositories' run webhooks reach the bot: the time of the last verified `workflow_run`
- * or `workflow_job` delivery from each, shared by all instances. The tracker polls runs of a
- * repository heard from lately only as a backstop.
+ * How a repository's runs are followed: `webhook` while its run webhooks arrive (polling is
+ * then a slow backstop), `polling` otherwise.
+ */
+export type TrackingMode = 'webhook' | 'polling';
+
+/** A repository counts as sending webhooks for this long after its last run delivery. */
+export const WEBHOOK_FRESH_MS = 10 * 60_000;
+
+export function trackingMode(lastDeliveryAt: Date | undefined, now: Date): TrackingMode {
+  return lastDeliveryAt && now.getTime() - lastDeliveryAt.getTime() <= WEBHOOK_FRESH_MS
+    ? 'webhook'
+    : 'polling';
+}
+
+/**
+ * Which repositories' run webhooks reach the bot: the time of the last new `workflow_run` event
+ * that moved one of the bot's deployments on, from each, shared by all instances. The tracker
+ * polls runs of a repository heard from lately only as a backstop.
  */
 @Injectable()
 export class WebhookActivityStore {
@@ -41,7 +56,12 @@ export class WebhookActivityStore {
     return new Map(docs.map((doc) => [doc._id, doc.lastDeliveryAt]));
   }
 
-  async lastDelivery(repository: string): Promise<Date | undefined> {
-    return (await this.lastDeliveries([repository])).get(repository.toLowerCase());
+  /** How `repository` (`owner/repo`) is followed at `now`, and when it was last heard from. */
+  async modeOf(
+    repository: string,
+    now: Date,
+  ): Promise<{ mode: TrackingMode; lastDeliveryAt?: Date }> {
+    const lastDeliveryAt = (await this.lastDeliveries([repository])).get(repository.toLowerCase());
+    return { mode: trackingMode(lastDeliveryAt, now), lastDeliveryAt };
   }
 }

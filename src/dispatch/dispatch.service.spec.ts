@@ -76,7 +76,9 @@ function dispatcher(
     strictFake<GithubDeploymentsService>('githubDeployments', {
       createBeforeDispatch: async () => undefined,
     }),
-    strictFake<WebhookActivityStore>('webhooks', { lastDelivery: async () => undefined }),
+    strictFake<WebhookActivityStore>('webhooks', {
+      modeOf: async () => ({ mode: 'polling' as const }),
+    }),
     new ManualClock(NOW),
   );
   return { service, calls, moves, links };

@@ -2,7 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { Clock } from '../../libs/clock';
 import { AppError } from '../../libs/errors';
 import { AppConfig } from '../config/app-config';
-import { Deployment, DeploymentSource } from '../deployments/deployment';
+import { Deployment, DeploymentSource, dispatchAskedAt } from '../deployments/deployment';
 import { DeploymentHistory } from '../deployments/deployment-history.repository';
 import { DeploymentTrackingStore } from '../deployments/deployment-tracking.store';
 import { DeploymentTransitions } from '../deployments/deployment-transitions.service';
@@ -10,13 +10,8 @@ import { unheld } from '../github/github-budget';
 import { GithubClient, RunInfo } from '../github/github.client';
 import { GithubDeploymentsService } from '../github-deployments/github-deployments.service';
 import { ServiceRegistryService } from '../service-registry/service-registry.service';
-import { WebhookActivityStore } from '../deployments/webhook-activity.store';
-import {
-  DISPATCH_GRACE_MS,
-  nextRunCheckAt,
-  RUN_DISCOVERY_DELAY_MS,
-  trackingMode,
-} from './run-start';
+import { TrackingMode, WebhookActivityStore } from '../deployments/webhook-activity.store';
+import { DISPATCH_GRACE_MS, nextRunCheckAt, RUN_DISCOVERY_DELAY_MS } from './run-start';
 
 /** Sends the workflow dispatch for a deployment, exactly once, and finds its run. */
 @Injectable()
@@ -68,7 +63,7 @@ export class DispatchService {
         ? nextRunCheckAt(
             { ...deployment, status: 'dispatched', dispatchedAt: now },
             now,
-            trackingMode(await this.lastDeliveryFrom(source), now),
+            await this.modeOf(source, now),
             this.config.deploy,
           )
         : new Date(now.getTime() + RUN_DISCOVERY_DELAY_MS);
@@ -112,7 +107,7 @@ export class DispatchService {
    */
   async discoverRun(deployment: Deployment): Promise<RunInfo | undefined> {
     const source = await this.sourceOf(deployment);
-    const since = deployment.dispatchRequestedAt ?? deployment.createdAt;
+    const since = dispatchAskedAt(deployment);
     const runs = await this.github.listDispatchRuns(
       source.owner,
       source.repo,
@@ -137,10 +132,13 @@ export class DispatchService {
     return undefined;
   }
 
-  /** When the source's repository last sent a run webhook; unknown when MongoDB cannot say. */
-  private lastDeliveryFrom(source: DeploymentSource): Promise<Date | undefined> {
+  /** How the source's repository is followed; `polling` when MongoDB cannot say. */
+  private async modeOf(source: DeploymentSource, now: Date): Promise<TrackingMode> {
     // Past the dispatch: nothing here may turn it into a failure.
-    return this.webhooks.lastDelivery(`${source.owner}/${source.repo}`).catch(() => undefined);
+    const known = await this.webhooks
+      .modeOf(`${source.owner}/${source.repo}`, now)
+      .catch(() => undefined);
+    return known?.mode ?? 'polling';
   }
 
   /** What the workflow is dispatched with: kept on the deployment, or (older records) the service's. */

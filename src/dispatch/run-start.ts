@@ -1,4 +1,6 @@
+import { dispatchAskedAt } from '../deployments/deployment';
 import { LEASE_MS } from '../deployments/leases';
+import type { TrackingMode } from '../deployments/webhook-activity.store';
 
 /**
  * How long GitHub has to start a dispatched run, and what the bot does meanwhile: one home for
@@ -29,19 +31,11 @@ export function inMinutes(ms: number): string {
   return `${minutes} minute${minutes === 1 ? '' : 's'}`;
 }
 
-/**
- * How a repository's runs are followed: `webhook` while its run webhooks arrive (polling is
- * then a slow backstop), `polling` otherwise.
- */
-export type TrackingMode = 'webhook' | 'polling';
+type PollTiming = { pollIntervalMs: number; pollBackstopMs: number };
 
-/** A repository counts as sending webhooks for this long after its last run delivery. */
-export const WEBHOOK_FRESH_MS = 10 * 60_000;
-
-export function trackingMode(lastDeliveryAt: Date | undefined, now: Date): TrackingMode {
-  return lastDeliveryAt && now.getTime() - lastDeliveryAt.getTime() <= WEBHOOK_FRESH_MS
-    ? 'webhook'
-    : 'polling';
+/** How often a run is polled in `mode`: `POLL_BACKSTOP_MS` while webhooks arrive, else `POLL_INTERVAL_MS`. */
+export function pollEveryMs(mode: TrackingMode, timing: PollTiming): number {
+  return mode === 'webhook' ? timing.pollBackstopMs : timing.pollIntervalMs;
 }
 
 /**
@@ -60,12 +54,11 @@ export function nextRunCheckAt(
   },
   now: Date,
   mode: TrackingMode,
-  timing: { pollIntervalMs: number; pollBackstopMs: number; timeoutMs: number },
+  timing: PollTiming & { timeoutMs: number },
 ): Date {
   const at = now.getTime();
-  let next = at + (mode === 'webhook' ? timing.pollBackstopMs : timing.pollIntervalMs);
-  const started = (deployment.dispatchRequestedAt ?? deployment.createdAt).getTime();
-  const deadlines = [started + timing.timeoutMs];
+  let next = at + pollEveryMs(mode, timing);
+  const deadlines = [dispatchAskedAt(deployment).getTime() + timing.timeoutMs];
   if (!deployment.watchdogNotifiedAt && ['dispatched', 'queued'].includes(deployment.status)) {
     const since = deployment.dispatchedAt ?? deployment.dispatchRequestedAt ?? deployment.createdAt;
     deadlines.push(since.getTime() + WATCHDOG_MS);

@@ -3,14 +3,13 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { Clock } from '../../libs/clock';
 import { AppError } from '../../libs/errors';
 
-/**
- * GitHub's secondary rate limit for the REST API: 900 points a minute per identity, a GET (or
- * HEAD, OPTIONS) costing 1 point and any other method 5, 304s included.
- * https://docs.github.com/en/rest/using-the-rest-api/rate-limits-for-the-rest-api#calculating-points-for-the-secondary-rate-limit
- */
-export const SECONDARY_LIMIT_POINTS_PER_MINUTE = 900;
 const MINUTE_MS = 60_000;
 
+/**
+ * A request's weight under GitHub's secondary rate limit for the REST API (900 points a minute
+ * per identity): a GET (or HEAD, OPTIONS) costs 1 point and any other method 5, 304s included.
+ * https://docs.github.com/en/rest/using-the-rest-api/rate-limits-for-the-rest-api#calculating-points-for-the-secondary-rate-limit
+ */
 export function pointsOf(method: string): number {
   return ['GET', 'HEAD', 'OPTIONS'].includes(method.toUpperCase()) ? 1 : 5;
 }

@@ -304,7 +304,7 @@ export class GithubClient {
   /**
    * One page (GitHub's largest, 100) of the workflow's dispatch runs created at or after
    * `since`, newest first, asked for conditionally on the last ETag of the same query: a 304
-   * says no run on it changed. `complete`: the page holds every run the query matches.
+   * says no run on it changed.
    * https://docs.github.com/en/rest/actions/workflow-runs#list-workflow-runs-for-a-workflow
    */
   async listRecentRuns(
@@ -313,10 +313,7 @@ export class GithubClient {
     workflow: string,
     since: Date,
     etag?: string,
-  ): Promise<
-    | { notModified: true }
-    | { notModified: false; runs: RunInfo[]; complete: boolean; etag?: string }
-  > {
+  ): Promise<{ notModified: true } | { notModified: false; runs: RunInfo[]; etag?: string }> {
     const octokit = await this.octokit(owner, repo);
     try {
       const response = await octokit.rest.actions.listWorkflowRuns({
@@ -329,11 +326,9 @@ export class GithubClient {
         per_page: 100,
         headers: etag ? { 'if-none-match': etag } : {},
       });
-      const { workflow_runs: runs, total_count: total } = response.data;
       return {
         notModified: false,
-        runs: runs.map(toRunInfo),
-        complete: total <= runs.length,
+        runs: response.data.workflow_runs.map(toRunInfo),
         etag: response.headers.etag,
       };
     } catch (error) {

@@ -2,8 +2,8 @@ import { Injectable } from '@nestjs/common';
 import { Clock } from '../../libs/clock';
 import { ValidationError } from '../../libs/errors';
 import { AppConfig } from '../config/app-config';
-import { WebhookActivityStore } from '../deployments/webhook-activity.store';
-import { TrackingMode, trackingMode } from '../dispatch/run-start';
+import { TrackingMode, WebhookActivityStore } from '../deployments/webhook-activity.store';
+import { pollEveryMs } from '../dispatch/run-start';
 import { Deployment } from '../deployments/deployment';
 import { DeploymentHistory } from '../deployments/deployment-history.repository';
 import { TargetLock } from '../target-locks/target-lock.repository';
@@ -61,14 +61,12 @@ export class StatusService {
   ): Promise<{ service: Service; environments: EnvironmentStatus[]; tracking: TrackingStatus }> {
     const service = await this.registry.get(serviceName);
     const repository = `${service.owner}/${service.repo}`;
-    const lastDeliveryAt = await this.webhooks.lastDelivery(repository);
-    const mode = trackingMode(lastDeliveryAt, this.clock.now());
-    const { pollBackstopMs, pollIntervalMs } = this.config.deploy;
+    const { mode, lastDeliveryAt } = await this.webhooks.modeOf(repository, this.clock.now());
     const tracking = {
       repository,
       mode,
       lastDeliveryAt,
-      pollEveryMs: mode === 'webhook' ? pollBackstopMs : pollIntervalMs,
+      pollEveryMs: pollEveryMs(mode, this.config.deploy),
     };
     const environments = await Promise.all(
       service.environments.map(async (environment) => ({

@@ -12,7 +12,7 @@ import { DeploymentTransitions, MoveOptions } from '../deployments/deployment-tr
 import { DispatchService } from '../dispatch/dispatch.service';
 import { GithubClient, RunInfo } from '../github/github.client';
 import { ServiceRegistryService } from '../service-registry/service-registry.service';
-import { WebhookActivityStore } from '../deployments/webhook-activity.store';
+import { trackingMode, WebhookActivityStore } from '../deployments/webhook-activity.store';
 import { ListedRun, RunListingStore } from './run-listing.store';
 import { RunTrackerService } from './run-tracker.service';
 
@@ -115,7 +115,7 @@ function tracker(
         listRecentRuns: async (_o: string, _r: string, _w: string, since: Date, etag?: string) => {
           if (options.githubFails) throw new Error('GitHub is down');
           listings.push({ since, etag });
-          return options.listing ?? { notModified: false, runs: [], complete: true };
+          return options.listing ?? { notModified: false, runs: [] };
         },
       },
       calls,
@@ -123,7 +123,10 @@ function tracker(
     clock,
     new Instance('spec-instance'),
     strictFake<WebhookActivityStore>('webhooks', {
-      lastDelivery: async () => options.lastDelivery,
+      modeOf: async (_repository: string, now: Date) => ({
+        mode: trackingMode(options.lastDelivery, now),
+        lastDeliveryAt: options.lastDelivery,
+      }),
     }),
     strictFake<RunListingStore>(
       'listings',
@@ -274,7 +277,6 @@ describe('RunTrackerService: a due check', () => {
           aRun('in_progress', null, 2),
           aRun('in_progress', null, 3),
         ],
-        complete: true,
         etag: '"page"',
       },
     });
@@ -305,7 +307,7 @@ describe('RunTrackerService: a due check', () => {
         dispatchedAt,
         dispatchRequestedAt: dispatchedAt,
       }),
-      listing: { notModified: false, runs: [aRun('in_progress')], complete: true, etag: '"p"' },
+      listing: { notModified: false, runs: [aRun('in_progress')], etag: '"p"' },
     });
     await service.checkNextDue();
     // The notice is claimed only while the stored status is still queued (see claimWatchdogNotice).

@@ -6,6 +6,7 @@ import { AppConfig } from '../config/app-config';
 import {
   Deployment,
   DeploymentStatus,
+  dispatchAskedAt,
   isTerminal,
   statusesBefore,
 } from '../deployments/deployment';
@@ -15,17 +16,15 @@ import {
   RUN_FOLLOWING_STATUSES,
   TrackedDeployment,
 } from '../deployments/deployment-tracking.store';
-import { WebhookActivityStore } from '../deployments/webhook-activity.store';
+import {
+  TrackingMode,
+  trackingMode,
+  WebhookActivityStore,
+} from '../deployments/webhook-activity.store';
 import { DeploymentTransitions } from '../deployments/deployment-transitions.service';
 import { LEASE_MS, renewingWhile } from '../deployments/leases';
 import { DispatchService } from '../dispatch/dispatch.service';
-import {
-  DISPATCH_GRACE_MS,
-  nextRunCheckAt,
-  TrackingMode,
-  trackingMode,
-  WATCHDOG_MS,
-} from '../dispatch/run-start';
+import { DISPATCH_GRACE_MS, nextRunCheckAt, pollEveryMs, WATCHDOG_MS } from '../dispatch/run-start';
 import { GithubClient, RunInfo } from '../github/github.client';
 import { ServiceRegistryService } from '../service-registry/service-registry.service';
 import { ListedRun, RunListingStore } from './run-listing.store';
@@ -134,7 +133,7 @@ export class RunTrackerService {
     if (!followsRun(deployment)) return { group: [deployment] };
     try {
       const mode = await this.modeOf(deployment, now);
-      const dueBy = new Date(now.getTime() + this.intervalOf(mode));
+      const dueBy = new Date(now.getTime() + pollEveryMs(mode, this.config.deploy));
       const companions = await this.tracking.claimCompanions(
         deployment,
         dueBy,
@@ -165,7 +164,7 @@ export class RunTrackerService {
   /** How the deployment's repository is followed now (webhooks seen lately, or not). */
   async modeOf(deployment: Deployment, now = this.clock.now()): Promise<TrackingMode> {
     const source = deployment.source ?? (await this.registry.get(deployment.service));
-    return trackingMode(await this.webhooks.lastDelivery(`${source.owner}/${source.repo}`), now);
+    return (await this.webhooks.modeOf(`${source.owner}/${source.repo}`, now)).mode;
   }
 
   /** How each repository with deployments in flight is followed now, by repository. */
@@ -175,11 +174,6 @@ export class RunTrackerService {
     return new Map(
       repositories.map((repository) => [repository, trackingMode(last.get(repository), now)]),
     );
-  }
-
-  private intervalOf(mode: TrackingMode): number {
-    const { pollIntervalMs, pollBackstopMs } = this.config.deploy;
-    return mode === 'webhook' ? pollBackstopMs : pollIntervalMs;
   }
 
   /**
@@ -202,9 +196,7 @@ export class RunTrackerService {
   ): Promise<void> {
     const following: TrackedDeployment[] = [];
     for (const deployment of group) {
-      const startedAt = (deployment.dispatchRequestedAt ?? deployment.createdAt).getTime();
-      if (now.getTime() - startedAt >= this.config.deploy.timeoutMs)
-        await this.timeOut(deployment, now);
+      if (this.isPastTimeout(deployment, now)) await this.timeOut(deployment, now);
       else following.push(deployment);
     }
     if (!following.length) return;
@@ -233,9 +225,7 @@ export class RunTrackerService {
     now: Date,
   ): Promise<Map<number, ListedRun>> {
     const { owner, repo, workflow } = deployments[0].source!;
-    const oldest = Math.min(
-      ...deployments.map((d) => (d.dispatchRequestedAt ?? d.createdAt).getTime()),
-    );
+    const oldest = Math.min(...deployments.map((d) => dispatchAskedAt(d).getTime()));
     const since = new Date(Math.floor((oldest - LISTING_SLACK_MS) / 1000) * 1000);
     const key = `${owner}/${repo}|${workflow}`.toLowerCase();
     const query = since.toISOString();
@@ -260,9 +250,9 @@ export class RunTrackerService {
       return;
     }
 
-    const startedAt = (deployment.dispatchRequestedAt ?? deployment.createdAt).getTime();
+    const startedAt = dispatchAskedAt(deployment).getTime();
     await this.watchdog(deployment, now);
-    if (now.getTime() - startedAt >= this.config.deploy.timeoutMs) {
+    if (this.isPastTimeout(deployment, now)) {
       await this.timeOut(deployment, now);
       return;
     }
@@ -370,6 +360,10 @@ export class RunTrackerService {
     const since = deployment.dispatchedAt ?? deployment.dispatchRequestedAt;
     if (!since || now.getTime() - new Date(since).getTime() < WATCHDOG_MS) return;
     await this.transitions.noteWatchdog(deployment.id);
+  }
+
+  private isPastTimeout(deployment: Deployment, now: Date): boolean {
+    return now.getTime() - dispatchAskedAt(deployment).getTime() >= this.config.deploy.timeoutMs;
   }
 
   private async timeOut(deployment: TrackedDeployment, now: Date): Promise<void> {

@@ -11,10 +11,10 @@ import { admittedRequest } from '../../src/admission/admitted-request';
 import { DeploymentTransitions } from '../../src/deployments/deployment-transitions.service';
 import { aService } from '../support/factories';
 import { FakeDiscord } from '../support/fake-discord/fake-discord';
-import { FakeGithub, sendWebhook } from '../support/fake-github';
+import { FakeGithub } from '../support/fake-github';
 import { appConnection } from '../support/mongo';
-import { startTestApp, TestApp, testEnvironment, WEBHOOK_SECRET } from '../support/test-app';
-import { seedService } from '../support/deploys';
+import { startTestApp, testEnvironment } from '../support/test-app';
+import { runWebhook, seedService } from '../support/deploys';
 import { waitFor } from '../support/wait-for';
 
 export interface TrackingScenario {
@@ -58,14 +58,6 @@ function memoryKb(): { rss: number; heap: number } {
   (globalThis as { gc?: () => void }).gc?.();
   const { rss, heapUsed } = process.memoryUsage();
   return { rss: rss / 1024, heap: heapUsed / 1024 };
-}
-
-function runDelivery(app: TestApp, runId: number) {
-  const run = app.github.runs.get(runId)!;
-  return sendWebhook(app.url, WEBHOOK_SECRET, 'workflow_run', {
-    action: run.status === 'completed' ? 'completed' : run.status,
-    workflow_run: app.github.runPayload(run),
-  });
 }
 
 export async function measureTrackingScenario(
@@ -142,7 +134,7 @@ export async function measureTrackingScenario(
       });
       deployments.push({ id, runId: run.id, messageId: message.id });
     }
-    if (scenario.webhooks) for (const { runId } of deployments) await runDelivery(app, runId);
+    if (scenario.webhooks) for (const { runId } of deployments) await runWebhook(app, runId);
     // Settled: the Discord side has caught up with the recording.
     await waitFor(
       'the seeded messages',
@@ -182,7 +174,7 @@ export async function measureTrackingScenario(
       if (due > Date.now()) await pause(due - Date.now());
       github.setRunStatus(deployment.runId, 'completed', 'success');
       completedAt.set(deployment.id, Date.now());
-      if (scenario.webhooks) void runDelivery(app, deployment.runId);
+      if (scenario.webhooks) void runWebhook(app, deployment.runId);
     }
     await waitFor(
       'every deployment recorded as finished',

@@ -1042,18 +1042,14 @@ export class FakeGithub {
           .slice((page - 1) * perPage, page * perPage)
           .map((run) => this.runPayload(run)),
       };
-      const etag = `W/"${createHash('sha1').update(JSON.stringify(payload)).digest('hex')}"`;
-      if (ifNoneMatch === etag) return [304, undefined, { etag }];
-      return [200, payload, { etag }];
+      return conditional(payload, ifNoneMatch);
     }
     if ((m = path.match(/^\/repos\/([^/]+)\/([^/]+)\/actions\/runs\/(\d+)$/)) && method === 'GET') {
       call.route = '/repos/{owner}/{repo}/actions/runs/{run_id}';
       const run = this.runs.get(Number(m[3]));
       if (!run) return [404, { message: 'Not Found' }];
       const payload = this.runPayload(run);
-      const etag = `W/"${createHash('sha1').update(JSON.stringify(payload)).digest('hex')}"`;
-      if (ifNoneMatch === etag) return [304, undefined, { etag }];
-      return [200, payload, { etag }];
+      return conditional(payload, ifNoneMatch);
     }
     if (
       (m = path.match(/^\/repos\/([^/]+)\/([^/]+)\/actions\/runs\/(\d+)\/cancel$/)) &&
@@ -1308,6 +1304,19 @@ function renderRunName(workflow: FakeWorkflow, inputs: Record<string, string>): 
 }
 
 /** Sends a `workflow_run` webhook to the app the way GitHub does: signed over the exact bytes. */
+/**
+ * A GET answer with a weak ETag of its body, or 304 when the request's If-None-Match is that
+ * ETag, as GitHub answers conditional requests.
+ * https://docs.github.com/en/rest/using-the-rest-api/best-practices-for-using-the-rest-api#use-conditional-requests-if-appropriate
+ */
+function conditional(
+  payload: unknown,
+  ifNoneMatch: string | undefined,
+): [number, unknown, Record<string, string>] {
+  const etag = `W/"${createHash('sha1').update(JSON.stringify(payload)).digest('hex')}"`;
+  return ifNoneMatch === etag ? [304, undefined, { etag }] : [200, payload, { etag }];
+}
+
 export async function sendWebhook(
   baseUrl: string,
   secret: string | undefined,
