@@ -21,7 +21,7 @@ const LAYERS = [
   ['discord'],
   ['access'],
   ['service-registry'],
-  ['admission', 'target-locks', 'github-deployments'],
+  ['admission', 'target-locks', 'github-deployments', 'ci-checks'],
   ['dispatch'],
   ['deployment-message'],
   ['approval'],

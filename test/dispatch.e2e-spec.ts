@@ -3,12 +3,19 @@ import {
   finishRun,
   newService,
   recordInFlight,
+  refusalOf,
+  runDeploy,
+  statusesOf,
   storedDeployment,
   waitForMessageText,
   waitForStatus,
 } from './support/deploys';
 import { startAppWithFakes, TestApp } from './support/test-app';
 import { waitFor } from './support/wait-for';
+
+/** The dispatch endpoint of `repo`'s deploy workflow. */
+const dispatchOf = (repo: string) =>
+  new RegExp(`^/repos/acme/${repo}/actions/workflows/deploy\\.yml/dispatches$`);
 
 describe('the workflow dispatch', () => {
   let app: TestApp;
@@ -73,6 +80,101 @@ describe('the workflow dispatch', () => {
     const next = await deploy(app, app.actors.deployer, service.name, 'staging');
     await waitForStatus(app, next.id, 'dispatched');
     await finishRun(app, next.id);
+  });
+
+  describe("GitHub's answer to the dispatch is lost", () => {
+    // An app of its own: these tests move its clock, which the runs of the fake GitHub do not follow.
+    let app: TestApp;
+    beforeAll(async () => {
+      app = await startAppWithFakes({
+        env: {
+          DEPLOY_COOLDOWN_MS: '0',
+          POLL_INTERVAL_MS: '200',
+          GITHUB_REQUEST_TIMEOUT_MS: '1000',
+        },
+      });
+    });
+    afterAll(() => app?.closeAll());
+    beforeEach(() => {
+      app.github.createRunsOnDispatch = true;
+    });
+
+    const posts = (repo: string) =>
+      app.github.calls.filter((call) => call.method === 'POST' && call.path === dispatchPath(repo));
+    const dispatchPath = (repo: string) =>
+      `/repos/acme/${repo}/actions/workflows/deploy.yml/dispatches`;
+
+    it.each([
+      ['a 502 after GitHub took it', (repo: string) => app.github.loseNextAnswer(dispatchOf(repo))],
+      [
+        'no answer at all (the request times out)',
+        (repo: string) => app.github.silenceNext(dispatchOf(repo), 'hang'),
+      ],
+      ['a reset connection', (repo: string) => app.github.silenceNext(dispatchOf(repo), 'reset')],
+    ])('after %s: one POST, the run it started is found and tracked', async (_case, lose) => {
+      const service = await newService(app);
+      lose(service.repo);
+      const { interaction, id } = await deploy(app, app.actors.deployer, service.name, 'staging');
+      const found = await waitForStatus(app, id, 'queued');
+      expect(posts(service.repo)).toHaveLength(1);
+      expect(found.runId).toBe(app.github.dispatches.at(-1)!.runId);
+      expect(statusesOf(found)).toEqual(['dispatching', 'dispatch_unknown', 'queued']);
+      await waitForMessageText(app, interaction, `#${found.runId}`);
+      await finishRun(app, id);
+      expect(posts(service.repo)).toHaveLength(1);
+    });
+
+    it('keeps the target busy while it looks, and takes a run that appears 30 s late', async () => {
+      const service = await newService(app);
+      app.github.createRunsOnDispatch = false;
+      app.github.loseNextAnswer(dispatchOf(service.repo), 504);
+      const { interaction, id } = await deploy(app, app.actors.deployer, service.name, 'staging');
+      await waitForStatus(app, id, 'dispatch_unknown');
+      await waitForMessageText(app, interaction, "GitHub's answer was lost: looking for the run");
+      const busy = await runDeploy(app, app.actors.deployer, service.name, 'staging');
+      expect(await refusalOf(busy)).toContain(`already has deployment ${id}`);
+      app.clock.advance(30_000);
+      const sent = app.github.dispatches.at(-1)!;
+      const run = app.github.createRun(
+        'acme',
+        service.repo,
+        app.github.workflowId('acme', service.repo),
+        'main',
+        service.headSha,
+        sent.inputs,
+      );
+      const found = await waitForStatus(app, id, 'queued');
+      expect(found.runId).toBe(run.id);
+      expect(posts(service.repo)).toHaveLength(1);
+      await finishRun(app, id);
+    });
+
+    it('ends dispatch_failed, saying what to check, when no run appears; nothing is sent again', async () => {
+      const service = await newService(app);
+      // The request dies on the way in: GitHub never saw it, and the bot cannot know.
+      app.github.silenceNext(dispatchOf(service.repo), 'reset', { before: true });
+      const { interaction, id } = await deploy(app, app.actors.deployer, service.name, 'staging');
+      await waitForStatus(app, id, 'dispatch_unknown');
+      expect(await storedDeployment(app, id)).toHaveProperty('busyTarget');
+      app.clock.advance(121_000);
+      const failed = await waitForStatus(app, id, 'dispatch_failed');
+      expect(failed.failureReason).toBe(
+        "GitHub's answer to the dispatch was lost, and no run of deploy.yml appeared within 2 minutes of it. Nothing was sent again: look at the workflow's runs on GitHub before deploying again",
+      );
+      expect(failed).not.toHaveProperty('busyTarget');
+      await waitForMessageText(app, interaction, 'Nothing was sent again');
+      expect(posts(service.repo)).toHaveLength(1);
+      expect(app.github.dispatches.filter((d) => d.repo === service.repo)).toHaveLength(0);
+    });
+
+    it('fails at once, with GitHub’s reason, on a definite refusal (4xx)', async () => {
+      const service = await newService(app);
+      app.github.failNext(dispatchOf(service.repo), 403, 'Resource not accessible by integration');
+      const { id } = await deploy(app, app.actors.deployer, service.name, 'staging');
+      const failed = await waitForStatus(app, id, 'dispatch_failed');
+      expect(statusesOf(failed)).toEqual(['dispatching', 'dispatch_failed']);
+      expect(posts(service.repo)).toHaveLength(1);
+    });
   });
 
   describe('a deployment a crash left dispatching (recorded, never dispatched)', () => {

@@ -38,7 +38,7 @@ export class ApprovalComponents {
     switch (answer.kind) {
       case 'approved':
         await interaction.deferUpdate();
-        await this.dispatcher.dispatchApproved(answer.deployment);
+        await this.dispatcher.dispatchApproved(answer.deployment, answer.leaseOwner);
         return;
       case 'changed':
         return interaction.update(deploymentMessage(answer.deployment));

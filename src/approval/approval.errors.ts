@@ -11,3 +11,20 @@ export class SelfApprovalError extends AppError {
     super('APPROVAL.SELF', 'You asked for this deployment: another admin has to approve it.', 403);
   }
 }
+
+export class OverriderAloneError extends AppError {
+  constructor() {
+    super(
+      'APPROVAL.OVERRIDER_ALONE',
+      'You deployed this past the CI gate: another admin has to approve it.',
+      403,
+    );
+  }
+}
+
+/** What must hold at the decisive approval does not (a lock, the promotion order): `code` says which. */
+export class LaunchRefusedError extends AppError {
+  constructor(code: string, why: string) {
+    super(code, `${why.replace(/\s+$/, '')} The request stays pending until it expires.`, 409);
+  }
+}

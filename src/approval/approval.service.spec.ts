@@ -12,7 +12,7 @@ import { DeploymentTransitions } from '../deployments/deployment-transitions.ser
 import { ServiceRegistryService } from '../service-registry/service-registry.service';
 import { GithubClient } from '../github/github.client';
 import { DISPATCH_LEASE_MS } from '../dispatch/run-start';
-import { TargetLocksService } from '../target-locks/target-locks.service';
+import { LaunchChecks, Refusal } from '../dispatch/launch-checks';
 import { ApprovalService } from './approval.service';
 
 const NOW = new Date();
@@ -36,12 +36,13 @@ function aRequest(overrides: Partial<Deployment> = {}): Deployment {
 function approvals(options: {
   stored: Deployment[];
   admin?: boolean;
-  outcomes?: ApprovalOutcome[];
-  locked?: boolean;
+  outcomes?: Array<ApprovalOutcome | (ApprovalOutcome & { leaseOwner: string })>;
+  refusal?: Refusal;
   env?: Record<string, string>;
 }) {
   const calls: string[] = [];
   const decisions: unknown[] = [];
+  const moves: Array<{ to: string; options: unknown }> = [];
   const stored = [...options.stored];
   const outcomes = [...(options.outcomes ?? [])];
   const { metrics, registry } = testMetrics();
@@ -55,7 +56,10 @@ function approvals(options: {
           decisions.push({ seen, decision });
           return outcomes.shift()!;
         },
-        move: async (_id: string, to: string) => ({ ...stored[0], status: to }),
+        move: async (_id: string, to: string, moveOptions: unknown) => {
+          moves.push({ to, options: moveOptions });
+          return { ...stored[0], status: to };
+        },
       },
       calls,
     ),
@@ -69,15 +73,7 @@ function approvals(options: {
       { refusal: async (reason: string) => new Error(`refused: ${reason}`) },
       calls,
     ),
-    strictFake<TargetLocksService>(
-      'locks',
-      {
-        refuseLocked: async () => {
-          if (options.locked) throw new Error('locked');
-        },
-      },
-      calls,
-    ),
+    strictFake<LaunchChecks>('checks', { refusal: async () => options.refusal }, calls),
     strictFake<GithubClient>('github'),
     metrics,
     new ManualClock(NOW),
@@ -87,7 +83,7 @@ function approvals(options: {
     (await registry.getSingleMetric('chatops_approvals_total')!.get()).values.find(
       (value) => value.labels.outcome === 'refused',
     )?.value ?? 0;
-  return { service, calls, decisions, refused };
+  return { service, calls, decisions, moves, refused };
 }
 
 describe('ApprovalService.approve', () => {
@@ -96,25 +92,17 @@ describe('ApprovalService.approve', () => {
     const approved = { ...request, status: 'approved' as const };
     const { service, decisions, calls } = approvals({
       stored: [request],
-      outcomes: [{ outcome: 'approved', deployment: approved }],
+      outcomes: [{ outcome: 'approved', deployment: approved, leaseOwner: 'host-1-ab#3' }],
     });
     expect(await service.approve(admin, request.id)).toEqual({
       kind: 'approved',
       deployment: approved,
+      leaseOwner: 'host-1-ab#3',
     });
     expect(decisions).toEqual([
-      {
-        seen: 0,
-        decision: {
-          maxConcurrent: 3,
-          tracking: {
-            leaseUntil: new Date(NOW.getTime() + DISPATCH_LEASE_MS),
-            nextCheckAt: new Date(NOW.getTime() + DISPATCH_LEASE_MS),
-          },
-        },
-      },
+      { seen: 0, decision: { maxConcurrent: 3, leaseMs: DISPATCH_LEASE_MS } },
     ]);
-    expect(calls).toContain('locks.refuseLocked');
+    expect(calls).toContain('checks.refusal');
   });
 
   it('records an approval that does not decide yet without any decision', async () => {
@@ -127,7 +115,7 @@ describe('ApprovalService.approve', () => {
     });
     expect((await service.approve(admin, request.id)).kind).toBe('changed');
     expect(decisions).toEqual([{ seen: 0, decision: null }]);
-    expect(calls).not.toContain('locks.refuseLocked');
+    expect(calls).not.toContain('checks.refusal');
   });
 
   it('reads the request again after a race and counts what it finds', async () => {
@@ -194,11 +182,69 @@ describe('ApprovalService.approve', () => {
     expect(await refused()).toBe(1);
   });
 
-  it('refuses the deciding approval on a target an admin locked', async () => {
+  it('refuses the deciding approval on a target an admin locked; the request stays pending', async () => {
     const request = aRequest();
-    const { service, calls } = approvals({ stored: [request], locked: true });
-    await expect(service.approve(admin, request.id)).rejects.toThrow('locked');
+    const { service, calls, moves } = approvals({
+      stored: [request],
+      refusal: { rule: 'lock', code: 'DEPLOY.TARGET_LOCKED', message: 'api → prod is locked.' },
+    });
+    await expect(service.approve(admin, request.id)).rejects.toThrow(
+      'api → prod is locked. The request stays pending until it expires.',
+    );
     expect(calls).not.toContain('transitions.recordApproval');
+    expect(moves).toEqual([]);
+  });
+
+  it('stops the request at the CI gate when CI turned red since it was made', async () => {
+    const request = aRequest();
+    const red = {
+      mode: 'all' as const,
+      verdict: 'failed' as const,
+      total: 1,
+      pending: 0,
+      checks: [{ name: 'build', state: 'failed' as const, detail: 'failure' }],
+      checkedAt: NOW,
+      waitUntil: NOW,
+    };
+    const { service, calls, moves } = approvals({
+      stored: [request],
+      refusal: { rule: 'ci', code: 'DEPLOY.CI_FAILED', message: 'CI no longer passes', gate: red },
+    });
+    const answer = await service.approve(admin, request.id);
+    expect(answer).toMatchObject({ kind: 'changed', deployment: { status: 'checks_failed' } });
+    expect(moves).toEqual([
+      {
+        to: 'checks_failed',
+        options: {
+          from: ['pending_approval'],
+          // Open for an override as long as a request at the gate would be.
+          set: { gate: { ...red, waitUntil: new Date(NOW.getTime() + 1_800_000) } },
+          note: 'CI no longer passes',
+        },
+      },
+    ]);
+    expect(calls).not.toContain('transitions.recordApproval');
+  });
+
+  it('does not let the admin who deployed anyway give the only approval', async () => {
+    const overridden = aRequest({
+      gate: {
+        mode: 'all',
+        verdict: 'failed',
+        total: 1,
+        pending: 0,
+        checks: [],
+        checkedAt: NOW,
+        waitUntil: NOW,
+        override: { by: { id: admin.id, name: admin.name }, at: NOW, reason: 'hotfix', checks: [] },
+      },
+    });
+    const { service, calls, refused } = approvals({ stored: [overridden] });
+    await expect(service.approve(admin, overridden.id)).rejects.toThrow(
+      'You deployed this past the CI gate: another admin has to approve it.',
+    );
+    expect(calls).not.toContain('transitions.recordApproval');
+    expect(await refused()).toBe(1);
   });
 
   it('expires a request past its time instead of approving it, whatever the sweeper did', async () => {

@@ -16,18 +16,23 @@ import {
 } from '../deployments/deployment';
 import { DeploymentHistory } from '../deployments/deployment-history.repository';
 import { DeploymentTransitions } from '../deployments/deployment-transitions.service';
+import { LaunchChecks } from '../dispatch/launch-checks';
 import { DISPATCH_LEASE_MS } from '../dispatch/run-start';
 import { GithubClient } from '../github/github.client';
 import { AppMetrics } from '../metrics/app-metrics';
 import { ServiceRegistryService } from '../service-registry/service-registry.service';
-import { TargetLocksService } from '../target-locks/target-locks.service';
-import { SelfApprovalError, UnknownRequestError } from './approval.errors';
+import {
+  LaunchRefusedError,
+  OverriderAloneError,
+  SelfApprovalError,
+  UnknownRequestError,
+} from './approval.errors';
 import { summarizeChanges } from './change-summary';
 
 /** What a click on Approve or Cancel leads to. */
 export type ApprovalAnswer =
-  /** The decisive approval: dispatch it now. */
-  | { kind: 'approved'; deployment: Deployment }
+  /** The decisive approval: dispatch it now, holding its dispatch lease as `leaseOwner`. */
+  | { kind: 'approved'; deployment: Deployment; leaseOwner: string }
   /** An approval that counts, more are needed; or a cancellation. The message shows it. */
   | { kind: 'changed'; deployment: Deployment }
   /** The request was decided already (or expired): the clicker is told how, privately. */
@@ -53,7 +58,7 @@ export class ApprovalService {
     private readonly transitions: DeploymentTransitions,
     private readonly history: DeploymentHistory,
     private readonly admission: AdmissionGuards,
-    private readonly locks: TargetLocksService,
+    private readonly checks: LaunchChecks,
     private readonly github: GithubClient,
     private readonly metrics: AppMetrics,
     private readonly clock: Clock,
@@ -140,24 +145,28 @@ export class ApprovalService {
       if (approval.approvals.some((a) => a.id === actor.id))
         return { kind: 'approved-already', deployment: current };
       const decisive = approval.approvals.length + 1 >= approval.required;
-      if (decisive) await this.refuseLocked(current);
-      const lease = new Date(approver.at.getTime() + DISPATCH_LEASE_MS);
+      if (decisive) {
+        this.refuseOverriderAlone(current, actor.id);
+        const stopped = await this.refuseLaunch(current);
+        if (stopped) return stopped;
+      }
       const result = await this.transitions.recordApproval(
         id,
         approver,
         approval.approvals.length,
         decisive
-          ? {
-              maxConcurrent: this.config.deploy.maxConcurrent,
-              tracking: { leaseUntil: lease, nextCheckAt: lease },
-            }
+          ? { maxConcurrent: this.config.deploy.maxConcurrent, leaseMs: DISPATCH_LEASE_MS }
           : null,
       );
       switch (result.outcome) {
         case 'recorded':
           return { kind: 'changed', deployment: result.deployment };
         case 'approved':
-          return { kind: 'approved', deployment: result.deployment };
+          return {
+            kind: 'approved',
+            deployment: result.deployment,
+            leaseOwner: (result as { leaseOwner: string }).leaseOwner,
+          };
         case 'raced':
           current = await this.find(id);
           continue;
@@ -229,18 +238,43 @@ export class ApprovalService {
     return Boolean(moved);
   }
 
-  /** An admin's lock refuses the approval that would dispatch; the request stays pending. */
-  private async refuseLocked(deployment: Deployment): Promise<void> {
-    try {
-      await this.locks.refuseLocked(
-        deployment.service,
-        deployment.environment,
-        'The request stays pending until it expires.',
-      );
-    } catch (error) {
-      this.refused(deployment);
-      throw error;
-    }
+  /**
+   * The approval that would dispatch checks again what must hold (LaunchChecks): an admin's lock
+   * or the promotion order refuses the click (the request stays pending); CI that turned red
+   * since the request stops it at the CI gate (`checks_failed`: an admin may deploy anyway, with a
+   * reason, and it asks for approval again), which the answer shows.
+   */
+  private async refuseLaunch(deployment: Deployment): Promise<ApprovalAnswer | undefined> {
+    const refusal = await this.checks.refusal(deployment, 'approval');
+    if (!refusal) return undefined;
+    this.refused(deployment);
+    if (refusal.rule !== 'ci') throw new LaunchRefusedError(refusal.code, refusal.message);
+    const stopped = await this.transitions.move(deployment.id, 'checks_failed', {
+      from: ['pending_approval'],
+      set: { gate: { ...refusal.gate!, waitUntil: this.gateDeadline(deployment) } },
+      note: 'CI no longer passes',
+    });
+    if (!stopped) return undefined;
+    return { kind: 'changed', deployment: stopped };
+  }
+
+  /** A request stopped at its approval stays open for an override as long as it would have at the gate. */
+  private gateDeadline(deployment: Deployment): Date {
+    const fromNow = this.clock.now().getTime() + this.config.ciGate.waitMs;
+    return new Date(Math.max(fromNow, deployment.gate?.waitUntil.getTime() ?? 0));
+  }
+
+  /**
+   * The admin who sent a request past the CI gate ("Deploy anyway") cannot also be its only
+   * approver: someone else must agree to ship what CI did not pass.
+   */
+  private refuseOverriderAlone(deployment: Deployment, approverId: string): void {
+    const overrider = deployment.gate?.override?.by.id;
+    if (!overrider || overrider !== approverId) return;
+    const others = deployment.approval!.approvals.some((approval) => approval.id !== overrider);
+    if (others) return;
+    this.refused(deployment);
+    throw new OverriderAloneError();
   }
 
   private async summarize(request: AdmittedRequest): Promise<ChangeSummary> {

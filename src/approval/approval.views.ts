@@ -13,6 +13,9 @@ export function describeDecision(deployment: Deployment): string {
       return `This request was cancelled by ${plain(decided?.name ?? 'someone', 60)} ${at(deployment.approval?.decidedAt)}.`;
     case 'expired':
       return `This request expired at ${at(deployment.approval?.expiresAt)}; nothing was dispatched.`;
+    case 'checks_failed':
+    case 'awaiting_checks':
+      return 'This request is held at the CI gate: CI no longer passes on its commit. Nothing was dispatched.';
     default:
       return `Already approved by ${plain(decided?.name ?? 'an admin', 60)} at ${at(deployment.approval?.decidedAt)}.`;
   }

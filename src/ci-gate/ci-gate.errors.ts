@@ -11,3 +11,17 @@ export class NotAtGateError extends AppError {
     );
   }
 }
+
+/** The member has CI_HELD_PER_MEMBER requests waiting at the gate already. */
+export class TooManyHeldError extends AppError {
+  constructor(limit: number, holding: Deployment[]) {
+    const ids = holding.map(
+      (deployment) => `${deployment.id} (${deployment.service} → ${deployment.environment})`,
+    );
+    super(
+      'CI_GATE.TOO_MANY_HELD',
+      `You have ${limit} request${limit === 1 ? '' : 's'} waiting at the CI gate already${ids.length ? `: ${ids.join(', ')}` : ''}. Cancel one (/cancel id) or wait for CI; a new request for the same target replaces the old one.`,
+      429,
+    );
+  }
+}

@@ -2,9 +2,9 @@ import { Module } from '@nestjs/common';
 import { AccessModule } from '../access/access.module';
 import { AdmissionModule } from '../admission/admission.module';
 import { ApprovalModule } from '../approval/approval.module';
+import { CiChecksModule } from '../ci-checks/ci-checks.module';
 import { DeploymentsModule } from '../deployments/deployments.module';
 import { DispatchModule } from '../dispatch/dispatch.module';
-import { GithubModule } from '../github/github.module';
 import { ServiceRegistryModule } from '../service-registry/service-registry.module';
 import { TargetLocksModule } from '../target-locks/target-locks.module';
 import { CiGateComponents } from './ci-gate.components';
@@ -19,7 +19,7 @@ import { CiGateWatcher } from './ci-gate.watcher';
     ApprovalModule,
     DispatchModule,
     AccessModule,
-    GithubModule,
+    CiChecksModule,
     ServiceRegistryModule,
     TargetLocksModule,
   ],

@@ -11,28 +11,25 @@ import { AppConfig } from '../config/app-config';
 import {
   Deployment,
   DEPLOYMENT_ID,
-  DeploymentDraft,
   DeploymentStatus,
   GATED_STATUSES,
   GateRecord,
 } from '../deployments/deployment';
 import { DeploymentHistory } from '../deployments/deployment-history.repository';
 import { DeploymentTransitions } from '../deployments/deployment-transitions.service';
+import { CiChecks, TargetGate } from '../ci-checks/ci-checks.service';
 import { DispatchService } from '../dispatch/dispatch.service';
 import { DISPATCH_LEASE_MS, inMinutes } from '../dispatch/run-start';
-import { GithubClient } from '../github/github.client';
 import { AppMetrics } from '../metrics/app-metrics';
 import { UnknownServiceError } from '../service-registry/service.errors';
 import { ServiceRegistryService } from '../service-registry/service-registry.service';
 import { TargetLocksService } from '../target-locks/target-locks.service';
-import { judgeChecks } from './ci-gate.rules';
-import { NotAtGateError } from './ci-gate.errors';
+import { NotAtGateError, TooManyHeldError } from './ci-gate.errors';
 
-/** A gated target: its mode and, for `required`, the checks that must pass. */
-export interface TargetGate {
-  mode: 'all' | 'required';
-  required: string[];
-}
+export type { TargetGate };
+
+/** A request reads CI afresh, unless another read of the commit is this recent. */
+const REQUEST_MAX_AGE_MS = 5_000;
 
 export const OVERRIDE_REASON = { min: 5, max: 300 } as const;
 
@@ -50,7 +47,7 @@ export class CiGateService {
 
   constructor(
     private readonly config: AppConfig,
-    private readonly github: GithubClient,
+    private readonly ci: CiChecks,
     private readonly transitions: DeploymentTransitions,
     private readonly history: DeploymentHistory,
     private readonly approvals: ApprovalService,
@@ -63,36 +60,6 @@ export class CiGateService {
     private readonly locks: TargetLocksService,
   ) {}
 
-  /** What CI says about the request's commit now (never throws: GitHub's failure is `unknown`). */
-  async judge(
-    target: Pick<DeploymentDraft, 'sha'> & { owner: string; repo: string },
-    gate: TargetGate,
-    waitUntil: Date,
-  ): Promise<GateRecord> {
-    const checkedAt = this.clock.now();
-    const base = {
-      mode: gate.mode,
-      ...(gate.mode === 'required' ? { required: gate.required } : {}),
-      checkedAt,
-      waitUntil,
-    };
-    try {
-      const checks = await this.github.getCommitChecks(target.owner, target.repo, target.sha);
-      return { ...base, ...judgeChecks(gate.mode, gate.required, checks) };
-    } catch (error) {
-      if (!(error instanceof AppError)) throw error;
-      // Fail closed: what cannot be read does not pass.
-      return {
-        ...base,
-        verdict: 'unknown',
-        total: 0,
-        pending: 0,
-        checks: [],
-        reason: error.message,
-      };
-    }
-  }
-
   /**
    * A request whose commit CI has not passed (yet) is recorded at the gate; null when it passed
    * and the caller goes on as without a gate (with `gate` to record).
@@ -102,20 +69,35 @@ export class CiGateService {
     gate: TargetGate,
   ): Promise<{ held: Deployment } | { passed: GateRecord }> {
     const { draft } = request;
-    const waitUntil = new Date(this.clock.now().getTime() + this.config.ciGate.waitMs);
-    const judged = await this.judge({ ...draft.workflow, sha: draft.sha }, gate, waitUntil);
+    const now = this.clock.now().getTime();
+    const judged = await this.ci.judge(
+      { owner: draft.workflow.owner, repo: draft.workflow.repo, sha: draft.sha },
+      gate,
+      {
+        waitUntil: new Date(now + this.config.ciGate.waitMs),
+        noChecksUntil: new Date(now + this.config.ciGate.noChecksGraceMs),
+      },
+      REQUEST_MAX_AGE_MS,
+    );
     if (judged.verdict === 'passed') {
       this.count(draft.environment, 'passed');
       return { passed: judged };
     }
     const waiting = judged.verdict === 'pending';
     this.count(draft.environment, waiting ? 'waited' : 'refused');
-    const held = await this.transitions.openGated(
+    const opened = await this.transitions.openGated(
       draft,
       waiting ? 'awaiting_checks' : 'checks_failed',
       waiting ? { ...judged, nextCheckAt: this.nextCheck() } : judged,
+      this.config.ciGate.heldPerMember,
     );
-    return { held };
+    if ('deployment' in opened) return { held: opened.deployment };
+    await request.release();
+    const holding = await this.history.findHeldBy(
+      draft.requester.id,
+      this.config.ciGate.heldPerMember,
+    );
+    throw new TooManyHeldError(this.config.ciGate.heldPerMember, holding);
   }
 
   /**
@@ -127,11 +109,13 @@ export class CiGateService {
     if (!due?.gate) return false;
     const gate = due.gate;
     const source = due.source ?? { owner: '', repo: '' };
-    const judged = await this.judge(
+    const judged = await this.ci.judge(
       { owner: source.owner, repo: source.repo, sha: due.sha },
       // The names the gate was opened with are the ones it judges by until the request ends.
       { mode: gate.mode, required: gate.required ?? [] },
-      gate.waitUntil,
+      { waitUntil: gate.waitUntil, noChecksUntil: gate.noChecksUntil },
+      // However many requests wait on one commit: one read of it per interval.
+      this.config.deploy.pollIntervalMs,
     );
     if (judged.verdict === 'passed') {
       this.count(due.environment, 'passed');
@@ -283,7 +267,7 @@ export class CiGateService {
     if ('deployment' in started) {
       // The record is in flight: a failed dispatch is the dispatcher's to report and retry.
       void this.dispatcher
-        .dispatch(started.deployment)
+        .dispatch(started.deployment, started.leaseOwner)
         .catch((error: Error) =>
           this.logger.warn(`Dispatching ${deployment.id}: ${error.message}`),
         );

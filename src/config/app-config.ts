@@ -27,8 +27,19 @@ export class AppConfig {
     repo?: string;
     /** Points a minute the bot's own calls (not members' commands) may use, all instances together. */
     backgroundBudgetPerMinute: number;
+    /** An attempt GitHub has not answered within this long is abandoned (its outcome unknown). */
+    requestTimeoutMs: number;
+    /**
+     * The web host of GitHub (`github.com`, or the Enterprise Server's host): links to it are
+     * shown as links, links elsewhere (a commit status's, say) as text.
+     */
+    webHost: string;
   };
-  webhook!: { secret?: string };
+  webhook!: {
+    secret?: string;
+    /** Bodies one remote address may be sending at once. */
+    bodiesPerAddress: number;
+  };
   mongo!: { uri?: string; dataDir: string };
   access!: { adminRoleIds: string[]; deployerRoleIds: string[] };
   deploy!: {
@@ -43,7 +54,13 @@ export class AppConfig {
   };
   approval!: { timeoutMs: number; requireSecondApprover: boolean; approvalsRequired: number };
   /** The CI gate: how long a request waits for checks (and an override stays possible). */
-  ciGate!: { waitMs: number };
+  ciGate!: {
+    waitMs: number;
+    /** How long a commit with no checks at all waits for CI to start before it is refused. */
+    noChecksGraceMs: number;
+    /** Requests one member may have held at the gate at once. */
+    heldPerMember: number;
+  };
   audit!: { retentionDays: number };
 
   /** Every secret value, so log output can be scrubbed of them whatever path they take. */
@@ -100,6 +117,20 @@ const mongoUri = Joi.string().custom((value: string, helpers) => {
 
 const httpUrl = Joi.string().uri({ scheme: ['http', 'https'] });
 
+/** Hosts whose traffic never leaves the machine: plain http to them is allowed in production. */
+const LOOPBACK = /^(localhost|127(?:\.\d{1,3}){3}|\[::1\])$/i;
+
+/** An API URL: https in production (tokens travel in its headers), except to this machine. */
+const apiUrl = (fallback: string) =>
+  httpUrl.default(fallback).when('NODE_ENV', {
+    is: 'production',
+    then: httpUrl.custom((value: string, helpers) =>
+      new URL(value).protocol === 'https:' || LOOPBACK.test(new URL(value).hostname)
+        ? value
+        : helpers.error('url.insecure'),
+    ),
+  });
+
 const schema = Joi.object({
   NODE_ENV: Joi.string().valid('development', 'production', 'test').default('development'),
   PORT: Joi.number().integer().port().default(3000),
@@ -112,7 +143,7 @@ const schema = Joi.object({
   DISCORD_TOKEN: Joi.string().required(),
   CLIENT_ID: Joi.string().pattern(SNOWFLAKE).required(),
   GUILD_ID: Joi.string().pattern(SNOWFLAKE).empty('').required(),
-  DISCORD_API_URL: httpUrl.default('https://discord.com/api'),
+  DISCORD_API_URL: apiUrl('https://discord.com/api'),
   DEPLOY_CHANNEL_ID: Joi.string().pattern(SNOWFLAKE).empty(''),
 
   GITHUB_TOKEN: Joi.string().empty(''),
@@ -120,7 +151,8 @@ const schema = Joi.object({
   GITHUB_APP_PRIVATE_KEY: Joi.string().empty(''),
   GITHUB_APP_PRIVATE_KEY_PATH: Joi.string().empty(''),
   GITHUB_APP_INSTALLATION_ID: Joi.number().integer().min(1).empty(''),
-  GITHUB_API_URL: httpUrl.default('https://api.github.com'),
+  GITHUB_API_URL: apiUrl('https://api.github.com'),
+  GITHUB_REQUEST_TIMEOUT_MS: Joi.number().integer().min(1_000).max(15_000).default(10_000),
   GITHUB_OWNER: Joi.string()
     .pattern(/^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})$/)
     .empty(''),
@@ -134,6 +166,7 @@ const schema = Joi.object({
       is: 'production',
       then: Joi.string().min(32).required(),
     }),
+  WEBHOOK_MAX_BODIES_PER_ADDRESS: Joi.number().integer().min(1).max(64).default(16),
   MONGODB_URI: mongoUri.empty('').when('NODE_ENV', { is: 'production', then: Joi.required() }),
   MONGODB_DATA_DIR: Joi.string().default('./data/mongo'),
 
@@ -158,6 +191,8 @@ const schema = Joi.object({
     }),
   APPROVALS_REQUIRED: Joi.number().integer().min(1).max(5).default(1),
   CI_WAIT_TIMEOUT_MS: Joi.number().integer().min(1_000).default(1_800_000),
+  CI_NO_CHECKS_GRACE_MS: Joi.number().integer().min(0).default(120_000),
+  CI_HELD_PER_MEMBER: Joi.number().integer().min(1).max(25).default(3),
   AUDIT_RETENTION_DAYS: Joi.number().integer().min(1).max(36_500).default(365),
 })
   .and('GITHUB_OWNER', 'GITHUB_REPO')
@@ -202,6 +237,8 @@ function describeProblem(detail: Joi.ValidationErrorItem): string {
     case 'string.uri':
     case 'string.uriCustomScheme':
       return `${name} must be a valid http(s) URL`;
+    case 'url.insecure':
+      return `${name} must use https in production (plain http only to this machine)`;
     case 'mongo.uri':
       return `${name} is not a valid MongoDB connection string (mongodb:// or mongodb+srv://)`;
     case 'list.snowflakes':
@@ -220,6 +257,7 @@ function describeProblem(detail: Joi.ValidationErrorItem): string {
 const messages = {
   'list.snowflakes': '{{#label}} must be a list of Discord ids',
   'mongo.uri': '{{#label}} is not a valid MongoDB connection string',
+  'url.insecure': '{{#label}} must use https in production',
 };
 
 /** Validates the whole environment at once; throws with every problem, never a value. */
@@ -250,8 +288,10 @@ export function loadAppConfig(env: Record<string, string | undefined>): AppConfi
       owner: v.GITHUB_OWNER,
       repo: v.GITHUB_REPO,
       backgroundBudgetPerMinute: v.GITHUB_BACKGROUND_BUDGET_PER_MINUTE,
+      requestTimeoutMs: v.GITHUB_REQUEST_TIMEOUT_MS,
+      webHost: githubWebHost(String(v.GITHUB_API_URL)),
     },
-    webhook: { secret: v.WEBHOOK_SECRET },
+    webhook: { secret: v.WEBHOOK_SECRET, bodiesPerAddress: v.WEBHOOK_MAX_BODIES_PER_ADDRESS },
     mongo: { uri: v.MONGODB_URI, dataDir: v.MONGODB_DATA_DIR },
     access: { adminRoleIds: v.ADMIN_ROLE_IDS, deployerRoleIds: v.DEPLOYER_ROLE_IDS },
     deploy: {
@@ -267,9 +307,22 @@ export function loadAppConfig(env: Record<string, string | undefined>): AppConfi
       requireSecondApprover: v.REQUIRE_SECOND_APPROVER,
       approvalsRequired: v.APPROVALS_REQUIRED,
     },
-    ciGate: { waitMs: v.CI_WAIT_TIMEOUT_MS },
+    ciGate: {
+      waitMs: v.CI_WAIT_TIMEOUT_MS,
+      noChecksGraceMs: v.CI_NO_CHECKS_GRACE_MS,
+      heldPerMember: v.CI_HELD_PER_MEMBER,
+    },
     audit: { retentionDays: v.AUDIT_RETENTION_DAYS },
   });
+}
+
+/**
+ * Where GitHub's pages are, from its API's address: `api.github.com` → `github.com`; a GitHub
+ * Enterprise Server (`https://<host>/api/v3`) serves both from one host.
+ */
+export function githubWebHost(apiUrl: string): string {
+  const host = new URL(apiUrl).hostname.toLowerCase();
+  return host === 'api.github.com' ? 'github.com' : host.replace(/^api\./, '');
 }
 
 /**

@@ -10,6 +10,9 @@ import { DeploymentHistory } from '../deployments/deployment-history.repository'
 import { Service } from '../service-registry/service';
 import { ServiceRegistryService } from '../service-registry/service-registry.service';
 import { TargetLocksService } from '../target-locks/target-locks.service';
+import { CiChecks } from '../ci-checks/ci-checks.service';
+import { LaunchChecks } from '../dispatch/launch-checks';
+import { GithubClient } from '../github/github.client';
 import { DeployService } from './deploy.service';
 import { RefResolver } from './ref-resolver';
 
@@ -69,7 +72,15 @@ function harness(
       },
       calls,
     ),
-    history,
+    // The promotion order is LaunchChecks' rule, read from the history.
+    new LaunchChecks(
+      strictFake<ServiceRegistryService>('registry'),
+      history,
+      strictFake<TargetLocksService>('locks'),
+      strictFake<CiChecks>('ci'),
+      strictFake<GithubClient>('github'),
+      clock,
+    ),
   );
   return { deploys, calls };
 }

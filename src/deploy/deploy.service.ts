@@ -8,8 +8,7 @@ import { gateOf, Service } from '../service-registry/service';
 import { ServiceRegistryService } from '../service-registry/service-registry.service';
 import { GIT_REF } from '../service-registry/service.rules';
 import { TargetLocksService } from '../target-locks/target-locks.service';
-import { DeploymentHistory } from '../deployments/deployment-history.repository';
-import { PromotionOrderError } from './deploy.errors';
+import { LaunchChecks } from '../dispatch/launch-checks';
 import { RefResolver } from './ref-resolver';
 
 export interface DeployRequest {
@@ -31,7 +30,7 @@ export class DeployService {
     private readonly admission: AdmissionGuards,
     private readonly locks: TargetLocksService,
     private readonly refs: RefResolver,
-    private readonly history: DeploymentHistory,
+    private readonly checks: LaunchChecks,
   ) {}
 
   /**
@@ -49,9 +48,8 @@ export class DeployService {
     const release = await this.admission.admit(actor.id, service.name, environment);
     try {
       const { sha } = await this.refs.resolve(service, environment, ref);
-      const from = service.targets?.[environment]?.promoteFrom;
-      if (from && !(await this.history.hasSucceeded(service.name, from, sha)))
-        throw new PromotionOrderError(sha, environment, from);
+      const outOfOrder = await this.checks.promotionRefusal(service, environment, sha);
+      if (outOfOrder) throw outOfOrder;
       const requester = { id: actor.id, name: actor.name };
       const request = admittedRequest(service, { environment, ref, sha, requester }, release);
       const { mode, required } = gateOf(service, environment);

@@ -56,7 +56,16 @@ function launcher(
       calls,
     ),
     strictFake<ApprovalService>('approvals', { open: async () => opened! }, calls),
-    strictFake<DispatchService>('dispatcher', { dispatch: async (d: Deployment) => d }, calls),
+    strictFake<DispatchService>(
+      'dispatcher',
+      {
+        dispatch: async (d: Deployment, owner: string) => {
+          calls.push(`lease ${owner}`);
+          return d;
+        },
+      },
+      calls,
+    ),
     // No request here names a CI gate: the gate is never asked.
     strictFake<CiGateService>('gate', {}, calls),
   );
@@ -68,12 +77,16 @@ describe('DeploymentLauncher', () => {
   it('puts an unprotected deploy in flight, shows it, then dispatches it', async () => {
     const calls: string[] = [];
     const deployment = aDeployment({ status: 'dispatching' });
-    await launcher(calls, { deployment }).launch(request(false, calls), publish);
+    await launcher(calls, { deployment, leaseOwner: 'host-1-ab#1' }).launch(
+      request(false, calls),
+      publish,
+    );
     expect(calls).toEqual([
       'transitions.startInFlight',
       'slots 3',
       'transitions.attachMessage',
       'dispatcher.dispatch',
+      'lease host-1-ab#1',
     ]);
   });
 

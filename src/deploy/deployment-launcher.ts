@@ -3,7 +3,7 @@ import { AdmissionGuards } from '../admission/admission.guards';
 import type { AdmittedRequest } from '../admission/admitted-request';
 import { AppConfig } from '../config/app-config';
 import { Deployment, GateRecord } from '../deployments/deployment';
-import { DeploymentTransitions } from '../deployments/deployment-transitions.service';
+import { DeploymentTransitions, InFlight } from '../deployments/deployment-transitions.service';
 import { ApprovalService } from '../approval/approval.service';
 import { CiGateService } from '../ci-gate/ci-gate.service';
 import { DispatchService } from '../dispatch/dispatch.service';
@@ -38,27 +38,29 @@ export class DeploymentLauncher {
   ): Promise<Deployment> {
     const gated = request.gate ? await this.gate.hold(request, request.gate) : undefined;
     const passed = gated && 'passed' in gated ? gated.passed : undefined;
-    const deployment =
-      gated && 'held' in gated
-        ? gated.held
-        : request.protected
-          ? await this.approvals.open(request, passed)
-          : await this.startInFlight(request, passed);
+    let deployment: Deployment;
+    let inFlight: InFlight | undefined;
+    if (gated && 'held' in gated) deployment = gated.held;
+    else if (request.protected) deployment = await this.approvals.open(request, passed);
+    else {
+      inFlight = await this.startInFlight(request, passed);
+      deployment = inFlight.deployment;
+    }
     const posted = await publish(deployment);
     await this.transitions.attachMessage(deployment.id, posted.channelId, posted.messageId);
-    if (deployment.status === 'dispatching') return this.dispatcher.dispatch(deployment);
+    if (inFlight) return this.dispatcher.dispatch(deployment, inFlight.leaseOwner);
     return deployment;
   }
 
   /** A refusal (busy target, cap reached) gives the member's cooldown back. */
-  private async startInFlight(request: AdmittedRequest, gate?: GateRecord): Promise<Deployment> {
+  private async startInFlight(request: AdmittedRequest, gate?: GateRecord): Promise<InFlight> {
     const started = await this.transitions.startInFlight(
       request.draft,
       this.config.deploy.maxConcurrent,
       DISPATCH_LEASE_MS,
       gate,
     );
-    if ('deployment' in started) return started.deployment;
+    if ('deployment' in started) return started;
     await request.release();
     throw await this.admission.refusal(started.refused, request.draft);
   }

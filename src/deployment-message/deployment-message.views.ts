@@ -1,9 +1,8 @@
 import { ActionRowBuilder, ButtonBuilder, ButtonStyle, EmbedBuilder } from 'discord.js';
 import { approvalButtonId } from './approval-buttons';
-import { gateControlId } from './gate-buttons';
+import { checksText, ciSummary, gateButtons, gateStatusLine } from './ci.views';
 import {
   ChangeSummary,
-  CheckLine,
   CommitSummary,
   Deployment,
   deploymentDurationMs,
@@ -11,7 +10,7 @@ import {
 } from '../deployments/deployment';
 import { code, discordTime, plain, shortSha } from '../discord/format';
 import { fitLines, LIMITS, withinLimits } from '../discord/limits';
-import { inMinutes, WATCHDOG_MS } from '../dispatch/run-start';
+import { DISPATCH_GRACE_MS, inMinutes, WATCHDOG_MS } from '../dispatch/run-start';
 import { failedJobText, jobsText } from './jobs.views';
 
 const STATUS: Record<DeploymentStatus, { label: string; color: number }> = {
@@ -22,6 +21,7 @@ const STATUS: Record<DeploymentStatus, { label: string; color: number }> = {
   rejected: { label: '🚫 Cancelled before dispatch', color: 0x95a5a6 },
   expired: { label: '⌛ Approval expired', color: 0x95a5a6 },
   dispatching: { label: '📨 Dispatching the workflow', color: 0x3498db },
+  dispatch_unknown: { label: "❓ GitHub's answer was lost: looking for the run", color: 0xe67e22 },
   dispatched: { label: '🚀 Dispatched: waiting for GitHub to start the run', color: 0x3498db },
   queued: { label: '🕐 Queued', color: 0x3498db },
   in_progress: { label: '🔄 In progress', color: 0x3498db },
@@ -30,6 +30,7 @@ const STATUS: Record<DeploymentStatus, { label: string; color: number }> = {
   cancelled: { label: '🚫 Cancelled', color: 0x95a5a6 },
   timed_out: { label: '⌛ Timed out', color: 0xe67e22 },
   dispatch_failed: { label: '⚠️ Could not dispatch', color: 0xe74c3c },
+  superseded: { label: '⏭️ Replaced by a newer request', color: 0x95a5a6 },
 };
 
 export function statusLabel(status: DeploymentStatus): string {
@@ -65,18 +66,13 @@ function statusLine(deployment: Deployment): string {
       return `${label}: ${plain(deployment.failureReason ?? 'GitHub refused the dispatch', 500)}`;
     case 'pending_approval':
       return `${label}: expires ${discordTime(deployment.approval?.expiresAt, 'R')}`;
-    case 'awaiting_checks': {
-      const gate = deployment.gate!;
-      if (gate.heldBy) return `⏳ CI passed; ${plain(gate.heldBy, 300)}`;
-      return `${label}: ${gate.pending} of ${gate.total} check${gate.total === 1 ? '' : 's'} pending (gives up ${discordTime(gate.waitUntil, 'R')})`;
-    }
-    case 'checks_failed': {
-      const gate = deployment.gate!;
-      const why = gate.reason
-        ? `it cannot tell whether CI passed: ${plain(gate.reason, 300)}`
-        : `CI has not passed on ${code(shortSha(deployment.sha))}`;
-      return `${label}: ${why}. Nothing was dispatched; an admin may deploy anyway, with a reason, until ${discordTime(gate.waitUntil, 'f')}.`;
-    }
+    case 'awaiting_checks':
+    case 'checks_failed':
+      return gateStatusLine(deployment, label);
+    case 'dispatch_unknown':
+      return `${label}: the target stays busy until it is found, or ${inMinutes(DISPATCH_GRACE_MS)} pass without one. Nothing is sent again.`;
+    case 'superseded':
+      return `${label} for the same target (${plain(deployment.transitions.at(-1)?.note ?? 'a newer request', 200)}): nothing was dispatched`;
     case 'rejected':
       return `🚫 Cancelled by ${plain(deployment.approval?.decidedBy?.name ?? deployment.transitions.at(-1)?.by?.name ?? 'someone')}: nothing was dispatched`;
     case 'expired':
@@ -140,41 +136,6 @@ export function removedText(
     `${commits(changes.removed.total)} deployed on ${environment} now:${link}`,
     changes.removed,
   );
-}
-
-const CHECK_ICON: Record<CheckLine['state'], string> = {
-  failed: '❌',
-  missing: '❔',
-  pending: '⏳',
-  passed: '✅',
-};
-
-/** One check as the gate saw it: its name and GitHub's word, linked to its log when known. */
-function checkLine(check: CheckLine): string {
-  const name = plain(check.name, 80);
-  const detail = plain(check.detail.replace(/_/g, ' '), 40);
-  // A commit status's link is whatever its poster wrote: linked only when plainly a web address.
-  const linked = check.url && /^https?:\/\/[^\s()<>[\]]{1,300}$/.test(check.url);
-  return `${CHECK_ICON[check.state]} ${linked ? `[${name}](${check.url})` : name} (${detail})`;
-}
-
-export function checksText(checks: CheckLine[]): string {
-  return fitLines(checks.map(checkLine), LIMITS.fieldValue, (n) => `… and ${n} more`);
-}
-
-function gateButtons(deployment: Deployment): ActionRowBuilder<ButtonBuilder>[] {
-  return [
-    new ActionRowBuilder<ButtonBuilder>().addComponents(
-      new ButtonBuilder()
-        .setCustomId(gateControlId(deployment.id, 'override'))
-        .setLabel('Deploy anyway')
-        .setStyle(ButtonStyle.Danger),
-      new ButtonBuilder()
-        .setCustomId(gateControlId(deployment.id, 'cancel'))
-        .setLabel('Cancel')
-        .setStyle(ButtonStyle.Secondary),
-    ),
-  ];
 }
 
 function approvalsText(deployment: Deployment): string {
@@ -243,6 +204,7 @@ export function deploymentMessage(deployment: Deployment): {
   if (deployment.approval) {
     embed.addFields({ name: 'Approvals', value: approvalsText(deployment), inline: true });
   }
+  if (pending) embed.addFields({ name: 'CI', value: ciSummary(deployment), inline: true });
   if (gated && deployment.gate?.checks.length) {
     embed.addFields({ name: 'Checks', value: checksText(deployment.gate.checks) });
   }

@@ -3,7 +3,7 @@ import { InjectModel } from '@nestjs/mongoose';
 import { Model } from 'mongoose';
 import { duplicateKeyField } from '../../libs/mongo-errors';
 import { Approval, Deployment, DeploymentStatus, Person } from './deployment';
-import { busyTargetOf, changed } from './deployment.repository';
+import { busyTargetOf, changed, FlightLease } from './deployment.repository';
 import { Stored, toDomain } from './deployment.mapping';
 import { DeploymentDocument } from './deployment.schema';
 
@@ -39,7 +39,7 @@ export class DeploymentClaims {
     id: string,
     approver: Approval,
     seen: number,
-    decision: { maxConcurrent: number; tracking: { leaseUntil: Date; nextCheckAt: Date } } | null,
+    decision: { maxConcurrent: number; tracking: FlightLease } | null,
   ): Promise<ApprovalOutcome> {
     const filter = {
       _id: id,
@@ -112,7 +112,7 @@ export class DeploymentClaims {
     from: DeploymentStatus[],
     move: {
       maxConcurrent: number;
-      tracking: { leaseUntil: Date; nextCheckAt: Date };
+      tracking: FlightLease;
       set: Partial<Deployment>;
       by?: Person;
       note?: string;
@@ -146,6 +146,8 @@ export class DeploymentClaims {
                 ...move.tracking,
               },
               $push: { transitions: transition },
+              // Out of the CI gate: its places there are free.
+              $unset: { heldTarget: '', heldSlot: '' },
             },
             { returnDocument: 'after' },
           )

@@ -87,17 +87,39 @@ export class DeploymentHistory {
     );
   }
 
-  /** Whether `sha` was deployed successfully to the target and not rolled back (promotion order). */
+  /**
+   * Whether `sha` was deployed successfully to the target and not rolled back (promotion order).
+   * A success is rolled back once a later successful rollback marks it; until that marking is
+   * done (a rollback that just succeeded, `supersedePending`), a success older than such a
+   * rollback counts as rolled back already.
+   */
   async hasSucceeded(service: string, environment: string, sha: string): Promise<boolean> {
-    return Boolean(
-      await this.deployments.exists({
-        service,
-        environment,
-        sha,
-        status: 'success',
-        supersededBy: { $exists: false },
-      }),
-    );
+    const success = await this.deployments
+      .findOne(
+        { service, environment, sha, status: 'success', supersededBy: { $exists: false } },
+        { finishedAt: 1 },
+      )
+      .sort({ finishedAt: -1 })
+      .lean<{ finishedAt?: Date }>();
+    if (!success) return false;
+    const unmarkedRollback = await this.deployments.exists({
+      service,
+      environment,
+      status: 'success',
+      supersedePending: true,
+      sha: { $ne: sha },
+      finishedAt: { $gt: success.finishedAt ?? new Date(0) },
+    });
+    return !unmarkedRollback;
+  }
+
+  /** The requests a member has waiting at the CI gate (by their places there). */
+  async findHeldBy(memberId: string, places: number): Promise<Deployment[]> {
+    const slots = Array.from({ length: places }, (_, place) => `${memberId}#${place}`);
+    const docs = await this.deployments
+      .find({ heldSlot: { $in: slots } }, { deliveryIds: 0, transitions: 0 })
+      .lean<Stored[]>();
+    return docs.map((doc) => toDomain({ ...doc, transitions: [] })!);
   }
 
   /** The newest deployments of a service (to one environment, or all), for /history. */

@@ -194,8 +194,17 @@ export class DeploymentTrackingStore {
       $set: { leaseUntil: new Date(now.getTime() + leaseMs), leaseOwner: owner },
     });
     if (!claimed.modifiedCount) return [];
+    // The same filter's fields with the lease just taken (served by the status index).
+    const { repository, 'source.workflow': workflow, status } = filter;
     const docs = await this.deployments
-      .find({ _id: { $ne: first.id }, leaseOwner: owner, leaseUntil: { $gt: now } })
+      .find({
+        _id: { $ne: first.id },
+        repository,
+        'source.workflow': workflow,
+        status,
+        leaseOwner: owner,
+        leaseUntil: { $gt: now },
+      })
       .lean<Stored[]>();
     return docs.map((doc) => ({
       ...toDomain(doc)!,

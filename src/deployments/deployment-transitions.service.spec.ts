@@ -1,5 +1,6 @@
 import { DeploymentTrackingStore } from './deployment-tracking.store';
 import { ManualClock } from '../../libs/clock';
+import { Instance } from '../../libs/instance';
 import { aDeployment } from '../../test/support/factories';
 import { strictFake } from '../../test/support/strict-fake';
 import { Deployment, DeploymentDraft } from './deployment';
@@ -36,6 +37,7 @@ function kernel(repository: Partial<DeploymentRepository>) {
     events,
     strictFake<DeploymentTrackingStore>('tracking'),
     new ManualClock(NOW),
+    new Instance('host-1-ab12cd'),
   );
   return { transitions, events, seen };
 }

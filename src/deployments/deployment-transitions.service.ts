@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { Clock } from '../../libs/clock';
+import { Instance } from '../../libs/instance';
 import {
   Approval,
   ApprovalState,
@@ -26,6 +27,15 @@ export type MoveOptions = Omit<Parameters<DeploymentRepository['transition']>[2]
 const ID_ATTEMPTS = 3;
 
 /**
+ * A deployment just put in flight, and the name of the dispatch lease its caller now holds: the
+ * dispatcher renews it right before it sends, and sends nothing once it is lost.
+ */
+export interface InFlight {
+  deployment: Deployment;
+  leaseOwner: string;
+}
+
+/**
  * The one owner of the deployment's life: it creates deployments (allocating their ids), moves
  * them through the state machine, records the claims that decide them (approvals, runs, the
  * watchdog's notice), and tells everyone through typed events once each change is stored. No
@@ -39,7 +49,14 @@ export class DeploymentTransitions {
     private readonly events: DeploymentEvents,
     private readonly tracking: DeploymentTrackingStore,
     private readonly clock: Clock,
+    private readonly instance: Instance,
   ) {}
+
+  /** A new dispatch lease: held by a fresh owner for `leaseMs`, its first check when it ends. */
+  private flightLease(now: Date, leaseMs: number) {
+    const leaseUntil = new Date(now.getTime() + leaseMs);
+    return { leaseUntil, nextCheckAt: leaseUntil, leaseOwner: this.instance.leaseOwner() };
+  }
 
   /**
    * A deployment in flight from the start (`dispatching`): the insert itself makes its target
@@ -50,21 +67,18 @@ export class DeploymentTransitions {
     maxConcurrent: number,
     leaseMs: number,
     gate?: GateRecord,
-  ): Promise<{ deployment: Deployment } | { refused: 'busy' | 'cap' }> {
+  ): Promise<InFlight | { refused: 'busy' | 'cap' }> {
     const now = this.clock.now();
-    const lease = new Date(now.getTime() + leaseMs);
+    const lease = this.flightLease(now, leaseMs);
     for (let attempt = 0; attempt < ID_ATTEMPTS; attempt++) {
       const deployment = newDeployment(draft, 'dispatching', now, {
         dispatchRequestedAt: now,
         ...(gate ? { gate } : {}),
       });
-      const outcome = await this.deployments.insertInFlight(deployment, maxConcurrent, {
-        leaseUntil: lease,
-        nextCheckAt: lease,
-      });
+      const outcome = await this.deployments.insertInFlight(deployment, maxConcurrent, lease);
       if (outcome.inserted) {
         this.events.emit({ type: 'created', deployment });
-        return { deployment };
+        return { deployment, leaseOwner: lease.leaseOwner };
       }
       if (outcome.reason !== 'id') return { refused: outcome.reason };
     }
@@ -95,22 +109,40 @@ export class DeploymentTransitions {
 
   /**
    * A request held at the CI gate (`awaiting_checks` or `checks_failed`): like a request for
-   * approval, it holds nothing until it goes on.
+   * approval, it holds nothing in flight. One request per target waits there: an older one for the
+   * same target is replaced (`superseded`, saying by which). A member has at most `perMember`
+   * requests there: `refused` beyond that, and nothing is recorded.
    */
   async openGated(
     draft: DeploymentDraft,
     status: 'awaiting_checks' | 'checks_failed',
     gate: GateRecord,
-  ): Promise<Deployment> {
+    perMember: number,
+  ): Promise<{ deployment: Deployment } | { refused: 'member' }> {
     const now = this.clock.now();
-    for (let attempt = 0; attempt < ID_ATTEMPTS; attempt++) {
-      const deployment = newDeployment(draft, status, now, { gate });
-      if (await this.deployments.insertPending(deployment)) {
+    let deployment = newDeployment(draft, status, now, { gate });
+    for (let attempt = 0; attempt < ID_ATTEMPTS * 2; attempt++) {
+      const outcome = await this.deployments.insertHeld(deployment, perMember);
+      if (outcome.inserted) {
         this.events.emit({ type: 'created', deployment });
-        return deployment;
+        return { deployment };
       }
+      if (outcome.reason === 'member') return { refused: 'member' };
+      if (outcome.reason === 'id') deployment = newDeployment(draft, status, now, { gate });
+      else await this.supersedeHeld(draft, deployment.id);
     }
-    throw new Error('could not allocate a deployment id');
+    throw new Error('could not record the request at the CI gate');
+  }
+
+  /** The request waiting at the CI gate for the draft's target gives way to `newer`. */
+  private async supersedeHeld(draft: DeploymentDraft, newer: string): Promise<void> {
+    const older = await this.deployments.findHeldFor(draft.service, draft.environment);
+    if (!older) return;
+    await this.move(older.id, 'superseded', {
+      from: GATED_STATUSES,
+      by: draft.requester,
+      note: `replaced by ${newer}, a newer request for ${draft.environment}`,
+    });
   }
 
   /** What the CI gate sees now, on a deployment still waiting for it. */
@@ -145,12 +177,12 @@ export class DeploymentTransitions {
       /** The held statuses it may leave from (default: either). */
       from?: DeploymentStatus[];
     },
-  ): Promise<{ deployment: Deployment } | { refused: 'busy' | 'cap' | 'raced' }> {
+  ): Promise<InFlight | { refused: 'busy' | 'cap' | 'raced' }> {
     const at = this.clock.now();
-    const lease = new Date(at.getTime() + options.leaseMs);
+    const lease = this.flightLease(at, options.leaseMs);
     const claimed = await this.claims.claimFlight(id, options.from ?? GATED_STATUSES, {
       maxConcurrent: options.maxConcurrent,
-      tracking: { leaseUntil: lease, nextCheckAt: lease },
+      tracking: lease,
       set: { gate },
       by: options.by,
       note: options.note,
@@ -158,7 +190,7 @@ export class DeploymentTransitions {
     });
     if (claimed.outcome !== 'moved') return { refused: claimed.outcome };
     this.announceMove(claimed.deployment);
-    return { deployment: claimed.deployment };
+    return { deployment: claimed.deployment, leaseOwner: lease.leaseOwner };
   }
 
   /**
@@ -184,12 +216,21 @@ export class DeploymentTransitions {
     id: string,
     approver: Approval,
     seen: number,
-    decision: Parameters<DeploymentClaims['recordApproval']>[3],
-  ): Promise<ApprovalOutcome> {
-    const outcome = await this.claims.recordApproval(id, approver, seen, decision);
+    decision: { maxConcurrent: number; leaseMs: number } | null,
+  ): Promise<ApprovalOutcome | (InFlight & { outcome: 'approved' })> {
+    const lease = decision && this.flightLease(approver.at, decision.leaseMs);
+    const outcome = await this.claims.recordApproval(
+      id,
+      approver,
+      seen,
+      decision && lease ? { maxConcurrent: decision.maxConcurrent, tracking: lease } : null,
+    );
     if (outcome.outcome === 'recorded')
       this.events.emit({ type: 'approval-changed', deployment: outcome.deployment });
-    if (outcome.outcome === 'approved') this.announceMove(outcome.deployment);
+    if (outcome.outcome === 'approved') {
+      this.announceMove(outcome.deployment);
+      return { ...outcome, leaseOwner: lease!.leaseOwner };
+    }
     return outcome;
   }
 

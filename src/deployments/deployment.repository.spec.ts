@@ -90,13 +90,24 @@ describe('DeploymentRepository on the real engine', () => {
     expect(await history.hasSucceeded('api', 'prod', kept.sha)).toBe(false);
   });
 
-  it('gives up the check lease only when the mover holds it', async () => {
+  it('gives up the check lease only when the mover holds it, under its name', async () => {
     const lease = new Date(NOW.getTime() + 30_000);
     const deployment = dispatching();
-    await repository.insertInFlight(deployment, 3, { leaseUntil: lease, nextCheckAt: lease });
+    await repository.insertInFlight(deployment, 3, {
+      leaseUntil: lease,
+      nextCheckAt: lease,
+      leaseOwner: 'host-1-ab#2',
+    });
     await repository.transition(deployment.id, 'dispatched', { at: NOW });
     expect((await model.findById(deployment.id).lean())!.leaseUntil).toEqual(lease);
-    await repository.transition(deployment.id, 'queued', { at: NOW, releaseLease: true });
+    // A stale worker (its lease taken over under another name) moves it, but frees nothing.
+    await repository.transition(deployment.id, 'queued', { at: NOW, releaseLease: 'host-1-ab#1' });
+    const moved = (await model.findById(deployment.id).lean())!;
+    expect([moved.status, moved.leaseUntil]).toEqual(['queued', lease]);
+    await repository.transition(deployment.id, 'in_progress', {
+      at: NOW,
+      releaseLease: 'host-1-ab#2',
+    });
     expect((await model.findById(deployment.id).lean())!.leaseUntil).toEqual(new Date(0));
   });
 

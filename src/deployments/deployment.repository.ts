@@ -5,6 +5,7 @@ import { duplicateKeyField } from '../../libs/mongo-errors';
 import {
   Deployment,
   DeploymentStatus,
+  GATED_STATUSES,
   GateRecord,
   isTerminal,
   Person,
@@ -14,6 +15,16 @@ import { Stored, toDomain } from './deployment.mapping';
 import { DeploymentDocument } from './deployment.schema';
 
 export type InsertOutcome = { inserted: true } | { inserted: false; reason: 'busy' | 'cap' | 'id' };
+
+/**
+ * The check lease a deployment put in flight is born with: its dispatcher (`leaseOwner`) holds it
+ * until `leaseUntil`; past that, the tracker takes it over and looks for the run.
+ */
+export interface FlightLease {
+  leaseUntil: Date;
+  nextCheckAt: Date;
+  leaseOwner?: string;
+}
 const EPOCH = new Date(0);
 
 /** While a deployment is in flight its target is busy: `service:environment`, unique. */
@@ -101,7 +112,7 @@ export class DeploymentRepository implements OnModuleInit {
   async insertInFlight(
     deployment: Deployment,
     maxConcurrent: number,
-    tracking: { leaseUntil: Date; nextCheckAt: Date },
+    tracking: FlightLease,
   ): Promise<InsertOutcome> {
     for (let slot = 0; slot < maxConcurrent; slot++) {
       try {
@@ -121,6 +132,43 @@ export class DeploymentRepository implements OnModuleInit {
       }
     }
     return { inserted: false, reason: 'cap' };
+  }
+
+  /**
+   * A request held at the CI gate, in one insert that takes its target's place at the gate and
+   * one of the member's `perMember` places there (unique indexes on both): `target` when another
+   * request for the target waits already, `member` when the member's places are all taken.
+   */
+  async insertHeld(
+    deployment: Deployment,
+    perMember: number,
+  ): Promise<{ inserted: true } | { inserted: false; reason: 'target' | 'member' | 'id' }> {
+    for (let place = 0; place < perMember; place++) {
+      try {
+        await this.deployments.create({
+          ...storedForm(deployment),
+          heldTarget: busyTargetOf(deployment.service, deployment.environment),
+          heldSlot: `${deployment.requester.id}#${place}`,
+        });
+        return { inserted: true };
+      } catch (error) {
+        const key = duplicateKeyField(error);
+        if (key === 'heldTarget') return { inserted: false, reason: 'target' };
+        if (key === '_id') return { inserted: false, reason: 'id' };
+        if (key === 'heldSlot') continue;
+        throw error;
+      }
+    }
+    return { inserted: false, reason: 'member' };
+  }
+
+  /** The request waiting at the CI gate for a target, if any. */
+  async findHeldFor(service: string, environment: string): Promise<Deployment | null> {
+    return toDomain(
+      await this.deployments
+        .findOne({ heldTarget: busyTargetOf(service, environment) })
+        .lean<Stored>(),
+    );
   }
 
   /** A deployment that holds nothing yet (a pending approval). False when the id is taken. */
@@ -150,10 +198,11 @@ export class DeploymentRepository implements OnModuleInit {
       note?: string;
       tracking?: { nextCheckAt?: Date; etag?: string };
       /**
-       * The caller holds the check lease (dispatcher, poller) and gives it up with this change;
-       * otherwise (a webhook, a click) whoever holds it keeps it.
+       * The owner of the check lease the caller holds (dispatcher, poller), given up with this
+       * change while that owner still holds it (a worker whose lease was taken over frees
+       * nothing); otherwise (a webhook, a click) whoever holds it keeps it.
        */
-      releaseLease?: boolean;
+      releaseLease?: string;
       at: Date;
       /** Only while the approval request has not expired (a cancellation). */
       unexpired?: boolean;
@@ -165,9 +214,13 @@ export class DeploymentRepository implements OnModuleInit {
       ...options.tracking,
       status: to,
       ...changed(at).$set,
-      ...(options.releaseLease ? { leaseUntil: EPOCH } : {}),
     };
     const unset: Record<string, ''> = {};
+    // Leaving the CI gate gives up its places there.
+    if (!GATED_STATUSES.includes(to)) {
+      unset.heldTarget = '';
+      unset.heldSlot = '';
+    }
     if (isTerminal(to)) {
       set.finishedAt = at;
       unset.busyTarget = '';
@@ -196,7 +249,19 @@ export class DeploymentRepository implements OnModuleInit {
         { returnDocument: 'after' },
       )
       .lean<Stored>();
+    if (updated && options.releaseLease) await this.releaseLease(id, options.releaseLease);
     return toDomain(updated);
+  }
+
+  /**
+   * Ends the check lease `owner` holds, if it still does: the next check may be claimed at once.
+   * Apart from the move it follows, so a stale worker's move never frees its successor's lease.
+   */
+  private async releaseLease(id: string, owner: string): Promise<void> {
+    await this.deployments.updateOne(
+      { _id: id, leaseOwner: owner },
+      { $set: { leaseUntil: EPOCH } },
+    );
   }
 
   /**

@@ -62,6 +62,10 @@ export class DeploymentDocument {
   @Prop() busyTarget?: string;
   /** 0 … MAX_CONCURRENT_DEPLOYS-1 while in flight: the global cap (unique). */
   @Prop() slot?: number;
+  /** `service:environment` while held at the CI gate: one request per target waits (unique). */
+  @Prop() heldTarget?: string;
+  /** `<member id>#<n>`, n < CI_HELD_PER_MEMBER, while held at the CI gate (unique). */
+  @Prop() heldSlot?: string;
   /** When the tracker should look at this deployment next. */
   @Prop() nextCheckAt?: Date;
   /** Until then, one worker (of any instance) owns the deployment's tracking. */
@@ -104,3 +108,6 @@ DeploymentSchema.index({ runId: 1 }, { unique: true, sparse: true });
 // held by the deployment document itself, so they are taken and released atomically with it.
 DeploymentSchema.index({ busyTarget: 1 }, { unique: true, sparse: true });
 DeploymentSchema.index({ slot: 1 }, { unique: true, sparse: true });
+// At the CI gate: one request per target, at most CI_HELD_PER_MEMBER per member.
+DeploymentSchema.index({ heldTarget: 1 }, { unique: true, sparse: true });
+DeploymentSchema.index({ heldSlot: 1 }, { unique: true, sparse: true });

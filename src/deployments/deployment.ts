@@ -12,6 +12,8 @@ export type DeploymentStatus =
   | 'rejected'
   | 'expired'
   | 'dispatching'
+  /** GitHub's answer to the dispatch was lost: a run may exist; the bot looks for it. */
+  | 'dispatch_unknown'
   | 'dispatched'
   | 'queued'
   | 'in_progress'
@@ -19,12 +21,15 @@ export type DeploymentStatus =
   | 'failure'
   | 'cancelled'
   | 'timed_out'
-  | 'dispatch_failed';
+  | 'dispatch_failed'
+  /** Replaced at the CI gate by a newer request for the same target. */
+  | 'superseded';
 
 /** Holding the target's lock and a concurrency slot: between approval and the run's end. */
 export const IN_FLIGHT_STATUSES: DeploymentStatus[] = [
   'approved',
   'dispatching',
+  'dispatch_unknown',
   'dispatched',
   'queued',
   'in_progress',
@@ -38,12 +43,14 @@ export const TERMINAL_STATUSES: DeploymentStatus[] = [
   'cancelled',
   'timed_out',
   'dispatch_failed',
+  'superseded',
 ];
 
 /** Statuses the tracker watches: a dispatch is due (approved), or a run may exist and move on. */
 export const TRACKED_STATUSES: DeploymentStatus[] = [
   'approved',
   'dispatching',
+  'dispatch_unknown',
   'dispatched',
   'queued',
   'in_progress',
@@ -55,9 +62,10 @@ const RANK: Record<string, number> = {
   pending_approval: 2,
   approved: 3,
   dispatching: 4,
-  dispatched: 5,
-  queued: 6,
-  in_progress: 7,
+  dispatch_unknown: 5,
+  dispatched: 6,
+  queued: 7,
+  in_progress: 8,
 };
 
 /** Held at the CI gate: waiting for checks, or stopped by them until an admin overrides. */
@@ -70,7 +78,8 @@ export function isTerminal(status: DeploymentStatus): boolean {
 /**
  * The state machine: the statuses `to` may be reached from. Never backwards, never out of a
  * terminal status (awaiting_checks → checks_failed → pending_approval → approved → dispatching
- * → dispatched → queued → in_progress → a terminal status; any may be skipped or end early).
+ * → dispatch_unknown → dispatched → queued → in_progress → a terminal status; any may be
+ * skipped or end early).
  */
 export function statusesBefore(to: DeploymentStatus): DeploymentStatus[] {
   const rank = isTerminal(to) ? Infinity : RANK[to];
@@ -116,6 +125,8 @@ export interface Deployment {
   /** The branch the workflow is dispatched on: always the service's default branch. */
   dispatchRef?: string;
   dispatchRequestedAt?: Date;
+  /** When the dispatch request went to GitHub (a lost answer is looked for from here). */
+  dispatchSentAt?: Date;
   dispatchedAt?: Date;
   finishedAt?: Date;
   /** Why it failed to dispatch, in plain words. */
@@ -175,7 +186,7 @@ export interface JobLine {
   at: string;
 }
 
-/** One check on the commit: a check run, or a commit status (by its context). */
+/** One check on the commit: a check run, or a commit status (by its context, with its creators). */
 export interface CheckLine {
   name: string;
   state: 'passed' | 'pending' | 'failed' | 'missing';
@@ -199,6 +210,10 @@ export interface GateRecord {
   checks: CheckLine[];
   /** Why the gate cannot tell (GitHub's checks could not be read), in plain words. */
   reason?: string;
+  /** Refused because nothing at all reported on the commit (no CI ran, or it never started). */
+  noCi?: boolean;
+  /** Until then a commit without checks (or a required one not reported) waits for CI to start. */
+  noChecksUntil?: Date;
   checkedAt: Date;
   /** The request stops waiting for CI (and an override is no longer offered) at this time. */
   waitUntil: Date;

@@ -24,8 +24,8 @@ export function trackingMode(lastDeliveryAt: Date | undefined, now: Date): Track
 }
 
 /**
- * Which repositories' run webhooks reach the bot: the time of the last new `workflow_run` event
- * that moved one of the bot's deployments on, from each, shared by all instances. The tracker
+ * Which repositories' run webhooks reach the bot: the time of the last `workflow_run` event
+ * about one of the bot's runs (dated by the run), from each, shared by all instances. The tracker
  * polls runs of a repository heard from lately only as a backstop.
  */
 @Injectable()

@@ -1,14 +1,24 @@
 import { Module } from '@nestjs/common';
+import { CiChecksModule } from '../ci-checks/ci-checks.module';
 import { DeploymentsModule } from '../deployments/deployments.module';
 import { GithubModule } from '../github/github.module';
 import { GithubDeploymentsModule } from '../github-deployments/github-deployments.module';
 import { ServiceRegistryModule } from '../service-registry/service-registry.module';
+import { TargetLocksModule } from '../target-locks/target-locks.module';
 import { DispatchService } from './dispatch.service';
+import { LaunchChecks } from './launch-checks';
 
-/** The workflow dispatch, exactly once, and finding the run it started. */
+/** The workflow dispatch, at most once, what must hold before it, and finding its run. */
 @Module({
-  imports: [DeploymentsModule, GithubModule, GithubDeploymentsModule, ServiceRegistryModule],
-  providers: [DispatchService],
-  exports: [DispatchService],
+  imports: [
+    DeploymentsModule,
+    GithubModule,
+    GithubDeploymentsModule,
+    ServiceRegistryModule,
+    TargetLocksModule,
+    CiChecksModule,
+  ],
+  providers: [DispatchService, LaunchChecks],
+  exports: [DispatchService, LaunchChecks],
 })
 export class DispatchModule {}

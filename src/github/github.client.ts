@@ -3,8 +3,9 @@ import { AppConfig } from '../config/app-config';
 import { AppMetrics } from '../metrics/app-metrics';
 import { GithubError, githubMessage, translateGithubError } from './github.errors';
 import type {
-  CheckRunInfo,
-  CommitChecks,
+  BranchInfo,
+  CommitChecksRead,
+  CommitStatusInfo,
   Comparison,
   DispatchRequest,
   GithubDeploymentRequest,
@@ -37,6 +38,7 @@ function secondsIso(at: Date): string {
 /** The only file that knows Octokit: translates GitHub to and from plain data. */
 export class GithubClient {
   private readonly connections: GithubConnections;
+  private readonly webHost: string;
 
   constructor(
     config: AppConfig,
@@ -45,6 +47,7 @@ export class GithubClient {
     clock = new Clock(),
   ) {
     this.connections = new GithubConnections(config, metrics, options, clock);
+    this.webHost = config.github.webHost;
   }
 
   /** The Octokit that speaks for the bot on this repository (the token, or its installation). */
@@ -91,6 +94,19 @@ export class GithubClient {
       const { data } = await octokit.rest.repos.getBranch({ owner, repo, branch });
       // GitHub answers for a renamed branch with the branch it became: that is not this one.
       return data.name === branch ? data.commit.sha : null;
+    } catch (error) {
+      if (isNotFound(error)) return null;
+      throw this.failure(error, owner, `branch ${branch} in ${owner}/${repo}`);
+    }
+  }
+
+  /** A branch and whether it is protected; null when the repository has no such branch. */
+  async getBranchInfo(owner: string, repo: string, branch: string): Promise<BranchInfo | null> {
+    const octokit = await this.octokit(owner, repo);
+    try {
+      const { data } = await octokit.rest.repos.getBranch({ owner, repo, branch });
+      if (data.name !== branch) return null;
+      return { name: data.name, sha: data.commit.sha, protected: Boolean(data.protected) };
     } catch (error) {
       if (isNotFound(error)) return null;
       throw this.failure(error, owner, `branch ${branch} in ${owner}/${repo}`);
@@ -148,9 +164,11 @@ export class GithubClient {
   }
 
   /**
-   * Dispatches the workflow. GitHub answers 200 with the run (github.com, GHES 3.21+) or 204
-   * without it (older GHES); a GHES that rejects `return_run_details` gets the request once more
-   * without it.
+   * Dispatches the workflow, once: the request is never sent again after an unclear answer.
+   * GitHub answers 200 with the run (github.com, GHES 3.21+) or 204 without it (older GHES); a
+   * GHES that refuses `return_run_details` (a 422: nothing was done) gets the request once more
+   * without it. An answer that never came or says nothing definite (a 5xx, a timeout, a dropped
+   * connection) throws `GITHUB.OUTCOME_UNKNOWN`: GitHub may have started a run.
    */
   async dispatchWorkflow(request: DispatchRequest): Promise<{ runId?: number; runUrl?: string }> {
     const route = 'POST /repos/{owner}/{repo}/actions/workflows/{workflow_id}/dispatches';
@@ -178,11 +196,14 @@ export class GithubClient {
       }
       return {};
     } catch (error) {
-      throw this.failure(
-        error,
-        request.owner,
-        `workflow ${request.workflow} in ${request.owner}/${request.repo}`,
-      );
+      const what = `workflow ${request.workflow} in ${request.owner}/${request.repo}`;
+      if (outcomeUnknown(error))
+        throw new GithubError(
+          'GITHUB.OUTCOME_UNKNOWN',
+          `GitHub's answer to the dispatch of ${what} was lost (${lostAnswerOf(error)}): it may have started a run`,
+          (error as { status?: number }).status,
+        );
+      throw this.failure(error, request.owner, what);
     }
   }
 
@@ -245,40 +266,55 @@ export class GithubClient {
   }
 
   /**
-   * The commit's check runs (the latest per name, as GitHub lists them by default) and its
-   * combined status (the latest per context): two requests, more only past 100 check runs.
+   * What CI says about a commit, read conditionally on the ETags of the last read: its check
+   * runs (the latest of each name per suite, `filter=latest`, with the App that reported each)
+   * and every commit status, newest first, with its creator (not the combined status: that
+   * keeps only the latest per context, and so hides who turned a failure into a success). A list
+   * whose first page is unchanged (304) is `unchanged`; up to 5 pages of check runs and 3 of
+   * statuses, the rest counted as unread.
+   * https://docs.github.com/en/rest/checks/runs#list-check-runs-for-a-git-reference
+   * https://docs.github.com/en/rest/commits/statuses#list-commit-statuses-for-a-reference
    */
-  async getCommitChecks(owner: string, repo: string, sha: string): Promise<CommitChecks> {
+  async readCommitChecks(
+    owner: string,
+    repo: string,
+    sha: string,
+    etags: { runs?: string; statuses?: string } = {},
+  ): Promise<CommitChecksRead> {
     const octokit = await this.octokit(owner, repo);
     try {
-      const runs: CheckRunInfo[] = [];
-      let runsTotal = 0;
-      for (let page = 1; page <= MAX_CHECK_PAGES; page++) {
-        const { data } = await octokit.rest.checks.listForRef({
+      const runs = await readPages(MAX_CHECK_PAGES, etags.runs, async (page, headers) => {
+        const { data, headers: answer } = await octokit.rest.checks.listForRef({
           owner,
           repo,
           ref: sha,
           filter: 'latest',
           per_page: 100,
           page,
+          headers,
         });
-        runs.push(...data.check_runs.map(toCheckRun));
-        runsTotal = data.total_count;
-        if (runs.length >= data.total_count || data.check_runs.length === 0) break;
-      }
-      const { data } = await octokit.rest.repos.getCombinedStatusForRef({
-        owner,
-        repo,
-        ref: sha,
-        per_page: 100,
+        return {
+          items: data.check_runs.map(toCheckRun),
+          total: data.total_count,
+          etag: answer.etag,
+        };
       });
-      const statuses = data.statuses.map(toCommitStatus);
-      const unread = {
-        runs: Math.max(0, runsTotal - runs.length),
-        statuses: Math.max(0, data.total_count - statuses.length),
-        statusesState: data.state,
-      };
-      return { runs, statuses, ...(unread.runs || unread.statuses ? { unread } : {}) };
+      const statuses = await readPages(MAX_STATUS_PAGES, etags.statuses, async (page, headers) => {
+        const { data, headers: answer } = await octokit.rest.repos.listCommitStatusesForRef({
+          owner,
+          repo,
+          ref: sha,
+          per_page: 100,
+          page,
+          headers,
+        });
+        const items: CommitStatusInfo[] = data.map((status) =>
+          toCommitStatus(status, this.webHost),
+        );
+        // No total in this answer: a full page means there may be more.
+        return { items, total: undefined, etag: answer.etag };
+      });
+      return { runs, statuses };
     } catch (error) {
       throw this.failure(error, owner, `the checks of ${sha.slice(0, 12)} in ${owner}/${repo}`);
     }
@@ -465,3 +501,63 @@ export { GithubError };
 
 /** Check runs read per commit: 500 at most (5 pages of 100). */
 const MAX_CHECK_PAGES = 5;
+/** Commit statuses read per commit: 300 at most (3 pages of 100, newest first). */
+const MAX_STATUS_PAGES = 3;
+
+/**
+ * Reads a list page by page, the first conditionally on `etag` (a 304: `unchanged`), until a
+ * page is short, the total is reached, or `maxPages` were read (the rest counted as unread:
+ * the known total's remainder, or one more page's worth when GitHub gives no total).
+ */
+async function readPages<T>(
+  maxPages: number,
+  etag: string | undefined,
+  readPage: (
+    page: number,
+    headers: Record<string, string>,
+  ) => Promise<{ items: T[]; total: number | undefined; etag?: string }>,
+): Promise<{ items: T[]; unread: number; etag?: string } | 'unchanged'> {
+  const items: T[] = [];
+  let firstEtag: string | undefined;
+  let unread = 0;
+  for (let page = 1; page <= maxPages; page++) {
+    let answer;
+    try {
+      answer = await readPage(page, page === 1 && etag ? { 'if-none-match': etag } : {});
+    } catch (error) {
+      if (page === 1 && (error as { status?: number }).status === 304) return 'unchanged';
+      throw error;
+    }
+    if (page === 1) firstEtag = answer.etag;
+    items.push(...answer.items);
+    const complete =
+      answer.items.length < 100 || (answer.total !== undefined && items.length >= answer.total);
+    if (complete) return { items, unread: 0, etag: firstEtag };
+    if (page === maxPages) unread = answer.total !== undefined ? answer.total - items.length : 1;
+  }
+  return { items, unread, etag: firstEtag };
+}
+
+/**
+ * Whether GitHub may have done what a write asked though its answer says nothing definite: a
+ * 5xx (a proxy's 502 or 504 after GitHub accepted it), a timeout, a connection reset. A
+ * connection that was never made (refused, unknown host) sent nothing; a 4xx is a refusal.
+ */
+export function outcomeUnknown(error: unknown): boolean {
+  if (error instanceof GithubError) return false;
+  const status = (error as { status?: number }).status;
+  if (status !== undefined && status < 500) return false;
+  const cause = (error as { cause?: { code?: string; cause?: { code?: string } } }).cause;
+  const code = cause?.code ?? cause?.cause?.code;
+  return !['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN'].includes(String(code));
+}
+
+/** What became of a write's answer, in a few words. */
+function lostAnswerOf(error: unknown): string {
+  const answered = (error as { response?: { status?: number } }).response?.status;
+  if (answered) return `GitHub answered ${answered}`;
+  const name = String((error as { name?: string }).name ?? '');
+  const message = String((error as { message?: string }).message ?? '');
+  if (name === 'TimeoutError' || /timeout|aborted/i.test(message)) return 'no answer in time';
+  return 'the connection broke';
+}

@@ -46,6 +46,7 @@ export function toCheckRun(run: {
   status: string;
   conclusion: string | null;
   html_url: string | null;
+  app?: { slug?: string } | null;
 }): CheckRunInfo {
   return {
     id: run.id,
@@ -53,15 +54,40 @@ export function toCheckRun(run: {
     status: run.status,
     conclusion: run.conclusion,
     url: run.html_url ?? undefined,
+    ...(run.app?.slug ? { app: run.app.slug } : {}),
   };
 }
 
-export function toCommitStatus(status: {
-  context: string;
-  state: string;
-  target_url: string | null;
-}): CommitStatusInfo {
-  return { context: status.context, state: status.state, url: status.target_url ?? undefined };
+/**
+ * A commit status; its link only when it is a plain https address on GitHub's own host (`webHost`):
+ * whoever posts a status writes the link, and one elsewhere is shown as text.
+ */
+export function toCommitStatus(
+  status: {
+    context: string;
+    state: string;
+    target_url: string | null;
+    creator?: { login?: string } | null;
+  },
+  webHost: string,
+): CommitStatusInfo {
+  return {
+    context: status.context,
+    state: status.state,
+    ...(isOnHost(status.target_url, webHost) ? { url: status.target_url! } : {}),
+    ...(status.creator?.login ? { creator: status.creator.login } : {}),
+  };
+}
+
+/** Whether `url` is a plain http(s) address on `host` (no credentials, no other port tricks). */
+export function isOnHost(url: string | null | undefined, host: string): boolean {
+  if (!url || !/^https?:\/\/[^\s()<>[\]]{1,300}$/.test(url)) return false;
+  try {
+    const parsed = new URL(url);
+    return !parsed.username && !parsed.password && parsed.hostname.toLowerCase() === host;
+  } catch {
+    return false;
+  }
 }
 
 export function toCommitLine(commit: {

@@ -5,6 +5,14 @@ export interface RepositoryInfo {
   defaultBranch: string;
 }
 
+/** A branch, as far as deploying from it goes. */
+export interface BranchInfo {
+  name: string;
+  sha: string;
+  /** Branch protection is on (https://docs.github.com/en/rest/branches/branches#get-a-branch). */
+  protected: boolean;
+}
+
 /** A commit as a person reviewing a deployment needs it. */
 export interface CommitLine {
   sha: string;
@@ -62,27 +70,39 @@ export interface CheckRunInfo {
   /** When completed: success, failure, neutral, cancelled, skipped, timed_out, action_required, stale, startup_failure. */
   conclusion: string | null;
   url?: string;
+  /** The slug of the GitHub App that reported it (`github-actions`). */
+  app?: string;
 }
 
-/** A commit status, latest per context (https://docs.github.com/en/rest/commits/statuses). */
+/** A commit status as posted (https://docs.github.com/en/rest/commits/statuses). */
 export interface CommitStatusInfo {
   context: string;
   /** success, pending, failure or error. */
   state: string;
+  /** Its link, kept only when it points at GitHub itself (anyone posting a status writes it). */
   url?: string;
+  /** Who posted it: a login (an App posts as `<slug>[bot]`); absent when GitHub does not say. */
+  creator?: string;
 }
 
-/** Everything CI has said about a commit. */
+/**
+ * Everything CI has said about a commit: the latest check run of each name per suite, and every
+ * commit status, newest first (so that who changed a context's state, and from what, is known).
+ */
 export interface CommitChecks {
   runs: CheckRunInfo[];
   statuses: CommitStatusInfo[];
-  /** What was not read: check runs past the pages read, statuses past the first 100. */
-  unread?: {
-    runs: number;
-    statuses: number;
-    /** GitHub's combined state over all statuses: success, pending or failure. */
-    statusesState: string;
-  };
+  /** What was not read: check runs and statuses past the pages read (they fail closed). */
+  unread?: { runs: number; statuses: number };
+}
+
+/**
+ * One conditional read of a commit's checks: each list read again, or `unchanged` (GitHub
+ * answered 304 to the ETag given: the caller's copy stands).
+ */
+export interface CommitChecksRead {
+  runs: { items: CheckRunInfo[]; unread: number; etag?: string } | 'unchanged';
+  statuses: { items: CommitStatusInfo[]; unread: number; etag?: string } | 'unchanged';
 }
 
 /** A deployment to record on GitHub (https://docs.github.com/en/rest/deployments/deployments). */

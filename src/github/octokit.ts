@@ -29,8 +29,40 @@ function chargeMembers(octokit: { hook: Octokit['hook'] }, options: object) {
 }
 
 /**
- * Counts every HTTP attempt, retries included. Registered as the first plugin so that its hook
- * sits innermost, under the retry and throttling plugins.
+ * Every attempt has a deadline (`requestTimeoutMs`): a request GitHub never answers fails as an
+ * unknown outcome instead of holding a lease, a command or a shutdown forever. Registered first,
+ * so its hook sits innermost: each retry gets a deadline of its own, and time spent waiting in
+ * the throttling plugin's queue does not count against it.
+ */
+function boundAttempts(octokit: { hook: Octokit['hook'] }, options: object) {
+  const timeoutMs = (options as { requestTimeoutMs?: number }).requestTimeoutMs;
+  if (!timeoutMs) return;
+  octokit.hook.before('request', (route) => {
+    const request = (route.request ?? {}) as { signal?: AbortSignal };
+    route.request = { ...request, signal: AbortSignal.timeout(timeoutMs) } as typeof route.request;
+  });
+}
+
+/** Methods GitHub never changes anything for: the only ones sent again after an unclear answer. */
+const SAFE_METHODS = new Set(['GET', 'HEAD']);
+
+/**
+ * A write is never sent again blindly: a 5xx, a timeout or a dropped connection after GitHub
+ * accepted it would do it twice (a second workflow run, a second deployment). The retry plugin
+ * re-sends only GET and HEAD; a write whose answer was lost is its caller's to resolve (look for
+ * what it created). Rate-limit refusals are not such answers: GitHub did nothing, and the
+ * throttling plugin may wait and send again. Registered last, so it runs before the retry plugin.
+ */
+function noBlindWrites(octokit: { hook: Octokit['hook'] }) {
+  octokit.hook.before('request', (route) => {
+    if (SAFE_METHODS.has(String(route.method).toUpperCase())) return;
+    route.request = { ...(route.request ?? {}), retries: 0 } as typeof route.request;
+  });
+}
+
+/**
+ * Counts every HTTP attempt, retries included. Registered among the first plugins so that its
+ * hook sits innermost, under the retry and throttling plugins.
  */
 function countRequests(octokit: { hook: Octokit['hook'] }, options: object) {
   const count = (options as { countRequest?: RequestCounter }).countRequest;
@@ -93,12 +125,14 @@ function spendBudget(octokit: { hook: Octokit['hook'] }, options: object) {
 }
 
 const ChatopsOctokit = Octokit.plugin(
+  boundAttempts,
   chargeMembers,
   countRequests,
   throttling,
   retry,
   refreshRejectedTokens,
   spendBudget,
+  noBlindWrites,
 );
 export type ChatopsOctokit = InstanceType<typeof ChatopsOctokit>;
 
@@ -193,12 +227,14 @@ export function createOctokit(
     ...authOptions(identity),
     baseUrl: config.github.apiUrl,
     userAgent: USER_AGENT,
+    requestTimeoutMs: config.github.requestTimeoutMs,
     countRequest: (route: string, status: string) => metrics.githubRequests.inc({ route, status }),
     chargeMember: options.chargeMember,
     budget: options.budget,
     throttle: { onRateLimit: onLimit('primary'), onSecondaryRateLimit: onLimit('secondary') },
     // The plugin's own list (400, 401, 403, 404, 410, 422, 451) plus 409: a conflict (a run
-    // that already finished) does not change by asking again.
+    // that already finished) does not change by asking again. Writes are never retried here
+    // (noBlindWrites).
     retry: {
       retryAfterBaseValue: options.retryAfterBaseValue ?? 1000,
       doNotRetry: [400, 401, 403, 404, 409, 410, 422, 451],

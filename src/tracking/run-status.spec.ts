@@ -27,6 +27,7 @@ describe('statusesBefore', () => {
       'pending_approval',
       'approved',
       'dispatching',
+      'dispatch_unknown',
       'dispatched',
     ]);
     expect(statusesBefore('dispatched')).not.toContain('queued');

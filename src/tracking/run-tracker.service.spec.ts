@@ -39,6 +39,8 @@ function aRun(status: string, conclusion: string | null = null, id = 7): RunInfo
  * The tracker against strict fakes: what it asks the kernel to do (moves, with which
  * expectations and lease handling) for each thing GitHub can say.
  */
+const LEASE_OWNER = 'host-1-ab12cd#9';
+
 function tracker(
   options: {
     recorded?: Deployment | 'duplicate' | null;
@@ -47,6 +49,9 @@ function tracker(
     discovered?: RunInfo;
     moveFails?: boolean;
     githubFails?: boolean;
+    /** GitHub fails for this run asked for on its own (a deleted run, say). */
+    failingRun?: number;
+    listingFails?: boolean;
     /** Claimed with `due`: the others of its workflow. */
     companions?: TrackedDeployment[];
     listing?: Awaited<ReturnType<GithubClient['listRecentRuns']>>;
@@ -79,7 +84,8 @@ function tracker(
       recordDelivery: async () => options.recorded ?? null,
       forgetDelivery: async () => undefined,
       checkBy: async () => undefined,
-      claimDueCheck: async () => options.due ?? null,
+      // A claim names its holder.
+      claimDueCheck: async () => (options.due ? { leaseOwner: LEASE_OWNER, ...options.due } : null),
       claimCompanions: async () => options.companions ?? [],
       renewCheck: async () => true,
       renewChecks: async () => true,
@@ -108,12 +114,13 @@ function tracker(
     strictFake<GithubClient>(
       'github',
       {
-        getRun: async () => {
-          if (options.githubFails) throw new Error('GitHub is down');
+        getRun: async (_o: string, _r: string, runId: number) => {
+          if (options.githubFails || runId === options.failingRun)
+            throw new Error('GitHub is down');
           return options.run ?? { notModified: true };
         },
         listRecentRuns: async (_o: string, _r: string, _w: string, since: Date, etag?: string) => {
-          if (options.githubFails) throw new Error('GitHub is down');
+          if (options.githubFails || options.listingFails) throw new Error('GitHub is down');
           listings.push({ since, etag });
           return options.listing ?? { notModified: false, runs: [] };
         },
@@ -147,8 +154,8 @@ describe('RunTrackerService: a webhook delivery', () => {
     expect(moves).toHaveLength(1);
     expect(moves[0].to).toBe('success');
     expect(moves[0].options).toMatchObject({
-      from: ['dispatching', 'dispatched', 'queued', 'in_progress'],
-      releaseLease: false,
+      from: ['dispatching', 'dispatch_unknown', 'dispatched', 'queued', 'in_progress'],
+      releaseLease: undefined,
       set: { runConclusion: 'success', runUrl: aRun('x').htmlUrl },
     });
   });
@@ -239,7 +246,7 @@ describe('RunTrackerService: a due check', () => {
     await service.checkNextDue();
     expect(moves[0]).toMatchObject({
       to: 'success',
-      options: { releaseLease: true, tracking: { etag: '"new"' } },
+      options: { releaseLease: LEASE_OWNER, tracking: { etag: '"new"' } },
     });
   });
 
@@ -315,6 +322,32 @@ describe('RunTrackerService: a due check', () => {
       'transitions.move',
       'transitions.noteWatchdog',
     ]);
+  });
+
+  it('lets no run GitHub fails for hold up the others of its workflow', async () => {
+    const { service, clock, moves, releases } = tracker({
+      due: aDeployment({ id: 'd-000001', status: 'in_progress', runId: 1, source }),
+      companions: [aDeployment({ id: 'd-000002', status: 'in_progress', runId: 2, source })],
+      // Run 1 is not on the page, and asking for it alone fails.
+      listing: { notModified: false, runs: [aRun('completed', 'success', 2)], etag: '"p"' },
+      failingRun: 1,
+    });
+    await service.checkNextDue();
+    expect(releases).toEqual([
+      { id: 'd-000001', next: new Date(clock.now().getTime() + POLL_MS), etag: undefined },
+    ]);
+    expect(moves.map(({ id, to }) => `${id} ${to}`)).toEqual(['d-000002 success']);
+  });
+
+  it('asks for each run on its own when the listing fails', async () => {
+    const { service, calls, moves } = tracker({
+      due: aDeployment({ status: 'in_progress', runId: 7, source }),
+      listingFails: true,
+      run: { notModified: false, run: aRun('completed', 'success'), etag: '"e"' },
+    });
+    await service.checkNextDue();
+    expect(calls).toContain('github.getRun');
+    expect(moves.map((move) => move.to)).toEqual(['success']);
   });
 
   it('reads a 304 to the listing as the runs the same query held last time', async () => {
@@ -393,11 +426,51 @@ describe('RunTrackerService: a due check', () => {
     expect(moves[0]).toMatchObject({
       to: 'dispatch_failed',
       options: {
-        releaseLease: true,
+        releaseLease: LEASE_OWNER,
         note: 'GitHub never started a run for this dispatch; it was not re-dispatched',
       },
     });
     expect(calls).not.toContain('dispatcher.dispatchApproved');
+  });
+
+  it('looks for the run of a dispatch whose answer was lost, from the send, for two minutes', async () => {
+    const clock = new ManualClock(NOW);
+    const lost = (sentAgoMs: number) =>
+      aDeployment({
+        status: 'dispatch_unknown',
+        dispatchRequestedAt: dispatchedAt(clock, sentAgoMs + 5_000),
+        dispatchSentAt: dispatchedAt(clock, sentAgoMs),
+        source,
+      });
+    const looking = tracker({ due: lost(60_000) });
+    await looking.service.checkNextDue();
+    expect(looking.calls).toContain('dispatcher.discoverRun');
+    expect(looking.moves).toEqual([]);
+    expect(looking.releases).toEqual([
+      { next: new Date(clock.now().getTime() + Math.min(POLL_MS, 5_000)), etag: undefined },
+    ]);
+
+    const found = tracker({ due: lost(60_000), discovered: aRun('queued') });
+    await found.service.checkNextDue();
+    expect(found.moves[0]).toMatchObject({
+      to: 'queued',
+      options: {
+        from: ['dispatching', 'dispatch_unknown', 'dispatched'],
+        releaseLease: LEASE_OWNER,
+      },
+    });
+
+    const given = tracker({ due: lost(120_000) });
+    await given.service.checkNextDue();
+    expect(given.moves[0]).toMatchObject({
+      to: 'dispatch_failed',
+      options: {
+        from: ['dispatching', 'dispatch_unknown'],
+        releaseLease: LEASE_OWNER,
+        note: "GitHub's answer to the dispatch was lost, and no run of deploy.yml appeared within 2 minutes of it. Nothing was sent again: look at the workflow's runs on GitHub before deploying again",
+      },
+    });
+    expect(given.calls).not.toContain('dispatcher.dispatchApproved');
   });
 
   it('tells the requester once a dispatched run has not started after two minutes', async () => {
@@ -439,7 +512,7 @@ describe('RunTrackerService: a due check', () => {
     expect(moves[0]).toMatchObject({
       to: 'timed_out',
       options: {
-        releaseLease: true,
+        releaseLease: LEASE_OWNER,
         note: 'no completion after 10 min; the run may still be going',
       },
     });

@@ -24,7 +24,13 @@ import {
 import { DeploymentTransitions } from '../deployments/deployment-transitions.service';
 import { LEASE_MS, renewingWhile } from '../deployments/leases';
 import { DispatchService } from '../dispatch/dispatch.service';
-import { DISPATCH_GRACE_MS, nextRunCheckAt, pollEveryMs, WATCHDOG_MS } from '../dispatch/run-start';
+import {
+  DISPATCH_GRACE_MS,
+  inMinutes,
+  nextRunCheckAt,
+  pollEveryMs,
+  WATCHDOG_MS,
+} from '../dispatch/run-start';
 import { GithubClient, RunInfo } from '../github/github.client';
 import { ServiceRegistryService } from '../service-registry/service-registry.service';
 import { ListedRun, RunListingStore } from './run-listing.store';
@@ -200,18 +206,38 @@ export class RunTrackerService {
       else following.push(deployment);
     }
     if (!following.length) return;
-    const listed = await this.listRuns(following, now);
+    const listed = await this.listRuns(following, now).catch((error: Error) => {
+      // Each run is then asked for on its own: a workflow GitHub no longer lists stops no run.
+      this.logger.warn(
+        `Listing the runs of ${following[0].id}'s workflow failed: ${error.message}`,
+      );
+      return new Map<number, ListedRun>();
+    });
     for (const deployment of following) {
-      const run = listed.get(deployment.runId!);
-      if (run) await this.apply(deployment, run, {}, mode, { from: now });
-      else {
-        const answer = await this.fetchRun(deployment, deployment.runId!);
-        if (answer.notModified)
-          await this.tracking.releaseCheck(deployment, this.nextCheckOf(deployment, mode, now));
-        else await this.apply(deployment, answer.run, {}, mode, { etag: answer.etag, from: now });
+      try {
+        const run = listed.get(deployment.runId!);
+        const owner = deployment.leaseOwner;
+        if (run) await this.apply(deployment, run, {}, mode, { from: now, owner });
+        else {
+          const answer = await this.fetchRun(deployment, deployment.runId!);
+          if (answer.notModified)
+            await this.tracking.releaseCheck(deployment, this.nextCheckOf(deployment, mode, now));
+          else
+            await this.apply(deployment, answer.run, {}, mode, {
+              etag: answer.etag,
+              from: now,
+              owner,
+            });
+        }
+        // After what GitHub said: a run that started meanwhile tells no one it has not.
+        await this.watchdog(deployment, now);
+      } catch (error) {
+        // One run GitHub cannot answer for (deleted, an error) holds up none of the others.
+        const reason = error instanceof AppError ? error.message : (error as Error).message;
+        this.logger.warn(`Checking ${deployment.id} failed: ${reason}`);
+        const retryAt = new Date(now.getTime() + this.config.deploy.pollIntervalMs);
+        await this.tracking.releaseCheck(deployment, retryAt);
       }
-      // After what GitHub said: a run that started meanwhile tells no one it has not.
-      await this.watchdog(deployment, now);
     }
   }
 
@@ -232,7 +258,7 @@ export class RunTrackerService {
     const last = await this.listings.last(key, query);
     const answer = await this.github.listRecentRuns(owner, repo, workflow, since, last?.etag);
     let runs: ListedRun[];
-    if (answer.notModified) runs = last!.runs;
+    if (answer.notModified) runs = last?.runs ?? [];
     else {
       runs = answer.runs;
       if (answer.etag) await this.listings.save(key, query, answer.etag, runs, now);
@@ -246,7 +272,7 @@ export class RunTrackerService {
     // Approved, but the worker that won the approval died before dispatching: dispatch it now
     // (GitHub was never called for it: the status would be dispatching otherwise).
     if (deployment.status === 'approved') {
-      await this.dispatcher.dispatchApproved(deployment);
+      await this.dispatcher.dispatchApproved(deployment, deployment.leaseOwner!);
       return;
     }
 
@@ -264,15 +290,21 @@ export class RunTrackerService {
         return this.apply(
           claimed,
           run,
-          deployment.status === 'dispatching' ? { dispatchedAt: now } : {},
+          ['dispatching', 'dispatch_unknown'].includes(deployment.status)
+            ? { dispatchedAt: now }
+            : {},
           await this.modeOf(deployment, now),
-          { from: now },
+          { from: now, owner: deployment.leaseOwner },
         );
       }
-      if (deployment.status === 'dispatching' && now.getTime() - startedAt >= DISPATCH_GRACE_MS) {
-        const reason = 'GitHub never started a run for this dispatch; it was not re-dispatched';
+      const lookingSince = deployment.dispatchSentAt?.getTime() ?? startedAt;
+      const unsure =
+        deployment.status === 'dispatching' || deployment.status === 'dispatch_unknown';
+      if (unsure && now.getTime() - lookingSince >= DISPATCH_GRACE_MS) {
+        const reason = this.noRunReason(deployment);
         await this.transitions.move(deployment.id, 'dispatch_failed', {
-          releaseLease: true,
+          from: ['dispatching', 'dispatch_unknown'],
+          releaseLease: deployment.leaseOwner,
           set: { failureReason: reason },
           note: reason,
         });
@@ -289,20 +321,37 @@ export class RunTrackerService {
       await this.tracking.releaseCheck(deployment, this.nextCheckOf(deployment, mode, now));
       return;
     }
-    await this.apply(deployment, answer.run, {}, mode, { etag: answer.etag, from: now });
+    await this.apply(deployment, answer.run, {}, mode, {
+      etag: answer.etag,
+      from: now,
+      owner: deployment.leaseOwner,
+    });
+  }
+
+  /**
+   * Why a dispatch whose run never appeared failed, in plain words: nothing was sent again either
+   * way; when GitHub's answer was lost, what to check before deploying again.
+   */
+  private noRunReason(deployment: TrackedDeployment): string {
+    const minutes = inMinutes(DISPATCH_GRACE_MS);
+    if (deployment.status !== 'dispatch_unknown')
+      return 'GitHub never started a run for this dispatch; it was not re-dispatched';
+    const workflow = deployment.source?.workflow ?? 'the workflow';
+    return `GitHub's answer to the dispatch was lost, and no run of ${workflow} appeared within ${minutes} of it. Nothing was sent again: look at the workflow's runs on GitHub before deploying again`;
   }
 
   /**
    * Moves the deployment to what the run says, if that is further on. `lease` is set when the
-   * caller (the poller) holds the deployment's check lease: it is released with the next check
-   * time (by `mode`) and the run's ETag. A webhook holds no lease and leaves a poller's alone.
+   * caller (the poller) holds the deployment's check lease (as `owner`): it is released with the
+   * next check time (by `mode`) and the run's ETag. A webhook holds no lease and leaves a
+   * poller's alone.
    */
   private async apply(
     deployment: Deployment,
     run: Pick<RunInfo, 'status' | 'conclusion' | 'htmlUrl' | 'updatedAt'>,
     extra: Partial<Deployment>,
     mode: TrackingMode,
-    lease?: { etag?: string; from?: Date },
+    lease?: { etag?: string; from?: Date; owner?: string },
   ): Promise<void> {
     const etag = lease?.etag;
     const target = statusFromRun(run);
@@ -317,7 +366,11 @@ export class RunTrackerService {
           new Date(run.updatedAt),
         );
       } else if (lease) {
-        await this.tracking.releaseCheck(deployment, null, etag);
+        await this.tracking.releaseCheck(
+          { id: deployment.id, leaseOwner: lease.owner },
+          null,
+          etag,
+        );
       }
       return;
     }
@@ -329,13 +382,14 @@ export class RunTrackerService {
       });
     // Only a dispatched deployment follows its run (never one held at a gate or an approval).
     const from: DeploymentStatus[] = statusesBefore(target).filter((status) =>
-      ['dispatching', 'dispatched', 'queued', 'in_progress'].includes(status),
+      ['dispatching', 'dispatch_unknown', 'dispatched', 'queued', 'in_progress'].includes(status),
     );
+    const held = { id: deployment.id, leaseOwner: lease?.owner };
     if (!from.includes(deployment.status)) {
       // Already as far as (or further than) this event says: an old or repeated event.
       if (lease)
         await this.tracking.releaseCheck(
-          deployment,
+          held,
           this.nextCheckOf(deployment, mode, lease.from),
           etag,
         );
@@ -344,10 +398,10 @@ export class RunTrackerService {
     const moved = await this.transitions.move(deployment.id, target, {
       from,
       set,
-      releaseLease: Boolean(lease),
+      releaseLease: lease?.owner,
       tracking: isTerminal(target) ? { etag } : { nextCheckAt, etag },
     });
-    if (!moved && lease) await this.tracking.releaseCheck(deployment, nextCheckAt, etag);
+    if (!moved && lease) await this.tracking.releaseCheck(held, nextCheckAt, etag);
   }
 
   /**
@@ -371,7 +425,7 @@ export class RunTrackerService {
     const note = `no completion after ${minutes} min; the run may still be going`;
     const moved = await this.transitions.move(deployment.id, 'timed_out', {
       note,
-      releaseLease: true,
+      releaseLease: deployment.leaseOwner,
     });
     // Keep an eye on the run, to record how it really ended.
     if (moved?.runId) {
@@ -390,7 +444,10 @@ export class RunTrackerService {
     }
     const answer = await this.fetchRun(deployment, deployment.runId);
     if (!answer.notModified && answer.run.status === 'completed')
-      return this.apply(deployment, answer.run, {}, 'polling', { etag: answer.etag });
+      return this.apply(deployment, answer.run, {}, 'polling', {
+        etag: answer.etag,
+        owner: deployment.leaseOwner,
+      });
     const etag = answer.notModified ? undefined : answer.etag;
     await this.tracking.releaseCheck(
       deployment,

@@ -4,7 +4,8 @@ import { WebhookActivityStore } from '../deployments/webhook-activity.store';
 
 /**
  * Notes that a repository's run webhooks reach the bot (a verified `workflow_run` delivery
- * that moved one of its deployments on): its runs are then polled only as a backstop.
+ * about one of the bot's runs, not one already applied): its runs are then polled only as a
+ * backstop.
  */
 @Injectable()
 export class WebhookActivity {

@@ -181,16 +181,22 @@ export async function metricsOf(app: TestApp): Promise<string> {
   return (await fetch(`${app.url}/metrics`)).text();
 }
 
-export async function storedDeployment(
-  app: TestApp,
-  id: string,
-): Promise<Record<string, unknown> & { status: string }> {
+type StoredDeployment = Record<string, unknown> & {
+  status: string;
+  transitions: Array<{ status: string; note?: string }>;
+};
+
+export async function storedDeployment(app: TestApp, id: string): Promise<StoredDeployment> {
   const doc = await appConnection(app.app)
     .collection('deployments')
     .findOne({ _id: id as never });
   if (!doc) throw new Error(`no deployment ${id}`);
-  return doc as unknown as Record<string, unknown> & { status: string };
+  return doc as unknown as StoredDeployment;
 }
+
+/** The statuses a deployment went through, in order. */
+export const statusesOf = (deployment: StoredDeployment) =>
+  deployment.transitions.map((transition) => transition.status);
 
 export async function waitForStatus(app: TestApp, id: string, status: string, timeoutMs = 10_000) {
   return waitFor(

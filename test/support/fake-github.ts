@@ -79,7 +79,18 @@ interface FakeRepo {
   /** Check runs by commit, newest last. */
   checkRuns: Map<string, FakeCheckRun[]>;
   /** Commit statuses by commit, newest last. */
-  statuses: Map<string, Array<{ context: string; state: string; targetUrl?: string; id: number }>>;
+  statuses: Map<string, FakeCommitStatus[]>;
+}
+
+/** https://docs.github.com/en/rest/commits/statuses: each one posted is kept, with its creator. */
+export interface FakeCommitStatus {
+  context: string;
+  state: string;
+  targetUrl?: string;
+  id: number;
+  /** The login that posted it (an App posts as `<slug>[bot]`). */
+  creator: string;
+  createdAt: string;
 }
 
 export interface FakeCheckRun {
@@ -87,6 +98,8 @@ export interface FakeCheckRun {
   name: string;
   status: 'queued' | 'in_progress' | 'completed';
   conclusion: string | null;
+  /** The slug of the GitHub App that created it (https://docs.github.com/en/rest/checks/runs). */
+  app: string;
 }
 
 /** A deployment on GitHub (https://docs.github.com/en/rest/deployments/deployments). */
@@ -187,6 +200,8 @@ export class FakeGithub {
     headers: Record<string, string>;
     /** The request is carried out first, then answered with the failure (a lost answer). */
     afterDoing?: boolean;
+    /** Instead of an answer: none at all (`hang`) or the connection dropped (`reset`). */
+    silence?: 'hang' | 'reset';
   }> = [];
   /** Installation tokens handed out, by token (https://docs.github.com/en/rest/apps/apps#create-an-installation-access-token-for-an-app). */
   readonly installationTokens = new Map<string, InstallationToken>();
@@ -344,7 +359,7 @@ export class FakeGithub {
 
   /**
    * Adds a check run on `sha` (or, with the same name, a newer one: a re-run), as a GitHub App's
-   * CI would. Returns its id.
+   * CI would (GitHub Actions unless `app` names another App's slug). Returns its id.
    */
   addCheckRun(
     owner: string,
@@ -353,9 +368,10 @@ export class FakeGithub {
     checkName: string,
     status: FakeCheckRun['status'],
     conclusion: string | null = null,
+    app = 'github-actions',
   ): number {
     const runs = this.repo(owner, name).checkRuns;
-    const run = { id: this.nextCheckId++, name: checkName, status, conclusion };
+    const run = { id: this.nextCheckId++, name: checkName, status, conclusion, app };
     runs.set(sha, [...(runs.get(sha) ?? []), run]);
     return run.id;
   }
@@ -374,16 +390,28 @@ export class FakeGithub {
     }
   }
 
-  /** Sets a commit status (https://docs.github.com/en/rest/commits/statuses#create-a-commit-status). */
-  setCommitStatus(owner: string, name: string, sha: string, context: string, state: string): void {
+  /**
+   * Posts a commit status as `creator` (https://docs.github.com/en/rest/commits/statuses#create-a-commit-status):
+   * every status is kept; the combined status shows the latest per context.
+   */
+  setCommitStatus(
+    owner: string,
+    name: string,
+    sha: string,
+    context: string,
+    state: string,
+    { creator = 'ci-bot', targetUrl }: { creator?: string; targetUrl?: string } = {},
+  ): void {
     const statuses = this.repo(owner, name).statuses;
     statuses.set(sha, [
       ...(statuses.get(sha) ?? []),
       {
         context,
         state,
-        targetUrl: `https://ci.example/${context}/${sha.slice(0, 7)}`,
+        targetUrl: targetUrl ?? `https://ci.example/${context}/${sha.slice(0, 7)}`,
         id: this.nextCheckId++,
+        creator,
+        createdAt: new Date().toISOString(),
       },
     ]);
   }
@@ -411,6 +439,23 @@ export class FakeGithub {
       times: 1,
       headers: {},
       afterDoing: true,
+    });
+  }
+
+  /**
+   * The next request matching `pattern` is carried out, then never answered (`hang`: the client
+   * gives up) or its connection is dropped (`reset`): GitHub did it, the client cannot know.
+   * With `before`, nothing is done: the request dies on the way in.
+   */
+  silenceNext(pattern: RegExp, silence: 'hang' | 'reset', { before = false } = {}): void {
+    this.failures.push({
+      pattern,
+      status: 0,
+      message: '',
+      times: 1,
+      headers: {},
+      afterDoing: !before,
+      silence,
     });
   }
 
@@ -717,6 +762,12 @@ export class FakeGithub {
           // The failure is the answer either way.
         }
       }
+      if (failure.silence === 'reset') {
+        call.status = -1;
+        return void req.socket.destroy();
+      }
+      // Held open until the client gives up (or the fake closes).
+      if (failure.silence === 'hang') return void (call.status = -2);
       return reply(failure.status, { message: failure.message }, failure.headers);
     }
     try {
@@ -905,8 +956,7 @@ export class FakeGithub {
       const perPage = Number(query.get('per_page') ?? 30);
       const page = Number(query.get('page') ?? 1);
       const listed = [...runs].reverse().slice((page - 1) * perPage, page * perPage);
-      return [
-        200,
+      return conditional(
         {
           total_count: runs.length,
           check_runs: listed.map((run) => ({
@@ -916,9 +966,40 @@ export class FakeGithub {
             status: run.status,
             conclusion: run.conclusion,
             html_url: `https://github.example/${repo.owner}/${repo.name}/runs/${run.id}`,
+            app: { id: run.app.length, slug: run.app, name: run.app },
           })),
         },
-      ];
+        ifNoneMatch,
+      );
+    }
+    // https://docs.github.com/en/rest/commits/statuses#list-commit-statuses-for-a-reference:
+    // every status, newest first, each with its creator; conditional like every GET.
+    if (
+      (m = path.match(/^\/repos\/([^/]+)\/([^/]+)\/commits\/([^/]+)\/statuses$/)) &&
+      method === 'GET'
+    ) {
+      call.route = '/repos/{owner}/{repo}/commits/{ref}/statuses';
+      const repo = this.repo(m[1], m[2]);
+      const sha = this.resolve(repo, m[3]);
+      if (!sha) return [404, { message: `No commit found for SHA: ${m[3]}` }];
+      const perPage = Math.min(100, Number(query.get('per_page') ?? 30));
+      const page = Math.max(1, Number(query.get('page') ?? 1));
+      const listed = [...(repo.statuses.get(sha) ?? [])]
+        .reverse()
+        .slice((page - 1) * perPage, page * perPage);
+      return conditional(
+        listed.map((status) => ({
+          id: status.id,
+          state: status.state,
+          context: status.context,
+          description: null,
+          target_url: status.targetUrl ?? null,
+          created_at: status.createdAt,
+          updated_at: status.createdAt,
+          creator: { login: status.creator, id: status.creator.length, type: 'User' },
+        })),
+        ifNoneMatch,
+      );
     }
     // https://docs.github.com/en/rest/commits/statuses#get-the-combined-status-for-a-specific-reference
     if (

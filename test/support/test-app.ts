@@ -55,6 +55,15 @@ export function actorsOf(discord: FakeDiscord) {
   };
 }
 
+/** A deployer of its own, for a test whose rules count per member (held requests, cooldowns). */
+export function newDeployer(discord: FakeDiscord, username: string): Actor {
+  return {
+    user: { id: snowflake(), username },
+    roles: [rolesOf(discord).deployer],
+    permissions: '0',
+  };
+}
+
 /** The environment a test app runs with: every outside system is a loopback fake. */
 export function testEnvironment(
   discord: FakeDiscord,
