@@ -13,6 +13,7 @@ import {
   isInteractionHost,
 } from './discord/interaction-errors';
 import { InteractionsInFlight } from './discord/interactions-in-flight';
+import { redactCredentials } from './logging/scrub-secrets';
 
 /**
  * The one place errors become answers: an AppError's message is shown to the user; anything
@@ -44,7 +45,9 @@ export class AppExceptionFilter implements ExceptionFilter {
     this.log(exception, appError, ref);
 
     if (isInteractionHost(host)) {
-      const message = appError ? appError.message : `Something went wrong (ref ${ref}).`;
+      const message = appError
+        ? redactCredentials(appError.message)
+        : `Something went wrong (ref ${ref}).`;
       return answerInteractionError(interactionOf(host), message);
     }
     if (host.getType() === 'http') {

@@ -1,4 +1,5 @@
 import {
+  answerOf,
   deploy,
   ephemeralAnswer,
   finishRun,
@@ -39,6 +40,7 @@ describe('the CI gate, closed by default', () => {
   /** A fresh service whose staging is gated (`all`, or `required` with these names). */
   async function gated(required?: string) {
     return newService(app, {
+      ci: false,
       targets: {
         staging: required
           ? { ciGate: 'required', requiredChecks: required.split(',') }
@@ -90,7 +92,24 @@ describe('the CI gate, closed by default', () => {
   });
 
   it('counts a pinned required check only from the App it names', async () => {
-    const service = await gated('build@github-actions');
+    const service = await newService(app, { ci: false });
+    const set = await app.discord.command('service', app.actors.admin, {
+      subcommand: 'gate',
+      options: {
+        name: service.name,
+        env: 'staging',
+        mode: 'required',
+        checks: 'build@github-actions',
+      },
+    });
+    await set.waitForReply();
+    const show = await app.discord.command('service', app.actors.viewer, {
+      subcommand: 'show',
+      options: { name: service.name },
+    });
+    expect(await answerOf(show)).toContain(
+      'staging: required: `build` (only from `github-actions`)',
+    );
     const sha = service.headSha;
     app.github.addCheckRun('acme', service.repo, sha, 'build', 'completed', 'success', 'copycat');
     app.github.setCommitStatus('acme', service.repo, sha, 'build', 'success', {
@@ -142,7 +161,7 @@ describe('the CI gate, closed by default', () => {
   });
 
   it('judges CI again at the decisive approval: a commit that turned red is stopped at the gate', async () => {
-    const service = await newService(app);
+    const service = await newService(app, { ci: false });
     const build = app.github.addCheckRun(
       'acme',
       service.repo,
@@ -166,7 +185,7 @@ describe('the CI gate, closed by default', () => {
   });
 
   it('lets no admin who deployed anyway be the only approval', async () => {
-    const service = await newService(app);
+    const service = await newService(app, { ci: false });
     app.github.addCheckRun('acme', service.repo, service.headSha, 'build', 'completed', 'failure');
     const member = newDeployer(app.discord, 'hotfix-author');
     const { id, messageId, interaction } = await deploy(app, member, service.name, 'prod');
@@ -198,7 +217,7 @@ describe('held requests cost one read of their commit per interval', () => {
   it('reads one commit once an interval for ten requests held on it', async () => {
     const { github } = app;
     const repo = 'shared-ci';
-    github.addRepo('acme', repo);
+    github.addRepo('acme', repo, { ci: false });
     const sha = github.branchHead('acme', repo, 'main');
     github.addCheckRun('acme', repo, sha, 'build', 'in_progress');
     const services = await Promise.all(

@@ -31,7 +31,7 @@ describe('the CI gate', () => {
 
   /** A fresh service whose staging is gated by `/service gate` (an admin's command). */
   async function gatedService(mode = 'all', checks?: string) {
-    const service = await newService(app);
+    const service = await newService(app, { ci: false });
     const set = await app.discord.command('service', app.actors.admin, {
       subcommand: 'gate',
       options: { name: service.name, env: 'staging', mode, ...(checks ? { checks } : {}) },
@@ -184,7 +184,7 @@ describe('the CI gate', () => {
 
   it('gates a protected target by default, and an override still needs the approvals', async () => {
     const { github, discord, actors } = app;
-    const service = await newService(app);
+    const service = await newService(app, { ci: false });
     github.addCheckRun('acme', service.repo, service.headSha, 'build', 'completed', 'failure');
     const { interaction, id, messageId } = await deploy(app, actors.deployer, service.name, 'prod');
     await waitForMessageText(app, interaction, 'Refused by the CI gate');

@@ -9,6 +9,7 @@ import {
   waitForStatus,
 } from './support/deploys';
 import { messageText } from './support/fake-discord/fake-discord';
+import mongoose from 'mongoose';
 import { startAppWithFakes, TestApp } from './support/test-app';
 import { waitFor } from './support/wait-for';
 
@@ -97,4 +98,48 @@ describe('deployment messages under a per-channel edit limit', () => {
       expect(steps).toEqual([...steps].sort((a, b) => a - b));
     }
   }, 90_000);
+});
+
+describe('a shutdown behind a busy channel', () => {
+  it('does not wait for the channel’s queue of edits: what it did not send stays due for the next holder', async () => {
+    const app = await startAppWithFakes({
+      env: { DEPLOY_COOLDOWN_MS: '0', MAX_CONCURRENT_DEPLOYS: '20', POLL_INTERVAL_MS: '600000' },
+      // One edit every ten seconds per channel: six edits would take a minute.
+      arrange: ({ discord }) => discord.limitMessageEdits(1, 10_000),
+    });
+    let ids: string[] = [];
+    try {
+      const services = await Promise.all(
+        Array.from({ length: 6 }, () => newService(app, { githubDeployments: 'off' })),
+      );
+      const handles = await Promise.all(
+        services.map((service) => runDeploy(app, app.actors.deployer, service.name, 'staging')),
+      );
+      ids = await Promise.all(handles.map((handle) => deploymentIdOf(handle)));
+      const runIds = await Promise.all(
+        ids.map((id) =>
+          waitFor(`${id}'s run`, async () => (await storedDeployment(app, id)).runId as number, {
+            timeoutMs: 30_000,
+          }),
+        ),
+      );
+      for (const runId of runIds) app.github.setRunStatus(runId, 'completed', 'success');
+      await Promise.all(runIds.map((runId) => runWebhook(app, runId)));
+      await Promise.all(ids.map((id) => waitForStatus(app, id, 'success')));
+    } finally {
+      // Within the test's time limit only if the queue is not waited for.
+      await app.close();
+    }
+    const connection = await mongoose.createConnection(app.config.mongo.uri!).asPromise();
+    try {
+      const due = await connection
+        .collection('deployments')
+        .countDocuments({ _id: { $in: ids as never[] }, syncDueAt: { $exists: true } });
+      expect(due).toBeGreaterThan(0);
+    } finally {
+      await connection.close();
+      await app.discord.close();
+      await app.github.close();
+    }
+  }, 45_000);
 });

@@ -73,7 +73,8 @@ describe('GitHub Deployments', () => {
       payload: {
         deployment_id: id,
         service: service.name,
-        requester: { id: app.actors.deployer.user.id, name: app.actors.deployer.user.username },
+        // Discord ids only: no names on GitHub.
+        requester: { id: app.actors.deployer.user.id },
         approvers: [],
       },
     });
@@ -143,7 +144,7 @@ describe('GitHub Deployments', () => {
     expect(v2).toMatchObject({
       productionEnvironment: true,
       payload: {
-        approvers: [{ id: app.actors.admin.user.id, name: app.actors.admin.user.username }],
+        approvers: [{ id: app.actors.admin.user.id }],
       },
     });
     // Production deployments are not made inactive by GitHub itself.

@@ -56,6 +56,19 @@ describe('docker-compose.yml', () => {
     // Longer than the bot's own 20 s shutdown deadline: a SIGTERM is never cut short by SIGKILL.
     expect(bot.stop_grace_period).toBe('25s');
   });
+
+  it('publishes the webhook port only, and runs the bot with least privilege', () => {
+    const bot = compose.services.bot;
+    expect(bot.environment.METRICS_PORT).toBe('9100');
+    expect(bot.ports).toEqual(['3000-3001:3000']);
+    expect(bot.expose).toBeUndefined();
+    expect(bot.cap_drop).toEqual(['ALL']);
+    expect(bot.security_opt).toEqual(['no-new-privileges:true']);
+    expect(bot.read_only).toBe(true);
+    expect(bot.tmpfs).toEqual(['/tmp']);
+    expect(bot.mem_limit).toBe('512m');
+    expect(bot.pids_limit).toBe(256);
+  });
 });
 
 describe('supply chain pins', () => {

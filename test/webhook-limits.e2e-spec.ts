@@ -39,7 +39,12 @@ describe('the webhook endpoint against strangers', () => {
 
   beforeAll(async () => {
     app = await startAppWithFakes({
-      env: { POLL_INTERVAL_MS: '600000', DEPLOY_COOLDOWN_MS: '0' },
+      // Every upload here comes from 127.0.0.1: the whole cap is open to it, as behind a proxy.
+      env: {
+        POLL_INTERVAL_MS: '600000',
+        DEPLOY_COOLDOWN_MS: '0',
+        WEBHOOK_MAX_BODIES_PER_ADDRESS: String(MAX_BODIES_IN_FLIGHT),
+      },
       arrange: ({ github }) => void github.addRepo('acme', 'api'),
     });
     await seedService(app, { name: 'api', environments: ['staging', 'qa'] });
@@ -163,6 +168,40 @@ describe('the webhook endpoint against strangers', () => {
       workflow_run: app.github.runPayload(run),
     });
     await waitForStatus(app, id, 'success');
+  });
+});
+
+describe('slow uploads from one address', () => {
+  let app: TestApp;
+
+  beforeAll(async () => {
+    app = await startAppWithFakes({ env: { WEBHOOK_MAX_BODIES_PER_ADDRESS: '16' } });
+  });
+  afterAll(() => app?.closeAll());
+
+  it('hold at most their address’s share of the slots, and each is cut once it trickles', async () => {
+    const uploads = Array.from({ length: 100 }, () => {
+      const upload = openUpload(app.url, { 'content-length': 100_000 });
+      upload.req.write('{');
+      return upload;
+    });
+    try {
+      const answers = await Promise.all(uploads.map((upload) => upload.response));
+      const statuses = answers.map((answer) => answer.statusCode);
+      // 16 were read (and cut for arriving too slowly); the other 84 were refused at once.
+      expect(statuses.filter((status) => status === 503)).toHaveLength(84);
+      expect(statuses.filter((status) => status === 408)).toHaveLength(16);
+    } finally {
+      for (const upload of uploads) upload.req.destroy();
+    }
+    expect(await metricsText(app)).toMatch(
+      /chatops_webhook_deliveries_total\{event="workflow_run",outcome="timeout"\} 16/,
+    );
+    // A delivery from the same address goes through once they are gone.
+    await waitFor('the slots to be free', async () =>
+      /chatops_webhook_bodies_in_flight 0/.test(await metricsText(app)),
+    );
+    expect((await sendWebhook(app.url, WEBHOOK_SECRET, 'ping', { zen: 'hi' })).status).toBe(200);
   });
 });
 

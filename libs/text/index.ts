@@ -7,7 +7,7 @@
  */
 export function plainText(text: string | undefined | null, max = 200): string {
   const line = truncate(
-    String(text ?? '')
+    withoutFormatCharacters(String(text ?? ''))
       .replace(/\s+/g, ' ')
       .trim(),
     max,
@@ -24,8 +24,20 @@ export function plainText(text: string | undefined | null, max = 200): string {
  * mentions; a backtick would end it, so it is replaced by a look-alike.
  */
 export function codeSpan(text: string | undefined | null, max = 100): string {
-  const value = truncate(String(text ?? '').replace(/\s+/g, ' '), max).replace(/`/g, 'ˋ');
+  const value = truncate(
+    withoutFormatCharacters(String(text ?? '')).replace(/\s+/g, ' '),
+    max,
+  ).replace(/`/g, 'ˋ');
   return `\`${value || ' '}\``;
+}
+
+/**
+ * Invisible formatting characters (Unicode category Cf: bidirectional overrides, zero-width
+ * joiners and spaces, …) removed: untrusted text cannot reorder or hide what a message shows
+ * (`deploy‮lanif` reading as "deploy final") or make two names look alike.
+ */
+export function withoutFormatCharacters(text: string): string {
+  return text.replace(/\p{Cf}/gu, '');
 }
 
 export function truncate(text: string, max: number): string {

@@ -15,6 +15,12 @@ describe('plainText', () => {
     expect(plainText('a\n\n> b', 50)).toBe('a \\> b');
     expect(plainText('x'.repeat(300), 10)).toBe(`${'x'.repeat(9)}…`);
   });
+
+  it('drops invisible formatting characters: nothing reorders or hides what is shown', () => {
+    // A right-to-left override, a zero-width space and joiner, a byte order mark.
+    expect(plainText('deploy\u202Elanif\u200B\u200D\uFEFF')).toBe('deploylanif');
+    expect(codeSpan('ma\u2066in')).toBe('`main`');
+  });
 });
 
 describe('codeSpan', () => {

@@ -18,8 +18,7 @@ function grantsOf(
   return {
     findForRoles: async (guildId: string, roleIds: string[]) =>
       inGuild(guildId).filter((g) => roleIds.includes(g.roleId)) as Grant[],
-    hasUnrestrictedAdmin: async (guildId: string) =>
-      inGuild(guildId).some((g) => g.level === 'admin' && g.environments.length === 0),
+    hasAdmin: async (guildId: string) => inGuild(guildId).some((g) => g.level === 'admin'),
     put: () => Promise.reject(new Error('unexpected put')),
     remove: () => Promise.reject(new Error('unexpected remove')),
     list: () => Promise.reject(new Error('unexpected list')),
@@ -95,11 +94,11 @@ describe('AccessService', () => {
   it('lets Discord Administrators manage access only while no admin exists, and never deploy', async () => {
     const owner = actor([], true);
     const fresh = new AccessService(freshInstall, grantsOf([]));
-    await expect(fresh.requireAccessManager(owner)).resolves.toBeUndefined();
+    await expect(fresh.requireAccessManager(owner)).resolves.toBe(true);
     await expect(fresh.requireDeployer(owner, 'deploy', 'staging')).rejects.toBeInstanceOf(
       AccessDeniedError,
     );
-    // ADMIN_ROLE_IDS, or an unrestricted admin grant, ends the bootstrap.
+    // ADMIN_ROLE_IDS, or any admin grant, ends the bootstrap.
     await expect(
       new AccessService(config, grantsOf([])).requireAccessManager(owner),
     ).rejects.toThrow(
@@ -110,15 +109,25 @@ describe('AccessService', () => {
       grantsOf([{ roleId: '7', level: 'admin', environments: [] }]),
     );
     await expect(granted.requireAccessManager(owner)).rejects.toBeInstanceOf(AccessDeniedError);
-    // An admin grant limited to some environments manages nothing: the bootstrap stays open.
+    // Even one limited to some environments.
     const scoped = new AccessService(
       freshInstall,
       grantsOf([{ roleId: '7', level: 'admin', environments: ['qa'] }]),
     );
-    await expect(scoped.requireAccessManager(owner)).resolves.toBeUndefined();
+    await expect(scoped.requireAccessManager(owner)).rejects.toBeInstanceOf(AccessDeniedError);
     await expect(fresh.requireAccessManager(actor([DEPLOYER_ROLE]))).rejects.toBeInstanceOf(
       AccessDeniedError,
     );
+  });
+
+  it('lets the bootstrap make only an admin for every environment: nobody is locked out after it', async () => {
+    const owner = actor([], true);
+    const fresh = new AccessService(freshInstall, grantsOf([]));
+    const role = { id: '7', name: 'Admins', everyone: false };
+    const refusal =
+      'The first grant must make a role admin for every environment (level:admin, no envs): from then on only admins manage access.';
+    await expect(fresh.grant(owner, role, 'admin', 'qa')).rejects.toThrow(refusal);
+    await expect(fresh.grant(owner, role, 'deployer')).rejects.toThrow(refusal);
   });
 
   it('gives roles and grants of another server nothing, not even the bootstrap', async () => {

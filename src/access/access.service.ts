@@ -73,13 +73,13 @@ export class AccessService {
 
   /**
    * Managing access takes an admin for every environment. Discord's Administrator permission
-   * counts only for the first-run bootstrap: while no such admin exists at all (no
-   * ADMIN_ROLE_IDS, no unrestricted admin grant in the home server).
+   * counts only for the first-run bootstrap: while no admin exists at all (no ADMIN_ROLE_IDS,
+   * no admin grant of any kind in the home server). True when the actor acts by that rule.
    */
-  async requireAccessManager(actor: Actor): Promise<void> {
-    if (await this.isAdmin(actor)) return;
+  async requireAccessManager(actor: Actor): Promise<boolean> {
+    if (await this.isAdmin(actor)) return false;
     const bootstrap = actor.guildAdministrator && actor.guildId === this.homeGuildId;
-    if (bootstrap && !(await this.adminExists())) return;
+    if (bootstrap && !(await this.adminExists())) return true;
     throw new AccessDeniedError(
       bootstrap
         ? "Only admins (for every environment) can manage access. Discord's Administrator permission counts only until the first admin exists."
@@ -87,11 +87,10 @@ export class AccessService {
     );
   }
 
-  /** Whether anyone can manage access without the bootstrap rule. */
+  /** Whether any admin exists: the bootstrap rule is over from then on. */
   async adminExists(): Promise<boolean> {
     return (
-      this.config.access.adminRoleIds.length > 0 ||
-      (await this.grants.hasUnrestrictedAdmin(this.homeGuildId))
+      this.config.access.adminRoleIds.length > 0 || (await this.grants.hasAdmin(this.homeGuildId))
     );
   }
 
@@ -105,9 +104,14 @@ export class AccessService {
     level: AccessLevel,
     environments?: string,
   ): Promise<Grant> {
-    await this.requireAccessManager(actor);
+    const bootstrapping = await this.requireAccessManager(actor);
     if (role.everyone)
       throw new ValidationError('Invalid role: grant to a specific role, not @everyone.');
+    // The bootstrap ends with the first admin grant: it must let someone manage access after it.
+    if (bootstrapping && (level !== 'admin' || environments))
+      throw new ValidationError(
+        'The first grant must make a role admin for every environment (level:admin, no envs): from then on only admins manage access.',
+      );
     const grant: Grant = {
       guildId: this.homeGuildId,
       roleId: role.id,

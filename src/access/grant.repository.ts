@@ -26,10 +26,9 @@ export class GrantRepository {
   }
 
   /** Whether some role of the server is admin for every environment. */
-  async hasUnrestrictedAdmin(guildId: string): Promise<boolean> {
-    return Boolean(
-      await this.grants.exists({ guildId, level: 'admin', environments: { $size: 0 } }),
-    );
+  /** Whether any role holds the admin level in the server, for some environments or all. */
+  async hasAdmin(guildId: string): Promise<boolean> {
+    return Boolean(await this.grants.exists({ guildId, level: 'admin' }));
   }
 
   async list(guildId: string): Promise<Grant[]> {

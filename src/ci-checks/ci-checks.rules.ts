@@ -1,5 +1,8 @@
 import type { CheckLine, GateMode, GateRecord } from '../deployments/deployment';
 import type { CheckRunInfo, CommitChecks, CommitStatusInfo } from '../github/github.types';
+import { parseRequiredCheck } from '../service-registry/service';
+
+export { parseRequiredCheck };
 
 /** Lines kept on a deployment: the ones that stop it first. */
 const MAX_LINES = 10;
@@ -10,20 +13,6 @@ const PASSING_CONCLUSIONS = ['success', 'neutral', 'skipped'];
 const RANK: Record<CheckLine['state'], number> = { passed: 0, pending: 1, failed: 2, missing: 3 };
 
 export type GateJudgement = Pick<GateRecord, 'verdict' | 'total' | 'pending' | 'checks' | 'noCi'>;
-
-/** A GitHub App's slug (`github-actions`): lowercase letters, digits and dashes. */
-const APP_SLUG = /^[a-z0-9](?:[a-z0-9-]{0,38})$/;
-
-/**
- * A required check's name, and the GitHub App that must report it when pinned (`build@github-actions`:
- * the last `@` followed by an App's slug). A commit status counts as the App's when its creator is
- * the App's bot account (`github-actions[bot]`).
- */
-export function parseRequiredCheck(required: string): { name: string; app?: string } {
-  const at = required.lastIndexOf('@');
-  const app = at > 0 ? required.slice(at + 1) : '';
-  return APP_SLUG.test(app) ? { name: required.slice(0, at), app } : { name: required };
-}
 
 /** When the gate is judged, and until when a commit without any check may still get some. */
 export interface JudgeMoment {

@@ -92,6 +92,38 @@ describe('loadAppConfig', () => {
     }
   });
 
+  it('refuses plain http API addresses in production, except to this machine', () => {
+    const production = {
+      ...valid,
+      NODE_ENV: 'production',
+      WEBHOOK_SECRET: LONG_SECRET,
+      MONGODB_URI: 'mongodb://db.example/chatops',
+    };
+    expect(
+      problemsOf({
+        ...production,
+        GITHUB_API_URL: 'http://ghes.example/api/v3',
+        DISCORD_API_URL: 'http://proxy.example/api',
+      }),
+    ).toEqual([
+      'DISCORD_API_URL must use https in production (plain http only to this machine)',
+      'GITHUB_API_URL must use https in production (plain http only to this machine)',
+    ]);
+    for (const local of ['http://127.0.0.1:8080', 'http://localhost:8080/api/v3'])
+      expect(loadAppConfig({ ...production, GITHUB_API_URL: local }).github.apiUrl).toBe(local);
+    expect(loadAppConfig({ ...valid, GITHUB_API_URL: 'http://ghes.example/api/v3' })).toBeTruthy();
+  });
+
+  it("knows GitHub's web host from its API's address", () => {
+    expect(loadAppConfig(valid).github.webHost).toBe('github.com');
+    expect(
+      loadAppConfig({ ...valid, GITHUB_API_URL: 'https://ghes.example/api/v3' }).github.webHost,
+    ).toBe('ghes.example');
+    expect(
+      loadAppConfig({ ...valid, GITHUB_API_URL: 'https://api.acme.ghe.com' }).github.webHost,
+    ).toBe('acme.ghe.com');
+  });
+
   it('requires a long WEBHOOK_SECRET and MONGODB_URI in production only', () => {
     expect(problemsOf({ ...valid, NODE_ENV: 'production' })).toEqual([
       'WEBHOOK_SECRET is required',

@@ -25,6 +25,8 @@ const SWEEP_EVERY_MS = 1_000;
 const SWEEP_BATCH = 50;
 /** The worker's lease ran out and another worker took the deployment: it sends nothing more. */
 class LeaseLost extends Error {}
+/** The instance stops: a worker still waiting for its channel's turn gives up its edit. */
+class Stopping extends Error {}
 
 /** Transient failures are retried after 1 s, 2 s, 4 s … up to a minute, this many times. */
 export const MAX_ATTEMPTS = 12;
@@ -136,6 +138,8 @@ export class DeploymentMessageListener
           this.update(claimed.deployment, claimed.state, renew),
         );
       } catch (error) {
+        // Stopping: the deployment stays due, and whoever takes the lease next sends it.
+        if (error instanceof Stopping) return;
         if (!(error instanceof LeaseLost)) throw error;
         this.logger.warn(`Lost the lease on ${id}'s Discord side; its new holder carries on`);
         return;
@@ -161,7 +165,7 @@ export class DeploymentMessageListener
       try {
         await work();
       } catch (error) {
-        if (error instanceof LeaseLost) throw error;
+        if (error instanceof LeaseLost || error instanceof Stopping) throw error;
         const failure = classifyDiscordFailure(error);
         if (failure.kind === 'transient') transient.push(`${part}: ${failure.reason}`);
         else {
@@ -247,6 +251,8 @@ export class DeploymentMessageListener
     if (!channel?.isTextBased())
       throw new UnusableChannelError('the channel is not a text channel');
     return this.pacer.turn(channel.id, async () => {
+      // A shutdown never waits behind a busy channel's queue of edits.
+      if (this.stopped) throw new Stopping();
       if (!(await stillHeld())) throw new LeaseLost();
       const newest = (await this.outbox.latest(deployment.id)) ?? { deployment, ...state };
       await channel.messages.edit(deployment.messageId!, deploymentMessage(newest.deployment));

@@ -73,6 +73,21 @@ describe('DeploymentTrackingStore on the real engine', () => {
     expect(await store.claimDueCheck(end, LEASE_MS, 'host-c#1')).toBeNull();
   });
 
+  it('keeps the next check that a change made since the claim set (a webhook knew better)', async () => {
+    const [id] = await due(1);
+    const claimed = (await store.claimDueCheck(NOW, LEASE_MS, 'host-a#1'))!;
+    const backstop = new Date(NOW.getTime() + 300_000);
+    // A webhook moves it on meanwhile, setting its next check from what it knows.
+    await model.updateOne({ _id: id }, { $set: { nextCheckAt: backstop }, $inc: { version: 1 } });
+    await store.releaseCheck(claimed, new Date(NOW.getTime() + 200));
+    expect((await model.findById(id).lean())!.nextCheckAt).toEqual(backstop);
+    // Unchanged since its claim: the check's own next time stands.
+    const reclaimed = (await store.claimDueCheck(backstop, LEASE_MS, 'host-a#2'))!;
+    const next = new Date(backstop.getTime() + 200);
+    await store.releaseCheck(reclaimed, next);
+    expect((await model.findById(id).lean())!.nextCheckAt).toEqual(next);
+  });
+
   it('applies a delivery once, however many times it arrives at once', async () => {
     const deployment = aDeployment({
       status: 'dispatched',

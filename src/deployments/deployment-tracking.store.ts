@@ -12,6 +12,8 @@ export interface TrackedDeployment extends Deployment {
   etag?: string;
   /** Who holds the check lease (`<instance id>#<n>`), when a poll claimed it. */
   leaseOwner?: string;
+  /** The record's version when the check claimed it: a change since is someone else's. */
+  claimedVersion?: number;
 }
 
 /** Where a webhook delivery says its run comes from. */
@@ -165,6 +167,7 @@ export class DeploymentTrackingStore {
       ...toDomain(doc)!,
       etag: doc.etag as string | undefined,
       leaseOwner: doc.leaseOwner as string | undefined,
+      claimedVersion: doc.version as number | undefined,
     };
   }
 
@@ -210,6 +213,7 @@ export class DeploymentTrackingStore {
       ...toDomain(doc)!,
       etag: doc.etag as string | undefined,
       leaseOwner: doc.leaseOwner as string | undefined,
+      claimedVersion: doc.version as number | undefined,
     }));
   }
 
@@ -229,25 +233,37 @@ export class DeploymentTrackingStore {
   }
 
   /**
-   * Ends a check without a status change: when to look next, and what GitHub last said. With
-   * the lease's owner, only while that worker still holds it (one whose lease was taken over
-   * changes nothing).
+   * Ends a check without a status change: when to look next (null: never), and what GitHub
+   * last said. With the lease's owner, only while that worker still holds it (one whose lease
+   * was taken over changes nothing). With the version the check claimed, a deployment changed
+   * since (a webhook moved it, and set its next check from what it knew) keeps its next check.
    */
   async releaseCheck(
-    deployment: { id: string; leaseOwner?: string },
+    deployment: { id: string; leaseOwner?: string; claimedVersion?: number },
     nextCheckAt: Date | null,
     etag?: string,
   ): Promise<void> {
-    const set: Record<string, unknown> = { leaseUntil: EPOCH };
-    if (etag) set.etag = etag;
-    if (nextCheckAt) set.nextCheckAt = nextCheckAt;
-    await this.deployments.updateOne(
+    const filter = {
+      _id: deployment.id,
+      ...(deployment.leaseOwner ? { leaseOwner: deployment.leaseOwner } : {}),
+    };
+    const next =
+      nextCheckAt && deployment.claimedVersion !== undefined
+        ? {
+            $cond: [{ $eq: ['$version', deployment.claimedVersion] }, nextCheckAt, '$nextCheckAt'],
+          }
+        : nextCheckAt;
+    // A pipeline (driver level): the next check depends on the version found.
+    await this.deployments.collection.updateOne(filter as unknown as mongo.Filter<mongo.Document>, [
       {
-        _id: deployment.id,
-        ...(deployment.leaseOwner ? { leaseOwner: deployment.leaseOwner } : {}),
+        $set: {
+          leaseUntil: EPOCH,
+          ...(etag ? { etag: { $literal: etag } } : {}),
+          ...(next ? { nextCheckAt: next } : {}),
+        },
       },
-      { $set: set, ...(nextCheckAt ? {} : { $unset: { nextCheckAt: '' } }) },
-    );
+      ...(nextCheckAt === null ? [{ $unset: 'nextCheckAt' }] : []),
+    ]);
   }
 
   /** When the next check not held by a worker is due (null when none is planned). */

@@ -4,6 +4,8 @@ import { Deployment } from './deployment';
 const INTERNAL = [
   'busyTarget',
   'slot',
+  'heldTarget',
+  'heldSlot',
   'nextCheckAt',
   'leaseUntil',
   'leaseOwner',

@@ -175,6 +175,8 @@ export interface GithubDeploymentRecord {
 export interface JobLine {
   id: number;
   name: string;
+  /** The run's attempt it belongs to, when a re-run (2, 3, …); absent for the first. */
+  attempt?: number;
   /** `waiting`: held by a GitHub environment's protection rules. */
   status: 'queued' | 'waiting' | 'in_progress' | 'completed';
   conclusion?: string;

@@ -36,6 +36,19 @@ describe('mergeJobs', () => {
     ).toEqual({ number: 5, name: 'Deploy' });
   });
 
+  it("keeps the latest attempt's jobs only: a re-run replaces the failed attempt's, a late one is dropped", () => {
+    const failed = [
+      job({ id: 1, name: 'build', status: 'completed', conclusion: 'success' }),
+      job({ id: 2, name: 'deploy', status: 'completed', conclusion: 'failure' }),
+    ];
+    const rerun = mergeJobs(failed, [job({ id: 7, name: 'build', attempt: 2 })]);
+    expect(rerun?.map((j) => [j.id, j.name, j.attempt])).toEqual([[7, 'build', 2]]);
+    expect(mergeJobs(rerun!, [job({ id: 2, status: 'completed', conclusion: 'failure' })])).toBe(
+      undefined,
+    );
+    expect(mergeJobs(rerun!, [job({ id: 8, name: 'deploy', attempt: 2 })])).toHaveLength(2);
+  });
+
   it(`keeps at most ${MAX_JOBS} jobs`, () => {
     const many = Array.from({ length: MAX_JOBS + 5 }, (_, i) => job({ id: i + 1 }));
     expect(mergeJobs([], many)).toHaveLength(MAX_JOBS);

@@ -18,14 +18,24 @@ function isNewer(report: JobLine, kept: JobLine): boolean {
   return report.at >= kept.at && JSON.stringify(report) !== JSON.stringify(kept);
 }
 
+const attemptOf = (job: JobLine) => job.attempt ?? 1;
+
 /**
  * The jobs after `reports`: each job keeps its most advanced report, so one delivered late never
- * takes a job back. Undefined when nothing changes.
+ * takes a job back. Only the latest attempt of the run counts: a re-run's first report replaces
+ * the jobs of the attempt before, and a late report of an older attempt is dropped. Undefined
+ * when nothing changes.
  */
 export function mergeJobs(kept: JobLine[], reports: JobLine[]): JobLine[] | undefined {
-  const jobs = [...kept];
+  let jobs = [...kept];
   let changed = false;
   for (const report of reports) {
+    const latest = Math.max(0, ...jobs.map(attemptOf));
+    if (attemptOf(report) < latest) continue;
+    if (attemptOf(report) > latest && jobs.length) {
+      jobs = [];
+      changed = true;
+    }
     const index = jobs.findIndex((job) => job.id === report.id);
     if (index === -1) {
       if (jobs.length >= MAX_JOBS) continue;

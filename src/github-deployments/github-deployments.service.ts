@@ -67,7 +67,9 @@ export class GithubDeploymentsService {
     let timer: NodeJS.Timeout | undefined;
     try {
       // The dispatch waits for this at most CREATE_WAIT_MS; a later answer is still recorded.
-      const created = this.create(deployment).then((id) =>
+      // The request itself is abandoned when the wait ends: the sync never looks for a record
+      // whose creation is still on its way (it would create a second).
+      const created = this.create(deployment, CREATE_WAIT_MS).then((id) =>
         this.store.recordCreated(deployment.id, id),
       );
       created.catch(() => undefined);
@@ -164,25 +166,32 @@ export class GithubDeploymentsService {
     return (await this.store.recordCreated(deployment.id, id)) ?? id;
   }
 
-  private create(deployment: Deployment): Promise<number> {
+  private create(deployment: Deployment, waitMs?: number): Promise<number> {
     const { owner, repo } = deployment.source!;
-    const approvers = deployment.approval?.approvals.map(({ id, name }) => ({ id, name })) ?? [];
-    return this.github.createDeployment({
-      owner,
-      repo,
-      sha: deployment.sha,
-      environment: deployment.environment,
-      production: deployment.githubDeployment!.production,
-      description: `${deployment.id}: ${deployment.service} to ${deployment.environment}`,
-      payload: {
-        deployment_id: deployment.id,
-        service: deployment.service,
-        requester: { id: deployment.requester.id, name: deployment.requester.name },
-        approvers,
-        ...(deployment.rollback ? { rollback_of: deployment.rollback.of } : {}),
-        ...(deployment.gate?.override ? { ci_overridden_by: deployment.gate.override.by } : {}),
+    // Discord ids only: the payload is readable by anyone who can read the repository, and any
+    // `on: deployment` workflow gets it as its event.
+    const approvers = deployment.approval?.approvals.map(({ id }) => ({ id })) ?? [];
+    return this.github.createDeployment(
+      {
+        owner,
+        repo,
+        sha: deployment.sha,
+        environment: deployment.environment,
+        production: deployment.githubDeployment!.production,
+        description: `${deployment.id}: ${deployment.service} to ${deployment.environment}`,
+        payload: {
+          deployment_id: deployment.id,
+          service: deployment.service,
+          requester: { id: deployment.requester.id },
+          approvers,
+          ...(deployment.rollback ? { rollback_of: deployment.rollback.of } : {}),
+          ...(deployment.gate?.override
+            ? { ci_overridden_by: { id: deployment.gate.override.by.id } }
+            : {}),
+        },
       },
-    });
+      waitMs,
+    );
   }
 
   private post(deployment: Deployment, id: number, state: GithubDeploymentState): Promise<void> {

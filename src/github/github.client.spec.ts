@@ -1,4 +1,5 @@
 import { generateKeyPairSync } from 'node:crypto';
+import { AddressInfo, createServer } from 'node:net';
 import { ManualClock } from '../../libs/clock';
 import { FakeGithub } from '../../test/support/fake-github';
 import { metricValue, testMetrics } from '../../test/support/metrics';
@@ -17,7 +18,7 @@ describe('GithubClient against the loopback GitHub', () => {
   afterAll(() => github.close());
   beforeEach(() => github.calls.splice(0));
 
-  function client(token = github.token) {
+  function client(token = github.token, env: Record<string, string> = {}) {
     const { metrics, registry } = testMetrics();
     const config = loadAppConfig({
       DISCORD_TOKEN: 'x',
@@ -25,6 +26,7 @@ describe('GithubClient against the loopback GitHub', () => {
       GUILD_ID: '123456789012345679',
       GITHUB_TOKEN: token,
       GITHUB_API_URL: github.apiUrl,
+      ...env,
     });
     return { client: new GithubClient(config, metrics, { retryAfterBaseValue: 0 }), registry };
   }
@@ -74,6 +76,74 @@ describe('GithubClient against the loopback GitHub', () => {
         status: '200',
       }),
     ).toBe(1);
+  });
+
+  it('never sends a write again after an unclear answer: a 502 to a status post is one POST', async () => {
+    const { client: gh } = client();
+    github.loseNextAnswer(/\/deployments\/\d+\/statuses$/);
+    const deployment = await gh.createDeployment({
+      owner: 'acme',
+      repo: 'api',
+      sha: github.branchHead('acme', 'api', 'trunk'),
+      environment: 'staging',
+      production: false,
+      description: 'test',
+      payload: {},
+    });
+    await expect(
+      gh.createDeploymentStatus({
+        owner: 'acme',
+        repo: 'api',
+        deploymentId: deployment,
+        state: 'queued',
+        description: 'queued',
+      }),
+    ).rejects.toBeInstanceOf(GithubError);
+    expect(github.calls.filter((call) => call.path.endsWith('/statuses'))).toHaveLength(1);
+  });
+
+  it('abandons a request GitHub never answers after GITHUB_REQUEST_TIMEOUT_MS', async () => {
+    const { client: gh } = client(github.token, { GITHUB_REQUEST_TIMEOUT_MS: '1000' });
+    github.silenceNext(/\/actions\/workflows\/deploy\.yml\/dispatches$/, 'hang');
+    const sent = gh.dispatchWorkflow({
+      owner: 'acme',
+      repo: 'api',
+      workflow: 'deploy.yml',
+      ref: 'trunk',
+      inputs: {},
+    });
+    await expect(sent).rejects.toMatchObject({ code: 'GITHUB.OUTCOME_UNKNOWN' });
+    await expect(sent).rejects.toThrow(
+      "GitHub's answer to the dispatch of workflow deploy.yml in acme/api was lost (no answer in time): it may have started a run",
+    );
+    expect(github.calls.filter((call) => call.path.endsWith('/dispatches'))).toHaveLength(1);
+    // GitHub did take it.
+    expect(github.dispatches.at(-1)).toMatchObject({ repo: 'api', workflow: 'deploy.yml' });
+  });
+
+  it('takes a connection that was never made for a refusal: nothing reached GitHub', async () => {
+    // A port nothing listens on.
+    const probe = createServer();
+    await new Promise<void>((done) => probe.listen(0, '127.0.0.1', done));
+    const port = (probe.address() as AddressInfo).port;
+    await new Promise<void>((done) => probe.close(() => done()));
+    const closed = loadAppConfig({
+      DISCORD_TOKEN: 'x',
+      CLIENT_ID: '123456789012345678',
+      GUILD_ID: '123456789012345679',
+      GITHUB_TOKEN: github.token,
+      GITHUB_API_URL: `http://127.0.0.1:${port}`,
+    });
+    const unreachable = new GithubClient(closed, testMetrics().metrics, { retryAfterBaseValue: 0 });
+    await expect(
+      unreachable.dispatchWorkflow({
+        owner: 'acme',
+        repo: 'api',
+        workflow: 'deploy.yml',
+        ref: 'trunk',
+        inputs: {},
+      }),
+    ).rejects.toMatchObject({ code: 'GITHUB.UNREACHABLE' });
   });
 
   it('says in plain words what went wrong', async () => {

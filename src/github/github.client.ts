@@ -399,7 +399,7 @@ export class GithubClient {
    * Records a deployment on GitHub for `sha`: no auto-merge, and no required contexts (the bot
    * runs its own CI gate). Returns GitHub's id.
    */
-  async createDeployment(request: GithubDeploymentRequest): Promise<number> {
+  async createDeployment(request: GithubDeploymentRequest, waitMs?: number): Promise<number> {
     const { owner, repo } = request;
     const octokit = await this.octokit(owner, repo);
     try {
@@ -416,8 +416,9 @@ export class GithubClient {
         description: request.description,
         payload: request.payload as { [key: string]: unknown },
         // Not safe to repeat: a retry after an answer lost on the way creates a second one.
-        // The caller looks for it by its payload instead.
-        request: { retries: 0 },
+        // The caller looks for it by its payload instead. Abandoned when the caller stops
+        // waiting, so no creation is still on its way once someone looks for it.
+        request: { retries: 0, ...(waitMs ? { signal: AbortSignal.timeout(waitMs) } : {}) },
       });
       // 202 is GitHub merging the default branch in first: never asked for (auto_merge false).
       if (status !== 201 || !('id' in data))
@@ -556,8 +557,11 @@ export function outcomeUnknown(error: unknown): boolean {
 function lostAnswerOf(error: unknown): string {
   const answered = (error as { response?: { status?: number } }).response?.status;
   if (answered) return `GitHub answered ${answered}`;
-  const name = String((error as { name?: string }).name ?? '');
-  const message = String((error as { message?: string }).message ?? '');
-  if (name === 'TimeoutError' || /timeout|aborted/i.test(message)) return 'no answer in time';
+  // Octokit wraps the abort of a request past its deadline; the cause names it.
+  const names = [error, (error as { cause?: unknown }).cause].map((e) =>
+    String((e as { name?: string } | undefined)?.name ?? ''),
+  );
+  if (names.some((name) => name === 'TimeoutError' || name === 'AbortError'))
+    return 'no answer in time';
   return 'the connection broke';
 }

@@ -1,4 +1,5 @@
 import { AppError } from '../../libs/errors';
+import { redactCredentials } from '../logging/scrub-secrets';
 
 export class GithubError extends AppError {
   constructor(
@@ -86,7 +87,9 @@ export function translateGithubError(
         status,
       );
     default:
-      if (status && status >= 500) {
+      // A 5xx GitHub (or a proxy) answered; without an answer (a refused connection, a
+      // timeout) GitHub was not reached.
+      if (status && status >= 500 && (error as { response?: unknown }).response) {
         return new GithubError(
           'GITHUB.UNAVAILABLE',
           `GitHub is having trouble (${status}); try again shortly.`,
@@ -104,7 +107,8 @@ export function translateGithubError(
 /** GitHub's own message in an error answer, cut short. */
 export function githubMessage(error: unknown): string {
   const data = (error as { response?: { data?: { message?: string } } }).response?.data;
-  return (data?.message ?? 'unprocessable request').slice(0, 200);
+  // GitHub's words may echo what was sent: no credential reaches a message.
+  return redactCredentials(data?.message ?? 'unprocessable request').slice(0, 200);
 }
 
 /** A GitHub failure that may pass by itself (an outage, a rate limit, no answer): worth a retry. */

@@ -110,6 +110,7 @@ export function toCommitLine(commit: {
 export function toRunJob(job: {
   id: number;
   name: string;
+  run_attempt?: number;
   status: string;
   conclusion: string | null;
   html_url?: string | null;
@@ -120,6 +121,7 @@ export function toRunJob(job: {
   return {
     id: job.id,
     name: String(job.name),
+    ...(Number.isInteger(job.run_attempt) ? { attempt: job.run_attempt } : {}),
     status: String(job.status),
     conclusion: typeof job.conclusion === 'string' ? job.conclusion : null,
     htmlUrl: typeof job.html_url === 'string' ? job.html_url : undefined,

@@ -131,6 +131,8 @@ export interface GithubDeploymentStatusRequest {
 export interface RunJobInfo {
   id: number;
   name: string;
+  /** Which attempt of the run it belongs to (a re-run is attempt 2, …). */
+  attempt?: number;
   /** queued, in_progress, completed, waiting, requested, pending. */
   status: string;
   conclusion: string | null;

@@ -39,7 +39,10 @@ function boundAttempts(octokit: { hook: Octokit['hook'] }, options: object) {
   if (!timeoutMs) return;
   octokit.hook.before('request', (route) => {
     const request = (route.request ?? {}) as { signal?: AbortSignal };
-    route.request = { ...request, signal: AbortSignal.timeout(timeoutMs) } as typeof route.request;
+    const deadline = AbortSignal.timeout(timeoutMs);
+    // A caller's own deadline (a shorter wait) holds as well.
+    const signal = request.signal ? AbortSignal.any([request.signal, deadline]) : deadline;
+    route.request = { ...request, signal } as typeof route.request;
   });
 }
 

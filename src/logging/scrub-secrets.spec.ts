@@ -1,4 +1,4 @@
-import { scrubSecrets } from './scrub-secrets';
+import { redactCredentials, scrubSecrets } from './scrub-secrets';
 
 describe('scrubSecrets', () => {
   it('replaces every occurrence of every secret, raw or JSON-escaped', () => {
@@ -9,5 +9,33 @@ describe('scrubSecrets', () => {
 
   it('leaves lines alone when there is nothing to hide', () => {
     expect(scrubSecrets([])('plain line')).toBe('plain line');
+  });
+
+  it('redacts credentials by their shape, configured or not', () => {
+    const scrub = scrubSecrets(['configured-secret']);
+    const jwt = 'eyJhbGciOiJSUzI1NiJ9.eyJpc3MiOjEyMzR9.c2lnbmF0dXJlLWJ5dGVz';
+    const line = [
+      'token ghs_16C7e42F292c6912E7710c838347Ae178B4a',
+      'pat github_pat_11ABCDEFG0123456789_abcdefghijklmnopqrstuvwxyz',
+      `bearer ${jwt}`,
+      'uri mongodb://bot:s3cr%40t@mongo:27017/chatops',
+      'srv mongodb+srv://user:pw@cluster.example/db',
+      'configured-secret',
+    ].join(' | ');
+    expect(scrub(line)).toBe(
+      [
+        'token [redacted]',
+        'pat [redacted]',
+        'bearer [redacted]',
+        'uri mongodb://[redacted]@mongo:27017/chatops',
+        'srv mongodb+srv://[redacted]@cluster.example/db',
+        '[redacted]',
+      ].join(' | '),
+    );
+  });
+
+  it('leaves look-alikes that are no credentials alone', () => {
+    const text = 'branch ghs_fix, sha 4f2c9e1, mongodb://mongo:27017/chatops, eyJ.x.y';
+    expect(redactCredentials(text)).toBe(text);
   });
 });

@@ -10,6 +10,11 @@ export type RefKind = 'branch' | 'tag';
  */
 const PATTERN = /^(branch|tag):([A-Za-z0-9._\-/*?]{1,100})$/;
 const MAX_PATTERNS = 20;
+/**
+ * Wildcards a pattern may hold: a glob becomes a regular expression, and many `*` in one pattern
+ * let a long branch name make matching backtrack for seconds (a branch name is anyone's text).
+ */
+const MAX_STARS = 3;
 
 /** "branch:main, tag:v*" → ['branch:main', 'tag:v*'], each checked; "default" → [] (the defaults). */
 export function parseRefPatterns(value: string): string[] {
@@ -31,6 +36,10 @@ export function parseRefPatterns(value: string): string[] {
     if (!PATTERN.test(pattern))
       throw new ValidationError(
         `Invalid refs: "${pattern.slice(0, 40)}" is not a pattern. Write branch:<name or glob> or tag:<name or glob>, e.g. branch:main, branch:release/*, tag:v*.`,
+      );
+    if ((pattern.match(/\*/g) ?? []).length > MAX_STARS)
+      throw new ValidationError(
+        `Invalid refs: "${pattern.slice(0, 40)}" has more than ${MAX_STARS} \`*\`. Use at most ${MAX_STARS} per pattern (\`**\` counts as two), e.g. branch:release/**.`,
       );
   }
   return patterns;

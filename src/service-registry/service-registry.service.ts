@@ -70,22 +70,29 @@ function parseEnvironmentUrl(value: string): string | null {
  * The environment a commit must have succeeded on before `environment`, or "none" (null). It
  * must be another of the service's environments, and the order may not loop back.
  */
-function parsePromoteFrom(service: Service, environment: string, value: string): string | null {
+function parsePromoteFrom(
+  service: Service,
+  environment: string,
+  value: string,
+): { from: string | null; chain: Record<string, string | null> } {
   const from = value.trim().toLowerCase();
-  if (from === 'none') return null;
+  if (from === 'none') return { from: null, chain: {} };
   if (!service.environments.includes(from) || from === environment)
     throw new ValidationError(
       `Invalid promote-from: one of ${service.environments.filter((env) => env !== environment).join(', ') || 'no other environment'}, or "none".`,
     );
   const seen = new Set([environment]);
+  // The order as read, hop by hop: the update holds only while it is still so (no loop by a race).
+  const chain: Record<string, string | null> = {};
   for (let at: string | undefined = from; at; at = service.targets?.[at]?.promoteFrom) {
     if (seen.has(at))
       throw new ValidationError(
         `Invalid promote-from: ${from} already has to come after ${environment}, so nothing could be deployed to either.`,
       );
     seen.add(at);
+    chain[at] = service.targets?.[at]?.promoteFrom ?? null;
   }
-  return from;
+  return { from, chain };
 }
 
 @Injectable()
@@ -187,16 +194,22 @@ export class ServiceRegistryService {
     if (changes.url === undefined && changes.promoteFrom === undefined)
       throw new ValidationError('Nothing to change: give url, promote-from or both.');
     const url = changes.url === undefined ? undefined : parseEnvironmentUrl(changes.url);
-    const promoteFrom =
+    const order =
       changes.promoteFrom === undefined
         ? undefined
         : parsePromoteFrom(service, env, changes.promoteFrom);
-    const updated = await this.services.setTargetFields(service.name, env, {
-      environmentUrl: url,
-      promoteFrom,
-    });
-    if (!updated) throw new UnknownServiceError(name);
-    return updated;
+    const updated = await this.services.setTargetFields(
+      service.name,
+      env,
+      { environmentUrl: url, promoteFrom: order?.from },
+      order?.chain ?? {},
+    );
+    if (updated) return updated;
+    if (order && (await this.services.findByName(service.name)))
+      throw new ValidationError(
+        'The promotion order of this service changed meanwhile: look at /service show and try again.',
+      );
+    throw new UnknownServiceError(name);
   }
 
   /** Registers the service unless one has that name already; true when it was added. */

@@ -96,10 +96,17 @@ export class ServiceRepository {
   }
 
   /** Sets (a value) or removes (null) some of one target's settings, atomically; others stay. */
+  /**
+   * Sets or removes (null) a target's fields, while the promotion order of `expected` is still as
+   * read (each environment's `promoteFrom`, null for none): one update, so two admins changing
+   * the order at once never build a loop between them. Null when the service is gone or the
+   * order changed meanwhile.
+   */
   async setTargetFields(
     name: string,
     environment: string,
     fields: Partial<Record<'environmentUrl' | 'promoteFrom', string | null>>,
+    expected: Record<string, string | null> = {},
   ): Promise<Service | null> {
     const set: Record<string, string> = {};
     const unset: Record<string, ''> = {};
@@ -110,9 +117,15 @@ export class ServiceRepository {
       if (value === null) unset[`targets.${environment}.${field}`] = '';
       else set[`targets.${environment}.${field}`] = value;
     }
+    const unchanged = Object.fromEntries(
+      Object.entries(expected).map(([env, from]) => [
+        `targets.${env}.promoteFrom`,
+        from === null ? { $exists: false } : from,
+      ]),
+    );
     return this.services
       .findOneAndUpdate(
-        { name },
+        { name, ...unchanged },
         {
           ...(Object.keys(set).length ? { $set: set } : {}),
           ...(Object.keys(unset).length ? { $unset: unset } : {}),

@@ -67,3 +67,17 @@ export function gateOf(
     target?.ciGate ?? (service.protectedEnvironments.includes(environment) ? 'all' : 'off');
   return { mode, required: target?.requiredChecks ?? [] };
 }
+
+/** A GitHub App's slug (`github-actions`): lowercase letters, digits and dashes. */
+const APP_SLUG = /^[a-z0-9](?:[a-z0-9-]{0,38})$/;
+
+/**
+ * A required check's name, and the GitHub App that must report it when pinned (`build@github-actions`:
+ * the last `@` followed by an App's slug). A commit status counts as the App's when its creator is
+ * the App's bot account (`github-actions[bot]`).
+ */
+export function parseRequiredCheck(required: string): { name: string; app?: string } {
+  const at = required.lastIndexOf('@');
+  const app = at > 0 ? required.slice(at + 1) : '';
+  return APP_SLUG.test(app) ? { name: required.slice(0, at), app } : { name: required };
+}

@@ -2,7 +2,7 @@ import { EmbedBuilder } from 'discord.js';
 import { code, discordTime, plain } from '../discord/format';
 import { fitLines, LIMITS } from '../discord/limits';
 import { allowedRefPatterns } from './ref-policy';
-import { gateOf, Service } from './service';
+import { gateOf, parseRequiredCheck, Service } from './service';
 
 function environmentsLine(service: Service): string {
   return service.environments
@@ -46,11 +46,17 @@ function allowedRefsText(service: Service): string {
   return fitLines(lines, LIMITS.fieldValue, (n) => `… and ${n} more environments`);
 }
 
+/** A required check, and the App it must come from when pinned. */
+function requiredCheckText(label: string): string {
+  const { name, app } = parseRequiredCheck(label);
+  return app ? `${code(name)} (only from ${code(app)})` : code(name);
+}
+
 function gatesText(service: Service): string {
   const lines = service.environments.map((env) => {
     const { mode, required } = gateOf(service, env);
     const isDefault = !service.targets?.[env]?.ciGate;
-    const checks = mode === 'required' ? `: ${required.map((name) => code(name)).join(', ')}` : '';
+    const checks = mode === 'required' ? `: ${required.map(requiredCheckText).join(', ')}` : '';
     return `${env}: ${mode}${checks}${isDefault ? ' (default)' : ''}`;
   });
   return fitLines(lines, LIMITS.fieldValue, (n) => `… and ${n} more environments`);

@@ -27,6 +27,7 @@ export function toJobLine(job: RunJobInfo, reportedAt: string): JobLine {
   return {
     id: job.id,
     name: job.name.slice(0, 100),
+    ...(job.attempt && job.attempt > 1 ? { attempt: job.attempt } : {}),
     status,
     ...(status === 'completed' && job.conclusion ? { conclusion: job.conclusion } : {}),
     ...(step ? { step: { number: step.number, name: step.name.slice(0, 100) } } : {}),

@@ -384,7 +384,12 @@ export class RunTrackerService {
     const from: DeploymentStatus[] = statusesBefore(target).filter((status) =>
       ['dispatching', 'dispatch_unknown', 'dispatched', 'queued', 'in_progress'].includes(status),
     );
-    const held = { id: deployment.id, leaseOwner: lease?.owner };
+    // A change since the check claimed it (a webhook) set its next check from newer knowledge.
+    const held = {
+      id: deployment.id,
+      leaseOwner: lease?.owner,
+      claimedVersion: (deployment as TrackedDeployment).claimedVersion,
+    };
     if (!from.includes(deployment.status)) {
       // Already as far as (or further than) this event says: an old or repeated event.
       if (lease)

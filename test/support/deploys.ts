@@ -42,11 +42,18 @@ export async function seedService(app: TestApp, service: SeedOptions): Promise<v
  */
 export async function newService(
   app: TestApp,
-  options: Omit<SeedOptions, 'name'> & { prefix?: string } = {},
+  {
+    ci,
+    ...options
+  }: Omit<SeedOptions, 'name'> & {
+    prefix?: string;
+    /** The repository's CI passes every commit (default); false: only the test's own checks. */
+    ci?: boolean;
+  } = {},
 ): Promise<{ name: string; repo: string; headSha: string }> {
   const name = `${options.prefix ?? 'svc'}-${randomBytes(3).toString('hex')}`;
   const repo = options.repo ?? name;
-  if (!options.repo) app.github.addRepo(options.owner ?? 'acme', repo);
+  if (!options.repo) app.github.addRepo(options.owner ?? 'acme', repo, { ci: ci ?? true });
   await seedService(app, { ...options, name, repo });
   return { name, repo, headSha: app.github.branchHead(options.owner ?? 'acme', repo, 'main') };
 }

@@ -80,6 +80,11 @@ interface FakeRepo {
   checkRuns: Map<string, FakeCheckRun[]>;
   /** Commit statuses by commit, newest last. */
   statuses: Map<string, FakeCommitStatus[]>;
+  /**
+   * CI that runs on every push and passes: each new commit gets a completed, successful `ci`
+   * check run from GitHub Actions (a repository without it has no checks but the test's own).
+   */
+  ci: boolean;
 }
 
 /** https://docs.github.com/en/rest/commits/statuses: each one posted is kept, with its creator. */
@@ -250,6 +255,7 @@ export class FakeGithub {
     {
       defaultBranch = 'main',
       workflows = ['deploy.yml'] as Array<string | Omit<FakeWorkflow, 'id'>>,
+      ci = true,
     } = {},
   ): FakeRepo {
     const repo: FakeRepo = {
@@ -263,6 +269,7 @@ export class FakeGithub {
       workflows: [],
       checkRuns: new Map(),
       statuses: new Map(),
+      ci,
     };
     for (const workflow of workflows) {
       const spec =
@@ -663,6 +670,16 @@ export class FakeGithub {
       parents,
       order,
     });
+    if (repo.ci)
+      repo.checkRuns.set(sha, [
+        {
+          id: this.nextCheckId++,
+          name: 'ci',
+          status: 'completed',
+          conclusion: 'success',
+          app: 'github-actions',
+        },
+      ]);
     return sha;
   }
 

@@ -35,8 +35,8 @@ export class WebhookBusyError extends AppError {
 }
 
 export class WebhookTimeoutError extends AppError {
-  constructor() {
-    super('WEBHOOK.TIMEOUT', 'The payload did not arrive within 10 seconds.', 408);
+  constructor(why = 'The payload did not arrive within 10 seconds.') {
+    super('WEBHOOK.TIMEOUT', why, 408);
   }
 }
 

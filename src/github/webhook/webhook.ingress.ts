@@ -46,8 +46,9 @@ export function isWebhookRequest(req: IncomingMessage): boolean {
  * POST /webhook/github, served straight from the HTTP server ahead of the Express router: this
  * is the one endpoint strangers can reach, and the high-volume one. Nothing unauthenticated can
  * grow memory: the size is decided from Content-Length before reading and enforced while
- * reading, only MAX_BODIES_IN_FLIGHT bodies are read at once, and a body must arrive within
- * BODY_DEADLINE_MS. The bytes are verified before anything is parsed; the answer comes once the
+ * reading, only MAX_BODIES_IN_FLIGHT bodies are read at once (WEBHOOK_MAX_BODIES_PER_ADDRESS of
+ * them from one remote address), and a body must arrive within BODY_DEADLINE_MS, at a minimum
+ * pace (read-body.ts). The bytes are verified before anything is parsed; the answer comes once the
  * change is stored; metric labels come from fixed sets; refusals are summarised, not logged one
  * by one.
  */
@@ -56,6 +57,8 @@ export class WebhookIngress implements OnApplicationShutdown {
   private readonly logger = new Logger('Webhook');
   private readonly rejections = new RejectionLog();
   private bodiesInFlight = 0;
+  /** Bodies being read, per remote address: one address holds at most its share of the slots. */
+  private readonly bodiesByAddress = new Map<string, number>();
 
   constructor(
     private readonly config: AppConfig,
@@ -115,12 +118,19 @@ export class WebhookIngress implements OnApplicationShutdown {
     const declared = Number(req.headers['content-length']);
     if (Number.isFinite(declared) && declared > MAX_BODY_BYTES) throw new WebhookTooLargeError();
     if (this.bodiesInFlight >= MAX_BODIES_IN_FLIGHT) throw new WebhookBusyError();
+    const address = req.socket.remoteAddress ?? 'unknown';
+    const fromAddress = this.bodiesByAddress.get(address) ?? 0;
+    if (fromAddress >= this.config.webhook.bodiesPerAddress) throw new WebhookBusyError();
+    this.bodiesByAddress.set(address, fromAddress + 1);
     this.metrics.webhookBodiesInFlight.set(++this.bodiesInFlight);
     let raw: Buffer;
     try {
       raw = await readBody(req, MAX_BODY_BYTES, BODY_DEADLINE_MS);
     } finally {
       this.metrics.webhookBodiesInFlight.set(--this.bodiesInFlight);
+      const left = (this.bodiesByAddress.get(address) ?? 1) - 1;
+      if (left > 0) this.bodiesByAddress.set(address, left);
+      else this.bodiesByAddress.delete(address);
     }
     const signature = req.headers['x-hub-signature-256'];
     if (!isValidSignature(secret, raw, typeof signature === 'string' ? signature : undefined))
