@@ -139,7 +139,7 @@ export class DeploymentMessageListener
         );
       } catch (error) {
         // Stopping: the deployment stays due, and whoever takes the lease next sends it.
-        if (error instanceof Stopping) return;
+        if (error instanceof Stopping) return this.outbox.release(id, owner);
         if (!(error instanceof LeaseLost)) throw error;
         this.logger.warn(`Lost the lease on ${id}'s Discord side; its new holder carries on`);
         return;

@@ -43,6 +43,15 @@ describe('DeploymentOutbox on the real engine', () => {
     expect(claims.filter(Boolean)).toHaveLength(1);
   });
 
+  it('lets a stopping worker give its lease back: the next one claims at once, the stale one frees nothing', async () => {
+    const id = await dueDeployment();
+    await outbox.claim(id, NOW, LEASE_MS, 'host-a#1');
+    await outbox.release(id, 'host-b#9');
+    expect(await outbox.claim(id, NOW, LEASE_MS, 'host-b#1')).toBeNull();
+    await outbox.release(id, 'host-a#1');
+    expect(await outbox.claim(id, NOW, LEASE_MS, 'host-b#1')).not.toBeNull();
+  });
+
   it('records nothing for a worker whose lease ran out and was taken over', async () => {
     const id = await dueDeployment();
     const first = (await outbox.claim(id, NOW, LEASE_MS, 'host-a#1'))!;

@@ -114,6 +114,14 @@ export class DeploymentOutbox {
    * Extends the lease `owner` holds, for `leaseMs` from `now`; false when it no longer holds it
    * (it ran out and another worker took it): the worker must then send nothing more.
    */
+  /** Gives the lease back unused (the instance stops): the deployment stays due for the next. */
+  async release(id: string, owner: string): Promise<void> {
+    await this.deployments.updateOne(
+      { _id: id, 'sync.leaseOwner': owner },
+      { $unset: { 'sync.leaseUntil': '', 'sync.leaseOwner': '' } },
+    );
+  }
+
   async renew(id: string, owner: string, now: Date, leaseMs: number): Promise<boolean> {
     const fields = { owner: 'sync.leaseOwner', until: 'sync.leaseUntil' };
     return renewLease(this.deployments, id, fields, owner, now, leaseMs);
