@@ -5,62 +5,117 @@
  */
 
 /**
- * The folders of src/, lowest first. A folder imports only folders on lower rows (or its own);
- * folders on one row do not import each other. main.ts, app.module.ts, bootstrap.ts, the
- * exception filter and src/cli sit above all of them.
+ * Folders of src/ by role, lowest first (docs/architecture.md explains each). A folder imports
+ * only folders of lower roles, and within its role only as said below:
+ * - platform: what any program needs (configuration, logs, MongoDB, metrics, the instances
+ *   alive, the audit log); each may import those before it in this list;
+ * - kernel: the deployment's record and life;
+ * - adapters: how the bot speaks to GitHub, Discord and HTTP; each may import those before it;
+ * - policy: who may do what, on which service and target (read by every feature); each may
+ *   import those before it;
+ * - features: one folder each; they never import each other, except along the launch pipeline;
+ * - overviews: read-only views over everything (/status, /history, /ping, /health);
+ * - entry: main.ts, bootstrap.ts, app.module.ts, the exception filter, src/cli.
  */
-const LAYERS = [
-  ['config'],
-  ['logging'],
-  ['database'],
-  ['instances'],
-  ['deployments'],
-  ['metrics'],
-  ['audit'],
-  ['github'],
-  ['discord'],
-  ['access'],
-  ['service-registry'],
-  ['admission', 'target-locks', 'github-deployments', 'ci-checks'],
-  ['dispatch'],
-  ['deployment-message'],
-  ['approval'],
-  ['ci-gate'],
-  ['deploy'],
-  ['rollback'],
-  ['tracking'],
-  ['status'],
-  ['health'],
-  ['http'],
+const ROLES = {
+  platform: ['config', 'logging', 'database', 'metrics', 'instances', 'audit'],
+  kernel: ['deployments'],
+  adapters: ['github', 'discord', 'http'],
+  policy: ['access', 'service-registry', 'target-locks'],
+  features: [
+    'rollback',
+    'deploy',
+    'ci-gate',
+    'approval',
+    'dispatch',
+    'github-deployments',
+    'admission',
+    'ci-checks',
+    'tracking',
+    'deployment-message',
+    'deployment-metrics',
+  ],
+  overviews: ['status', 'health'],
+};
+
+/**
+ * The launch pipeline: how a request becomes a dispatch, owned by DeploymentLauncher
+ * (deploy/deployment-launcher.ts). /deploy and /rollback start it; the CI gate holds a request
+ * until CI passes; approval asks the admins; dispatch sends it (with GitHub's record of it), after
+ * the admission guards and the launch checks (CI, read by ci-checks). A folder of the pipeline
+ * imports only folders after it here; no other feature imports another.
+ */
+const LAUNCH_PIPELINE = [
+  'rollback',
+  'deploy',
+  'ci-gate',
+  'approval',
+  'dispatch',
+  'github-deployments',
+  'admission',
+  'ci-checks',
 ];
 
-const folders = (row) => `^src/(${row.join('|')})/`;
-const layerRules = LAYERS.flatMap((row, index) => {
-  const higher = LAYERS.slice(index + 1).flat();
-  const neighbours = (folder) => row.filter((other) => other !== folder);
-  return [
-    ...(higher.length
-      ? [
-          {
-            name: `layers:${row.join('+')}`,
-            comment: `${row.join(', ')} may not import a feature above it (${higher.join(', ')}); move the shared piece down or send an event.`,
-            severity: 'error',
-            from: { path: folders(row) },
-            to: { path: folders(higher), pathNot: '\\.spec\\.ts$' },
-          },
-        ]
-      : []),
-    ...row
-      .filter((folder) => neighbours(folder).length)
-      .map((folder) => ({
-        name: `layers:${folder}-beside-${neighbours(folder).join('+')}`,
-        comment: `${folder} and ${neighbours(folder).join(', ')} sit side by side: neither imports the other.`,
-        severity: 'error',
-        from: { path: `^src/${folder}/` },
-        to: { path: folders(neighbours(folder)) },
-      })),
-  ];
+const ORDER = Object.keys(ROLES);
+const folders = (list) => `^src/(${list.join('|')})/`;
+/** Within these roles a folder may import those before it in the role's list. */
+const ORDERED_WITHIN = ['platform', 'adapters', 'policy'];
+
+const roleRules = ORDER.flatMap((role, index) => {
+  const higher = ORDER.slice(index + 1).flatMap((r) => ROLES[r]);
+  return higher.length
+    ? [
+        {
+          name: `roles:${role}`,
+          comment: `${role} (${ROLES[role].join(', ')}) may not import a higher role (${ORDER.slice(index + 1).join(', ')}); move the shared piece down or send an event.`,
+          severity: 'error',
+          from: { path: folders(ROLES[role]) },
+          to: { path: folders(higher), pathNot: '\\.spec\\.ts$' },
+        },
+      ]
+    : [];
 });
+
+const withinRules = ORDERED_WITHIN.flatMap((role) =>
+  ROLES[role].slice(0, -1).map((folder, index) => ({
+    name: `roles:${role}-order:${folder}`,
+    comment: `Within ${role}, ${folder} imports only what comes before it (${ROLES[role].slice(0, index).join(', ') || 'nothing'}).`,
+    severity: 'error',
+    from: { path: `^src/${folder}/` },
+    to: { path: folders(ROLES[role].slice(index + 1)) },
+  })),
+);
+
+const featureRules = ROLES.features.map((folder) => {
+  const at = LAUNCH_PIPELINE.indexOf(folder);
+  const allowed = at === -1 ? [] : LAUNCH_PIPELINE.slice(at + 1);
+  const forbidden = ROLES.features.filter((other) => other !== folder && !allowed.includes(other));
+  return {
+    name: `features:${folder}`,
+    comment:
+      at === -1
+        ? `${folder} is a feature: it imports no other feature (${forbidden.join(', ')}); share through the kernel, a policy, an adapter, or an event.`
+        : `${folder} is on the launch pipeline: it imports only the stages after it (${allowed.join(', ') || 'none'}), no other feature.`,
+    severity: 'error',
+    from: { path: `^src/${folder}/` },
+    to: { path: folders(forbidden), pathNot: '\\.spec\\.ts$' },
+  };
+});
+
+/** Every folder of src/ has a role: a new one must be placed (or lint says so). */
+const unplaced = {
+  name: 'roles:every-folder-placed',
+  comment:
+    'Every folder of src/ has a role in .dependency-cruiser.cjs (ROLES): add a new one where it belongs.',
+  severity: 'error',
+  from: {
+    path: '^src/[^/]+/',
+    pathNot: [folders(Object.values(ROLES).flat()), '^src/cli/'],
+  },
+  to: {},
+};
+
+const layerRules = [...roleRules, ...withinRules, ...featureRules, unplaced];
 
 /** @type {import('dependency-cruiser').IConfiguration} */
 module.exports = {

@@ -13,6 +13,7 @@ import { AppConfigModule } from './config/config.module';
 import { DatabaseModule } from './database/database.module';
 import { DeployModule } from './deploy/deploy.module';
 import { DeploymentMessageModule } from './deployment-message/deployment-message.module';
+import { DeploymentMetricsModule } from './deployment-metrics/deployment-metrics.module';
 import { MongoEndpoint } from './database/mongo-endpoint';
 import { DiscordModule } from './discord/discord.module';
 import { GithubModule } from './github/github.module';
@@ -57,6 +58,7 @@ export class AppModule {
         TargetLocksModule,
         ApprovalModule,
         DeploymentMessageModule,
+        DeploymentMetricsModule,
         DeployModule,
         RollbackModule,
         TrackingModule,

@@ -1,4 +1,4 @@
-import { statusLabel } from '../src/deployment-message/deployment-message.views';
+import { statusLabel } from '../src/discord/deployment-views/deployment-message.views';
 import { DeploymentStatus } from '../src/deployments/deployment';
 import {
   deploymentIdOf,

@@ -1,6 +1,6 @@
 import { CapacityError } from '../src/admission/admission.errors';
 import { accessListMessage } from '../src/access/access.views';
-import { deploymentMessage } from '../src/deployment-message/deployment-message.views';
+import { deploymentMessage } from '../src/discord/deployment-views/deployment-message.views';
 import { limitProblems, withinLimits } from '../src/discord/limits';
 import { serviceEmbed, serviceListMessage } from '../src/service-registry/service.views';
 import { historyEmbed, statusEmbed } from '../src/status/status.views';

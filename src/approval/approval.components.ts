@@ -4,8 +4,8 @@ import { Button, type ButtonContext, Context } from 'necord';
 import {
   APPROVAL_BUTTON_ROUTE,
   parseApprovalButtonId,
-} from '../deployment-message/approval-buttons';
-import { deploymentMessage } from '../deployment-message/deployment-message.views';
+} from '../discord/deployment-views/approval-buttons';
+import { deploymentMessage } from '../discord/deployment-views/deployment-message.views';
 import { actorFrom } from '../discord/actor';
 import { Audited } from '../discord/command-audit.interceptor';
 import { DispatchService } from '../dispatch/dispatch.service';

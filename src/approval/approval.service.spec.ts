@@ -11,7 +11,7 @@ import { DeploymentHistory } from '../deployments/deployment-history.repository'
 import { DeploymentTransitions } from '../deployments/deployment-transitions.service';
 import { ServiceRegistryService } from '../service-registry/service-registry.service';
 import { GithubClient } from '../github/github.client';
-import { DISPATCH_LEASE_MS } from '../dispatch/run-start';
+import { DISPATCH_LEASE_MS } from '../deployments/deadlines';
 import { LaunchChecks, Refusal } from '../dispatch/launch-checks';
 import { ApprovalService } from './approval.service';
 

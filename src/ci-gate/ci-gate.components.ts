@@ -12,8 +12,8 @@ import {
   GATE_REASON_INPUT,
   gateControlId,
   parseGateControlId,
-} from '../deployment-message/gate-buttons';
-import { deploymentMessage } from '../deployment-message/deployment-message.views';
+} from '../discord/deployment-views/gate-buttons';
+import { deploymentMessage } from '../discord/deployment-views/deployment-message.views';
 import { actorFrom } from '../discord/actor';
 import { Audited } from '../discord/command-audit.interceptor';
 import { UnknownComponentError } from '../discord/discord.errors';

@@ -19,7 +19,7 @@ import { DeploymentHistory } from '../deployments/deployment-history.repository'
 import { DeploymentTransitions } from '../deployments/deployment-transitions.service';
 import { CiChecks, TargetGate } from '../ci-checks/ci-checks.service';
 import { DispatchService } from '../dispatch/dispatch.service';
-import { DISPATCH_LEASE_MS, inMinutes } from '../dispatch/run-start';
+import { DISPATCH_LEASE_MS, inMinutes } from '../deployments/deadlines';
 import { AppMetrics } from '../metrics/app-metrics';
 import { UnknownServiceError } from '../service-registry/service.errors';
 import { ServiceRegistryService } from '../service-registry/service-registry.service';

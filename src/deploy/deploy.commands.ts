@@ -3,7 +3,7 @@ import { ChatInputCommandInteraction, MessageFlags } from 'discord.js';
 import { Context, Options, SlashCommand, type SlashCommandContext } from 'necord';
 import { AdmittedRequest } from '../admission/admitted-request';
 import { approvalNotice } from '../approval/approval.views';
-import { deploymentMessage } from '../deployment-message/deployment-message.views';
+import { deploymentMessage } from '../discord/deployment-views/deployment-message.views';
 import { actorFrom } from '../discord/actor';
 import { Audited } from '../discord/command-audit.interceptor';
 import { ServiceAutocomplete } from '../service-registry/service.autocomplete';

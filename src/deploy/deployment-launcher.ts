@@ -7,7 +7,7 @@ import { DeploymentTransitions, InFlight } from '../deployments/deployment-trans
 import { ApprovalService } from '../approval/approval.service';
 import { CiGateService } from '../ci-gate/ci-gate.service';
 import { DispatchService } from '../dispatch/dispatch.service';
-import { DISPATCH_LEASE_MS } from '../dispatch/run-start';
+import { DISPATCH_LEASE_MS } from '../deployments/deadlines';
 
 /** Where the deployment's message was posted. */
 export interface PostedMessage {

@@ -11,15 +11,15 @@ import { Instance } from '../../libs/instance';
 import { AppConfig } from '../config/app-config';
 import { Deployment, isTerminal } from '../deployments/deployment';
 import { DeploymentEvents } from '../deployments/deployment.events';
-import {
-  DeploymentOutbox,
-  SyncResult,
-  SyncState,
-} from '../deployments/deployment-outbox.repository';
+import { DeploymentOutbox, SyncResult, SyncState } from './message-outbox.store';
 import { LEASE_MS, renewingWhile } from '../deployments/leases';
 import { classifyDiscordFailure, UnusableChannelError } from '../discord/discord-failures';
 import { ChannelPacer } from './channel-pacer';
-import { deploymentMessage, outcomeAnnouncement, watchdogText } from './deployment-message.views';
+import {
+  deploymentMessage,
+  outcomeAnnouncement,
+  watchdogText,
+} from '../discord/deployment-views/deployment-message.views';
 
 const SWEEP_EVERY_MS = 1_000;
 const SWEEP_BATCH = 50;

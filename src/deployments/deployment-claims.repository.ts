@@ -3,7 +3,8 @@ import { InjectModel } from '@nestjs/mongoose';
 import { Model } from 'mongoose';
 import { duplicateKeyField } from '../../libs/mongo-errors';
 import { Approval, Deployment, DeploymentStatus, Person } from './deployment';
-import { busyTargetOf, changed, FlightLease } from './deployment.repository';
+import { changed } from './deployment-leases.repository';
+import { busyTargetOf, FlightLease } from './deployment.repository';
 import { Stored, toDomain } from './deployment.mapping';
 import { DeploymentDocument } from './deployment.schema';
 

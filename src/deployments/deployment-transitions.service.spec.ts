@@ -1,4 +1,4 @@
-import { DeploymentTrackingStore } from './deployment-tracking.store';
+import { DeploymentJobs } from './deployment-jobs.repository';
 import { ManualClock } from '../../libs/clock';
 import { Instance } from '../../libs/instance';
 import { aDeployment } from '../../test/support/factories';
@@ -35,7 +35,7 @@ function kernel(repository: Partial<DeploymentRepository>) {
     strictFake<DeploymentRepository>('deployments', repository),
     strictFake<DeploymentClaims>('claims'),
     events,
-    strictFake<DeploymentTrackingStore>('tracking'),
+    strictFake<DeploymentJobs>('jobs'),
     new ManualClock(NOW),
     new Instance('host-1-ab12cd'),
   );

@@ -18,7 +18,7 @@ import {
 import { ApprovalOutcome, DeploymentClaims } from './deployment-claims.repository';
 import { DeploymentEvents } from './deployment.events';
 import { DeploymentRepository } from './deployment.repository';
-import { DeploymentTrackingStore } from './deployment-tracking.store';
+import { DeploymentJobs } from './deployment-jobs.repository';
 
 /** How a deployment is moved: the statuses it may come from, what else changes, who did it. */
 export type MoveOptions = Omit<Parameters<DeploymentRepository['transition']>[2], 'at'>;
@@ -47,7 +47,7 @@ export class DeploymentTransitions {
     private readonly deployments: DeploymentRepository,
     private readonly claims: DeploymentClaims,
     private readonly events: DeploymentEvents,
-    private readonly tracking: DeploymentTrackingStore,
+    private readonly jobs: DeploymentJobs,
     private readonly clock: Clock,
     private readonly instance: Instance,
   ) {}
@@ -235,7 +235,7 @@ export class DeploymentTransitions {
   }
 
   /**
-   * Records reports of a run's jobs on its deployment (see DeploymentTrackingStore.recordJobs):
+   * Records reports of a run's jobs on its deployment (see DeploymentJobs.recordJobs):
    * shown on the message, never a change of status.
    */
   async recordJobs(
@@ -243,7 +243,7 @@ export class DeploymentTransitions {
     reports: JobLine[],
     delivery?: { id: string; repository: string },
   ): Promise<Deployment | 'duplicate' | 'unchanged' | null> {
-    const recorded = await this.tracking.recordJobs(runId, reports, this.clock.now(), delivery);
+    const recorded = await this.jobs.recordJobs(runId, reports, this.clock.now(), delivery);
     if (recorded && typeof recorded === 'object')
       this.events.emit({ type: 'updated', deployment: recorded });
     return recorded;

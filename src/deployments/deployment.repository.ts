@@ -48,39 +48,7 @@ function storedForm(deployment: Deployment) {
   };
 }
 
-/** A filter on a time field (a lease's end, a retry time): absent, or not after `now`. */
-export function absentOrBy(field: string, now: Date) {
-  return { $or: [{ [field]: { $exists: false } }, { [field]: { $lte: now } }] };
-}
-
-/**
- * Extends the lease named `owner` in the `owner` field, ending in the `until` field, of deployment
- * `id`, to `leaseMs` from `now`, while it is still held: false when it ran out or another worker
- * holds it. One update; the check lease, the Discord outbox and GitHub's record all renew so.
- */
-export async function renewLease(
-  deployments: Model<DeploymentDocument>,
-  id: string,
-  fields: { owner: string; until: string },
-  owner: string,
-  now: Date,
-  leaseMs: number,
-): Promise<boolean> {
-  const renewed = await deployments.updateOne(
-    { _id: id, [fields.owner]: owner, [fields.until]: { $gt: now } },
-    { $set: { [fields.until]: new Date(now.getTime() + leaseMs) } },
-  );
-  // Matched, not modified: a renewal in the same millisecond as the claim changes nothing.
-  return renewed.matchedCount === 1;
-}
-
-/**
- * What every change that people can see adds to its update: a new version, and a due date for
- * the deployment's Discord side (message, announcement) to catch up with it.
- */
-export function changed(at: Date) {
-  return { $set: { updatedAt: at, syncDueAt: at }, $inc: { version: 1 } };
-}
+import { changed } from './deployment-leases.repository';
 
 /**
  * The deployment's life in MongoDB: inserts, moves and the claims that go with them. Every

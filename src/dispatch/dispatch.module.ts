@@ -5,6 +5,7 @@ import { GithubModule } from '../github/github.module';
 import { GithubDeploymentsModule } from '../github-deployments/github-deployments.module';
 import { ServiceRegistryModule } from '../service-registry/service-registry.module';
 import { TargetLocksModule } from '../target-locks/target-locks.module';
+import { DispatchResumer } from './dispatch-resumer';
 import { DispatchService } from './dispatch.service';
 import { LaunchChecks } from './launch-checks';
 
@@ -18,7 +19,7 @@ import { LaunchChecks } from './launch-checks';
     TargetLocksModule,
     CiChecksModule,
   ],
-  providers: [DispatchService, LaunchChecks],
+  providers: [DispatchService, LaunchChecks, DispatchResumer],
   exports: [DispatchService, LaunchChecks],
 })
 export class DispatchModule {}

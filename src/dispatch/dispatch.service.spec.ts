@@ -4,13 +4,12 @@ import { testConfig } from '../../test/support/config';
 import { strictFake } from '../../test/support/strict-fake';
 import { Deployment } from '../deployments/deployment';
 import { DeploymentHistory } from '../deployments/deployment-history.repository';
-import { DeploymentTrackingStore } from '../deployments/deployment-tracking.store';
+import { DeploymentLeases } from '../deployments/deployment-leases.repository';
 import { DeploymentTransitions, MoveOptions } from '../deployments/deployment-transitions.service';
-import { GithubClient, RunInfo } from '../github/github.client';
+import { GithubClient } from '../github/github.client';
 import { GithubError } from '../github/github.errors';
 import { GithubDeploymentsService } from '../github-deployments/github-deployments.service';
 import { ServiceRegistryService } from '../service-registry/service-registry.service';
-import { WebhookActivityStore } from '../deployments/webhook-activity.store';
 import { DispatchService } from './dispatch.service';
 import { LaunchChecks, Refusal } from './launch-checks';
 
@@ -32,25 +31,11 @@ function dispatching(overrides: Partial<Deployment> = {}): Deployment {
   });
 }
 
-function aRun(id: number, createdAt: Date, displayTitle = 'Deploy'): RunInfo {
-  return {
-    id,
-    displayTitle,
-    status: 'queued',
-    conclusion: null,
-    htmlUrl: `https://github.example/runs/${id}`,
-    headBranch: 'main',
-    createdAt: createdAt.toISOString(),
-    updatedAt: createdAt.toISOString(),
-  };
-}
-
 const OWNER = 'host-1-ab12cd#4';
 
 function dispatcher(
   github: Partial<GithubClient>,
   options: {
-    taken?: number[];
     linkable?: boolean;
     /** The dispatch lease is still held (renewals succeed). */
     leaseHeld?: boolean;
@@ -67,7 +52,10 @@ function dispatcher(
   const service = new DispatchService(
     testConfig({ POLL_INTERVAL_MS: String(POLL_MS) }),
     strictFake<GithubClient>('github', github, calls),
-    strictFake<ServiceRegistryService>('registry'),
+    strictFake<ServiceRegistryService>('registry', {
+      sourceOf: async (d: Deployment) => d.source!,
+      dispatchRefOf: async (d: Deployment) => d.dispatchRef!,
+    }),
     strictFake<DeploymentTransitions>(
       'transitions',
       {
@@ -84,18 +72,14 @@ function dispatcher(
       calls,
     ),
     strictFake<DeploymentHistory>('history', { findById: async () => options.current ?? null }),
-    strictFake<DeploymentTrackingStore>('tracking', {
-      claimedRunIds: async () => new Set(options.taken ?? []),
-      renewCheck: async (_id: string, owner: string) => {
+    strictFake<DeploymentLeases>('leases', {
+      renew: async (_id: string, owner: string) => {
         renewals.push(owner);
         return options.leaseHeld ?? true;
       },
     }),
     strictFake<GithubDeploymentsService>('githubDeployments', {
       createBeforeDispatch: async () => undefined,
-    }),
-    strictFake<WebhookActivityStore>('webhooks', {
-      modeOf: async () => ({ mode: 'polling' as const }),
     }),
     strictFake<LaunchChecks>('checks', { refusal: async () => options.refusal }, calls),
     new ManualClock(NOW),
@@ -235,75 +219,5 @@ describe('DispatchService.dispatch', () => {
     const deployment = dispatching();
     expect(await service.dispatch(deployment, OWNER)).toBe(deployment);
     expect(moves).toEqual([]);
-  });
-});
-
-describe('DispatchService.discoverRun', () => {
-  const since = NOW;
-
-  it('takes the earliest run no deployment holds, created within two minutes of the dispatch', async () => {
-    const runs = [
-      aRun(1, new Date(since.getTime() + 1_000)),
-      aRun(2, new Date(since.getTime() + 2_000)),
-      aRun(3, new Date(since.getTime() + 3_000)),
-      aRun(4, new Date(since.getTime() + 121_000)),
-    ];
-    const { service, links } = dispatcher({ listDispatchRuns: async () => runs }, { taken: [1] });
-    expect((await service.discoverRun(dispatching()))?.id).toBe(2);
-    expect(links).toEqual([2]);
-  });
-
-  it('takes nothing created after the grace period', async () => {
-    const late = [aRun(4, new Date(since.getTime() + 121_000))];
-    const { service, links } = dispatcher({ listDispatchRuns: async () => late });
-    expect(await service.discoverRun(dispatching())).toBeUndefined();
-    expect(links).toEqual([]);
-  });
-
-  it('takes only the run whose title carries the deployment id when the dispatch sent it', async () => {
-    const deployment = dispatching();
-    deployment.source!.inputs.deployment_id = deployment.id;
-    const runs = [
-      aRun(1, since, 'Deploy d-ffffff'),
-      aRun(2, since, `Deploy ${deployment.id}x`),
-      aRun(3, since, `Deploy ${deployment.id} to staging`),
-    ];
-    const { service, links } = dispatcher({ listDispatchRuns: async () => runs });
-    expect((await service.discoverRun(deployment))?.id).toBe(3);
-    expect(links).toEqual([3]);
-  });
-
-  it('without the deployment id, never takes a run whose title names another commit', async () => {
-    const runs = [
-      aRun(1, since, `Deploy ${'b'.repeat(7)} to staging`),
-      aRun(2, since, 'Deploy build 20261204'),
-    ];
-    const { service, links } = dispatcher({ listDispatchRuns: async () => runs });
-    expect((await service.discoverRun(dispatching()))?.id).toBe(2);
-    expect(links).toEqual([2]);
-  });
-
-  it('looks from the moment of the send when the answer was lost', async () => {
-    let asked: Date | undefined;
-    const sentAt = new Date(NOW.getTime() + 30_000);
-    const { service } = dispatcher({
-      listDispatchRuns: async (_o, _r, _w, _b, from) => {
-        asked = from;
-        return [aRun(1, new Date(sentAt.getTime() + 119_000))];
-      },
-    });
-    const lost = dispatching({ status: 'dispatch_unknown', dispatchSentAt: sentAt });
-    expect((await service.discoverRun(lost))?.id).toBe(1);
-    expect(asked).toEqual(sentAt);
-  });
-
-  it('moves on to the next run when another deployment claims one first', async () => {
-    const runs = [aRun(1, since), aRun(2, since)];
-    const { service, links } = dispatcher(
-      { listDispatchRuns: async () => runs },
-      { linkable: false },
-    );
-    expect(await service.discoverRun(dispatching())).toBeUndefined();
-    expect(links).toEqual([1, 2]);
   });
 });

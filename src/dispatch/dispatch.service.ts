@@ -2,24 +2,23 @@ import { Injectable, Logger } from '@nestjs/common';
 import { Clock } from '../../libs/clock';
 import { AppError } from '../../libs/errors';
 import { AppConfig } from '../config/app-config';
-import { Deployment, DeploymentSource, dispatchAskedAt } from '../deployments/deployment';
+import { Deployment } from '../deployments/deployment';
 import { DeploymentHistory } from '../deployments/deployment-history.repository';
-import { DeploymentTrackingStore } from '../deployments/deployment-tracking.store';
+import { DeploymentLeases } from '../deployments/deployment-leases.repository';
 import { DeploymentTransitions } from '../deployments/deployment-transitions.service';
 import { LEASE_MS, renewingWhile } from '../deployments/leases';
 import { unheld } from '../github/github-budget';
-import { DispatchRequest, GithubClient, RunInfo } from '../github/github.client';
+import { DispatchRequest, GithubClient } from '../github/github.client';
 import { GithubDeploymentsService } from '../github-deployments/github-deployments.service';
 import { ServiceRegistryService } from '../service-registry/service-registry.service';
-import { TrackingMode, WebhookActivityStore } from '../deployments/webhook-activity.store';
 import { LaunchChecks } from './launch-checks';
-import { DISPATCH_GRACE_MS, nextRunCheckAt, RUN_DISCOVERY_DELAY_MS } from './run-start';
+import { RUN_DISCOVERY_DELAY_MS } from '../deployments/deadlines';
 
 /**
- * Sends the workflow dispatch for a deployment at most once, and finds its run. GitHub's answer
- * decides: a run (or 204) → `dispatched`; a refusal (4xx) → `dispatch_failed`; no definite
- * answer (a 5xx, a timeout, a reset) → `dispatch_unknown`, the target still busy, while the
- * tracker looks for the run it may have started. Nothing is ever sent again.
+ * Sends the workflow dispatch for a deployment at most once. GitHub's answer decides: a run (or
+ * 204) → `dispatched`; a refusal (4xx) → `dispatch_failed`; no definite answer (a 5xx, a
+ * timeout, a reset) → `dispatch_unknown`, the target still busy, while the tracker looks for the
+ * run it may have started (tracking/run-discovery.ts). Nothing is ever sent again.
  */
 @Injectable()
 export class DispatchService {
@@ -31,9 +30,8 @@ export class DispatchService {
     private readonly registry: ServiceRegistryService,
     private readonly transitions: DeploymentTransitions,
     private readonly history: DeploymentHistory,
-    private readonly tracking: DeploymentTrackingStore,
+    private readonly leases: DeploymentLeases,
     private readonly githubDeployments: GithubDeploymentsService,
-    private readonly webhooks: WebhookActivityStore,
     private readonly checks: LaunchChecks,
     private readonly clock: Clock,
   ) {}
@@ -55,8 +53,7 @@ export class DispatchService {
     } catch (error) {
       return this.fail(deployment, leaseOwner, this.reasonOf(deployment, error));
     }
-    const renew = () =>
-      this.tracking.renewCheck(deployment.id, leaseOwner, this.clock.now(), LEASE_MS);
+    const renew = () => this.leases.renew(deployment.id, leaseOwner, this.clock.now(), LEASE_MS);
     if (!(await renew().catch(() => false))) {
       this.logger.warn(
         `${deployment.id}: its dispatch lease was lost before the send; nothing was sent`,
@@ -77,7 +74,7 @@ export class DispatchService {
       return this.fail(deployment, leaseOwner, this.reasonOf(deployment, error));
     }
     try {
-      return await this.sent(deployment, leaseOwner, sentAt, result, request);
+      return await this.sent(deployment, leaseOwner, sentAt, result);
     } catch (error) {
       // GitHub took it: whatever failed here, the deployment stays `dispatching` and the tracker
       // takes it over when the lease ends, finding the run (never dispatching again).
@@ -97,50 +94,12 @@ export class DispatchService {
     const dispatching = await this.transitions.move(deployment.id, 'dispatching', {
       from: ['approved'],
       set: {
-        dispatchRef: await this.dispatchRefOf(deployment),
+        dispatchRef: await this.registry.dispatchRefOf(deployment),
         dispatchRequestedAt: this.clock.now(),
       },
     });
     if (!dispatching) return (await this.history.findById(deployment.id)) ?? deployment;
     return this.dispatch(dispatching, leaseOwner);
-  }
-
-  /**
-   * Finds the deployment's run among the workflow's dispatch runs created since it was
-   * dispatched (and within DISPATCH_GRACE_MS of it): the earliest one no other deployment has
-   * claimed, claimed atomically. When the service passes the deployment id to the workflow
-   * (which puts it into its run-name), only a run whose title carries that id is taken; without
-   * it, a run whose title names another commit is never taken.
-   */
-  async discoverRun(deployment: Deployment): Promise<RunInfo | undefined> {
-    const source = await this.sourceOf(deployment);
-    const since = deployment.dispatchSentAt ?? dispatchAskedAt(deployment);
-    const runs = await this.github.listDispatchRuns(
-      source.owner,
-      source.repo,
-      source.workflow,
-      await this.dispatchRefOf(deployment),
-      since,
-    );
-    const latest = since.getTime() + DISPATCH_GRACE_MS;
-    const byId = Object.values(source.inputs).includes(deployment.id)
-      ? new RegExp(`(^|[^0-9a-z-])${deployment.id}($|[^0-9a-z-])`)
-      : undefined;
-    const candidates = runs.filter(
-      (run) =>
-        Date.parse(run.createdAt) <= latest &&
-        (byId
-          ? byId.test(run.displayTitle)
-          : !namesAnotherCommit(run.displayTitle, deployment.sha)),
-    );
-    const taken = await this.tracking.claimedRunIds(candidates.map((run) => run.id));
-    for (const run of candidates) {
-      if (taken.has(run.id)) continue;
-      // The tracker moves it along with the run next.
-      if (await this.transitions.linkRun(deployment.id, run.id, run.htmlUrl, { thenMoved: true }))
-        return run;
-    }
-    return undefined;
   }
 
   /** GitHub took the dispatch: the run it named is followed; one it did not name is looked for. */
@@ -149,7 +108,6 @@ export class DispatchService {
     leaseOwner: string,
     sentAt: Date,
     result: { runId?: number; runUrl?: string },
-    request: DispatchRequest,
   ): Promise<Deployment> {
     const now = this.clock.now();
     const linked =
@@ -157,16 +115,12 @@ export class DispatchService {
       (await this.transitions.linkRun(deployment.id, result.runId, result.runUrl ?? '', {
         thenMoved: true,
       }));
-    // A run GitHub named is followed like any other (its repository's webhooks may make the
-    // first look a backstop); one it did not name is looked for soon.
-    const nextCheckAt = linked
-      ? nextRunCheckAt(
-          { ...deployment, status: 'dispatched', dispatchedAt: now },
-          now,
-          await this.modeOf(request, now),
-          this.config.deploy,
-        )
-      : new Date(now.getTime() + RUN_DISCOVERY_DELAY_MS);
+    // A run GitHub named is looked at a poll later (the tracker plans that look by its
+    // repository's mode as soon as the move is known: FirstLookListener); one it did not name
+    // is looked for soon.
+    const nextCheckAt = new Date(
+      now.getTime() + (linked ? this.config.deploy.pollIntervalMs : RUN_DISCOVERY_DELAY_MS),
+    );
     const moved = await this.transitions.move(deployment.id, 'dispatched', {
       from: ['dispatching'],
       releaseLease: leaseOwner,
@@ -214,54 +168,15 @@ export class DispatchService {
     return 'the dispatch failed unexpectedly';
   }
 
-  /** How the source's repository is followed; `polling` when MongoDB cannot say. */
-  private async modeOf(
-    source: Pick<DeploymentSource, 'owner' | 'repo'>,
-    now: Date,
-  ): Promise<TrackingMode> {
-    // Past the dispatch: nothing here may turn it into a failure.
-    const known = await this.webhooks
-      .modeOf(`${source.owner}/${source.repo}`, now)
-      .catch(() => undefined);
-    return known?.mode ?? 'polling';
-  }
-
   /** What the dispatch sends: the deployment's workflow and inputs, on its branch. */
   private async requestOf(deployment: Deployment): Promise<DispatchRequest> {
-    const source = await this.sourceOf(deployment);
+    const source = await this.registry.sourceOf(deployment);
     return {
       owner: source.owner,
       repo: source.repo,
       workflow: source.workflow,
-      ref: await this.dispatchRefOf(deployment),
+      ref: await this.registry.dispatchRefOf(deployment),
       inputs: source.inputs,
     };
   }
-
-  /** What the workflow is dispatched with: kept on the deployment, or (older records) the service's. */
-  private async sourceOf(deployment: Deployment): Promise<DeploymentSource> {
-    if (deployment.source) return deployment.source;
-    const service = await this.registry.get(deployment.service);
-    const inputs = {
-      [service.environmentInput]: deployment.environment,
-      [service.shaInput]: deployment.sha,
-    };
-    return { owner: service.owner, repo: service.repo, workflow: service.workflow, inputs };
-  }
-
-  private async dispatchRefOf(deployment: Deployment): Promise<string> {
-    return deployment.dispatchRef ?? (await this.registry.get(deployment.service)).defaultRef;
-  }
-}
-
-/**
- * A run title that names a commit (7 to 40 hex digits with a letter among them, as a `run-name`
- * showing the SHA input would; a date or a number is no commit) other than `sha`: someone else's
- * dispatch, never this deployment's run.
- */
-function namesAnotherCommit(title: string, sha: string): boolean {
-  const named = (title.toLowerCase().match(/\b[0-9a-f]{7,40}\b/g) ?? []).filter((word) =>
-    /[a-f]/.test(word),
-  );
-  return named.length > 0 && !named.some((candidate) => sha.toLowerCase().startsWith(candidate));
 }

@@ -8,7 +8,7 @@ import {
 import { Clock } from '../../libs/clock';
 import { Instance } from '../../libs/instance';
 import { DeploymentEvents } from '../deployments/deployment.events';
-import { DeploymentGithubStore } from '../deployments/deployment-github.store';
+import { DeploymentGithubStore } from './github-record.store';
 import { LEASE_MS, renewingWhile } from '../deployments/leases';
 import { GithubDeploymentsService } from './github-deployments.service';
 

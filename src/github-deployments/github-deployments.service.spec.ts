@@ -2,7 +2,7 @@ import { ManualClock } from '../../libs/clock';
 import { aDeployment } from '../../test/support/factories';
 import { strictFake } from '../../test/support/strict-fake';
 import { Deployment } from '../deployments/deployment';
-import { DeploymentGithubStore } from '../deployments/deployment-github.store';
+import { DeploymentGithubStore } from './github-record.store';
 import { DeploymentHistory } from '../deployments/deployment-history.repository';
 import { GithubClient, GithubDeploymentStatusRequest } from '../github/github.client';
 import { GithubError } from '../github/github.errors';

@@ -6,11 +6,7 @@ import {
   GithubDeploymentState,
   isTerminal,
 } from '../deployments/deployment';
-import {
-  DeploymentGithubStore,
-  GithubSyncResult,
-  GithubSyncState,
-} from '../deployments/deployment-github.store';
+import { DeploymentGithubStore, GithubSyncResult, GithubSyncState } from './github-record.store';
 import { DeploymentHistory } from '../deployments/deployment-history.repository';
 import { LEASE_MS } from '../deployments/leases';
 import { GithubClient } from '../github/github.client';

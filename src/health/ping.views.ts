@@ -2,7 +2,7 @@ import type { Instance } from '../../libs/instance';
 import { codeSpan, fitLines } from '../../libs/text';
 import type { InstanceSeen } from '../instances/instances.repository';
 import { LIMITS } from '../discord/limits';
-import { formatDuration } from '../deployment-message/deployment-message.views';
+import { formatDuration } from '../discord/deployment-views/deployment-message.views';
 
 /**
  * What `/ping` answers: which instance answered (an interaction is handled by the one instance

@@ -5,17 +5,12 @@ import {
   makeHistogramProvider,
   PrometheusModule,
 } from '@willsoto/nestjs-prometheus';
-import { DeploymentsModule } from '../deployments/deployments.module';
 import { AppMetrics, METRIC } from './app-metrics';
-import { DeploymentMetricsListener } from './deployment-metrics.listener';
 
-/** /metrics: the chatops_ metrics (AppMetrics), and the listener that keeps the deployment ones. */
+/** /metrics: the chatops_ metrics (AppMetrics); features set them (deployment-metrics/ keeps the deployment ones). */
 @Global()
 @Module({
-  imports: [
-    PrometheusModule.register({ path: '/metrics', defaultMetrics: { enabled: true } }),
-    DeploymentsModule,
-  ],
+  imports: [PrometheusModule.register({ path: '/metrics', defaultMetrics: { enabled: true } })],
   providers: [
     makeCounterProvider({
       name: METRIC.deployments,
@@ -93,7 +88,6 @@ import { DeploymentMetricsListener } from './deployment-metrics.listener';
       labelNames: ['mode'],
     }),
     AppMetrics,
-    DeploymentMetricsListener,
   ],
   exports: [AppMetrics],
 })

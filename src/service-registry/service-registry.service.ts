@@ -7,7 +7,7 @@ import { DeploymentHistory } from '../deployments/deployment-history.repository'
 import { GithubClient } from '../github/github.client';
 import { parseEnvironmentList, validateInput } from '../../libs/validation';
 import { AddServiceInput } from './dto/add-service.input';
-import type { GateMode } from '../deployments/deployment';
+import type { Deployment, DeploymentSource, GateMode } from '../deployments/deployment';
 import { Service } from './service';
 import {
   EnvironmentNotAllowedError,
@@ -17,84 +17,10 @@ import {
 } from './service.errors';
 import { ServiceRepository } from './service.repository';
 import { parseRefPatterns } from './ref-policy';
+import { parseCheckNames, parseEnvironmentUrl, parsePromoteFrom } from './service.rules';
 
 const DEFAULT_ENVIRONMENTS = 'staging, prod';
-const MAX_REQUIRED_CHECKS = 20;
-
-/** Check names, comma-separated: a check run's name or a commit status's context. */
-function parseCheckNames(value: string): string[] {
-  const names = [
-    ...new Set(
-      value
-        .split(',')
-        .map((name) => name.trim())
-        .filter(Boolean),
-    ),
-  ];
-  if (names.length > MAX_REQUIRED_CHECKS)
-    throw new ValidationError(`Invalid checks: at most ${MAX_REQUIRED_CHECKS}.`);
-  const bad = names.find(
-    (name) => name.length > 100 || name.includes('`') || [...name].some((c) => c < ' '),
-  );
-  if (bad !== undefined)
-    throw new ValidationError('Invalid checks: each name up to 100 characters, no backticks.');
-  return names;
-}
 const PROTECTED_BY_DEFAULT = ['prod', 'production'];
-
-/** An environment's address: a plain http(s) URL without credentials, or "none" (null). */
-function parseEnvironmentUrl(value: string): string | null {
-  const trimmed = value.trim();
-  if (trimmed.toLowerCase() === 'none') return null;
-  let url: URL | undefined;
-  try {
-    url = new URL(trimmed);
-  } catch {
-    url = undefined;
-  }
-  if (
-    !url ||
-    !['http:', 'https:'].includes(url.protocol) ||
-    url.username ||
-    url.password ||
-    trimmed.length > 500 ||
-    /[\s<>`]/.test(trimmed)
-  )
-    throw new ValidationError(
-      'Invalid url: a web address such as https://staging.example.com (no credentials, at most 500 characters), or "none".',
-    );
-  return trimmed;
-}
-
-/**
- * The environment a commit must have succeeded on before `environment`, or "none" (null). It
- * must be another of the service's environments, and the order may not loop back.
- */
-function parsePromoteFrom(
-  service: Service,
-  environment: string,
-  value: string,
-): { from: string | null; chain: Record<string, string | null> } {
-  const from = value.trim().toLowerCase();
-  if (from === 'none') return { from: null, chain: {} };
-  if (!service.environments.includes(from) || from === environment)
-    throw new ValidationError(
-      `Invalid promote-from: one of ${service.environments.filter((env) => env !== environment).join(', ') || 'no other environment'}, or "none".`,
-    );
-  const seen = new Set([environment]);
-  // The order as read, hop by hop: the update holds only while it is still so (no loop by a race).
-  const chain: Record<string, string | null> = {};
-  for (let at: string | undefined = from; at; at = service.targets?.[at]?.promoteFrom) {
-    if (seen.has(at))
-      throw new ValidationError(
-        `Invalid promote-from: ${from} already has to come after ${environment}, so nothing could be deployed to either.`,
-      );
-    seen.add(at);
-    chain[at] = service.targets?.[at]?.promoteFrom ?? null;
-  }
-  return { from, chain };
-}
-
 @Injectable()
 export class ServiceRegistryService {
   constructor(
@@ -232,6 +158,27 @@ export class ServiceRegistryService {
     const service = await this.services.findByName(name.trim().toLowerCase());
     if (!service) throw new UnknownServiceError(name);
     return service;
+  }
+
+  /**
+   * Where a deployment runs: the repository, workflow and inputs it carries, or (records made
+   * before deployments carried them) its service's.
+   */
+  async sourceOf(
+    deployment: Pick<Deployment, 'source' | 'service' | 'environment' | 'sha'>,
+  ): Promise<DeploymentSource> {
+    if (deployment.source) return deployment.source;
+    const service = await this.get(deployment.service);
+    const inputs = {
+      [service.environmentInput]: deployment.environment,
+      [service.shaInput]: deployment.sha,
+    };
+    return { owner: service.owner, repo: service.repo, workflow: service.workflow, inputs };
+  }
+
+  /** The branch a deployment's workflow runs from: its own, or (older records) its service's. */
+  async dispatchRefOf(deployment: Pick<Deployment, 'dispatchRef' | 'service'>): Promise<string> {
+    return deployment.dispatchRef ?? (await this.get(deployment.service)).defaultRef;
   }
 
   /** The service, and proof that it deploys to `environment`. */

@@ -1,6 +1,6 @@
 import { EmbedBuilder } from 'discord.js';
 import { Deployment, deploymentDurationMs } from '../deployments/deployment';
-import { formatDuration, statusLabel } from '../deployment-message/deployment-message.views';
+import { formatDuration, statusLabel } from '../discord/deployment-views/deployment-message.views';
 import { code, discordTime, plain, shortSha } from '../discord/format';
 import { fitLines, LIMITS } from '../discord/limits';
 import { Service } from '../service-registry/service';

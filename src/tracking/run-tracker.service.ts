@@ -3,47 +3,23 @@ import { Clock } from '../../libs/clock';
 import { Instance } from '../../libs/instance';
 import { AppError } from '../../libs/errors';
 import { AppConfig } from '../config/app-config';
-import {
-  Deployment,
-  DeploymentStatus,
-  dispatchAskedAt,
-  isTerminal,
-  statusesBefore,
-} from '../deployments/deployment';
+import { Deployment, dispatchAskedAt } from '../deployments/deployment';
+import { DeploymentTransitions } from '../deployments/deployment-transitions.service';
+import { LEASE_MS, renewingWhile } from '../deployments/leases';
+import { GithubClient } from '../github/github.client';
+import { ServiceRegistryService } from '../service-registry/service-registry.service';
+import { RunDeadlines } from './run-deadlines';
+import { RunDiscovery } from './run-discovery';
+import { ListedRun, RunListingStore } from './run-listing.store';
+import { RunProgress, RunReport } from './run-progress';
+import { LISTING_SLACK_MS, pollEveryMs, TrackingMode, trackingMode } from './run-schedule';
 import {
   DeliveryOrigin,
   DeploymentTrackingStore,
   RUN_FOLLOWING_STATUSES,
   TrackedDeployment,
-} from '../deployments/deployment-tracking.store';
-import {
-  TrackingMode,
-  trackingMode,
-  WebhookActivityStore,
-} from '../deployments/webhook-activity.store';
-import { DeploymentTransitions } from '../deployments/deployment-transitions.service';
-import { LEASE_MS, renewingWhile } from '../deployments/leases';
-import { DispatchService } from '../dispatch/dispatch.service';
-import {
-  DISPATCH_GRACE_MS,
-  inMinutes,
-  nextRunCheckAt,
-  pollEveryMs,
-  WATCHDOG_MS,
-} from '../dispatch/run-start';
-import { GithubClient, RunInfo } from '../github/github.client';
-import { ServiceRegistryService } from '../service-registry/service-registry.service';
-import { ListedRun, RunListingStore } from './run-listing.store';
-import { statusFromRun } from './run-status';
-/** After a timeout the run is still watched, less often, for its real conclusion. */
-const LATE_WATCH_FACTOR = 6;
-const LATE_WATCH_MS = 24 * 3_600_000;
-/**
- * A workflow's runs are listed from this long before its oldest deployment asked for its
- * dispatch: GitHub's clock and the bot's may differ (a run missing from the page is asked for
- * on its own).
- */
-const LISTING_SLACK_MS = 60_000;
+} from './tracking.store';
+import { WebhookActivityStore } from './webhook-activity.store';
 
 /**
  * Moves deployments along with their runs: from webhooks and from polling, in any order, never
@@ -54,18 +30,40 @@ export class RunTrackerService {
   private readonly logger = new Logger('Tracking');
   private claiming: Promise<unknown> = Promise.resolve();
 
+  private readonly progress: RunProgress;
+  private readonly discovery: RunDiscovery;
+  private readonly deadlines: RunDeadlines;
+
   constructor(
     private readonly config: AppConfig,
-    private readonly transitions: DeploymentTransitions,
+    transitions: DeploymentTransitions,
     private readonly tracking: DeploymentTrackingStore,
-    private readonly dispatcher: DispatchService,
     private readonly registry: ServiceRegistryService,
     private readonly github: GithubClient,
     private readonly clock: Clock,
     private readonly instance: Instance,
     private readonly webhooks: WebhookActivityStore,
     private readonly listings: RunListingStore,
-  ) {}
+  ) {
+    this.progress = new RunProgress(config, transitions, tracking, () => clock.now());
+    this.discovery = new RunDiscovery(
+      config.deploy.pollIntervalMs,
+      github,
+      registry,
+      transitions,
+      tracking,
+      this.progress,
+      (deployment, now) => this.modeOf(deployment, now),
+    );
+    this.deadlines = new RunDeadlines(
+      config,
+      github,
+      registry,
+      transitions,
+      tracking,
+      this.progress,
+    );
+  }
 
   /**
    * Applies one webhook delivery about a run, when it comes from the deployment's repository
@@ -76,7 +74,7 @@ export class RunTrackerService {
   async applyDelivery(
     runId: number,
     deliveryId: string,
-    run: Pick<RunInfo, 'status' | 'conclusion' | 'htmlUrl' | 'updatedAt'>,
+    run: RunReport,
     origin: DeliveryOrigin,
   ): Promise<'accepted' | 'duplicate' | 'ignored'> {
     const recorded = await this.tracking.recordDelivery(runId, deliveryId, origin);
@@ -87,7 +85,7 @@ export class RunTrackerService {
     const now = this.clock.now().getTime();
     const eventAt = new Date(Math.min(Date.parse(run.updatedAt) || 0, now));
     try {
-      await this.apply(recorded, run, {}, trackingMode(eventAt, new Date(now)));
+      await this.progress.apply(recorded, run, {}, trackingMode(eventAt, new Date(now)));
     } catch (error) {
       // Not applied: a redelivery of the same id must be processed, not recognised; GitHub
       // does not redeliver by itself, so a poll looks at the run soon.
@@ -169,7 +167,7 @@ export class RunTrackerService {
 
   /** How the deployment's repository is followed now (webhooks seen lately, or not). */
   async modeOf(deployment: Deployment, now = this.clock.now()): Promise<TrackingMode> {
-    const source = deployment.source ?? (await this.registry.get(deployment.service));
+    const source = await this.registry.sourceOf(deployment);
     return (await this.webhooks.modeOf(`${source.owner}/${source.repo}`, now)).mode;
   }
 
@@ -180,14 +178,6 @@ export class RunTrackerService {
     return new Map(
       repositories.map((repository) => [repository, trackingMode(last.get(repository), now)]),
     );
-  }
-
-  /**
-   * `from`: when the check that sets it began (a poll's next look counts from its start, so a
-   * slow answer never stretches the interval), else now.
-   */
-  private nextCheckOf(deployment: Deployment, mode: TrackingMode, from?: Date): Date {
-    return nextRunCheckAt(deployment, from ?? this.clock.now(), mode, this.config.deploy);
   }
 
   /**
@@ -202,7 +192,8 @@ export class RunTrackerService {
   ): Promise<void> {
     const following: TrackedDeployment[] = [];
     for (const deployment of group) {
-      if (this.isPastTimeout(deployment, now)) await this.timeOut(deployment, now);
+      if (this.deadlines.isPastTimeout(deployment, now))
+        await this.deadlines.timeOut(deployment, now);
       else following.push(deployment);
     }
     if (!following.length) return;
@@ -217,20 +208,10 @@ export class RunTrackerService {
       try {
         const run = listed.get(deployment.runId!);
         const owner = deployment.leaseOwner;
-        if (run) await this.apply(deployment, run, {}, mode, { from: now, owner });
-        else {
-          const answer = await this.fetchRun(deployment, deployment.runId!);
-          if (answer.notModified)
-            await this.tracking.releaseCheck(deployment, this.nextCheckOf(deployment, mode, now));
-          else
-            await this.apply(deployment, answer.run, {}, mode, {
-              etag: answer.etag,
-              from: now,
-              owner,
-            });
-        }
+        if (run) await this.progress.apply(deployment, run, {}, mode, { from: now, owner });
+        else await this.fetchAndApply(deployment, mode, now);
         // After what GitHub said: a run that started meanwhile tells no one it has not.
-        await this.watchdog(deployment, now);
+        await this.deadlines.watchdog(deployment, now);
       } catch (error) {
         // One run GitHub cannot answer for (deleted, an error) holds up none of the others.
         const reason = error instanceof AppError ? error.message : (error as Error).message;
@@ -266,206 +247,31 @@ export class RunTrackerService {
     return new Map(runs.map((run) => [run.id, run]));
   }
 
+  /** A deployment checked on its own: a run to find, a deadline, or an older record's run. */
   private async check(deployment: TrackedDeployment, now: Date): Promise<void> {
-    const poll = this.config.deploy.pollIntervalMs;
-    if (deployment.status === 'timed_out') return this.watchLateConclusion(deployment, now);
-    // Approved, but the worker that won the approval died before dispatching: dispatch it now
-    // (GitHub was never called for it: the status would be dispatching otherwise).
-    if (deployment.status === 'approved') {
-      await this.dispatcher.dispatchApproved(deployment, deployment.leaseOwner!);
-      return;
-    }
-
-    const startedAt = dispatchAskedAt(deployment).getTime();
-    await this.watchdog(deployment, now);
-    if (this.isPastTimeout(deployment, now)) {
-      await this.timeOut(deployment, now);
-      return;
-    }
-
-    if (!deployment.runId) {
-      const run = await this.dispatcher.discoverRun(deployment);
-      if (run) {
-        const claimed = { ...deployment, runId: run.id, runUrl: run.htmlUrl };
-        return this.apply(
-          claimed,
-          run,
-          ['dispatching', 'dispatch_unknown'].includes(deployment.status)
-            ? { dispatchedAt: now }
-            : {},
-          await this.modeOf(deployment, now),
-          { from: now, owner: deployment.leaseOwner },
-        );
-      }
-      const lookingSince = deployment.dispatchSentAt?.getTime() ?? startedAt;
-      const unsure =
-        deployment.status === 'dispatching' || deployment.status === 'dispatch_unknown';
-      if (unsure && now.getTime() - lookingSince >= DISPATCH_GRACE_MS) {
-        const reason = this.noRunReason(deployment);
-        await this.transitions.move(deployment.id, 'dispatch_failed', {
-          from: ['dispatching', 'dispatch_unknown'],
-          releaseLease: deployment.leaseOwner,
-          set: { failureReason: reason },
-          note: reason,
-        });
-        return;
-      }
-      await this.tracking.releaseCheck(deployment, new Date(now.getTime() + Math.min(poll, 5_000)));
-      return;
-    }
-
+    if (deployment.status === 'timed_out')
+      return this.deadlines.watchLateConclusion(deployment, now);
+    await this.deadlines.watchdog(deployment, now);
+    if (this.deadlines.isPastTimeout(deployment, now))
+      return this.deadlines.timeOut(deployment, now);
+    if (!deployment.runId) return this.discovery.look(deployment, now);
     // Older records without their source: the run on its own.
-    const mode = await this.modeOf(deployment, now);
-    const answer = await this.fetchRun(deployment, deployment.runId);
-    if (answer.notModified) {
-      await this.tracking.releaseCheck(deployment, this.nextCheckOf(deployment, mode, now));
-      return;
-    }
-    await this.apply(deployment, answer.run, {}, mode, {
+    await this.fetchAndApply(deployment, await this.modeOf(deployment, now), now);
+  }
+
+  /** The run asked for on its own, conditionally: a 304 means a later look. */
+  private async fetchAndApply(deployment: TrackedDeployment, mode: TrackingMode, now: Date) {
+    const answer = await this.deadlines.fetchRun(deployment, deployment.runId!);
+    if (answer.notModified)
+      return this.tracking.releaseCheck(
+        deployment,
+        this.progress.nextCheckOf(deployment, mode, now),
+      );
+    await this.progress.apply(deployment, answer.run, {}, mode, {
       etag: answer.etag,
       from: now,
       owner: deployment.leaseOwner,
     });
-  }
-
-  /**
-   * Why a dispatch whose run never appeared failed, in plain words: nothing was sent again either
-   * way; when GitHub's answer was lost, what to check before deploying again.
-   */
-  private noRunReason(deployment: TrackedDeployment): string {
-    const minutes = inMinutes(DISPATCH_GRACE_MS);
-    if (deployment.status !== 'dispatch_unknown')
-      return 'GitHub never started a run for this dispatch; it was not re-dispatched';
-    const workflow = deployment.source?.workflow ?? 'the workflow';
-    return `GitHub's answer to the dispatch was lost, and no run of ${workflow} appeared within ${minutes} of it. Nothing was sent again: look at the workflow's runs on GitHub before deploying again`;
-  }
-
-  /**
-   * Moves the deployment to what the run says, if that is further on. `lease` is set when the
-   * caller (the poller) holds the deployment's check lease (as `owner`): it is released with the
-   * next check time (by `mode`) and the run's ETag. A webhook holds no lease and leaves a
-   * poller's alone.
-   */
-  private async apply(
-    deployment: Deployment,
-    run: Pick<RunInfo, 'status' | 'conclusion' | 'htmlUrl' | 'updatedAt'>,
-    extra: Partial<Deployment>,
-    mode: TrackingMode,
-    lease?: { etag?: string; from?: Date; owner?: string },
-  ): Promise<void> {
-    const etag = lease?.etag;
-    const target = statusFromRun(run);
-    const nextCheckAt = this.nextCheckOf({ ...deployment, status: target }, mode, lease?.from);
-    const completed = run.status === 'completed';
-    if (isTerminal(deployment.status)) {
-      // A run that ends after the deployment did (a timeout): its real conclusion goes beside it.
-      if (completed && !deployment.runConclusion) {
-        await this.transitions.recordRunConclusion(
-          deployment.id,
-          run.conclusion ?? 'unknown',
-          new Date(run.updatedAt),
-        );
-      } else if (lease) {
-        await this.tracking.releaseCheck(
-          { id: deployment.id, leaseOwner: lease.owner },
-          null,
-          etag,
-        );
-      }
-      return;
-    }
-    const set: Partial<Deployment> = { ...extra, runUrl: run.htmlUrl };
-    if (completed)
-      Object.assign(set, {
-        runConclusion: run.conclusion ?? 'unknown',
-        runCompletedAt: new Date(run.updatedAt),
-      });
-    // Only a dispatched deployment follows its run (never one held at a gate or an approval).
-    const from: DeploymentStatus[] = statusesBefore(target).filter((status) =>
-      ['dispatching', 'dispatch_unknown', 'dispatched', 'queued', 'in_progress'].includes(status),
-    );
-    // A change since the check claimed it (a webhook) set its next check from newer knowledge.
-    const held = {
-      id: deployment.id,
-      leaseOwner: lease?.owner,
-      claimedVersion: (deployment as TrackedDeployment).claimedVersion,
-    };
-    if (!from.includes(deployment.status)) {
-      // Already as far as (or further than) this event says: an old or repeated event.
-      if (lease)
-        await this.tracking.releaseCheck(
-          held,
-          this.nextCheckOf(deployment, mode, lease.from),
-          etag,
-        );
-      return;
-    }
-    const moved = await this.transitions.move(deployment.id, target, {
-      from,
-      set,
-      releaseLease: lease?.owner,
-      tracking: isTerminal(target) ? { etag } : { nextCheckAt, etag },
-    });
-    if (!moved && lease) await this.tracking.releaseCheck(held, nextCheckAt, etag);
-  }
-
-  /**
-   * Dispatched two minutes ago and still no run, or a run still queued: the requester is told,
-   * on the message and by a mention, once.
-   */
-  private async watchdog(deployment: TrackedDeployment, now: Date): Promise<void> {
-    if (deployment.watchdogNotifiedAt || !['dispatched', 'queued'].includes(deployment.status))
-      return;
-    const since = deployment.dispatchedAt ?? deployment.dispatchRequestedAt;
-    if (!since || now.getTime() - new Date(since).getTime() < WATCHDOG_MS) return;
-    await this.transitions.noteWatchdog(deployment.id);
-  }
-
-  private isPastTimeout(deployment: Deployment, now: Date): boolean {
-    return now.getTime() - dispatchAskedAt(deployment).getTime() >= this.config.deploy.timeoutMs;
-  }
-
-  private async timeOut(deployment: TrackedDeployment, now: Date): Promise<void> {
-    const minutes = Math.round(this.config.deploy.timeoutMs / 60_000);
-    const note = `no completion after ${minutes} min; the run may still be going`;
-    const moved = await this.transitions.move(deployment.id, 'timed_out', {
-      note,
-      releaseLease: deployment.leaseOwner,
-    });
-    // Keep an eye on the run, to record how it really ended.
-    if (moved?.runId) {
-      await this.tracking.releaseCheck(
-        deployment,
-        new Date(now.getTime() + this.config.deploy.pollIntervalMs * LATE_WATCH_FACTOR),
-      );
-    }
-  }
-
-  private async watchLateConclusion(deployment: TrackedDeployment, now: Date): Promise<void> {
-    const endedAt = deployment.finishedAt?.getTime() ?? now.getTime();
-    if (!deployment.runId || deployment.runConclusion || now.getTime() - endedAt > LATE_WATCH_MS) {
-      await this.tracking.releaseCheck(deployment, null);
-      return;
-    }
-    const answer = await this.fetchRun(deployment, deployment.runId);
-    if (!answer.notModified && answer.run.status === 'completed')
-      return this.apply(deployment, answer.run, {}, 'polling', {
-        etag: answer.etag,
-        owner: deployment.leaseOwner,
-      });
-    const etag = answer.notModified ? undefined : answer.etag;
-    await this.tracking.releaseCheck(
-      deployment,
-      new Date(now.getTime() + this.config.deploy.pollIntervalMs * LATE_WATCH_FACTOR),
-      etag,
-    );
-  }
-
-  /** The run, asked for conditionally on the last ETag (a 304 costs no rate limit). */
-  private async fetchRun(deployment: TrackedDeployment, runId: number) {
-    // The repository as the deployment recorded it: a service removed meanwhile changes nothing.
-    const { owner, repo } = deployment.source ?? (await this.registry.get(deployment.service));
-    return this.github.getRun(owner, repo, runId, deployment.etag);
   }
 }
 

@@ -1,12 +1,15 @@
 import { Module } from '@nestjs/common';
 import { MongooseModule } from '@nestjs/mongoose';
 import { DeploymentsModule } from '../deployments/deployments.module';
-import { DispatchModule } from '../dispatch/dispatch.module';
 import { GithubModule } from '../github/github.module';
 import { WebhookModule } from '../github/webhook/webhook.module';
 import { ServiceRegistryModule } from '../service-registry/service-registry.module';
 import { RunListingDocument, RunListingSchema } from './run-listing.schema';
 import { RunListingStore } from './run-listing.store';
+import { FirstLookListener } from './first-look.listener';
+import { DeploymentTrackingStore } from './tracking.store';
+import { WebhookActivityDocument, WebhookActivitySchema } from './webhook-activity.schema';
+import { WebhookActivityStore } from './webhook-activity.store';
 import { RunPoller } from './run-poller';
 import { WebhookActivity } from './webhook-activity';
 import { RunTrackerService } from './run-tracker.service';
@@ -20,9 +23,11 @@ import { WorkflowRunWebhook } from './workflow-run.webhook';
  */
 @Module({
   imports: [
-    MongooseModule.forFeature([{ name: RunListingDocument.name, schema: RunListingSchema }]),
+    MongooseModule.forFeature([
+      { name: RunListingDocument.name, schema: RunListingSchema },
+      { name: WebhookActivityDocument.name, schema: WebhookActivitySchema },
+    ]),
     DeploymentsModule,
-    DispatchModule,
     GithubModule,
     WebhookModule,
     ServiceRegistryModule,
@@ -30,12 +35,15 @@ import { WorkflowRunWebhook } from './workflow-run.webhook';
   providers: [
     RunTrackerService,
     RunListingStore,
+    DeploymentTrackingStore,
+    WebhookActivityStore,
+    FirstLookListener,
     WebhookActivity,
     WorkflowRunWebhook,
     WorkflowJobWebhook,
     RunJobsListener,
     RunPoller,
   ],
-  exports: [RunTrackerService],
+  exports: [RunTrackerService, WebhookActivityStore],
 })
 export class TrackingModule {}

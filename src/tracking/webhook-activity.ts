@@ -1,6 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { Clock } from '../../libs/clock';
-import { WebhookActivityStore } from '../deployments/webhook-activity.store';
+import { WebhookActivityStore } from './webhook-activity.store';
 
 /**
  * Notes that a repository's run webhooks reach the bot (a verified `workflow_run` delivery

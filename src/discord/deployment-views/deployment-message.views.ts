@@ -7,10 +7,10 @@ import {
   Deployment,
   deploymentDurationMs,
   DeploymentStatus,
-} from '../deployments/deployment';
-import { code, discordTime, plain, shortSha } from '../discord/format';
-import { fitLines, LIMITS, withinLimits } from '../discord/limits';
-import { DISPATCH_GRACE_MS, inMinutes, WATCHDOG_MS } from '../dispatch/run-start';
+} from '../../deployments/deployment';
+import { code, discordTime, plain, shortSha } from '../format';
+import { fitLines, LIMITS, withinLimits } from '../limits';
+import { DISPATCH_GRACE_MS, inMinutes, WATCHDOG_MS } from '../../deployments/deadlines';
 import { failedJobText, jobsText } from './jobs.views';
 
 const STATUS: Record<DeploymentStatus, { label: string; color: number }> = {

@@ -1,4 +1,4 @@
-import { JobLine } from '../deployments/deployment';
+import { JobLine } from '../../deployments/deployment';
 import { jobLine } from './jobs.views';
 
 const RUN = 'https://github.com/acme/api/actions/runs/9';

@@ -1,10 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import { Model } from 'mongoose';
-import { Deployment } from './deployment';
-import { Stored, toDomain } from './deployment.mapping';
-import { absentOrBy, renewLease } from './deployment.repository';
-import { DeploymentDocument } from './deployment.schema';
+import { Deployment } from '../deployments/deployment';
+import { Stored, toDomain } from '../deployments/deployment.mapping';
+import { absentOrBy, renewLease } from '../deployments/deployment-leases.repository';
+import { DeploymentDocument } from '../deployments/deployment.schema';
 
 /** How far the Discord side of one deployment has caught up with it. */
 export interface SyncState {

@@ -1,6 +1,6 @@
-import { JobLine } from '../deployments/deployment';
-import { plain } from '../discord/format';
-import { fitLines, LIMITS } from '../discord/limits';
+import { JobLine } from '../../deployments/deployment';
+import { plain } from '../format';
+import { fitLines, LIMITS } from '../limits';
 
 /** A job's log link: only a job page of the deployment's own run, plainly written. */
 function logLink(job: JobLine, runUrl: string | undefined): string {

@@ -1,7 +1,7 @@
 import { ActionRowBuilder, ButtonBuilder, ButtonStyle } from 'discord.js';
-import type { CheckLine, Deployment } from '../deployments/deployment';
-import { code, discordTime, plain, shortSha } from '../discord/format';
-import { fitLines, LIMITS } from '../discord/limits';
+import type { CheckLine, Deployment } from '../../deployments/deployment';
+import { code, discordTime, plain, shortSha } from '../format';
+import { fitLines, LIMITS } from '../limits';
 import { gateControlId } from './gate-buttons';
 
 /** What the CI gate shows on a deployment's message: its status, its checks, its buttons. */

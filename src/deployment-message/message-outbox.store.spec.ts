@@ -1,9 +1,9 @@
 import type { Connection, Model } from 'mongoose';
 import { aDeployment } from '../../test/support/factories';
 import { kernelDatabase } from '../../test/support/kernel';
-import { DeploymentRepository } from './deployment.repository';
-import { DeploymentDocument } from './deployment.schema';
-import { DeploymentOutbox } from './deployment-outbox.repository';
+import { DeploymentRepository } from '../deployments/deployment.repository';
+import { DeploymentDocument } from '../deployments/deployment.schema';
+import { DeploymentOutbox } from './message-outbox.store';
 
 const NOW = new Date();
 const LEASE_MS = 20_000;

@@ -1,9 +1,10 @@
 import type { Connection, Model } from 'mongoose';
 import { aDeployment } from '../../test/support/factories';
 import { kernelDatabase } from '../../test/support/kernel';
-import { DeploymentRepository } from './deployment.repository';
-import { DeploymentDocument } from './deployment.schema';
-import { DeploymentTrackingStore } from './deployment-tracking.store';
+import { DeploymentLeases } from '../deployments/deployment-leases.repository';
+import { DeploymentRepository } from '../deployments/deployment.repository';
+import { DeploymentDocument } from '../deployments/deployment.schema';
+import { DeploymentTrackingStore } from './tracking.store';
 
 const NOW = new Date();
 const LEASE_MS = 30_000;
@@ -14,11 +15,13 @@ describe('DeploymentTrackingStore on the real engine', () => {
   let model: Model<DeploymentDocument>;
   let store: DeploymentTrackingStore;
   let repository: DeploymentRepository;
+  let leases: DeploymentLeases;
 
   beforeAll(async () => {
     ({ connection, model } = await kernelDatabase('kernel_tracking'));
     store = new DeploymentTrackingStore(model);
     repository = new DeploymentRepository(model);
+    leases = new DeploymentLeases(model);
   });
   afterAll(() => connection.close());
   beforeEach(() => model.deleteMany({}));
@@ -58,15 +61,15 @@ describe('DeploymentTrackingStore on the real engine', () => {
     const [id] = await due(1);
     await store.claimDueCheck(NOW, LEASE_MS, 'host-a#1');
     const later = new Date(NOW.getTime() + LEASE_MS / 2);
-    expect(await store.renewCheck(id, 'host-b#1', later, LEASE_MS)).toBe(false);
-    expect(await store.renewCheck(id, 'host-a#1', later, LEASE_MS)).toBe(true);
+    expect(await leases.renew(id, 'host-b#1', later, LEASE_MS)).toBe(false);
+    expect(await leases.renew(id, 'host-a#1', later, LEASE_MS)).toBe(true);
     // Renewed: still held past the first lease's end …
     expect(
       await store.claimDueCheck(new Date(NOW.getTime() + LEASE_MS), LEASE_MS, 'b#1'),
     ).toBeNull();
     // … until the renewed one ends; then a lease that ran out cannot be renewed.
     const end = new Date(later.getTime() + LEASE_MS);
-    expect(await store.renewCheck(id, 'host-a#1', end, LEASE_MS)).toBe(false);
+    expect(await leases.renew(id, 'host-a#1', end, LEASE_MS)).toBe(false);
     expect((await store.claimDueCheck(end, LEASE_MS, 'host-b#2'))?.id).toBe(id);
     // The first worker's late release leaves its successor's lease alone.
     await store.releaseCheck({ id, leaseOwner: 'host-a#1' }, end);

@@ -1,10 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import { Model } from 'mongoose';
-import { Deployment, DeploymentStatus, GithubDeploymentState } from './deployment';
-import { absentOrBy, changed, renewLease } from './deployment.repository';
-import { Stored, toDomain } from './deployment.mapping';
-import { DeploymentDocument } from './deployment.schema';
+import { Deployment, DeploymentStatus, GithubDeploymentState } from '../deployments/deployment';
+import { absentOrBy, changed, renewLease } from '../deployments/deployment-leases.repository';
+import { Stored, toDomain } from '../deployments/deployment.mapping';
+import { DeploymentDocument } from '../deployments/deployment.schema';
 
 /**
  * Statuses with nothing to tell GitHub yet: held before dispatch, or being dispatched (the

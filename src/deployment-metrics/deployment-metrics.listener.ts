@@ -8,7 +8,7 @@ import {
 import { Deployment, deploymentDurationMs } from '../deployments/deployment';
 import { DeploymentEvents } from '../deployments/deployment.events';
 import { DeploymentHistory } from '../deployments/deployment-history.repository';
-import { AppMetrics } from './app-metrics';
+import { AppMetrics } from '../metrics/app-metrics';
 
 /** Other instances move deployments too: the gauge is read again this often. */
 const GAUGE_REFRESH_MS = 15_000;

@@ -1,27 +1,13 @@
 import { Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import { Model } from 'mongoose';
+import { TrackingMode, trackingMode } from './run-schedule';
 import { WebhookActivityDocument } from './webhook-activity.schema';
 
 /** One instance writes a repository's time at most this often (deliveries come in bursts). */
 const NOTE_EVERY_MS = 30_000;
 /** Repositories this instance remembers writing for; past it, it starts over. */
 const REMEMBERED = 10_000;
-
-/**
- * How a repository's runs are followed: `webhook` while its run webhooks arrive (polling is
- * then a slow backstop), `polling` otherwise.
- */
-export type TrackingMode = 'webhook' | 'polling';
-
-/** A repository counts as sending webhooks for this long after its last run delivery. */
-export const WEBHOOK_FRESH_MS = 10 * 60_000;
-
-export function trackingMode(lastDeliveryAt: Date | undefined, now: Date): TrackingMode {
-  return lastDeliveryAt && now.getTime() - lastDeliveryAt.getTime() <= WEBHOOK_FRESH_MS
-    ? 'webhook'
-    : 'polling';
-}
 
 /**
  * Which repositories' run webhooks reach the bot: the time of the last `workflow_run` event

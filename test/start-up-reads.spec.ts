@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import mongoose, { Connection } from 'mongoose';
-import { testDatabaseUri } from '../../test/support/database';
-import { DeploymentHistory } from './deployment-history.repository';
-import { DeploymentOutbox } from './deployment-outbox.repository';
-import { DeploymentTrackingStore } from './deployment-tracking.store';
-import { DeploymentDocument, DeploymentSchema } from './deployment.schema';
+import { testDatabaseUri } from './support/database';
+import { DeploymentHistory } from '../src/deployments/deployment-history.repository';
+import { DeploymentOutbox } from '../src/deployment-message/message-outbox.store';
+import { DeploymentTrackingStore } from '../src/tracking/tracking.store';
+import { DeploymentDocument, DeploymentSchema } from '../src/deployments/deployment.schema';
 
 const HISTORY = 10_000;
 const ROLLBACKS = 1_000;

@@ -1,11 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import { Model, mongo } from 'mongoose';
-import { Deployment, DeploymentStatus, JobLine, TRACKED_STATUSES } from './deployment';
-import { absentOrBy, changed, renewLease } from './deployment.repository';
-import { mergeJobs } from './jobs';
-import { Stored, toDomain } from './deployment.mapping';
-import { DeploymentDocument } from './deployment.schema';
+import { Deployment, DeploymentStatus, TRACKED_STATUSES } from '../deployments/deployment';
+import { absentOrBy } from '../deployments/deployment-leases.repository';
+import { Stored, toDomain } from '../deployments/deployment.mapping';
+import { DeploymentDocument } from '../deployments/deployment.schema';
 
 /** What the tracker needs beyond the domain record. */
 export interface TrackedDeployment extends Deployment {
@@ -25,13 +24,21 @@ export interface DeliveryOrigin {
   workflowPath?: string;
 }
 
+/**
+ * Statuses the tracker looks at: a run may exist and move the deployment on (an `approved`
+ * deployment is the dispatcher's: dispatch/dispatch-resumer.ts), and a timed-out run's late
+ * conclusion.
+ */
+export const CHECKED_STATUSES: DeploymentStatus[] = [
+  ...TRACKED_STATUSES.filter((status) => status !== 'approved'),
+  'timed_out',
+];
+
 /** Statuses in which a deployment follows its run (it has one, and the run can move it on). */
 export const RUN_FOLLOWING_STATUSES: DeploymentStatus[] = ['dispatched', 'queued', 'in_progress'];
 
 /** Recent webhook delivery ids kept per deployment, to recognise redeliveries. */
 const KEPT_DELIVERY_IDS = 50;
-/** Job deliveries are kept apart (a run has many jobs, each several reports). */
-const KEPT_JOB_DELIVERY_IDS = 200;
 const EPOCH = new Date(0);
 
 /**
@@ -78,50 +85,14 @@ export class DeploymentTrackingStore {
   }
 
   /**
-   * Merges reports of the run's jobs into the deployment of `runId` (a report older than the
-   * one kept for a job is dropped), and with a delivery id notes that delivery, so a redelivery
-   * is a 'duplicate'. One update that expects the version it read: a change made meanwhile
-   * makes it read again. Never touches the status. Null when no deployment has the run (or,
-   * with `repository`, the run is not that repository's).
+   * Sets when a deployment still `status` and not held by a worker is looked at next (a worker
+   * holding it plans its own next look).
    */
-  async recordJobs(
-    runId: number,
-    reports: JobLine[],
-    at: Date,
-    delivery?: { id: string; repository: string },
-  ): Promise<Deployment | 'duplicate' | 'unchanged' | null> {
-    const match = {
-      runId,
-      ...(delivery ? { repository: delivery.repository.toLowerCase() } : {}),
-    };
-    for (let attempt = 0; attempt < 10; attempt++) {
-      const doc = await this.deployments
-        .findOne(match, { jobs: 1, version: 1, jobDeliveryIds: 1 })
-        .lean<{ _id: string; jobs?: JobLine[]; version?: number; jobDeliveryIds?: string[] }>();
-      if (!doc) return null;
-      if (delivery && doc.jobDeliveryIds?.includes(delivery.id)) return 'duplicate';
-      const jobs = mergeJobs(doc.jobs ?? [], reports);
-      if (!jobs && !delivery) return 'unchanged';
-      const { $set, $inc } = changed(at);
-      const updated = await this.deployments
-        .findOneAndUpdate(
-          { _id: doc._id, version: doc.version ?? 0 },
-          {
-            ...(jobs ? { $set: { ...$set, jobs }, $inc } : {}),
-            ...(delivery
-              ? {
-                  $push: {
-                    jobDeliveryIds: { $each: [delivery.id], $slice: -KEPT_JOB_DELIVERY_IDS },
-                  },
-                }
-              : {}),
-          },
-          { returnDocument: 'after', projection: { deliveryIds: 0, jobDeliveryIds: 0 } },
-        )
-        .lean<Stored>();
-      if (updated) return jobs ? toDomain(updated)! : 'unchanged';
-    }
-    return 'unchanged';
+  async planCheck(id: string, status: DeploymentStatus, at: Date, now: Date): Promise<void> {
+    await this.deployments.updateOne(
+      { _id: id, status, ...absentOrBy('leaseUntil', now) },
+      { $set: { nextCheckAt: at } },
+    );
   }
 
   /** Brings the deployment's next check forward to `at` (never later than it was). */
@@ -149,7 +120,7 @@ export class DeploymentTrackingStore {
     now: Date,
     leaseMs: number,
     owner: string,
-    statuses: DeploymentStatus[] = [...TRACKED_STATUSES, 'timed_out'],
+    statuses: DeploymentStatus[] = CHECKED_STATUSES,
   ): Promise<TrackedDeployment | null> {
     const doc = await this.deployments
       .findOneAndUpdate(
@@ -226,12 +197,6 @@ export class DeploymentTrackingStore {
     return renewed.matchedCount > 0;
   }
 
-  /** Extends a check lease `owner` still holds; false when it no longer does. */
-  async renewCheck(id: string, owner: string, now: Date, leaseMs: number): Promise<boolean> {
-    const fields = { owner: 'leaseOwner', until: 'leaseUntil' };
-    return renewLease(this.deployments, id, fields, owner, now, leaseMs);
-  }
-
   /**
    * Ends a check without a status change: when to look next (null: never), and what GitHub
    * last said. With the lease's owner, only while that worker still holds it (one whose lease
@@ -271,7 +236,7 @@ export class DeploymentTrackingStore {
     const doc = await this.deployments
       .findOne(
         {
-          status: { $in: [...TRACKED_STATUSES, 'timed_out'] },
+          status: { $in: CHECKED_STATUSES },
           nextCheckAt: { $exists: true },
           ...absentOrBy('leaseUntil', now),
         },

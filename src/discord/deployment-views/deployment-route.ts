@@ -1,4 +1,4 @@
-import { DEPLOYMENT_ID } from '../deployments/deployment';
+import { DEPLOYMENT_ID } from '../../deployments/deployment';
 
 /**
  * A control on a deployment's message, path-shaped: `<route>/<deployment id>/<action>`. The id

@@ -1,0 +1,68 @@
+import { Injectable } from '@nestjs/common';
+import { InjectModel } from '@nestjs/mongoose';
+import { Model } from 'mongoose';
+import { Deployment, JobLine } from './deployment';
+import { changed } from './deployment-leases.repository';
+import { Stored, toDomain } from './deployment.mapping';
+import { DeploymentDocument } from './deployment.schema';
+import { MAX_JOBS, mergeJobs } from './jobs';
+
+/** Job deliveries are kept apart (a run has many jobs, each several reports). */
+const KEPT_JOB_DELIVERY_IDS = 200;
+
+/** The jobs of a deployment's run, as reported: shown on its message, never its status. */
+@Injectable()
+export class DeploymentJobs {
+  constructor(
+    @InjectModel(DeploymentDocument.name) private readonly deployments: Model<DeploymentDocument>,
+  ) {}
+
+  /**
+   * Merges reports of the run's jobs into the deployment of `runId` (a report older than the
+   * one kept for a job is dropped), and with a delivery id notes that delivery, so a redelivery
+   * is a 'duplicate'. One update that expects the version it read: a change made meanwhile
+   * makes it read again (as many times as a run has jobs kept, so a burst of a matrix's job
+   * reports loses none). Never touches the status. Null when no deployment has the run (or,
+   * with `repository`, the run is not that repository's).
+   */
+  async recordJobs(
+    runId: number,
+    reports: JobLine[],
+    at: Date,
+    delivery?: { id: string; repository: string },
+  ): Promise<Deployment | 'duplicate' | 'unchanged' | null> {
+    const match = {
+      runId,
+      ...(delivery ? { repository: delivery.repository.toLowerCase() } : {}),
+    };
+    // Each round of racing writers lets one through: enough rounds for every job of a run.
+    for (let attempt = 0; attempt < MAX_JOBS + 5; attempt++) {
+      const doc = await this.deployments
+        .findOne(match, { jobs: 1, version: 1, jobDeliveryIds: 1 })
+        .lean<{ _id: string; jobs?: JobLine[]; version?: number; jobDeliveryIds?: string[] }>();
+      if (!doc) return null;
+      if (delivery && doc.jobDeliveryIds?.includes(delivery.id)) return 'duplicate';
+      const jobs = mergeJobs(doc.jobs ?? [], reports);
+      if (!jobs && !delivery) return 'unchanged';
+      const { $set, $inc } = changed(at);
+      const updated = await this.deployments
+        .findOneAndUpdate(
+          { _id: doc._id, version: doc.version ?? 0 },
+          {
+            ...(jobs ? { $set: { ...$set, jobs }, $inc } : {}),
+            ...(delivery
+              ? {
+                  $push: {
+                    jobDeliveryIds: { $each: [delivery.id], $slice: -KEPT_JOB_DELIVERY_IDS },
+                  },
+                }
+              : {}),
+          },
+          { returnDocument: 'after', projection: { deliveryIds: 0, jobDeliveryIds: 0 } },
+        )
+        .lean<Stored>();
+      if (updated) return jobs ? toDomain(updated)! : 'unchanged';
+    }
+    return 'unchanged';
+  }
+}
