@@ -74,8 +74,9 @@ describe('/deploy', () => {
       'in_progress',
       'success',
     ]);
-    // Ref → SHA, then the dispatch: nothing else counts against the rate limit on this path.
-    expect(github.rateLimitedCalls().length - githubCallsBefore).toBeLessThanOrEqual(3);
+    // Ref → SHA, that the branch the workflow runs from is still protected (or the default), then
+    // the dispatch: nothing else counts against the rate limit on this path.
+    expect(github.rateLimitedCalls().length - githubCallsBefore).toBeLessThanOrEqual(4);
     const labels = `service="${service.name}",environment="staging",status="success"`;
     const metrics = await waitFor('the metrics', async () => {
       const text = await metricsOf(app);

@@ -82,6 +82,31 @@ describe('the workflow dispatch', () => {
     await finishRun(app, next.id);
   });
 
+  it('sends nothing when the branch it runs from is no longer the default or a protected one', async () => {
+    const service = await newService(app);
+    const repo = app.github.repoOf('acme', service.repo);
+    app.github.addCommit('acme', service.repo, 'develop', 'elsewhere');
+    repo.defaultBranch = 'develop';
+    const { interaction, id } = await deploy(app, app.actors.deployer, service.name, 'staging');
+    const failed = await waitForStatus(app, id, 'dispatch_failed');
+    expect(failed.failureReason).toBe(
+      `Not dispatched: the workflow would run from \`main\`, which is no longer the default branch of acme/${service.repo} (now \`develop\`) and is not protected.`,
+    );
+    await waitForMessageText(app, interaction, 'Could not dispatch');
+    expect(app.github.dispatches.filter((d) => d.repo === service.repo)).toHaveLength(0);
+  });
+
+  it('fails closed when GitHub cannot confirm the branch', async () => {
+    const service = await newService(app);
+    app.github.failNext(new RegExp(`^/repos/acme/${service.repo}$`), 404, 'Not Found', 1);
+    const { id } = await deploy(app, app.actors.deployer, service.name, 'staging');
+    const failed = await waitForStatus(app, id, 'dispatch_failed');
+    expect(failed.failureReason).toMatch(
+      /^Not dispatched: the workflow would run from `main`, and GitHub could not confirm it is still the default or a protected branch: GitHub could not find repository/,
+    );
+    expect(app.github.dispatches.filter((d) => d.repo === service.repo)).toHaveLength(0);
+  });
+
   describe("GitHub's answer to the dispatch is lost", () => {
     // An app of its own: these tests move its clock, which the runs of the fake GitHub do not follow.
     let app: TestApp;

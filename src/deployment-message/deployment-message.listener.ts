@@ -1,18 +1,12 @@
-import {
-  Injectable,
-  Logger,
-  OnApplicationBootstrap,
-  BeforeApplicationShutdown,
-  OnModuleInit,
-} from '@nestjs/common';
+import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { Client } from 'discord.js';
 import { Clock } from '../../libs/clock';
 import { Instance } from '../../libs/instance';
 import { AppConfig } from '../config/app-config';
 import { Deployment, isTerminal } from '../deployments/deployment';
 import { DeploymentEvents } from '../deployments/deployment.events';
-import { DeploymentOutbox, SyncResult, SyncState } from './message-outbox.store';
-import { LEASE_MS, renewingWhile } from '../deployments/leases';
+import { LeaseLost, OutboxWorker, Stopping } from '../deployments/outbox-worker';
+import { DeploymentOutbox, OutboxClaim, SyncResult, SyncState } from './message-outbox.store';
 import { classifyDiscordFailure, UnusableChannelError } from '../discord/discord-failures';
 import { ChannelPacer } from './channel-pacer';
 import {
@@ -20,13 +14,6 @@ import {
   outcomeAnnouncement,
   watchdogText,
 } from '../discord/deployment-views/deployment-message.views';
-
-const SWEEP_EVERY_MS = 1_000;
-const SWEEP_BATCH = 50;
-/** The worker's lease ran out and another worker took the deployment: it sends nothing more. */
-class LeaseLost extends Error {}
-/** The instance stops: a worker still waiting for its channel's turn gives up its edit. */
-class Stopping extends Error {}
 
 /** Transient failures are retried after 1 s, 2 s, 4 s … up to a minute, this many times. */
 export const MAX_ATTEMPTS = 12;
@@ -50,103 +37,40 @@ export function backoffMs(attempts: number): number {
  * backoff, then given up on with a log line. Nothing here can fail the process.
  */
 @Injectable()
-export class DeploymentMessageListener
-  implements OnModuleInit, OnApplicationBootstrap, BeforeApplicationShutdown
-{
-  private readonly logger = new Logger('DeploymentMessages');
-  private readonly running = new Set<Promise<void>>();
+export class DeploymentMessageListener extends OutboxWorker<OutboxClaim> implements OnModuleInit {
+  protected readonly logger = new Logger('DeploymentMessages');
+  protected readonly serial = false;
+  protected readonly sweep = { everyMs: 1_000, batch: 50 };
   private readonly pacer = new ChannelPacer();
-  private timer?: NodeJS.Timeout;
-  private sweeping?: Promise<void>;
-  private stopped = false;
 
   constructor(
     private readonly events: DeploymentEvents,
     private readonly outbox: DeploymentOutbox,
     private readonly client: Client,
     private readonly config: AppConfig,
-    private readonly clock: Clock,
-    private readonly instance: Instance,
-  ) {}
+    clock: Clock,
+    instance: Instance,
+  ) {
+    super(outbox, clock, instance);
+  }
 
   onModuleInit(): void {
     this.events.onAny('deployment message', ({ deployment }) => this.trigger(deployment.id));
   }
 
-  onApplicationBootstrap(): void {
-    this.timer = setInterval(() => this.sweep(), SWEEP_EVERY_MS);
-  }
-
-  async beforeApplicationShutdown(): Promise<void> {
-    this.stopped = true;
-    clearInterval(this.timer);
-    await this.settled();
-  }
-
-  /** Brings one deployment's Discord side up to date now, in the background. */
-  trigger(id: string): void {
-    if (this.stopped) return;
-    const run = this.syncUntilCaughtUp(id)
-      .catch((error: Error) =>
-        this.logger.warn(`Updating the Discord side of ${id} failed: ${error.message}`),
-      )
-      .finally(() => this.running.delete(run));
-    this.running.add(run);
-  }
-
-  /** Resolves when every update started so far has finished (shutdown, tests). */
-  async settled(): Promise<void> {
-    while (this.running.size || this.sweeping) await Promise.all([...this.running, this.sweeping]);
-  }
-
-  /** Catches up with deployments that are due: missed events, retries, other instances' changes. */
-  private sweep(): void {
-    if (this.sweeping || this.stopped) return;
-    this.sweeping = this.outbox
-      .findDue(this.clock.now(), SWEEP_BATCH)
-      .then((ids) => ids.forEach((id) => this.trigger(id)))
-      .catch((error: Error) => this.logger.debug(`Sweep failed: ${error.message}`))
-      .finally(() => (this.sweeping = undefined));
-  }
-
   /**
-   * Claims the deployment's Discord side (one worker of all instances at a time), renews the
-   * lease while it works, and renews it once more right before each message it sends: a worker
-   * whose lease ran out sends nothing, so two instances never put an older state over a newer.
+   * Sends what the deployment's Discord side lacks under its lease, renewed once more right
+   * before each message it sends: a worker whose lease ran out sends nothing, so two instances
+   * never put an older state over a newer.
    */
-  private async syncUntilCaughtUp(id: string): Promise<void> {
-    // A change made while this worker held the lease leaves the deployment due: go again.
-    for (let round = 0; round < 5; round++) {
-      const owner = this.instance.leaseOwner();
-      const claimed = await this.outbox.claim(id, this.clock.now(), LEASE_MS, owner);
-      if (!claimed) return;
-      let leaseEnd = this.clock.now().getTime() + LEASE_MS;
-      const renew = async () => {
-        const now = this.clock.now();
-        try {
-          const held = await this.outbox.renew(id, owner, now, LEASE_MS);
-          if (held) leaseEnd = now.getTime() + LEASE_MS;
-          return held;
-        } catch {
-          // The database blinked: the lease is still this worker's until its known end.
-          return now.getTime() < leaseEnd - 1_000;
-        }
-      };
-      let result: SyncResult;
-      try {
-        result = await renewingWhile(renew, () =>
-          this.update(claimed.deployment, claimed.state, renew),
-        );
-      } catch (error) {
-        // Stopping: the deployment stays due, and whoever takes the lease next sends it.
-        if (error instanceof Stopping) return this.outbox.release(id, owner);
-        if (!(error instanceof LeaseLost)) throw error;
-        this.logger.warn(`Lost the lease on ${id}'s Discord side; its new holder carries on`);
-        return;
-      }
-      if (await this.outbox.finish(id, claimed.state, result)) return;
-      if (result.retryAt) return;
-    }
+  protected async sync(
+    { deployment, state }: OutboxClaim,
+    _owner: string,
+    renew: () => Promise<boolean>,
+  ): Promise<'caught-up' | 'again' | 'retry'> {
+    const result = await this.update(deployment, state, renew);
+    if (await this.outbox.finish(deployment.id, state, result)) return 'caught-up';
+    return result.retryAt ? 'retry' : 'again';
   }
 
   private async update(

@@ -3,8 +3,12 @@ import { InjectModel } from '@nestjs/mongoose';
 import { Model } from 'mongoose';
 import { Deployment } from '../deployments/deployment';
 import { Stored, toDomain } from '../deployments/deployment.mapping';
-import { absentOrBy, renewLease } from '../deployments/deployment-leases.repository';
+import { ProjectionLease } from '../deployments/deployment-leases.repository';
 import { DeploymentDocument } from '../deployments/deployment.schema';
+import type { OutboxStore } from '../deployments/outbox-worker';
+
+/** A claimed deployment, and how far its Discord side has caught up. */
+export type OutboxClaim = { deployment: Deployment; state: SyncState };
 
 /** How far the Discord side of one deployment has caught up with it. */
 export interface SyncState {
@@ -43,10 +47,17 @@ export interface SyncResult {
  * life. Atomic, single-document updates only.
  */
 @Injectable()
-export class DeploymentOutbox {
+export class DeploymentOutbox implements OutboxStore<OutboxClaim> {
+  private readonly lease: ProjectionLease;
+
   constructor(
     @InjectModel(DeploymentDocument.name) private readonly deployments: Model<DeploymentDocument>,
-  ) {}
+  ) {
+    this.lease = new ProjectionLease(deployments, {
+      owner: 'sync.leaseOwner',
+      until: 'sync.leaseUntil',
+    });
+  }
 
   /** Deployments whose Discord side is due, most overdue first. */
   async findDue(now: Date, limit: number): Promise<string[]> {
@@ -54,7 +65,7 @@ export class DeploymentOutbox {
       .find(
         {
           syncDueAt: { $lte: now },
-          ...absentOrBy('sync.leaseUntil', now),
+          ...this.lease.free(now),
         },
         { _id: 1 },
       )
@@ -65,25 +76,15 @@ export class DeploymentOutbox {
   }
 
   /** Takes the deployment's sync lease for `owner`, when it is due and no one holds it. */
-  async claim(
-    id: string,
-    now: Date,
-    leaseMs: number,
-    owner: string,
-  ): Promise<{ deployment: Deployment; state: SyncState } | null> {
+  async claim(id: string, now: Date, leaseMs: number, owner: string): Promise<OutboxClaim | null> {
     const doc = await this.deployments
       .findOneAndUpdate(
         {
           _id: id,
           syncDueAt: { $lte: now },
-          ...absentOrBy('sync.leaseUntil', now),
+          ...this.lease.free(now),
         },
-        {
-          $set: {
-            'sync.leaseUntil': new Date(now.getTime() + leaseMs),
-            'sync.leaseOwner': owner,
-          },
-        },
+        { $set: this.lease.take(now, leaseMs, owner) },
         { returnDocument: 'after', projection: { deliveryIds: 0 } },
       )
       .lean<Stored & { version?: number; sync?: Partial<SyncState>; announcedAt?: Date }>();
@@ -114,17 +115,13 @@ export class DeploymentOutbox {
    * Extends the lease `owner` holds, for `leaseMs` from `now`; false when it no longer holds it
    * (it ran out and another worker took it): the worker must then send nothing more.
    */
-  /** Gives the lease back unused (the instance stops): the deployment stays due for the next. */
-  async release(id: string, owner: string): Promise<void> {
-    await this.deployments.updateOne(
-      { _id: id, 'sync.leaseOwner': owner },
-      { $unset: { 'sync.leaseUntil': '', 'sync.leaseOwner': '' } },
-    );
+  renew(id: string, owner: string, now: Date, leaseMs: number): Promise<boolean> {
+    return this.lease.renew(id, owner, now, leaseMs);
   }
 
-  async renew(id: string, owner: string, now: Date, leaseMs: number): Promise<boolean> {
-    const fields = { owner: 'sync.leaseOwner', until: 'sync.leaseUntil' };
-    return renewLease(this.deployments, id, fields, owner, now, leaseMs);
+  /** Gives the lease back unused (the instance stops): the deployment stays due for the next. */
+  release(id: string, owner: string): Promise<void> {
+    return this.lease.release(id, owner);
   }
 
   /**

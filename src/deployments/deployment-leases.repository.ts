@@ -40,6 +40,43 @@ export function changed(at: Date) {
 }
 
 /**
+ * The lease on one projection a worker keeps of deployments (the Discord outbox's `sync.*`,
+ * GitHub's record's `ghSync.*`): its fields in the deployment document, and the claim, renewal
+ * and release every outbox store makes of it, fenced by the owner's name.
+ */
+export class ProjectionLease {
+  constructor(
+    private readonly deployments: Model<DeploymentDocument>,
+    readonly fields: { owner: string; until: string },
+  ) {}
+
+  /** The filter part of a claim: nobody holds it at `now`. */
+  free(now: Date) {
+    return absentOrBy(this.fields.until, now);
+  }
+
+  /** The update part of a claim: `owner` holds it until `leaseMs` from `now`. */
+  take(now: Date, leaseMs: number, owner: string) {
+    return {
+      [this.fields.until]: new Date(now.getTime() + leaseMs),
+      [this.fields.owner]: owner,
+    };
+  }
+
+  renew(id: string, owner: string, now: Date, leaseMs: number): Promise<boolean> {
+    return renewLease(this.deployments, id, this.fields, owner, now, leaseMs);
+  }
+
+  /** Gives the lease back unused, when `owner` still holds it: the next worker may claim at once. */
+  async release(id: string, owner: string): Promise<void> {
+    await this.deployments.updateOne(
+      { _id: id, [this.fields.owner]: owner },
+      { $unset: { [this.fields.until]: '', [this.fields.owner]: '' } },
+    );
+  }
+}
+
+/**
  * The check lease every deployment in flight carries (`leaseUntil`, `leaseOwner`): held by its
  * dispatcher from the decision that puts it in flight, then by whichever poll claims it. One
  * update per renewal or claim; the tracker's own claims are in tracking/tracking.store.ts.

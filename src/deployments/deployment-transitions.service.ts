@@ -12,19 +12,16 @@ import {
   GateRecord,
   isTerminal,
   JobLine,
-  newDeployment,
   Person,
 } from './deployment';
 import { ApprovalOutcome, DeploymentClaims } from './deployment-claims.repository';
 import { DeploymentEvents } from './deployment.events';
 import { DeploymentRepository } from './deployment.repository';
 import { DeploymentJobs } from './deployment-jobs.repository';
+import { DeploymentOpenings } from './deployment-openings';
 
 /** How a deployment is moved: the statuses it may come from, what else changes, who did it. */
 export type MoveOptions = Omit<Parameters<DeploymentRepository['transition']>[2], 'at'>;
-
-/** Attempts at a fresh id when one collides (6 hex digits: rare, never twice in a row). */
-const ID_ATTEMPTS = 3;
 
 /**
  * A deployment just put in flight, and the name of the dispatch lease its caller now holds: the
@@ -49,100 +46,53 @@ export class DeploymentTransitions {
     private readonly events: DeploymentEvents,
     private readonly jobs: DeploymentJobs,
     private readonly clock: Clock,
-    private readonly instance: Instance,
-  ) {}
-
-  /** A new dispatch lease: held by a fresh owner for `leaseMs`, its first check when it ends. */
-  private flightLease(now: Date, leaseMs: number) {
-    const leaseUntil = new Date(now.getTime() + leaseMs);
-    return { leaseUntil, nextCheckAt: leaseUntil, leaseOwner: this.instance.leaseOwner() };
+    instance: Instance,
+  ) {
+    this.openings = new DeploymentOpenings(
+      deployments,
+      events,
+      this,
+      () => clock.now(),
+      () => instance.leaseOwner(),
+    );
   }
+
+  private readonly openings: DeploymentOpenings;
 
   /**
    * A deployment in flight from the start (`dispatching`): the insert itself makes its target
    * busy and takes one of `maxConcurrent` slots, or it is refused and nothing is recorded.
    */
-  async startInFlight(
+  startInFlight(
     draft: DeploymentDraft,
     maxConcurrent: number,
     leaseMs: number,
     gate?: GateRecord,
   ): Promise<InFlight | { refused: 'busy' | 'cap' }> {
-    const now = this.clock.now();
-    const lease = this.flightLease(now, leaseMs);
-    for (let attempt = 0; attempt < ID_ATTEMPTS; attempt++) {
-      const deployment = newDeployment(draft, 'dispatching', now, {
-        dispatchRequestedAt: now,
-        ...(gate ? { gate } : {}),
-      });
-      const outcome = await this.deployments.insertInFlight(deployment, maxConcurrent, lease);
-      if (outcome.inserted) {
-        this.events.emit({ type: 'created', deployment });
-        return { deployment, leaseOwner: lease.leaseOwner };
-      }
-      if (outcome.reason !== 'id') return { refused: outcome.reason };
-    }
-    throw new Error('could not allocate a deployment id');
+    return this.openings.startInFlight(draft, maxConcurrent, leaseMs, gate);
   }
 
   /** A request that waits for approval: it holds nothing until it is approved. */
-  async openRequest(
+  openRequest(
     draft: DeploymentDraft,
     approval: ApprovalState,
     changes: ChangeSummary,
     gate?: GateRecord,
   ): Promise<Deployment> {
-    const now = this.clock.now();
-    for (let attempt = 0; attempt < ID_ATTEMPTS; attempt++) {
-      const deployment = newDeployment(draft, 'pending_approval', now, {
-        approval,
-        changes,
-        ...(gate ? { gate } : {}),
-      });
-      if (await this.deployments.insertPending(deployment)) {
-        this.events.emit({ type: 'created', deployment });
-        return deployment;
-      }
-    }
-    throw new Error('could not allocate a deployment id');
+    return this.openings.openRequest(draft, approval, changes, gate);
   }
 
   /**
-   * A request held at the CI gate (`awaiting_checks` or `checks_failed`): like a request for
-   * approval, it holds nothing in flight. One request per target waits there: an older one for the
-   * same target is replaced (`superseded`, saying by which). A member has at most `perMember`
-   * requests there: `refused` beyond that, and nothing is recorded.
+   * A request held at the CI gate, one per target (an older one is `superseded`), at most
+   * `perMember` per member (see DeploymentOpenings.openGated).
    */
-  async openGated(
+  openGated(
     draft: DeploymentDraft,
     status: 'awaiting_checks' | 'checks_failed',
     gate: GateRecord,
     perMember: number,
   ): Promise<{ deployment: Deployment } | { refused: 'member' }> {
-    const now = this.clock.now();
-    let deployment = newDeployment(draft, status, now, { gate });
-    for (let attempt = 0; attempt < ID_ATTEMPTS * 2; attempt++) {
-      const outcome = await this.deployments.insertHeld(deployment, perMember);
-      if (outcome.inserted) {
-        this.events.emit({ type: 'created', deployment });
-        return { deployment };
-      }
-      if (outcome.reason === 'member') return { refused: 'member' };
-      if (outcome.reason === 'id') deployment = newDeployment(draft, status, now, { gate });
-      else await this.supersedeHeld(draft, deployment.id);
-    }
-    throw new Error('could not record the request at the CI gate');
-  }
-
-  /** The request waiting at the CI gate for the draft's target gives way to `newer`. */
-  private async supersedeHeld(draft: DeploymentDraft, newer: string): Promise<void> {
-    const older = await this.deployments.findHeldFor(draft.service, draft.environment);
-    if (!older) return;
-    await this.move(older.id, 'superseded', {
-      from: GATED_STATUSES,
-      by: draft.requester,
-      note: `replaced by ${newer}, a newer request for ${draft.environment}`,
-    });
+    return this.openings.openGated(draft, status, gate, perMember);
   }
 
   /** What the CI gate sees now, on a deployment still waiting for it. */
@@ -179,7 +129,7 @@ export class DeploymentTransitions {
     },
   ): Promise<InFlight | { refused: 'busy' | 'cap' | 'raced' }> {
     const at = this.clock.now();
-    const lease = this.flightLease(at, options.leaseMs);
+    const lease = this.openings.flightLease(at, options.leaseMs);
     const claimed = await this.claims.claimFlight(id, options.from ?? GATED_STATUSES, {
       maxConcurrent: options.maxConcurrent,
       tracking: lease,
@@ -218,7 +168,7 @@ export class DeploymentTransitions {
     seen: number,
     decision: { maxConcurrent: number; leaseMs: number } | null,
   ): Promise<ApprovalOutcome | (InFlight & { outcome: 'approved' })> {
-    const lease = decision && this.flightLease(approver.at, decision.leaseMs);
+    const lease = decision && this.openings.flightLease(approver.at, decision.leaseMs);
     const outcome = await this.claims.recordApproval(
       id,
       approver,

@@ -4,7 +4,9 @@ import { AppError } from '../../libs/errors';
 import { CiChecks } from '../ci-checks/ci-checks.service';
 import { Deployment, GateRecord } from '../deployments/deployment';
 import { DeploymentHistory } from '../deployments/deployment-history.repository';
+import { unheld } from '../github/github-budget';
 import { GithubClient } from '../github/github.client';
+import { onBehalfOfTheBot } from '../github/member-context';
 import { Service } from '../service-registry/service';
 import { UnknownServiceError } from '../service-registry/service.errors';
 import { ServiceRegistryService } from '../service-registry/service-registry.service';
@@ -132,15 +134,22 @@ export class LaunchChecks {
       message: `the workflow would run from \`${branch.slice(0, 60)}\`, ${why}`,
     });
     try {
-      const repository = await this.github.getRepository(source.owner, source.repo);
-      if (repository.defaultBranch !== branch) {
-        const info = await this.github.getBranchInfo(source.owner, source.repo, branch);
-        if (!info) return refuse(`which no longer exists in ${source.owner}/${source.repo}.`);
-        if (!info.protected)
-          return refuse(
-            `which is no longer the default branch of ${source.owner}/${source.repo} (now \`${repository.defaultBranch.slice(0, 60)}\`) and is not protected.`,
-          );
-      }
+      // The bot's own safety check (at most once a minute per branch): never a member's cost,
+      // never held behind the bot's background work. A protected branch needs one request.
+      const refusal = await unheld(() =>
+        onBehalfOfTheBot(async () => {
+          const info = await this.github.getBranchInfo(source.owner, source.repo, branch);
+          if (info?.protected) return undefined;
+          const { defaultBranch } = await this.github.getRepository(source.owner, source.repo);
+          if (defaultBranch === branch) return undefined;
+          return info
+            ? refuse(
+                `which is no longer the default branch of ${source.owner}/${source.repo} (now \`${defaultBranch.slice(0, 60)}\`) and is not protected.`,
+              )
+            : refuse(`which no longer exists in ${source.owner}/${source.repo}.`);
+        }),
+      );
+      if (refusal) return refusal;
     } catch (error) {
       if (!(error instanceof AppError)) throw error;
       return refuse(

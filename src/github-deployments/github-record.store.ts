@@ -2,7 +2,8 @@ import { Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import { Model } from 'mongoose';
 import { Deployment, DeploymentStatus, GithubDeploymentState } from '../deployments/deployment';
-import { absentOrBy, changed, renewLease } from '../deployments/deployment-leases.repository';
+import { absentOrBy, changed, ProjectionLease } from '../deployments/deployment-leases.repository';
+import type { OutboxStore } from '../deployments/outbox-worker';
 import { Stored, toDomain } from '../deployments/deployment.mapping';
 import { DeploymentDocument } from '../deployments/deployment.schema';
 
@@ -41,11 +42,16 @@ export interface GithubSyncResult {
   close?: boolean;
 }
 
+/** A claimed deployment, and how far GitHub's record of it has caught up. */
+export type GithubClaim = { deployment: Deployment; state: GithubSyncState };
+
+const LEASE_FIELDS = { owner: 'ghSync.lease', until: 'ghSync.leaseUntil' };
+
 const due = (now: Date) => ({
   'ghSync.open': true,
   status: { $nin: NOTHING_TO_TELL },
   $expr: { $ne: ['$ghSync.syncedStatus', '$status'] },
-  $and: [absentOrBy('ghSync.leaseUntil', now), absentOrBy('ghSync.retryAt', now)],
+  $and: [absentOrBy(LEASE_FIELDS.until, now), absentOrBy('ghSync.retryAt', now)],
 });
 
 /**
@@ -55,10 +61,14 @@ const due = (now: Date) => ({
  * state last posted, a note when GitHub's record failed), never the deployment's life.
  */
 @Injectable()
-export class DeploymentGithubStore {
+export class DeploymentGithubStore implements OutboxStore<GithubClaim> {
+  private readonly lease: ProjectionLease;
+
   constructor(
     @InjectModel(DeploymentDocument.name) private readonly deployments: Model<DeploymentDocument>,
-  ) {}
+  ) {
+    this.lease = new ProjectionLease(deployments, LEASE_FIELDS);
+  }
 
   /** Deployments whose GitHub record is behind, oldest change first. */
   async findDue(now: Date, limit: number): Promise<string[]> {
@@ -71,30 +81,24 @@ export class DeploymentGithubStore {
   }
 
   /** Extends the lease `lease` names, while it is still held; false when it is not. */
-  async renew(id: string, lease: string, now: Date, leaseMs: number): Promise<boolean> {
-    const fields = { owner: 'ghSync.lease', until: 'ghSync.leaseUntil' };
-    return renewLease(this.deployments, id, fields, lease, now, leaseMs);
+  renew(id: string, lease: string, now: Date, leaseMs: number): Promise<boolean> {
+    return this.lease.renew(id, lease, now, leaseMs);
+  }
+
+  /** Gives the lease back unused (the instance stops). */
+  release(id: string, lease: string): Promise<void> {
+    return this.lease.release(id, lease);
   }
 
   /**
    * Takes the deployment's GitHub lease, under the name `lease` (`<instance id>#<n>`), when its
    * record is behind and no one holds it.
    */
-  async claim(
-    id: string,
-    now: Date,
-    leaseMs: number,
-    lease: string,
-  ): Promise<{ deployment: Deployment; state: GithubSyncState } | null> {
+  async claim(id: string, now: Date, leaseMs: number, lease: string): Promise<GithubClaim | null> {
     const doc = await this.deployments
       .findOneAndUpdate(
         { _id: id, ...due(now) },
-        {
-          $set: {
-            'ghSync.leaseUntil': new Date(now.getTime() + leaseMs),
-            'ghSync.lease': lease,
-          },
-        },
+        { $set: this.lease.take(now, leaseMs, lease) },
         { returnDocument: 'after', projection: { deliveryIds: 0 } },
       )
       .lean<Stored & { ghSync?: Partial<GithubSyncState> }>();

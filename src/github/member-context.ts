@@ -14,3 +14,11 @@ export function onBehalfOf<T>(memberId: string, work: () => T): T {
 export function currentMember(): string | undefined {
   return members.getStore()?.memberId;
 }
+
+/**
+ * Runs `work` as the bot's own, even inside a member's command: what it asks GitHub is not
+ * charged to the member (a check the bot makes for safety, bounded by its own cache).
+ */
+export function onBehalfOfTheBot<T>(work: () => T): T {
+  return members.exit(work);
+}

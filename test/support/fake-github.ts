@@ -66,7 +66,7 @@ export interface FakeWorkflow {
   runName?: string;
 }
 
-interface FakeRepo {
+export interface FakeRepo {
   owner: string;
   name: string;
   defaultBranch: string;
@@ -313,6 +313,11 @@ export class FakeGithub {
     const sha = this.newCommit(repo, message, 'outsider', undefined, [base]);
     repo.pulls.set(number, sha);
     return sha;
+  }
+
+  /** A repository as the fake keeps it (its default branch may be changed, say). */
+  repoOf(owner: string, name: string): FakeRepo {
+    return this.repo(owner, name);
   }
 
   branchHead(owner: string, name: string, branch: string): string {
