@@ -3,13 +3,29 @@ import {
   ChangeSummary,
   Deployment,
   DeploymentDraft,
+  DeploymentStatus,
   GATED_STATUSES,
   GateRecord,
   newDeployment,
 } from './deployment';
 import type { DeploymentEvents } from './deployment.events';
 import type { DeploymentRepository } from './deployment.repository';
-import type { DeploymentTransitions, InFlight } from './deployment-transitions.service';
+
+/**
+ * A deployment just put in flight, and the name of the dispatch lease its caller now holds: the
+ * dispatcher renews it right before it sends, and sends nothing once it is lost.
+ */
+export interface InFlight {
+  deployment: Deployment;
+  leaseOwner: string;
+}
+
+/** How DeploymentTransitions moves a deployment (the one writer of its status). */
+type Move = (
+  id: string,
+  to: DeploymentStatus,
+  options: Omit<Parameters<DeploymentRepository['transition']>[2], 'at'>,
+) => Promise<Deployment | null>;
 
 /** Attempts at a fresh id when one collides (6 hex digits: rare, never twice in a row). */
 const ID_ATTEMPTS = 3;
@@ -23,7 +39,7 @@ export class DeploymentOpenings {
   constructor(
     private readonly deployments: DeploymentRepository,
     private readonly events: DeploymentEvents,
-    private readonly transitions: Pick<DeploymentTransitions, 'move'>,
+    private readonly transitions: { move: Move },
     private readonly now: () => Date,
     private readonly leaseOwner: () => string,
   ) {}

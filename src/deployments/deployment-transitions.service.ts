@@ -18,19 +18,12 @@ import { ApprovalOutcome, DeploymentClaims } from './deployment-claims.repositor
 import { DeploymentEvents } from './deployment.events';
 import { DeploymentRepository } from './deployment.repository';
 import { DeploymentJobs } from './deployment-jobs.repository';
-import { DeploymentOpenings } from './deployment-openings';
+import { DeploymentOpenings, InFlight } from './deployment-openings';
 
 /** How a deployment is moved: the statuses it may come from, what else changes, who did it. */
 export type MoveOptions = Omit<Parameters<DeploymentRepository['transition']>[2], 'at'>;
 
-/**
- * A deployment just put in flight, and the name of the dispatch lease its caller now holds: the
- * dispatcher renews it right before it sends, and sends nothing once it is lost.
- */
-export interface InFlight {
-  deployment: Deployment;
-  leaseOwner: string;
-}
+export type { InFlight };
 
 /**
  * The one owner of the deployment's life: it creates deployments (allocating their ids), moves
