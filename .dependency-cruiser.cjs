@@ -143,7 +143,7 @@ module.exports = {
       severity: 'error',
       from: { path: '^src/', pathNot: ['^src/deployments/', '\\.spec\\.ts$'] },
       to: {
-        path: '^src/deployments/(deployment\\.repository|deployment-claims\\.repository)\\.ts$',
+        path: '^src/deployments/(deployment|deployment-claims|deployment-gate|deployment-jobs)\\.repository\\.ts$',
       },
     },
     {

@@ -98,11 +98,17 @@ describe('the workflow dispatch', () => {
 
   it('fails closed when GitHub cannot confirm the branch', async () => {
     const service = await newService(app);
-    app.github.failNext(new RegExp(`^/repos/acme/${service.repo}$`), 404, 'Not Found', 1);
-    const { id } = await deploy(app, app.actors.deployer, service.name, 'staging');
+    // A tag is deployed (resolved without the branch); the branch lookup is then refused.
+    app.github.addTag('acme', service.repo, 'v1', service.headSha);
+    app.github.failNext(
+      new RegExp(`^/repos/acme/${service.repo}/branches/main$`),
+      403,
+      'Resource not accessible by integration',
+    );
+    const { id } = await deploy(app, app.actors.deployer, service.name, 'staging', 'v1');
     const failed = await waitForStatus(app, id, 'dispatch_failed');
     expect(failed.failureReason).toMatch(
-      /^Not dispatched: the workflow would run from `main`, and GitHub could not confirm it is still the default or a protected branch: GitHub could not find repository/,
+      /^Not dispatched: the workflow would run from `main`, and GitHub could not confirm it is still the default or a protected branch: The bot token is not allowed to access branch main/,
     );
     expect(app.github.dispatches.filter((d) => d.repo === service.repo)).toHaveLength(0);
   });

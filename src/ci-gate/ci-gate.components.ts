@@ -18,7 +18,7 @@ import { actorFrom } from '../discord/actor';
 import { Audited } from '../discord/command-audit.interceptor';
 import { UnknownComponentError } from '../discord/discord.errors';
 import { OVERRIDE_REASON } from './ci-gate.service';
-import { CiGateService } from './ci-gate.service';
+import { CiGateActions } from './ci-gate.actions';
 
 /**
  * "Deploy anyway" and "Cancel" on a request the CI gate holds. Deploy anyway opens a form asking
@@ -28,7 +28,7 @@ import { CiGateService } from './ci-gate.service';
 @Injectable()
 @Audited()
 export class CiGateComponents {
-  constructor(private readonly gate: CiGateService) {}
+  constructor(private readonly gate: CiGateActions) {}
 
   @Button(GATE_BUTTON_ROUTE)
   async onClick(@Context() [interaction]: ButtonContext) {

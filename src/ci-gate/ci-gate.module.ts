@@ -7,6 +7,7 @@ import { DeploymentsModule } from '../deployments/deployments.module';
 import { DispatchModule } from '../dispatch/dispatch.module';
 import { ServiceRegistryModule } from '../service-registry/service-registry.module';
 import { TargetLocksModule } from '../target-locks/target-locks.module';
+import { CiGateActions } from './ci-gate.actions';
 import { CiGateComponents } from './ci-gate.components';
 import { CiGateService } from './ci-gate.service';
 import { CiGateWatcher } from './ci-gate.watcher';
@@ -23,7 +24,7 @@ import { CiGateWatcher } from './ci-gate.watcher';
     ServiceRegistryModule,
     TargetLocksModule,
   ],
-  providers: [CiGateService, CiGateWatcher, CiGateComponents],
-  exports: [CiGateService],
+  providers: [CiGateService, CiGateActions, CiGateWatcher, CiGateComponents],
+  exports: [CiGateService, CiGateActions],
 })
 export class CiGateModule {}

@@ -1,9 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { Clock } from '../../libs/clock';
 import { AppError, ValidationError } from '../../libs/errors';
-import type { Actor, Person } from '../../libs/people';
-import { AccessDeniedError } from '../access/access.errors';
-import { AccessService } from '../access/access.service';
+import type { Person } from '../../libs/people';
 import { AdmissionGuards } from '../admission/admission.guards';
 import type { AdmittedRequest } from '../admission/admitted-request';
 import { ApprovalService } from '../approval/approval.service';
@@ -53,7 +51,6 @@ export class CiGateService {
     private readonly approvals: ApprovalService,
     private readonly dispatcher: DispatchService,
     private readonly admission: AdmissionGuards,
-    private readonly access: AccessService,
     private readonly metrics: AppMetrics,
     private readonly clock: Clock,
     private readonly registry: ServiceRegistryService,
@@ -154,66 +151,11 @@ export class CiGateService {
   }
 
   /**
-   * "Deploy anyway": an admin for the environment, with a reason, sends a request the gate holds
-   * on, recording who, why and which checks were not passing. A protected target goes to its
-   * approvals; any other is put in flight and dispatched.
-   */
-  async override(actor: Actor, id: string, reason: string): Promise<Deployment> {
-    const deployment = await this.requireOverrider(actor, id);
-    const why = reason.trim();
-    if (why.length < OVERRIDE_REASON.min || why.length > OVERRIDE_REASON.max)
-      throw new ValidationError(
-        `Give a reason of ${OVERRIDE_REASON.min} to ${OVERRIDE_REASON.max} characters: it is recorded and shown.`,
-      );
-    const by: Person = { id: actor.id, name: actor.name };
-    const gate = deployment.gate!;
-    const overridden: GateRecord = {
-      ...gate,
-      nextCheckAt: undefined,
-      heldBy: undefined,
-      override: { by, at: this.clock.now(), reason: why, checks: gate.checks },
-    };
-    const moved = await this.goOn(deployment, overridden, { by, note: 'CI gate overridden' });
-    this.count(deployment.environment, 'overridden');
-    return moved;
-  }
-
-  /**
-   * Only an admin for the environment may override: checked before the reason is asked for,
-   * and again when it is given. Returns the request held at the gate.
-   */
-  async requireOverrider(actor: Actor, id: string): Promise<Deployment> {
-    const deployment = await this.findAtGate(id);
-    if (!(await this.access.isAdmin(actor, deployment.environment)))
-      throw new AccessDeniedError(
-        `Only admins for ${deployment.environment} can deploy past the CI gate.`,
-      );
-    return deployment;
-  }
-
-  /** The requester or an admin for the environment cancels a request held at the gate. */
-  async cancel(actor: Actor, id: string): Promise<Deployment> {
-    const deployment = await this.findAtGate(id);
-    const isRequester = actor.id === deployment.requester.id;
-    if (!isRequester && !(await this.access.isAdmin(actor, deployment.environment)))
-      throw new AccessDeniedError(
-        `Only the requester or an admin for ${deployment.environment} can cancel this request.`,
-      );
-    const cancelled = await this.transitions.move(deployment.id, 'rejected', {
-      from: GATED_STATUSES,
-      by: { id: actor.id, name: actor.name },
-      note: 'cancelled at the CI gate',
-    });
-    if (!cancelled) throw new NotAtGateError(await this.findAny(id));
-    return cancelled;
-  }
-
-  /**
    * Past the gate: a protected target opens its approval request; any other goes in flight and
    * is dispatched. A busy target or a full cap keeps a passed request waiting (it tries again at
    * its next check) and refuses an override with the reason.
    */
-  private async goOn(
+  async goOn(
     deployment: Deployment,
     gate: GateRecord,
     options: { by?: Person; note?: string; quietWhenHeld?: boolean },
@@ -300,26 +242,18 @@ export class CiGateService {
     }
   }
 
-  private async findAtGate(id: string): Promise<Deployment> {
-    const deployment = await this.findAny(id);
-    if (!GATED_STATUSES.includes(deployment.status) || !deployment.gate)
-      throw new NotAtGateError(deployment);
-    if (deployment.gate.waitUntil <= this.clock.now()) throw new NotAtGateError(deployment);
-    return deployment;
-  }
-
-  private async findAny(id: string): Promise<Deployment> {
-    const trimmed = id.trim();
-    const deployment = DEPLOYMENT_ID.test(trimmed) ? await this.history.findById(trimmed) : null;
-    if (!deployment) throw new ValidationError(`Unknown deployment ${id.slice(0, 20)}.`);
-    return deployment;
-  }
-
   private nextCheck(): Date {
     return new Date(this.clock.now().getTime() + this.config.deploy.pollIntervalMs);
   }
 
-  private count(environment: string, outcome: string): void {
+  count(environment: string, outcome: string): void {
     this.metrics.ciGate.inc({ environment, outcome });
+  }
+
+  async findAny(id: string): Promise<Deployment> {
+    const trimmed = id.trim();
+    const deployment = DEPLOYMENT_ID.test(trimmed) ? await this.history.findById(trimmed) : null;
+    if (!deployment) throw new ValidationError(`Unknown deployment ${id.slice(0, 20)}.`);
+    return deployment;
   }
 }

@@ -3,7 +3,7 @@ import type { Actor } from '../../libs/people';
 import { AccessDeniedError } from '../access/access.errors';
 import { AccessService } from '../access/access.service';
 import { ApprovalAnswer, ApprovalService } from '../approval/approval.service';
-import { CiGateService } from '../ci-gate/ci-gate.service';
+import { CiGateActions } from '../ci-gate/ci-gate.actions';
 import { Deployment, DEPLOYMENT_ID, GATED_STATUSES, isTerminal } from '../deployments/deployment';
 import { DeploymentHistory } from '../deployments/deployment-history.repository';
 import { GithubClient } from '../github/github.client';
@@ -36,7 +36,7 @@ export class CancelService {
     private readonly history: DeploymentHistory,
     private readonly registry: ServiceRegistryService,
     private readonly github: GithubClient,
-    private readonly gate: CiGateService,
+    private readonly gate: CiGateActions,
   ) {}
 
   async cancel(actor: Actor, id: string): Promise<CancelOutcome> {

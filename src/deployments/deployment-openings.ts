@@ -9,6 +9,7 @@ import {
   newDeployment,
 } from './deployment';
 import type { DeploymentEvents } from './deployment.events';
+import type { DeploymentGateRepository } from './deployment-gate.repository';
 import type { DeploymentRepository } from './deployment.repository';
 
 /**
@@ -38,6 +39,7 @@ const ID_ATTEMPTS = 3;
 export class DeploymentOpenings {
   constructor(
     private readonly deployments: DeploymentRepository,
+    private readonly gate: DeploymentGateRepository,
     private readonly events: DeploymentEvents,
     private readonly transitions: { move: Move },
     private readonly now: () => Date,
@@ -136,7 +138,7 @@ export class DeploymentOpenings {
       async (deployment) => {
         // The target's place at the gate is taken: the older request gives way, then again.
         for (let attempt = 0; attempt < ID_ATTEMPTS; attempt++) {
-          const outcome = await this.deployments.insertHeld(deployment, perMember);
+          const outcome = await this.gate.insertHeld(deployment, perMember);
           if (outcome.inserted) return 'inserted';
           if (outcome.reason !== 'target') return outcome.reason;
           await this.supersedeHeld(draft, deployment.id);
@@ -148,7 +150,7 @@ export class DeploymentOpenings {
 
   /** The request waiting at the CI gate for the draft's target gives way to `newer`. */
   private async supersedeHeld(draft: DeploymentDraft, newer: string): Promise<void> {
-    const older = await this.deployments.findHeldFor(draft.service, draft.environment);
+    const older = await this.gate.findHeldFor(draft.service, draft.environment);
     if (!older) return;
     await this.transitions.move(older.id, 'superseded', {
       from: GATED_STATUSES,

@@ -1,3 +1,4 @@
+import { DeploymentGateRepository } from './deployment-gate.repository';
 import { DeploymentJobs } from './deployment-jobs.repository';
 import { ManualClock } from '../../libs/clock';
 import { Instance } from '../../libs/instance';
@@ -33,6 +34,7 @@ function kernel(repository: Partial<DeploymentRepository>) {
   events.onAny('test', (event) => void seen.push(event));
   const transitions = new DeploymentTransitions(
     strictFake<DeploymentRepository>('deployments', repository),
+    strictFake<DeploymentGateRepository>('gate'),
     strictFake<DeploymentClaims>('claims'),
     events,
     strictFake<DeploymentJobs>('jobs'),

@@ -17,6 +17,7 @@ import {
 import { ApprovalOutcome, DeploymentClaims } from './deployment-claims.repository';
 import { DeploymentEvents } from './deployment.events';
 import { DeploymentRepository } from './deployment.repository';
+import { DeploymentGateRepository } from './deployment-gate.repository';
 import { DeploymentJobs } from './deployment-jobs.repository';
 import { DeploymentOpenings, InFlight } from './deployment-openings';
 
@@ -35,6 +36,7 @@ export type { InFlight };
 export class DeploymentTransitions {
   constructor(
     private readonly deployments: DeploymentRepository,
+    private readonly gate: DeploymentGateRepository,
     private readonly claims: DeploymentClaims,
     private readonly events: DeploymentEvents,
     private readonly jobs: DeploymentJobs,
@@ -43,6 +45,7 @@ export class DeploymentTransitions {
   ) {
     this.openings = new DeploymentOpenings(
       deployments,
+      gate,
       events,
       this,
       () => clock.now(),
@@ -94,15 +97,15 @@ export class DeploymentTransitions {
     gate: GateRecord,
     options: { quiet?: boolean } = {},
   ): Promise<Deployment | null> {
-    const updated = await this.deployments.updateGate(id, gate, this.clock.now());
+    const updated = await this.gate.updateGate(id, gate, this.clock.now());
     if (updated && !options.quiet) this.events.emit({ type: 'updated', deployment: updated });
     return updated;
   }
 
-  /** Claims the next request whose CI checks are due (see DeploymentRepository.claimGateCheck). */
+  /** Claims the next request whose CI checks are due (see DeploymentGateRepository.claimGateCheck). */
   claimGateCheck(leaseMs: number): Promise<Deployment | null> {
     const now = this.clock.now();
-    return this.deployments.claimGateCheck(now, new Date(now.getTime() + leaseMs));
+    return this.gate.claimGateCheck(now, new Date(now.getTime() + leaseMs));
   }
 
   /**

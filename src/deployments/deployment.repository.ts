@@ -6,7 +6,6 @@ import {
   Deployment,
   DeploymentStatus,
   GATED_STATUSES,
-  GateRecord,
   isTerminal,
   Person,
   statusesBefore,
@@ -31,7 +30,7 @@ const EPOCH = new Date(0);
 export const busyTargetOf = (service: string, environment: string) => `${service}:${environment}`;
 
 /** The stored form of a new deployment: its id as `_id`, and the repository webhooks must match. */
-function storedForm(deployment: Deployment) {
+export function storedForm(deployment: Deployment) {
   const { id, ...fields } = deployment;
   const source = deployment.source;
   return {
@@ -100,43 +99,6 @@ export class DeploymentRepository implements OnModuleInit {
       }
     }
     return { inserted: false, reason: 'cap' };
-  }
-
-  /**
-   * A request held at the CI gate, in one insert that takes its target's place at the gate and
-   * one of the member's `perMember` places there (unique indexes on both): `target` when another
-   * request for the target waits already, `member` when the member's places are all taken.
-   */
-  async insertHeld(
-    deployment: Deployment,
-    perMember: number,
-  ): Promise<{ inserted: true } | { inserted: false; reason: 'target' | 'member' | 'id' }> {
-    for (let place = 0; place < perMember; place++) {
-      try {
-        await this.deployments.create({
-          ...storedForm(deployment),
-          heldTarget: busyTargetOf(deployment.service, deployment.environment),
-          heldSlot: `${deployment.requester.id}#${place}`,
-        });
-        return { inserted: true };
-      } catch (error) {
-        const key = duplicateKeyField(error);
-        if (key === 'heldTarget') return { inserted: false, reason: 'target' };
-        if (key === '_id') return { inserted: false, reason: 'id' };
-        if (key === 'heldSlot') continue;
-        throw error;
-      }
-    }
-    return { inserted: false, reason: 'member' };
-  }
-
-  /** The request waiting at the CI gate for a target, if any. */
-  async findHeldFor(service: string, environment: string): Promise<Deployment | null> {
-    return toDomain(
-      await this.deployments
-        .findOne({ heldTarget: busyTargetOf(service, environment) })
-        .lean<Stored>(),
-    );
   }
 
   /** A deployment that holds nothing yet (a pending approval). False when the id is taken. */
@@ -229,35 +191,6 @@ export class DeploymentRepository implements OnModuleInit {
     await this.deployments.updateOne(
       { _id: id, leaseOwner: owner },
       { $set: { leaseUntil: EPOCH } },
-    );
-  }
-
-  /**
-   * One request waiting at the CI gate whose checks are due, claimed until `until` (its next
-   * check moves there in the same update, so two callers never read it at once); null if none.
-   */
-  async claimGateCheck(now: Date, until: Date): Promise<Deployment | null> {
-    return toDomain(
-      await this.deployments
-        .findOneAndUpdate(
-          { status: 'awaiting_checks', 'gate.nextCheckAt': { $lte: now } },
-          { $set: { 'gate.nextCheckAt': until } },
-          { sort: { 'gate.nextCheckAt': 1 }, returnDocument: 'after' },
-        )
-        .lean<Stored>(),
-    );
-  }
-
-  /** What the CI gate saw, while the deployment still waits for it. */
-  async updateGate(id: string, gate: GateRecord, at: Date): Promise<Deployment | null> {
-    return toDomain(
-      await this.deployments
-        .findOneAndUpdate(
-          { _id: id, status: 'awaiting_checks' },
-          { $set: { gate, ...changed(at).$set }, $inc: { version: 1 } },
-          { returnDocument: 'after' },
-        )
-        .lean<Stored>(),
     );
   }
 

@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { MongooseModule } from '@nestjs/mongoose';
 import { DeploymentClaims } from './deployment-claims.repository';
+import { DeploymentGateRepository } from './deployment-gate.repository';
 import { DeploymentHistory } from './deployment-history.repository';
 import { DeploymentJobs } from './deployment-jobs.repository';
 import { DeploymentLeases } from './deployment-leases.repository';
@@ -25,6 +26,7 @@ const model = MongooseModule.forFeature([
   imports: [model],
   providers: [
     DeploymentRepository,
+    DeploymentGateRepository,
     DeploymentClaims,
     DeploymentJobs,
     DeploymentLeases,
