@@ -14,6 +14,7 @@ import {
   createCommandGroupDecorator,
 } from 'necord';
 import { buttonsOf, FakeDiscord, messageText } from './support/fake-discord/fake-discord';
+import { checker } from './support/contracts/route-list';
 import { rolesOf, startAppWithFakes, TestApp } from './support/test-app';
 
 class EchoOptions {
@@ -122,5 +123,19 @@ describe('the fake Discord driver', () => {
         options: { text: 'x', nope: 1 },
       }),
     ).rejects.toThrow('has no option nope');
+  });
+
+  it('answers as Discord describes its routes: every call the bot made so far', async () => {
+    const interaction = await discord.command('probe', app.actors.viewer, {
+      subcommand: 'echo',
+      options: { text: 'x' },
+    });
+    await interaction.waitForReply();
+    const answered = discord.calls.filter((call) => call.template && call.answer !== undefined);
+    expect(answered.length).toBeGreaterThan(3);
+    const violations = answered.flatMap((call) =>
+      checker().discordResponse(call.method, call.template!, call.status, call.answer),
+    );
+    expect(violations).toEqual([]);
   });
 });

@@ -2,7 +2,10 @@ import { once } from 'node:events';
 import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
 import { AddressInfo } from 'node:net';
 import { WebSocket, WebSocketServer } from 'ws';
+import { checker } from '../contracts/route-list';
+import { recordViolations } from '../contracts/violations';
 import { snowflake } from '../snowflake';
+import { discordTemplate } from './routes';
 import { waitFor } from '../wait-for';
 import {
   channelPayload,
@@ -25,6 +28,10 @@ export interface RestCall {
   query: URLSearchParams;
   body: unknown;
   status: number;
+  /** The route's template in Discord's API description, when the fake has it. */
+  template?: string;
+  /** What the fake answered (its JSON body), for its self-test. */
+  answer?: unknown;
 }
 
 export interface Actor {
@@ -716,6 +723,7 @@ export class FakeDiscord {
     let headers: Record<string, string> = {};
     const reply = (status: number, payload?: unknown) => {
       call.status = status;
+      call.answer = payload;
       res.writeHead(status, {
         ...headers,
         ...(payload === undefined ? {} : { 'content-type': 'application/json' }),
@@ -752,6 +760,13 @@ export class FakeDiscord {
           });
         }
       }
+      const template = discordTemplate(call.method, path);
+      call.template = template;
+      recordViolations(
+        template
+          ? checker().discordRequest(call.method, template, { query: url.searchParams, body })
+          : [`${call.method} ${path}: no route of the fake Discord`],
+      );
       const [status, payload] = this.route(
         call.method,
         path,
@@ -801,7 +816,6 @@ export class FakeDiscord {
           flags: 0,
           team: null,
           owner: userPayload(this.owner),
-          summary: '',
         },
       ];
     }

@@ -1,0 +1,16 @@
+import type { Violations } from './contracts';
+
+/**
+ * What the fakes found wrong in the requests the bot sent them, since the last test ended: the
+ * e2e setup (test/setup/contract-violations.ts) fails the test during which they were sent.
+ */
+const found: string[] = [];
+
+export function recordViolations(violations: Violations): void {
+  found.push(...violations);
+}
+
+/** The violations found since the last call, and forgets them. */
+export function takeViolations(): string[] {
+  return found.splice(0);
+}
