@@ -128,6 +128,14 @@ describe('the fake GitHub', () => {
       ...o,
       per_page: 'many' as never,
     });
+    // A workflow's runs' `created` takes GitHub's search syntax for dates, as its description says.
+    const runs = 'GET /repos/{owner}/{repo}/actions/workflows/{workflow_id}/runs' as const;
+    await octokit.request(runs, {
+      ...o,
+      workflow_id: 'deploy.yml',
+      created: '>=2026-12-04T17:00:00Z',
+    });
+    await octokit.request(runs, { ...o, workflow_id: 'deploy.yml', created: 'yesterday' });
     await octokit
       .request('POST /repos/{owner}/{repo}/actions/workflows/{workflow_id}/dispatches', {
         ...o,
@@ -141,6 +149,7 @@ describe('the fake GitHub', () => {
       expect.stringMatching(
         /^GET \/repos\/\{owner\}\/\{repo\}\/branches: query per_page\/value must be integer/,
       ),
+      `${runs}: query created is not GitHub's search syntax for dates`,
       expect.stringMatching(
         /^POST \/repos\/\{owner\}\/\{repo\}\/actions\/workflows\/\{workflow_id\}\/dispatches: body\/ref must be string .*\(schema #\/properties\/ref\/type\)$/,
       ),

@@ -62,7 +62,15 @@ function github() {
     if (!operation) continue;
     const parameters = [...(spec.paths[template].parameters ?? []), ...(operation.parameters ?? [])]
       .map((param) => parameter(spec, param))
-      .map(({ name, in: where, required, schema }) => ({ name, in: where, required, schema }));
+      .map(({ name, in: where, required, schema, description }) => ({
+        name,
+        in: where,
+        required,
+        schema,
+        // The description's text overrides its schema here: such a parameter takes GitHub's
+        // search syntax for dates (`>=2026-01-01T00:00:00Z`, `a..b`), not one date-time.
+        searchDates: /understanding-the-search-syntax#query-for-dates/.test(description ?? ''),
+      }));
     const responses = {};
     for (const [status, response] of Object.entries(operation.responses ?? {})) {
       const resolved = response.$ref ? at(spec, response.$ref) : response;
@@ -144,5 +152,5 @@ async function discord() {
 }
 
 const contracts = { github: github(), webhooks: webhooks(), discord: await discord() };
-writeFileSync(`${out}.tmp`, JSON.stringify(contracts));
-renameSync(`${out}.tmp`, out);
+writeFileSync(`${out}.${process.pid}.tmp`, JSON.stringify(contracts));
+renameSync(`${out}.${process.pid}.tmp`, out);

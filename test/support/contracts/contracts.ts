@@ -29,7 +29,13 @@ interface Contracts {
     operations: Record<
       string,
       {
-        parameters: Array<{ name: string; in: string; required?: boolean; schema?: object }>;
+        parameters: Array<{
+          name: string;
+          in: string;
+          required?: boolean;
+          schema?: object;
+          searchDates?: boolean;
+        }>;
         body?: object;
         responses: Record<string, object>;
       }
@@ -56,6 +62,7 @@ function load(routes: RouteList): Contracts {
   });
   const key = createHash('sha1')
     .update(JSON.stringify({ versions, routes }))
+    .update(readFileSync(join(__dirname, 'build-contracts.mjs')))
     .digest('hex')
     .slice(0, 16);
   const dir = join(ROOT, 'node_modules', '.cache', 'chatops-contracts');
@@ -138,6 +145,19 @@ function describe(errors: ErrorObject[] | null | undefined, where: string): Viol
   });
 }
 
+const DATE = String.raw`\d{4}-\d{2}-\d{2}(?:T\d{2}:\d{2}(?::\d{2})?(?:Z|[+-]\d{2}:\d{2})?)?`;
+/**
+ * GitHub's search syntax for dates, which parameters such as a workflow's runs' `created` take
+ * (their description links it; their schema says only "date-time"): a date or date-time, after
+ * `>`, `>=`, `<` or `<=`, or a range `a..b` with `*` for an open end.
+ * https://docs.github.com/search-github/getting-started-with-searching-on-github/understanding-the-search-syntax#query-for-dates
+ */
+const DATE_QUALIFIER = new RegExp(`^(?:(?:[<>]=?)?${DATE}|(?:${DATE}|\\*)\\.\\.(?:${DATE}|\\*))$`);
+
+function isDateQualifier(value: string): boolean {
+  return DATE_QUALIFIER.test(value) && value !== '*..*';
+}
+
 export class ContractChecker {
   private readonly contracts: Contracts;
   private readonly strict: Ajv;
@@ -183,6 +203,11 @@ export class ContractChecker {
       const param = declared.get(name);
       if (!param) {
         violations.push(`${key}: query parameter ${name} is not in the description`);
+        continue;
+      }
+      if (param.searchDates) {
+        if (!isDateQualifier(value))
+          violations.push(`${key}: query ${name} is not GitHub's search syntax for dates`);
         continue;
       }
       if (!param.schema) continue;
