@@ -1,7 +1,7 @@
 // @ts-check
 /**
  * Which code may import which: `npm run lint` fails on an import that points the wrong way.
- * The README's "How the code is laid out" explains each rule.
+ * docs/architecture.md explains each rule.
  */
 
 /**

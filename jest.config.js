@@ -10,6 +10,7 @@ const ESM_PACKAGES = [
   'fast-content-type-parse',
   'universal-github-app-jwt',
   'toad-cache',
+  'github-slugger',
 ];
 
 const transform = {

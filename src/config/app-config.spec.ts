@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CONFIG_VARIABLES, ConfigValidationError, loadAppConfig } from './app-config';
+import { schema } from './config-schema';
 
 const valid = {
   DISCORD_TOKEN: 'discord-secret-token',
@@ -231,5 +232,47 @@ describe('.env.example', () => {
 
   it('is a valid configuration as it stands', () => {
     expect(() => loadAppConfig(Object.fromEntries(entries))).not.toThrow();
+  });
+});
+
+describe('docs/configuration.md', () => {
+  const page = readFileSync(join(__dirname, '..', '..', 'docs', 'configuration.md'), 'utf8');
+  /** Each row of the variables table: its variables (a row may name two) and its default. */
+  const rows = page
+    .split('\n')
+    .filter((line) => /^\| `[A-Z_]+`/.test(line))
+    .map((line) => {
+      const [names, fallback] = line.split('|').slice(1, 3);
+      return {
+        names: [...names!.matchAll(/`([A-Z_]+)`/g)].map((m) => m[1]!),
+        fallback: fallback!.trim(),
+      };
+    });
+  const keys = (schema.describe() as { keys: Record<string, { flags?: { default?: unknown } }> })
+    .keys;
+
+  it('documents every variable the schema reads, and nothing else', () => {
+    expect(rows.flatMap((row) => row.names).sort()).toEqual([...CONFIG_VARIABLES].sort());
+  });
+
+  it("gives each variable the schema's own default", () => {
+    const wrong = rows.flatMap(({ names, fallback }) =>
+      names.flatMap((name) => {
+        const value = keys[name]?.flags?.default;
+        // Lists default to empty, and a default that depends on NODE_ENV is spelled out in words.
+        if (value === undefined || Array.isArray(value)) return [];
+        return fallback.startsWith(`\`${String(value)}\``) ? [] : [`${name}: ${fallback}`];
+      }),
+    );
+    expect(wrong).toEqual([]);
+  });
+
+  it('says of a variable without a plain default whether it is required, optional, or depends on NODE_ENV', () => {
+    const unclear = rows.filter(
+      ({ names, fallback }) =>
+        names.every((name) => keys[name]?.flags?.default === undefined) &&
+        !/^(–|required|one identity required|`[^`]+` in production)/.test(fallback),
+    );
+    expect(unclear).toEqual([]);
   });
 });

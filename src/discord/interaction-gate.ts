@@ -184,7 +184,7 @@ export class InteractionGate implements OnModuleInit, OnModuleDestroy {
     const home = this.config.discord.guildId;
     if (!this.client.guilds.cache.has(home)) {
       this.logger.warn(
-        `The bot is not in its home server GUILD_ID ${home}: invite it there (see the README); until then every command is refused.`,
+        `The bot is not in its home server GUILD_ID ${home}: invite it there (docs/setup.md); until then every command is refused.`,
       );
     }
     for (const guild of this.client.guilds.cache.values()) this.warnIfForeign(guild);

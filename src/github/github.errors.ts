@@ -68,7 +68,7 @@ export function translateGithubError(
       return new GithubError(
         'GITHUB.FORBIDDEN',
         identity === 'app'
-          ? `The GitHub App lacks a permission for ${what} (403): grant it in the App's settings (the README lists them) and accept it on the installation.`
+          ? `The GitHub App lacks a permission for ${what} (403): grant it in the App's settings (docs/setup.md lists them) and accept it on the installation.`
           : `The bot token is not allowed to access ${what} (403).`,
         status,
       );

@@ -175,7 +175,7 @@ export interface InstallationToken {
   permissions: Record<string, 'read' | 'write'>;
 }
 
-/** Every permission the bot's App asks for (see the README's permissions table). */
+/** Every permission the bot's App asks for (see docs/setup.md#permissions). */
 export const APP_PERMISSIONS: Record<string, 'read' | 'write'> = {
   actions: 'write',
   contents: 'read',
