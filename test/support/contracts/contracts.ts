@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import Ajv, { ErrorObject, ValidateFunction } from 'ajv';
 import Ajv2020 from 'ajv/dist/2020';
 import addFormats from 'ajv-formats';
@@ -51,7 +51,13 @@ interface Contracts {
   };
 }
 
-const ROOT = join(__dirname, '..', '..', '..');
+/** The project's root: the nearest folder up with a package.json (from test/ or dist-bench/test/). */
+function projectRoot(from = __dirname): string {
+  return existsSync(join(from, 'package.json')) ? from : projectRoot(dirname(from));
+}
+const ROOT = projectRoot();
+/** The extractor is run from the sources (a build of the tests does not copy it). */
+const EXTRACTOR = join(ROOT, 'test', 'support', 'contracts', 'build-contracts.mjs');
 const PACKAGES = ['@octokit/openapi', '@octokit/openapi-webhooks', 'discord-api-spec'];
 
 /** The descriptions' parts for `routes`, read from the cache (built on the first use). */
@@ -62,14 +68,14 @@ function load(routes: RouteList): Contracts {
   });
   const key = createHash('sha1')
     .update(JSON.stringify({ versions, routes }))
-    .update(readFileSync(join(__dirname, 'build-contracts.mjs')))
+    .update(readFileSync(EXTRACTOR))
     .digest('hex')
     .slice(0, 16);
   const dir = join(ROOT, 'node_modules', '.cache', 'chatops-contracts');
   const file = join(dir, `${key}.json`);
   if (!existsSync(file)) {
     mkdirSync(dir, { recursive: true });
-    execFileSync(process.execPath, [join(__dirname, 'build-contracts.mjs'), file], {
+    execFileSync(process.execPath, [EXTRACTOR, file], {
       input: JSON.stringify(routes),
       cwd: ROOT,
       stdio: ['pipe', 'inherit', 'inherit'],
