@@ -13,7 +13,8 @@ import {
   isInteractionHost,
 } from './discord/interaction-errors';
 import { InteractionsInFlight } from './discord/interactions-in-flight';
-import { redactCredentials } from './logging/scrub-secrets';
+import { AppConfig } from './config/app-config';
+import { scrubSecrets } from './logging/scrub-secrets';
 
 /**
  * The one place errors become answers: an AppError's message is shown to the user; anything
@@ -22,8 +23,15 @@ import { redactCredentials } from './logging/scrub-secrets';
 @Catch()
 export class AppExceptionFilter implements ExceptionFilter {
   private readonly logger = new Logger('Errors');
+  /** What a user is shown never holds a configured secret or anything shaped like a credential. */
+  private readonly scrub: (text: string) => string;
 
-  constructor(private readonly interactions: InteractionsInFlight) {}
+  constructor(
+    private readonly interactions: InteractionsInFlight,
+    config: AppConfig,
+  ) {
+    this.scrub = scrubSecrets(config.secrets());
+  }
 
   async catch(exception: unknown, host: ArgumentsHost): Promise<void> {
     if (isInteractionHost(host)) {
@@ -46,14 +54,14 @@ export class AppExceptionFilter implements ExceptionFilter {
 
     if (isInteractionHost(host)) {
       const message = appError
-        ? redactCredentials(appError.message)
+        ? this.scrub(appError.message)
         : `Something went wrong (ref ${ref}).`;
       return answerInteractionError(interactionOf(host), message);
     }
     if (host.getType() === 'http') {
       const response = host.switchToHttp().getResponse<Response>();
       if (response.headersSent) return;
-      const { status, body } = httpErrorAnswer(appError, ref);
+      const { status, body } = httpErrorAnswer(appError, ref, this.scrub);
       response.status(status).json(body);
     }
   }

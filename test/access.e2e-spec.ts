@@ -155,3 +155,45 @@ describe('/access', () => {
     expect(entry!.at).toBeInstanceOf(Date);
   });
 });
+
+describe('/access: the first-run bootstrap happens once', () => {
+  let discord: FakeDiscord;
+  let github: FakeGithub;
+  let app: TestApp;
+
+  beforeAll(async () => {
+    discord = await startFakeDiscord();
+    github = await FakeGithub.start();
+    app = await startTestApp(
+      discord,
+      github,
+      testEnvironment(discord, github, { ADMIN_ROLE_IDS: '', DEPLOYER_ROLE_IDS: '' }),
+    );
+  });
+  afterAll(() => app?.closeAll());
+
+  it("does not hand access back to Discord's Administrators once every admin grant is revoked", async () => {
+    const roles = rolesOf(discord);
+    const run = async (
+      actor: TestApp['actors'][keyof TestApp['actors']],
+      subcommand: string,
+      options: Record<string, string>,
+    ) => {
+      const interaction = await discord.command('access', actor, { subcommand, options });
+      await interaction.waitForReply();
+      return interaction.replyText();
+    };
+    await run(app.actors.guildAdministrator, 'grant', { role: roles.admin, level: 'admin' });
+    expect(await run(app.actors.admin, 'revoke', { role: roles.admin })).toContain(
+      'no longer has a grant',
+    );
+    const again = await run(app.actors.guildAdministrator, 'grant', {
+      role: roles.other,
+      level: 'admin',
+    });
+    expect(again).toBe(
+      "Only admins (for every environment) can manage access. Discord's Administrator permission counts only until the first admin exists.",
+    );
+    expect(await appConnection(app.app).collection('access_grants').countDocuments()).toBe(0);
+  });
+});

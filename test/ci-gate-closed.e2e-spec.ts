@@ -11,6 +11,7 @@ import {
   waitForStatus,
 } from './support/deploys';
 import { newDeployer, startAppWithFakes, TestApp } from './support/test-app';
+import { appConnection } from './support/mongo';
 import { waitFor } from './support/wait-for';
 
 const GRACE_MS = 60_000;
@@ -158,6 +159,23 @@ describe('the CI gate, closed by default', () => {
     await waitForStatus(app, second.id, 'rejected');
     const now = await deploy(app, member, fourth.name, 'staging');
     await waitForStatus(app, now.id, 'awaiting_checks');
+  });
+
+  it("replaces nobody's request for a member who has no place left at the gate", async () => {
+    const full = newDeployer(app.discord, 'full-member');
+    for (let i = 0; i < 3; i++) {
+      const held = await deploy(app, full, (await gated()).name, 'staging');
+      await waitForStatus(app, held.id, 'awaiting_checks');
+    }
+    const other = newDeployer(app.discord, 'other-member');
+    const service = await gated();
+    const theirs = await deploy(app, other, service.name, 'staging');
+    await waitForStatus(app, theirs.id, 'awaiting_checks');
+    const refused = await runDeploy(app, full, service.name, 'staging');
+    expect(await refusalOf(refused)).toMatch(/^You have 3 requests waiting at the CI gate already/);
+    expect((await storedDeployment(app, theirs.id)).status).toBe('awaiting_checks');
+    const requests = appConnection(app.app).collection('deployments');
+    expect(await requests.countDocuments({ service: service.name })).toBe(1);
   });
 
   it('judges CI again at the decisive approval: a commit that turned red is stopped at the gate', async () => {

@@ -70,11 +70,12 @@ export function toAppError(error: unknown): AppError | undefined {
 export function httpErrorAnswer(
   appError: AppError | undefined,
   ref?: string,
+  shown: (message: string) => string = (message) => message,
 ): { status: number; body: object } {
   if (appError)
     return {
       status: appError.httpStatus,
-      body: { error: { code: appError.code, message: appError.message } },
+      body: { error: { code: appError.code, message: shown(appError.message) } },
     };
   return {
     status: 500,

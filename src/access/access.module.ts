@@ -1,13 +1,19 @@
 import { Module } from '@nestjs/common';
 import { MongooseModule } from '@nestjs/mongoose';
 import { AccessCommands } from './access.commands';
+import { AccessBootstrapDocument, AccessBootstrapSchema } from './access-bootstrap.schema';
 import { AccessService } from './access.service';
 import { GrantRepository } from './grant.repository';
 import { GrantDocument, GrantSchema } from './grant.schema';
 import { LegacyGrantsUpdate } from './legacy-grants.update';
 
 @Module({
-  imports: [MongooseModule.forFeature([{ name: GrantDocument.name, schema: GrantSchema }])],
+  imports: [
+    MongooseModule.forFeature([
+      { name: GrantDocument.name, schema: GrantSchema },
+      { name: AccessBootstrapDocument.name, schema: AccessBootstrapSchema },
+    ]),
+  ],
   providers: [GrantRepository, AccessService, AccessCommands, LegacyGrantsUpdate],
   exports: [AccessService],
 })

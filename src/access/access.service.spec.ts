@@ -15,7 +15,10 @@ function grantsOf(
   grants: Array<Pick<Grant, 'roleId' | 'level' | 'environments'> & { guildId?: string }>,
 ): GrantRepository {
   const inGuild = (guildId: string) => grants.filter((g) => (g.guildId ?? HOME) === guildId);
+  const ended = new Set<string>();
   return {
+    bootstrapEnded: async (guildId: string) => ended.has(guildId),
+    endBootstrap: async (guildId: string) => void ended.add(guildId),
     findForRoles: async (guildId: string, roleIds: string[]) =>
       inGuild(guildId).filter((g) => roleIds.includes(g.roleId)) as Grant[],
     hasAdmin: async (guildId: string) => inGuild(guildId).some((g) => g.level === 'admin'),

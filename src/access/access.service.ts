@@ -73,13 +73,14 @@ export class AccessService {
 
   /**
    * Managing access takes an admin for every environment. Discord's Administrator permission
-   * counts only for the first-run bootstrap: while no admin exists at all (no ADMIN_ROLE_IDS,
-   * no admin grant of any kind in the home server). True when the actor acts by that rule.
+   * counts only for the first-run bootstrap: until the first admin exists (ADMIN_ROLE_IDS, or an
+   * admin grant of any kind in the home server), and never again after it, even once every admin
+   * grant is revoked. True when the actor acts by that rule.
    */
   async requireAccessManager(actor: Actor): Promise<boolean> {
     if (await this.isAdmin(actor)) return false;
     const bootstrap = actor.guildAdministrator && actor.guildId === this.homeGuildId;
-    if (bootstrap && !(await this.adminExists())) return true;
+    if (bootstrap && !(await this.bootstrapOver())) return true;
     throw new AccessDeniedError(
       bootstrap
         ? "Only admins (for every environment) can manage access. Discord's Administrator permission counts only until the first admin exists."
@@ -87,11 +88,16 @@ export class AccessService {
     );
   }
 
-  /** Whether any admin exists: the bootstrap rule is over from then on. */
-  async adminExists(): Promise<boolean> {
-    return (
-      this.config.access.adminRoleIds.length > 0 || (await this.grants.hasAdmin(this.homeGuildId))
-    );
+  /**
+   * Whether the bootstrap is over: an admin is configured, or the home server had one (an admin
+   * grant now, or ever: recorded once seen, so revoking it does not reopen the bootstrap).
+   */
+  private async bootstrapOver(): Promise<boolean> {
+    if (this.config.access.adminRoleIds.length > 0) return true;
+    if (await this.grants.bootstrapEnded(this.homeGuildId)) return true;
+    if (!(await this.grants.hasAdmin(this.homeGuildId))) return false;
+    await this.grants.endBootstrap(this.homeGuildId, new Date());
+    return true;
   }
 
   private get homeGuildId(): string {
@@ -122,6 +128,7 @@ export class AccessService {
       grantedAt: new Date(),
     };
     await this.grants.put(grant);
+    if (level === 'admin') await this.grants.endBootstrap(this.homeGuildId, grant.grantedAt);
     return grant;
   }
 

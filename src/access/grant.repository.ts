@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import { Model } from 'mongoose';
 import { Grant } from './access-level';
+import { AccessBootstrapDocument } from './access-bootstrap.schema';
 import { GrantDocument } from './grant.schema';
 
 const PLAIN = { _id: 0 } as const;
@@ -9,7 +10,11 @@ const PLAIN = { _id: 0 } as const;
 /** Grants by role, always read for one server: grants made in another never count. */
 @Injectable()
 export class GrantRepository {
-  constructor(@InjectModel(GrantDocument.name) private readonly grants: Model<GrantDocument>) {}
+  constructor(
+    @InjectModel(GrantDocument.name) private readonly grants: Model<GrantDocument>,
+    @InjectModel(AccessBootstrapDocument.name)
+    private readonly bootstraps: Model<AccessBootstrapDocument>,
+  ) {}
 
   /** One grant per role: granting again replaces it, atomically. */
   async put(grant: Grant): Promise<void> {
@@ -25,10 +30,23 @@ export class GrantRepository {
     return this.grants.find({ guildId, roleId: { $in: roleIds } }, PLAIN).lean<Grant[]>();
   }
 
-  /** Whether some role of the server is admin for every environment. */
   /** Whether any role holds the admin level in the server, for some environments or all. */
   async hasAdmin(guildId: string): Promise<boolean> {
     return Boolean(await this.grants.exists({ guildId, level: 'admin' }));
+  }
+
+  /** Whether the server's first-run bootstrap is over (see AccessBootstrapDocument). */
+  async bootstrapEnded(guildId: string): Promise<boolean> {
+    return Boolean(await this.bootstraps.exists({ guildId }));
+  }
+
+  /** Ends the server's bootstrap for good: one upsert, the first moment kept. */
+  async endBootstrap(guildId: string, at: Date): Promise<void> {
+    await this.bootstraps.updateOne(
+      { guildId },
+      { $setOnInsert: { guildId, endedAt: at } },
+      { upsert: true },
+    );
   }
 
   async list(guildId: string): Promise<Grant[]> {

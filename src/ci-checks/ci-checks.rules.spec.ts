@@ -127,6 +127,16 @@ describe('judgeChecks', () => {
     expect(judgeChecks('all', [], { runs: [], statuses: rerun }, LATE).verdict).toBe('passed');
   });
 
+  it('counts a success posted by someone else over a CI that has not finished as failing', () => {
+    const early = [status('ci/e2e', 'success', 'mallory'), status('ci/e2e', 'pending', 'ci-bot')];
+    for (const mode of ['all', 'required'] as const)
+      expect(judgeChecks(mode, ['ci/e2e'], { runs: [], statuses: early }, LATE).checks).toEqual([
+        { name: 'ci/e2e', state: 'failed', detail: 'success by mallory over pending by ci-bot' },
+      ]);
+    const finished = [status('ci/e2e', 'success', 'ci-bot'), status('ci/e2e', 'pending', 'ci-bot')];
+    expect(judgeChecks('all', [], { runs: [], statuses: finished }, LATE).verdict).toBe('passed');
+  });
+
   it('with required checks, looks only at those; a missing one waits for CI, then fails', () => {
     const checks = {
       runs: [run(1, 'build', 'completed', 'success'), run(2, 'flaky', 'completed', 'failure')],
@@ -189,7 +199,13 @@ describe('judgeChecks', () => {
     });
     expect(judgeChecks('required', ['e2e'], beyond(3, 0), LATE).checks).toEqual([
       { name: 'e2e', state: 'missing', detail: 'not among the checks read' },
+      { name: '3 more check runs', state: 'missing', detail: 'not read: too many to judge' },
     ]);
+    // A required check that passed among those read still fails: one not read may fail it.
+    expect(judgeChecks('required', ['build'], beyond(0, 1), LATE)).toMatchObject({
+      verdict: 'failed',
+      checks: [{ name: 'more commit statuses', state: 'missing' }],
+    });
   });
 
   it('keeps at most ten lines', () => {

@@ -37,20 +37,15 @@ function runLine(run: CheckRunInfo, name = run.name): CheckLine {
 
 /**
  * A context's statuses, newest first, as one line: its latest state, except that a success posted
- * over a failure or error by someone else counts as failing (anyone with write access can post a
- * success; GitHub's combined status would show only the last word). Both creators are named.
+ * over someone else's status of that context counts as failing, whatever that status said (a
+ * failure, an error, or a pending CI had not finished): anyone with write access can post a
+ * success, and GitHub's combined status would show only the last word. Both creators are named.
  */
 function statusLine(statuses: CommitStatusInfo[], name = statuses[0].context): CheckLine {
   const latest = statuses[0];
   const link = latest.url ? { url: latest.url } : {};
   if (latest.state === 'success') {
-    const overruled = statuses
-      .slice(1)
-      .find(
-        (earlier) =>
-          (earlier.state === 'failure' || earlier.state === 'error') &&
-          earlier.creator !== latest.creator,
-      );
+    const overruled = statuses.slice(1).find((earlier) => earlier.creator !== latest.creator);
     if (overruled)
       return {
         name,
@@ -139,20 +134,24 @@ export function judgeChecks(
         ? { verdict: 'pending', total: 0, pending: 0, checks: [] }
         : { verdict: 'failed', total: 0, pending: 0, checks: [], noCi: true };
   } else {
-    considered = required.map(
-      (label): CheckLine =>
-        requiredLine(label, checks) ?? {
-          name: label,
-          state: mayStillStart ? 'pending' : 'missing',
-          detail: checks.unread
-            ? 'not among the checks read'
-            : mayStillStart
-              ? 'not reported yet'
-              : parseRequiredCheck(label).app
-                ? `not reported by ${parseRequiredCheck(label).app}`
-                : 'not reported on this commit',
-        },
-    );
+    // What was not read may hold a failing status of a required name: it fails closed here too.
+    considered = [
+      ...required.map(
+        (label): CheckLine =>
+          requiredLine(label, checks) ?? {
+            name: label,
+            state: mayStillStart ? 'pending' : 'missing',
+            detail: checks.unread
+              ? 'not among the checks read'
+              : mayStillStart
+                ? 'not reported yet'
+                : parseRequiredCheck(label).app
+                  ? `not reported by ${parseRequiredCheck(label).app}`
+                  : 'not reported on this commit',
+          },
+      ),
+      ...unread,
+    ];
   }
   const failing = considered.filter((line) => line.state === 'failed' || line.state === 'missing');
   const pending = considered.filter((line) => line.state === 'pending');

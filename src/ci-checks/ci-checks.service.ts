@@ -92,8 +92,9 @@ export class CiChecks {
         claim.cached?.etags,
       );
       const merged = merge(read, claim.cached);
+      // Dated when the read began: a slow read is never taken for a newer one than it is.
       await this.store
-        .save(key, merged, this.clock.now())
+        .save(key, merged, now)
         .catch((error: Error) =>
           this.logger.warn(`Keeping the checks of ${key}: ${error.message}`),
         );

@@ -59,22 +59,30 @@ export class CommitChecksStore {
     }
   }
 
-  /** Keeps a read's result and ends the claim. */
+  /**
+   * Keeps the result of a read that began `at` and ends the claim, unless a read that began later
+   * was kept meanwhile (a slow read never overwrites a newer one).
+   */
   async save(key: string, cached: Required<Pick<CachedChecks, 'checks' | 'etags'>>, at: Date) {
-    await this.commits.updateOne(
-      { _id: key },
-      {
-        $set: {
-          runs: cached.checks.runs,
-          statuses: cached.checks.statuses,
-          unread: cached.checks.unread ?? {},
-          etags: cached.etags,
-          readAt: at,
+    await this.commits
+      .updateOne(
+        { _id: key, $or: [{ readAt: { $exists: false } }, { readAt: { $lt: at } }] },
+        {
+          $set: {
+            runs: cached.checks.runs,
+            statuses: cached.checks.statuses,
+            unread: cached.checks.unread ?? {},
+            etags: cached.etags,
+            readAt: at,
+          },
+          $unset: { readingUntil: '' },
         },
-        $unset: { readingUntil: '' },
-      },
-      { upsert: true },
-    );
+        { upsert: true },
+      )
+      .catch((error: unknown) => {
+        // The key exists with a newer read: that one stays.
+        if (!isDuplicateKey(error)) throw error;
+      });
   }
 
   /** A read that failed gives its claim back: the next caller reads. */

@@ -47,6 +47,22 @@ export class DeploymentGateRepository {
     return { inserted: false, reason: 'member' };
   }
 
+  /**
+   * Whether the deployment's requester could take a place at the gate once the target's waiting
+   * request gave way: a place of theirs is free, or that request is their own (its place frees).
+   * Asked before replacing anyone's request, so a member with no place left replaces nobody's.
+   */
+  async requesterHasPlace(deployment: Deployment, perMember: number): Promise<boolean> {
+    const held = await this.deployments
+      .find(
+        { heldSlot: { $regex: `^${escapeRegex(deployment.requester.id)}#` } },
+        { heldTarget: 1 },
+      )
+      .lean<Array<{ heldTarget?: string }>>();
+    const target = busyTargetOf(deployment.service, deployment.environment);
+    return held.length < perMember || held.some((request) => request.heldTarget === target);
+  }
+
   /** The request waiting at the CI gate for a target, if any. */
   async findHeldFor(service: string, environment: string): Promise<Deployment | null> {
     return toDomain(
@@ -85,3 +101,5 @@ export class DeploymentGateRepository {
     );
   }
 }
+
+const escapeRegex = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');

@@ -141,6 +141,8 @@ export class DeploymentOpenings {
           const outcome = await this.gate.insertHeld(deployment, perMember);
           if (outcome.inserted) return 'inserted';
           if (outcome.reason !== 'target') return outcome.reason;
+          // Nobody's request is replaced for a member who could not take its place.
+          if (!(await this.gate.requesterHasPlace(deployment, perMember))) return 'member';
           await this.supersedeHeld(draft, deployment.id);
         }
         throw new Error('could not record the request at the CI gate');

@@ -28,3 +28,30 @@ export async function renewingWhile<T>(
     clearInterval(timer);
   }
 }
+
+/**
+ * Runs `work` while renewing its lease, like renewingWhile, and fences it: `work` gets a signal
+ * that aborts as soon as a renewal says the lease is someone else's now, or when no renewal has
+ * held for long enough that the lease may have ended (the database away). A request made with
+ * that signal is never sent once the lease may be lost: waiting in a queue, it is dropped before
+ * it goes out; on its way, it is abandoned (its outcome then unknown, as after a timeout).
+ */
+export async function fencedWhile<T>(
+  renew: () => Promise<boolean>,
+  work: (signal: AbortSignal) => Promise<T>,
+  now: () => number,
+): Promise<T> {
+  const fence = new AbortController();
+  let heldAt = now();
+  const timer = setInterval(() => {
+    if (now() - heldAt >= LEASE_MS - RENEW_EVERY_MS) fence.abort(new Error('lease may have ended'));
+    void renew()
+      .then((held) => (held ? (heldAt = now()) : fence.abort(new Error('lease lost'))))
+      .catch(() => undefined);
+  }, RENEW_EVERY_MS);
+  try {
+    return await work(fence.signal);
+  } finally {
+    clearInterval(timer);
+  }
+}

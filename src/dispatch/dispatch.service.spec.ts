@@ -8,6 +8,7 @@ import { DeploymentLeases } from '../deployments/deployment-leases.repository';
 import { DeploymentTransitions, MoveOptions } from '../deployments/deployment-transitions.service';
 import { GithubClient } from '../github/github.client';
 import { GithubError } from '../github/github.errors';
+import type { DispatchRequest } from '../github/github.types';
 import { GithubDeploymentsService } from '../github-deployments/github-deployments.service';
 import { ServiceRegistryService } from '../service-registry/service-registry.service';
 import { DispatchService } from './dispatch.service';
@@ -89,7 +90,7 @@ function dispatcher(
 
 describe('DispatchService.dispatch', () => {
   it('dispatches the recorded inputs on the default branch and takes the run GitHub names', async () => {
-    let sent: unknown;
+    let sent: DispatchRequest | undefined;
     const { service, moves, links, renewals } = dispatcher({
       dispatchWorkflow: async (request) => {
         sent = request;
@@ -99,13 +100,16 @@ describe('DispatchService.dispatch', () => {
     await service.dispatch(dispatching(), OWNER);
     // The lease was renewed, by its owner, right before the send.
     expect(renewals).toEqual([OWNER]);
-    expect(sent).toEqual({
+    const { signal, ...request } = sent!;
+    expect(request).toEqual({
       owner: 'acme',
       repo: 'api',
       workflow: 'deploy.yml',
       ref: 'main',
       inputs: { environment: 'staging', sha: 'a'.repeat(40) },
     });
+    // Fenced by the lease: the signal aborts once the lease may be lost.
+    expect(signal?.aborted).toBe(false);
     expect(links).toEqual([7]);
     expect(moves).toEqual([
       {

@@ -6,7 +6,7 @@ import { Deployment } from '../deployments/deployment';
 import { DeploymentHistory } from '../deployments/deployment-history.repository';
 import { DeploymentLeases } from '../deployments/deployment-leases.repository';
 import { DeploymentTransitions } from '../deployments/deployment-transitions.service';
-import { LEASE_MS, renewingWhile } from '../deployments/leases';
+import { fencedWhile, LEASE_MS } from '../deployments/leases';
 import { unheld } from '../github/github-budget';
 import { DispatchRequest, GithubClient } from '../github/github.client';
 import { GithubDeploymentsService } from '../github-deployments/github-deployments.service';
@@ -64,9 +64,13 @@ export class DispatchService {
     let result: { runId?: number; runUrl?: string };
     try {
       // Never held by the bot's GitHub budget: held, it could reach GitHub after its lease ran
-      // out. The lease is renewed while the request waits for its turn and its answer.
-      result = await renewingWhile(renew, () =>
-        unheld(() => this.github.dispatchWorkflow(request)),
+      // out. The lease is renewed while the request waits for its turn (GitHub's one write a
+      // second) and its answer, and the request is fenced by it: once the lease may be lost, it
+      // is dropped before it goes out, or abandoned on its way (then looked for, as a lost answer).
+      result = await fencedWhile(
+        renew,
+        (signal) => unheld(() => this.github.dispatchWorkflow({ ...request, signal })),
+        () => this.clock.now().getTime(),
       );
     } catch (error) {
       if (error instanceof AppError && error.code === 'GITHUB.OUTCOME_UNKNOWN')

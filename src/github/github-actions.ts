@@ -42,6 +42,7 @@ export class GithubActions extends GithubRepos {
       // own gh-aw dispatches with refs/heads/<branch> too: github/gh-aw#49408).
       ref: `refs/heads/${request.ref}`,
       inputs: request.inputs,
+      ...(request.signal ? { request: { signal: request.signal } } : {}),
     };
     const octokit = await this.octokit(request.owner, request.repo);
     try {

@@ -9,7 +9,7 @@ export class GithubChecks extends GithubActions {
    * runs (the latest of each name per suite, `filter=latest`, with the App that reported each)
    * and every commit status, newest first, with its creator (not the combined status: that
    * keeps only the latest per context, and so hides who turned a failure into a success). A list
-   * whose first page is unchanged (304) is `unchanged`; up to 5 pages of check runs and 3 of
+   * of one page that is unchanged (304) is `unchanged`; up to 5 pages of check runs and 3 of
    * statuses, the rest counted as unread.
    * https://docs.github.com/en/rest/checks/runs#list-check-runs-for-a-git-reference
    * https://docs.github.com/en/rest/commits/statuses#list-commit-statuses-for-a-reference
@@ -93,8 +93,10 @@ async function readPages<T>(
     items.push(...answer.items);
     const complete =
       answer.items.length < 100 || (answer.total !== undefined && items.length >= answer.total);
-    if (complete) return { items, unread: 0, etag: firstEtag };
+    // Only a list read whole in one page is read conditionally next time: a first page that did
+    // not change says nothing of the pages after it.
+    if (complete) return { items, unread: 0, etag: page === 1 ? firstEtag : undefined };
     if (page === maxPages) unread = answer.total !== undefined ? answer.total - items.length : 1;
   }
-  return { items, unread, etag: firstEtag };
+  return { items, unread, etag: undefined };
 }

@@ -119,6 +119,23 @@ describe('GithubClient against the loopback GitHub', () => {
     expect(github.dispatches.at(-1)).toMatchObject({ repo: 'api', workflow: 'deploy.yml' });
   });
 
+  it('never sends a dispatch whose signal aborted while it waited (its lease may be lost)', async () => {
+    const { client: gh } = client();
+    const fence = new AbortController();
+    fence.abort(new Error('lease lost'));
+    const sent = gh.dispatchWorkflow({
+      owner: 'acme',
+      repo: 'api',
+      workflow: 'deploy.yml',
+      ref: 'trunk',
+      inputs: {},
+      signal: fence.signal,
+    });
+    // Unknown to the caller (an abort on the way would be), so it looks for a run: none.
+    await expect(sent).rejects.toMatchObject({ code: 'GITHUB.OUTCOME_UNKNOWN' });
+    expect(github.calls.filter((call) => call.path.endsWith('/dispatches'))).toHaveLength(0);
+  });
+
   it('takes a connection that was never made for a refusal: nothing reached GitHub', async () => {
     // A port nothing listens on.
     const probe = createServer();
@@ -153,5 +170,27 @@ describe('GithubClient against the loopback GitHub', () => {
     await expect(badToken).rejects.toBeInstanceOf(GithubError);
     await expect(badToken).rejects.toMatchObject({ code: 'GITHUB.BAD_CREDENTIALS' });
     expect(github.calls.filter((call) => call.status === 401)).toHaveLength(1);
+  });
+
+  it('reads a list conditionally only when it fits in one page: a 304 of page 1 says nothing of page 2', async () => {
+    const { client: gh } = client();
+    github.addRepo('acme', 'many-checks', { ci: false });
+    const sha = github.addCommit('acme', 'many-checks', 'main', 'Many checks');
+    for (let i = 0; i < 150; i++)
+      github.addCheckRun('acme', 'many-checks', sha, `check-${i}`, 'completed', 'success');
+    github.setCommitStatus('acme', 'many-checks', sha, 'ci/e2e', 'success');
+    const first = await gh.readCommitChecks('acme', 'many-checks', sha);
+    expect(first.runs).toMatchObject({ unread: 0, etag: undefined });
+    expect(first.runs !== 'unchanged' && first.runs.items).toHaveLength(150);
+    expect(first.statuses).toMatchObject({ unread: 0, etag: expect.any(String) });
+    github.calls.splice(0);
+    const etags = {
+      runs: first.runs !== 'unchanged' ? first.runs.etag : undefined,
+      statuses: first.statuses !== 'unchanged' ? first.statuses.etag : undefined,
+    };
+    const again = await gh.readCommitChecks('acme', 'many-checks', sha, etags);
+    expect(again.statuses).toBe('unchanged');
+    expect(again.runs !== 'unchanged' && again.runs.items).toHaveLength(150);
+    expect(github.calls.map((call) => call.status)).toEqual([200, 200, 304]);
   });
 });

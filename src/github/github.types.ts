@@ -52,6 +52,8 @@ export interface DispatchRequest {
   workflow: string;
   ref: string;
   inputs: Record<string, string>;
+  /** When it aborts, the dispatch is not sent (or, already on its way, abandoned). */
+  signal?: AbortSignal;
 }
 
 export interface WorkflowInfo {

@@ -34,6 +34,14 @@ describe('scrubSecrets', () => {
     );
   });
 
+  it('redacts a token glued to other text: an escaped newline, a URL escape, a word', () => {
+    const token = 'ghp_16C7e42F292c6912E7710c838347Ae178B4a';
+    const line = JSON.stringify({ msg: `first\n${token} %20${token} x_${token}` });
+    expect(redactCredentials(line)).toBe(
+      JSON.stringify({ msg: 'first\n[redacted] %20[redacted] x_[redacted]' }),
+    );
+  });
+
   it('leaves look-alikes that are no credentials alone', () => {
     const text = 'branch ghs_fix, sha 4f2c9e1, mongodb://mongo:27017/chatops, eyJ.x.y';
     expect(redactCredentials(text)).toBe(text);

@@ -4,9 +4,11 @@
  * user:password part of a MongoDB connection string.
  */
 const CREDENTIAL_SHAPES: Array<[RegExp, string]> = [
-  [/\bgh[pousr]_[A-Za-z0-9]{20,}/g, '[redacted]'],
-  [/\bgithub_pat_[A-Za-z0-9_]{20,}/g, '[redacted]'],
-  [/\beyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}/g, '[redacted]'],
+  // No word boundary before them: a token glued to other text (`\nghp_…` in an escaped line,
+  // `%20ghp_…`, `x_ghp_…`) is still a token.
+  [/gh[pousr]_[A-Za-z0-9]{20,}/g, '[redacted]'],
+  [/github_pat_[A-Za-z0-9_]{20,}/g, '[redacted]'],
+  [/eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}/g, '[redacted]'],
   [/(mongodb(?:\+srv)?:\/\/)[^@\s/"']+@/gi, '$1[redacted]@'],
 ];
 

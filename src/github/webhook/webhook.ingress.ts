@@ -1,3 +1,4 @@
+import { isIPv6 } from 'node:net';
 import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { AppError, errorRef, httpErrorAnswer, toAppError } from '../../../libs/errors';
@@ -118,7 +119,7 @@ export class WebhookIngress implements OnApplicationShutdown {
     const declared = Number(req.headers['content-length']);
     if (Number.isFinite(declared) && declared > MAX_BODY_BYTES) throw new WebhookTooLargeError();
     if (this.bodiesInFlight >= MAX_BODIES_IN_FLIGHT) throw new WebhookBusyError();
-    const address = req.socket.remoteAddress ?? 'unknown';
+    const address = addressGroup(req.socket.remoteAddress);
     const fromAddress = this.bodiesByAddress.get(address) ?? 0;
     if (fromAddress >= this.config.webhook.bodiesPerAddress) throw new WebhookBusyError();
     this.bodiesByAddress.set(address, fromAddress + 1);
@@ -156,6 +157,33 @@ export class WebhookIngress implements OnApplicationShutdown {
     });
     res.end(json);
   }
+}
+
+/**
+ * Whose share of the body slots a request takes: its IPv4 address, or the /64 network of its
+ * IPv6 address (one host usually holds a whole /64, so counting single IPv6 addresses would
+ * give it a share per address).
+ */
+export function addressGroup(address: string | undefined): string {
+  if (!address) return 'unknown';
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
+  if (mapped) return mapped[1]!;
+  if (!isIPv6(address)) return address;
+  const bare = address.split('%')[0]!;
+  const [head = '', tail] = bare.split('::');
+  // An embedded IPv4 address (`64:ff9b::192.0.2.1`) stands for the last two groups.
+  const groups = (part: string) =>
+    part ? part.split(':').flatMap((group) => (group.includes('.') ? ['0', '0'] : [group])) : [];
+  const first = groups(head);
+  const last = tail === undefined ? [] : groups(tail);
+  const prefix =
+    tail === undefined
+      ? first
+      : [...first, ...Array<string>(8 - first.length - last.length).fill('0'), ...last];
+  return `${prefix
+    .slice(0, 4)
+    .map((group) => parseInt(group, 16).toString(16))
+    .join(':')}::/64`;
 }
 
 const REFUSALS = new Set([
