@@ -196,4 +196,33 @@ describe('/access: the first-run bootstrap happens once', () => {
     );
     expect(await appConnection(app.app).collection('access_grants').countDocuments()).toBe(0);
   });
+
+  it('keeps it closed for an install whose admin grant was made before that was recorded', async () => {
+    const roles = rolesOf(discord);
+    const db = appConnection(app.app);
+    await db.collection('access_bootstrap').deleteMany({});
+    await db.collection('access_grants').deleteMany({});
+    await db.collection('access_grants').insertOne({
+      guildId: discord.guild.id,
+      roleId: roles.admin,
+      roleName: 'admins',
+      level: 'admin',
+      environments: [],
+      grantedBy: { id: '1', name: 'someone' },
+      grantedAt: new Date(),
+    });
+    const revoke = await discord.command('access', app.actors.admin, {
+      subcommand: 'revoke',
+      options: { role: roles.admin },
+    });
+    await revoke.waitForReply();
+    expect(revoke.replyText()).toContain('no longer has a grant');
+    const again = await discord.command('access', app.actors.guildAdministrator, {
+      subcommand: 'grant',
+      options: { role: roles.other, level: 'admin' },
+    });
+    await again.waitForReply();
+    expect(again.replyText()).toContain('counts only until the first admin exists');
+    expect(await db.collection('access_grants').countDocuments()).toBe(0);
+  });
 });

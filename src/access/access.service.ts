@@ -134,6 +134,9 @@ export class AccessService {
 
   async revoke(actor: Actor, role: { id: string; name: string }): Promise<void> {
     await this.requireAccessManager(actor);
+    // An admin existed until now (an install older than the record of it): recorded before the
+    // grant goes, so that revoking the last one does not reopen the bootstrap.
+    await this.bootstrapOver();
     if (!(await this.grants.remove(this.homeGuildId, role.id)))
       throw new GrantNotFoundError(role.name);
   }
