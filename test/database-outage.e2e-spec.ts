@@ -81,9 +81,15 @@ describe('a MongoDB outage', () => {
     expect(metrics).toContain('chatops_interaction_claims_total{outcome="unavailable"} 1');
 
     host = await EngineHost.start({ dataDir });
-    await waitFor('readiness to come back', async () => (await readiness()).status === 200, {
-      timeoutMs: 20_000,
-    });
+    await waitFor(
+      'readiness to come back',
+      async () => {
+        const result = await readiness();
+        if (result.status !== 200) throw new Error(JSON.stringify(result.body));
+        return true;
+      },
+      { timeoutMs: 20_000 },
+    );
     const again = await discord.command('ping', app.actors.viewer);
     expect((await again.waitForReply()).content).toMatch(/^Pong/);
   });

@@ -64,6 +64,9 @@ export class DatabaseModule {
             bufferCommands: false,
             serverSelectionTimeoutMS: 2_000,
             heartbeatFrequencyMS: 2_000,
+            // Bounds a connection attempt that gets no answer (the driver's default is 30 s), so
+            // a server that comes back is seen within seconds.
+            connectTimeoutMS: 10_000,
             retryAttempts: 1,
             connectionFactory: watchConnection,
           }),
