@@ -1,3 +1,4 @@
+import { REST_MS } from '../src/deployment-message/deployment-message.listener';
 import { LEASE_MS } from '../src/deployments/leases';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -9,6 +10,7 @@ import {
   finishRun,
   newService,
   runDeploy,
+  runOf,
   runWebhook,
   storedDeployment,
   waitForMessageText,
@@ -115,6 +117,31 @@ describe('the deployment message when Discord takes it away', () => {
       (call) => call.method === 'PATCH' && call.status === 500,
     );
     expect(failed).toHaveLength(8);
+    expect((await storedDeployment(app, id)).messageLost).toBeUndefined();
+  });
+
+  it('skips only the version Discord refuses (400) and shows the next one', async () => {
+    const service = await newService(app);
+    const deploy = await runDeploy(app, app.actors.deployer, service.name, 'staging');
+    const id = await deploymentIdOf(deploy);
+    await waitForStatus(app, id, 'dispatched');
+    await waitForMessageText(app, deploy, 'Dispatched');
+    const messagePath = new RegExp(`^/channels/\\d+/messages/${deploy.reply()!.id}$`);
+    app.discord.failRequests({
+      method: 'PATCH',
+      path: messagePath,
+      status: 400,
+      code: 50035,
+      message: 'Invalid Form Body',
+    });
+    const runId = await runOf(app, id);
+    app.github.setRunStatus(runId, 'in_progress');
+    await runWebhook(app, runId);
+    await waitFor('the refused edit', () =>
+      app.discord.calls.some((call) => call.status === 400 && messagePath.test(call.path)),
+    );
+    await finishRun(app, id);
+    await waitForMessageText(app, deploy, 'Succeeded');
     expect((await storedDeployment(app, id)).messageLost).toBeUndefined();
   });
 
@@ -270,6 +297,55 @@ describe('an announcement Discord refuses for a while', () => {
       await waitFor('the announcement', () => announcementsOf(app, id).length === 1, {
         timeoutMs: 15_000,
       });
+    } finally {
+      await app.closeAll();
+    }
+  });
+});
+
+describe('a Discord that fails for longer than the retries last', () => {
+  it('rests, then posts the outcome and the final message once Discord is back', async () => {
+    const app = await startAppWithFakes({
+      env: { POLL_INTERVAL_MS: '600000', DEPLOY_COOLDOWN_MS: '0', DEPLOY_CHANNEL_ID: LOG_CHANNEL },
+      arrange: ({ discord }) => discord.addChannel({ id: LOG_CHANNEL, name: 'deploy-log' }),
+    });
+    try {
+      const service = await newService(app);
+      const deploy = await runDeploy(app, app.actors.deployer, service.name, 'staging');
+      const id = await deploymentIdOf(deploy);
+      await waitForMessageText(app, deploy, 'Dispatched');
+      const failing = { status: 500, times: 100_000 };
+      app.discord.failRequests({ method: 'POST', path: /^\/channels\/\d+\/messages$/, ...failing });
+      app.discord.failRequests({
+        method: 'PATCH',
+        path: /^\/channels\/\d+\/messages\/\d+$/,
+        ...failing,
+      });
+      await finishRun(app, id);
+      const sync = async () =>
+        ((await storedDeployment(app, id)).sync ?? {}) as { attempts?: number };
+      // Every retry's moment is brought forward on the app's clock until the retries run out.
+      await waitFor(
+        'the retries to run out',
+        async () => {
+          const { syncDueAt } = await storedDeployment(app, id);
+          const due = syncDueAt instanceof Date ? syncDueAt.getTime() : 0;
+          if (due - app.clock.now().getTime() > 2 * 60_000) return true;
+          if (due > app.clock.now().getTime()) app.clock.advance(due - app.clock.now().getTime());
+          return false;
+        },
+        { timeoutMs: 45_000 },
+      );
+      expect((await sync()).attempts).toBe(0);
+      expect(await storedDeployment(app, id)).not.toHaveProperty('announcedAt');
+
+      app.discord.clearFailures();
+      app.clock.advance(REST_MS);
+      await waitFor('the announcement', () => announcementsOf(app, id).length === 1, {
+        timeoutMs: 15_000,
+      });
+      await waitForMessageText(app, deploy, 'Succeeded');
+      expect((await storedDeployment(app, id)).messageLost).toBeUndefined();
     } finally {
       await app.closeAll();
     }

@@ -18,6 +18,10 @@ import {
 /** Transient failures are retried after 1 s, 2 s, 4 s … up to a minute, this many times. */
 export const MAX_ATTEMPTS = 12;
 const MAX_BACKOFF_MS = 60_000;
+/** Then everything left waits this long and is tried again from the start … */
+export const REST_MS = 15 * 60_000;
+/** … until this long after the deployment last changed: then it is given up on for good. */
+export const GIVE_UP_AFTER_MS = 24 * 60 * 60_000;
 
 export function backoffMs(attempts: number): number {
   return Math.min(MAX_BACKOFF_MS, 1_000 * 2 ** Math.max(0, attempts - 1));
@@ -33,8 +37,10 @@ export function backoffMs(attempts: number): number {
  * whoever holds its lease sends the newest state (intermediate ones are skipped, never
  * reordered). The three parts are independent: a failed edit never stops the announcement.
  * A message or channel that is gone, or out of the bot's reach, is recorded on the deployment,
- * logged once, and not tried again; Discord or database failures that may pass are retried with
- * backoff, then given up on with a log line. Nothing here can fail the process.
+ * logged once, and not tried again; a message Discord refuses (400) skips that version only.
+ * Discord or database failures that may pass are retried with backoff, then every 15 minutes,
+ * and given up on (with a log line) a day after the deployment last changed. Nothing here can
+ * fail the process.
  */
 @Injectable()
 export class DeploymentMessageListener extends OutboxWorker<OutboxClaim> implements OnModuleInit {
@@ -83,7 +89,7 @@ export class DeploymentMessageListener extends OutboxWorker<OutboxClaim> impleme
     const attempt = async (
       part: string,
       work: () => Promise<void>,
-      onGone: (reason: string) => void,
+      onGone: (reason: string, kind: 'gone' | 'rejected') => void,
     ) => {
       if (!(await stillHeld())) throw new LeaseLost();
       try {
@@ -94,7 +100,7 @@ export class DeploymentMessageListener extends OutboxWorker<OutboxClaim> impleme
         if (failure.kind === 'transient') transient.push(`${part}: ${failure.reason}`);
         else {
           this.logger.warn(`${part} of ${deployment.id}: ${failure.reason}; not tried again`);
-          onGone(failure.reason);
+          onGone(failure.reason, failure.kind);
         }
       }
     };
@@ -110,8 +116,9 @@ export class DeploymentMessageListener extends OutboxWorker<OutboxClaim> impleme
         async () => {
           result.messageVersion = await this.editMessage(deployment, state, stillHeld);
         },
-        (reason) => {
-          result.messageLost = { at: this.clock.now(), reason };
+        (reason, kind) => {
+          // Refused (400): this version is skipped, the next change is sent. Gone: never again.
+          if (kind === 'gone') result.messageLost = { at: this.clock.now(), reason };
           result.messageVersion = state.version;
         },
       );
@@ -146,9 +153,16 @@ export class DeploymentMessageListener extends OutboxWorker<OutboxClaim> impleme
     }
     if (transient.length === 0) return result;
     const attempts = state.attempts + 1;
+    const now = this.clock.now().getTime();
+    if (attempts >= MAX_ATTEMPTS && now - deployment.updatedAt.getTime() < GIVE_UP_AFTER_MS) {
+      this.logger.warn(
+        `The Discord side of ${deployment.id} failed ${attempts} times in a row (${transient.join('; ')}); tried again in ${REST_MS / 60_000} minutes`,
+      );
+      return { ...result, retryAt: new Date(now + REST_MS), resting: true };
+    }
     if (attempts >= MAX_ATTEMPTS) {
       this.logger.warn(
-        `Giving up on the Discord side of ${deployment.id} after ${attempts} attempts (${transient.join('; ')}); the next change tries again`,
+        `Giving up on the Discord side of ${deployment.id}, a day after its last change (${transient.join('; ')}); the next change tries again`,
       );
       return {
         ...result,
@@ -159,7 +173,7 @@ export class DeploymentMessageListener extends OutboxWorker<OutboxClaim> impleme
       };
     }
     this.logger.debug(`Will retry the Discord side of ${deployment.id}: ${transient.join('; ')}`);
-    return { ...result, retryAt: new Date(this.clock.now().getTime() + backoffMs(attempts)) };
+    return { ...result, retryAt: new Date(now + backoffMs(attempts)) };
   }
 
   /**
