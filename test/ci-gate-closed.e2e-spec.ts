@@ -10,6 +10,7 @@ import {
   waitForMessageText,
   waitForStatus,
 } from './support/deploys';
+import { GithubBudget } from '../src/github/github-budget';
 import { newDeployer, startAppWithFakes, TestApp } from './support/test-app';
 import { appConnection } from './support/mongo';
 import { waitFor } from './support/wait-for';
@@ -252,6 +253,9 @@ describe('held requests cost one read of their commit per interval', () => {
     const reads = () =>
       github.calls.filter((call) => call.path === `/repos/acme/${repo}/commits/${sha}/check-runs`);
     const before = reads().length;
+    // The reads are the bot's own work: charged to its background budget, never to a member.
+    const budget = app.app.get(GithubBudget);
+    const spentBefore = budget.used();
     const from = Date.now();
     // Every request is read again at least three times over.
     const since = app.clock.now().getTime();
@@ -270,6 +274,9 @@ describe('held requests cost one read of their commit per interval', () => {
     // One read an interval, whatever the number of requests (before: one per request).
     expect(made).toBeLessThanOrEqual(Math.ceil(elapsed / POLL_MS) + 1);
     expect(made).toBeLessThan(held.length * 3);
+    const spent = budget.used();
+    expect(spent.background - spentBefore.background).toBeGreaterThanOrEqual(made);
+    expect(spent.command).toBe(spentBefore.command);
     // Conditional: a commit nothing changed on costs 304s.
     expect(
       reads()

@@ -180,23 +180,33 @@ describe('the workflow dispatch', () => {
       await finishRun(app, id);
     });
 
-    it('ends dispatch_failed, saying what to check, when no run appears; nothing is sent again', async () => {
-      const service = await newService(app);
-      // The request dies on the way in: GitHub never saw it, and the bot cannot know.
-      app.github.silenceNext(dispatchOf(service.repo), 'reset', { before: true });
-      const { interaction, id } = await deploy(app, app.actors.deployer, service.name, 'staging');
-      await waitForStatus(app, id, 'dispatch_unknown');
-      expect(await storedDeployment(app, id)).toHaveProperty('busyTarget');
-      app.clock.advance(121_000);
-      const failed = await waitForStatus(app, id, 'dispatch_failed');
-      expect(failed.failureReason).toBe(
-        "GitHub's answer to the dispatch was lost, and no run of deploy.yml appeared within 2 minutes of it. Nothing was sent again: look at the workflow's runs on GitHub before deploying again",
-      );
-      expect(failed).not.toHaveProperty('busyTarget');
-      await waitForMessageText(app, interaction, 'Nothing was sent again');
-      expect(posts(service.repo)).toHaveLength(1);
-      expect(app.github.dispatches.filter((d) => d.repo === service.repo)).toHaveLength(0);
-    });
+    // The request dies on the way in, or a proxy answers 502 before GitHub took it: GitHub
+    // started nothing, and the bot cannot know that.
+    it.each([
+      [
+        'a connection reset',
+        (repo: string) => app.github.silenceNext(dispatchOf(repo), 'reset', { before: true }),
+      ],
+      ['a 502', (repo: string) => app.github.failNext(dispatchOf(repo), 502, 'Bad Gateway')],
+    ])(
+      'after %s before GitHub took it: dispatch_failed, saying what to check, when no run appears; nothing is sent again',
+      async (_case, lose) => {
+        const service = await newService(app);
+        lose(service.repo);
+        const { interaction, id } = await deploy(app, app.actors.deployer, service.name, 'staging');
+        await waitForStatus(app, id, 'dispatch_unknown');
+        expect(await storedDeployment(app, id)).toHaveProperty('busyTarget');
+        app.clock.advance(121_000);
+        const failed = await waitForStatus(app, id, 'dispatch_failed');
+        expect(failed.failureReason).toBe(
+          "GitHub's answer to the dispatch was lost, and no run of deploy.yml appeared within 2 minutes of it. Nothing was sent again: look at the workflow's runs on GitHub before deploying again",
+        );
+        expect(failed).not.toHaveProperty('busyTarget');
+        await waitForMessageText(app, interaction, 'Nothing was sent again');
+        expect(posts(service.repo)).toHaveLength(1);
+        expect(app.github.dispatches.filter((d) => d.repo === service.repo)).toHaveLength(0);
+      },
+    );
 
     it('fails at once, with GitHub’s reason, on a definite refusal (4xx)', async () => {
       const service = await newService(app);

@@ -76,12 +76,8 @@ export class CiChecks {
   private async read(commit: JudgedCommit, maxAgeMs: number): Promise<CommitChecks> {
     const key = `${commit.owner}/${commit.repo}@${commit.sha}`.toLowerCase();
     const now = this.clock.now();
-    const claim = await this.store.claimRead(
-      key,
-      now,
-      new Date(now.getTime() - maxAgeMs),
-      new Date(now.getTime() + LEASE_MS),
-    );
+    const until = new Date(now.getTime() + LEASE_MS);
+    const claim = await this.store.claimRead(key, now, new Date(now.getTime() - maxAgeMs), until);
     const fresh = claim.cached?.readAt && claim.cached.readAt.getTime() > now.getTime() - maxAgeMs;
     if (!claim.claimed && fresh) return claim.cached!.checks;
     try {
@@ -100,7 +96,7 @@ export class CiChecks {
         );
       return merged.checks;
     } catch (error) {
-      if (claim.claimed) await this.store.release(key).catch(() => undefined);
+      if (claim.claimed) await this.store.release(key, until).catch(() => undefined);
       throw error;
     }
   }

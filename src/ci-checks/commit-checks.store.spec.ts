@@ -35,6 +35,19 @@ describe('CommitChecksStore on the real engine', () => {
     expect(later).toMatchObject({ claimed: false, cached: { readAt: NOW, etags: { runs: 'e1' } } });
   });
 
+  it('lets a failed read give back only its own claim, not the one of a reader after it', async () => {
+    const store = new CommitChecksStore(model);
+    const key = 'acme/api@fed';
+    const slow = await store.claimRead(key, NOW, at(-5_000), at(20_000));
+    // The slow reader's claim runs out; another takes the read.
+    const next = await store.claimRead(key, at(21_000), at(16_000), at(41_000));
+    expect([slow.claimed, next.claimed]).toEqual([true, true]);
+    await store.release(key, at(20_000));
+    expect((await store.claimRead(key, at(22_000), at(17_000), at(42_000))).claimed).toBe(false);
+    await store.release(key, at(41_000));
+    expect((await store.claimRead(key, at(23_000), at(18_000), at(43_000))).claimed).toBe(true);
+  });
+
   it('never lets a slow read overwrite one that began after it', async () => {
     const store = new CommitChecksStore(model);
     const key = 'acme/api@def';

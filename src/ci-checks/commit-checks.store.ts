@@ -85,9 +85,15 @@ export class CommitChecksStore {
       });
   }
 
-  /** A read that failed gives its claim back: the next caller reads. */
-  async release(key: string): Promise<void> {
-    await this.commits.updateOne({ _id: key }, { $unset: { readingUntil: '' } });
+  /**
+   * A read that failed gives its claim back (the claim's `until` names it): the next caller
+   * reads. A claim that ran out and was taken by another reader stays that reader's.
+   */
+  async release(key: string, until: Date): Promise<void> {
+    await this.commits.updateOne(
+      { _id: key, readingUntil: until },
+      { $unset: { readingUntil: '' } },
+    );
   }
 }
 

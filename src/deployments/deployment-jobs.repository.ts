@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import { Model } from 'mongoose';
 import { Deployment, JobLine } from './deployment';
@@ -9,10 +9,18 @@ import { MAX_JOBS, mergeJobs } from './jobs';
 
 /** Job deliveries are kept apart (a run has many jobs, each several reports). */
 const KEPT_JOB_DELIVERY_IDS = 200;
+/**
+ * A round is lost only to a racing write that won, and each wins once: this many rounds cover a
+ * burst of every report a run's kept jobs can send at once (queued, waiting, in progress and
+ * completed for each) and 20 moves of the deployment itself in between.
+ */
+export const JOB_WRITE_ROUNDS = 4 * MAX_JOBS + 20;
 
 /** The jobs of a deployment's run, as reported: shown on its message, never its status. */
 @Injectable()
 export class DeploymentJobs {
+  private readonly logger = new Logger('Deployments');
+
   constructor(
     @InjectModel(DeploymentDocument.name) private readonly deployments: Model<DeploymentDocument>,
   ) {}
@@ -21,9 +29,10 @@ export class DeploymentJobs {
    * Merges reports of the run's jobs into the deployment of `runId` (a report older than the
    * one kept for a job is dropped), and with a delivery id notes that delivery, so a redelivery
    * is a 'duplicate'. One update that expects the version it read: a change made meanwhile
-   * makes it read again (as many times as a run has jobs kept, so a burst of a matrix's job
-   * reports loses none). Never touches the status. Null when no deployment has the run (or,
-   * with `repository`, the run is not that repository's).
+   * makes it read again (JOB_WRITE_ROUNDS times, so a burst of a matrix's job reports loses
+   * none; if ever more raced, the report is dropped with a log line, and a failed run's jobs are
+   * read again from GitHub anyway). Never touches the status. Null when no deployment has the
+   * run (or, with `repository`, the run is not that repository's).
    */
   async recordJobs(
     runId: number,
@@ -35,8 +44,8 @@ export class DeploymentJobs {
       runId,
       ...(delivery ? { repository: delivery.repository.toLowerCase() } : {}),
     };
-    // Each round of racing writers lets one through: enough rounds for every job of a run.
-    for (let attempt = 0; attempt < MAX_JOBS + 5; attempt++) {
+    // Each round of racing writers lets one through: enough rounds for every report of a run.
+    for (let attempt = 0; attempt < JOB_WRITE_ROUNDS; attempt++) {
       const doc = await this.deployments
         .findOne(match, { jobs: 1, version: 1, jobDeliveryIds: 1 })
         .lean<{ _id: string; jobs?: JobLine[]; version?: number; jobDeliveryIds?: string[] }>();
@@ -63,6 +72,9 @@ export class DeploymentJobs {
         .lean<Stored>();
       if (updated) return jobs ? toDomain(updated)! : 'unchanged';
     }
+    this.logger.warn(
+      `Reports of ${reports.length} job(s) of run ${runId} lost ${JOB_WRITE_ROUNDS} races in a row and were dropped`,
+    );
     return 'unchanged';
   }
 }

@@ -90,6 +90,32 @@ describe('DeploymentRepository on the real engine', () => {
     expect(await history.hasSucceeded('api', 'prod', kept.sha)).toBe(false);
   });
 
+  it('counts nothing a successful rollback went over, before that is marked too', async () => {
+    const history = new DeploymentHistory(model);
+    const at = (minutes: number) => new Date(NOW.getTime() + minutes * 60_000);
+    const old = aDeployment({ service: 'api', environment: 'staging', sha: 'a'.repeat(40) });
+    const bad = aDeployment({ service: 'api', environment: 'staging', sha: 'b'.repeat(40) });
+    const rollback = aDeployment({ service: 'api', environment: 'staging', sha: old.sha });
+    await model.create([
+      { _id: old.id, ...old, status: 'success', finishedAt: at(1) },
+      { _id: bad.id, ...bad, status: 'success', finishedAt: at(2) },
+      // The rollback has just succeeded: the deployments it went over are not marked yet.
+      {
+        _id: rollback.id,
+        ...rollback,
+        status: 'success',
+        finishedAt: at(3),
+        supersedePending: true,
+      },
+    ]);
+    expect(await history.hasSucceeded('api', 'staging', bad.sha)).toBe(false);
+    expect(await history.hasSucceeded('api', 'staging', old.sha)).toBe(true);
+    // A success after the rollback counts again.
+    const fixed = aDeployment({ service: 'api', environment: 'staging', sha: bad.sha });
+    await model.create({ _id: fixed.id, ...fixed, status: 'success', finishedAt: at(4) });
+    expect(await history.hasSucceeded('api', 'staging', bad.sha)).toBe(true);
+  });
+
   it('gives up the check lease only when the mover holds it, under its name', async () => {
     const lease = new Date(NOW.getTime() + 30_000);
     const deployment = dispatching();
