@@ -1,4 +1,8 @@
-import { REST_MS } from '../src/deployment-message/deployment-message.listener';
+import {
+  GIVE_UP_AFTER_MS,
+  MAX_ATTEMPTS,
+  REST_MS,
+} from '../src/deployment-message/deployment-message.listener';
 import { LEASE_MS } from '../src/deployments/leases';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -25,6 +29,13 @@ import { waitFor } from './support/wait-for';
 
 const LOG_CHANNEL = '333333333333333333';
 
+/** An app that announces outcomes in a deploy log channel, and polls no run by itself. */
+const startWithDeployLog = () =>
+  startAppWithFakes({
+    env: { POLL_INTERVAL_MS: '600000', DEPLOY_COOLDOWN_MS: '0', DEPLOY_CHANNEL_ID: LOG_CHANNEL },
+    arrange: ({ discord }) => discord.addChannel({ id: LOG_CHANNEL, name: 'deploy-log' }),
+  });
+
 const announcementsOf = (app: TestApp, id: string) =>
   app.discord.messagesIn(LOG_CHANNEL).filter((message) => message.content.includes(id));
 
@@ -32,14 +43,7 @@ describe('the deployment message when Discord takes it away', () => {
   let app: TestApp;
 
   beforeAll(async () => {
-    app = await startAppWithFakes({
-      env: {
-        POLL_INTERVAL_MS: '600000',
-        DEPLOY_COOLDOWN_MS: '0',
-        DEPLOY_CHANNEL_ID: LOG_CHANNEL,
-      },
-      arrange: ({ discord }) => discord.addChannel({ id: LOG_CHANNEL, name: 'deploy-log' }),
-    });
+    app = await startWithDeployLog();
   });
   afterAll(() => app?.closeAll());
 
@@ -270,10 +274,7 @@ describe('a restart with a deleted message of a deployment in flight', () => {
 
 describe('an announcement Discord refuses for a while', () => {
   it('is posted once Discord recovers, and only once', async () => {
-    const app = await startAppWithFakes({
-      env: { POLL_INTERVAL_MS: '600000', DEPLOY_COOLDOWN_MS: '0', DEPLOY_CHANNEL_ID: LOG_CHANNEL },
-      arrange: ({ discord }) => discord.addChannel({ id: LOG_CHANNEL, name: 'deploy-log' }),
-    });
+    const app = await startWithDeployLog();
     try {
       const service = await newService(app);
       const deploy = await runDeploy(app, app.actors.deployer, service.name, 'staging');
@@ -304,50 +305,75 @@ describe('an announcement Discord refuses for a while', () => {
 });
 
 describe('a Discord that fails for longer than the retries last', () => {
-  it('rests, then posts the outcome and the final message once Discord is back', async () => {
-    const app = await startAppWithFakes({
-      env: { POLL_INTERVAL_MS: '600000', DEPLOY_COOLDOWN_MS: '0', DEPLOY_CHANNEL_ID: LOG_CHANNEL },
-      arrange: ({ discord }) => discord.addChannel({ id: LOG_CHANNEL, name: 'deploy-log' }),
-    });
-    try {
-      const service = await newService(app);
-      const deploy = await runDeploy(app, app.actors.deployer, service.name, 'staging');
-      const id = await deploymentIdOf(deploy);
-      await waitForMessageText(app, deploy, 'Dispatched');
-      const failing = { status: 500, times: 100_000 };
-      app.discord.failRequests({ method: 'POST', path: /^\/channels\/\d+\/messages$/, ...failing });
-      app.discord.failRequests({
-        method: 'PATCH',
-        path: /^\/channels\/\d+\/messages\/\d+$/,
-        ...failing,
-      });
-      await finishRun(app, id);
-      const sync = async () =>
-        ((await storedDeployment(app, id)).sync ?? {}) as { attempts?: number };
-      // Every retry's moment is brought forward on the app's clock until the retries run out.
-      await waitFor(
-        'the retries to run out',
-        async () => {
-          const { syncDueAt } = await storedDeployment(app, id);
-          const due = syncDueAt instanceof Date ? syncDueAt.getTime() : 0;
-          if (due - app.clock.now().getTime() > 2 * 60_000) return true;
-          if (due > app.clock.now().getTime()) app.clock.advance(due - app.clock.now().getTime());
-          return false;
-        },
-        { timeoutMs: 45_000 },
-      );
-      expect((await sync()).attempts).toBe(0);
-      expect(await storedDeployment(app, id)).not.toHaveProperty('announcedAt');
+  let app: TestApp;
 
-      app.discord.clearFailures();
-      app.clock.advance(REST_MS);
-      await waitFor('the announcement', () => announcementsOf(app, id).length === 1, {
-        timeoutMs: 15_000,
-      });
-      await waitForMessageText(app, deploy, 'Succeeded');
-      expect((await storedDeployment(app, id)).messageLost).toBeUndefined();
-    } finally {
-      await app.closeAll();
-    }
+  beforeAll(async () => {
+    app = await startWithDeployLog();
+  });
+  afterAll(() => app.closeAll());
+  afterEach(() => app.discord.clearFailures());
+
+  const syncOf = async (id: string) =>
+    ((await storedDeployment(app, id)).sync ?? {}) as {
+      attempts?: number;
+      announcementFailed?: string;
+    };
+
+  /** A deployment that succeeded while Discord failed its message and announcement 12 times. */
+  async function failedPastItsRetries() {
+    const service = await newService(app);
+    const deploy = await runDeploy(app, app.actors.deployer, service.name, 'staging');
+    const id = await deploymentIdOf(deploy);
+    await waitForMessageText(app, deploy, 'Dispatched');
+    const failing = { status: 500, times: 100_000 };
+    app.discord.failRequests({ method: 'POST', path: /^\/channels\/\d+\/messages$/, ...failing });
+    app.discord.failRequests({
+      method: 'PATCH',
+      path: /^\/channels\/\d+\/messages\/\d+$/,
+      ...failing,
+    });
+    await finishRun(app, id);
+    // Every retry's moment is brought forward on the app's clock until the retries run out.
+    await waitFor(
+      'the retries to run out',
+      async () => {
+        const { syncDueAt } = await storedDeployment(app, id);
+        const due = syncDueAt instanceof Date ? syncDueAt.getTime() : 0;
+        if (due - app.clock.now().getTime() > 2 * 60_000) return true;
+        if (due > app.clock.now().getTime()) app.clock.advance(due - app.clock.now().getTime());
+        return false;
+      },
+      { timeoutMs: 45_000 },
+    );
+    expect((await syncOf(id)).attempts).toBe(MAX_ATTEMPTS);
+    expect(await storedDeployment(app, id)).not.toHaveProperty('announcedAt');
+    return { deploy, id };
+  }
+
+  it('then tries once every 15 minutes, and posts the outcome and the final message once Discord is back', async () => {
+    const { deploy, id } = await failedPastItsRetries();
+    app.clock.advance(REST_MS);
+    await waitFor('one more try', async () => (await syncOf(id)).attempts === MAX_ATTEMPTS + 1);
+    const { syncDueAt } = await storedDeployment(app, id);
+    expect((syncDueAt as Date).getTime() - app.clock.now().getTime()).toBeGreaterThan(
+      REST_MS - 60_000,
+    );
+
+    app.discord.clearFailures();
+    app.clock.advance(REST_MS);
+    await waitFor('the announcement', () => announcementsOf(app, id).length === 1, {
+      timeoutMs: 15_000,
+    });
+    await waitForMessageText(app, deploy, 'Succeeded');
+    expect((await storedDeployment(app, id)).messageLost).toBeUndefined();
+    expect((await syncOf(id)).attempts).toBe(0);
+  });
+
+  it('gives up a day after the deployment last changed, and records the announcement as failed', async () => {
+    const { id } = await failedPastItsRetries();
+    app.clock.advance(GIVE_UP_AFTER_MS);
+    await waitFor('giving up', async () => !(await storedDeployment(app, id)).syncDueAt);
+    expect(await syncOf(id)).toMatchObject({ attempts: 0, announcementFailed: 'gave up' });
+    expect(announcementsOf(app, id)).toHaveLength(0);
   });
 });

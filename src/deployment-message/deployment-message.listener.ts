@@ -15,12 +15,12 @@ import {
   watchdogText,
 } from '../discord/deployment-views/deployment-message.views';
 
-/** Transient failures are retried after 1 s, 2 s, 4 s … up to a minute, this many times. */
+/** Transient failures are tried this many times, 1 s, 2 s, 4 s … up to a minute apart. */
 export const MAX_ATTEMPTS = 12;
 const MAX_BACKOFF_MS = 60_000;
-/** Then everything left waits this long and is tried again from the start … */
+/** Then what is left is tried once every this long … */
 export const REST_MS = 15 * 60_000;
-/** … until this long after the deployment last changed: then it is given up on for good. */
+/** … until this long after the deployment last changed: then it is given up on. */
 export const GIVE_UP_AFTER_MS = 24 * 60 * 60_000;
 
 export function backoffMs(attempts: number): number {
@@ -38,9 +38,10 @@ export function backoffMs(attempts: number): number {
  * reordered). The three parts are independent: a failed edit never stops the announcement.
  * A message or channel that is gone, or out of the bot's reach, is recorded on the deployment,
  * logged once, and not tried again; a message Discord refuses (400) skips that version only.
- * Discord or database failures that may pass are retried with backoff, then every 15 minutes,
- * and given up on (with a log line) a day after the deployment last changed. Nothing here can
- * fail the process.
+ * Discord or database failures that may pass are retried with backoff, then once every 15
+ * minutes, and given up on (with a log line) a day after the deployment last changed: the
+ * announcement is then recorded as failed, and the message waits for the deployment's next
+ * change. Nothing here can fail the process.
  */
 @Injectable()
 export class DeploymentMessageListener extends OutboxWorker<OutboxClaim> implements OnModuleInit {
@@ -155,14 +156,16 @@ export class DeploymentMessageListener extends OutboxWorker<OutboxClaim> impleme
     const attempts = state.attempts + 1;
     const now = this.clock.now().getTime();
     if (attempts >= MAX_ATTEMPTS && now - deployment.updatedAt.getTime() < GIVE_UP_AFTER_MS) {
-      this.logger.warn(
-        `The Discord side of ${deployment.id} failed ${attempts} times in a row (${transient.join('; ')}); tried again in ${REST_MS / 60_000} minutes`,
-      );
-      return { ...result, retryAt: new Date(now + REST_MS), resting: true };
+      // Logged once: after that, one more try every REST_MS, until a day after the last change.
+      if (attempts === MAX_ATTEMPTS)
+        this.logger.warn(
+          `The Discord side of ${deployment.id} failed ${attempts} times in a row (${transient.join('; ')}); tried again every ${REST_MS / 60_000} minutes`,
+        );
+      return { ...result, retryAt: new Date(now + REST_MS) };
     }
     if (attempts >= MAX_ATTEMPTS) {
       this.logger.warn(
-        `Giving up on the Discord side of ${deployment.id}, a day after its last change (${transient.join('; ')}); the next change tries again`,
+        `Giving up on the Discord side of ${deployment.id}, a day after its last change (${transient.join('; ')}): an announcement not made is recorded as failed, and the message waits for the next change`,
       );
       return {
         ...result,

@@ -37,8 +37,6 @@ export interface SyncResult {
   retryAt?: Date;
   /** The failures were given up on: nothing more is tried until the next change. */
   gaveUp?: boolean;
-  /** Failed too often in a row: `retryAt` is a long rest, after which it starts over. */
-  resting?: boolean;
 }
 
 /**
@@ -135,7 +133,7 @@ export class DeploymentOutbox implements OutboxStore<OutboxClaim> {
    */
   async finish(id: string, state: SyncState, result: SyncResult): Promise<boolean> {
     const set: Record<string, unknown> = {
-      'sync.attempts': result.retryAt && !result.resting ? state.attempts + 1 : 0,
+      'sync.attempts': result.retryAt ? state.attempts + 1 : 0,
     };
     if (result.messageLost) set.messageLost = result.messageLost;
     if (result.announcedAt) set.announcedAt = result.announcedAt;

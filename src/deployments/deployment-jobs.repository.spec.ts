@@ -24,13 +24,19 @@ describe('DeploymentJobs on the real engine', () => {
   afterAll(() => connection.close());
   beforeEach(() => model.deleteMany({}));
 
-  it('loses no report when every report of every kept job arrives at once, amid other changes', async () => {
-    const deployment = aDeployment({ service: 'api', runId: 4242, status: 'dispatched' });
+  /** A deployment of acme/api in flight whose run is `runId`. */
+  async function inFlightWithRun(runId: number) {
+    const deployment = aDeployment({ service: 'api', runId, status: 'dispatched' });
     await repository.insertInFlight(deployment, 5, {
       leaseUntil: new Date(),
       nextCheckAt: new Date(),
     });
     await model.updateOne({ _id: deployment.id }, { $set: { repository: 'acme/api' } });
+    return deployment;
+  }
+
+  it('loses no report when every report of every kept job arrives at once, amid other changes', async () => {
+    const deployment = await inFlightWithRun(4242);
     const at = new Date();
     const reports = Array.from({ length: MAX_JOBS }, (_, i) =>
       STEPS.map((status, step) => ({
@@ -66,12 +72,7 @@ describe('DeploymentJobs on the real engine', () => {
   });
 
   it('takes a redelivered report for what it is, and a report of another repository for none', async () => {
-    const deployment = aDeployment({ service: 'api', runId: 77, status: 'dispatched' });
-    await repository.insertInFlight(deployment, 5, {
-      leaseUntil: new Date(),
-      nextCheckAt: new Date(),
-    });
-    await model.updateOne({ _id: deployment.id }, { $set: { repository: 'acme/api' } });
+    await inFlightWithRun(77);
     const line: JobLine = {
       id: 1,
       name: 'build',

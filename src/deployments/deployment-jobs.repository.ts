@@ -10,9 +10,10 @@ import { MAX_JOBS, mergeJobs } from './jobs';
 /** Job deliveries are kept apart (a run has many jobs, each several reports). */
 const KEPT_JOB_DELIVERY_IDS = 200;
 /**
- * A round is lost only to a racing write that won, and each wins once: this many rounds cover a
- * burst of every report a run's kept jobs can send at once (queued, waiting, in progress and
- * completed for each) and 20 moves of the deployment itself in between.
+ * A round is lost only to a racing write that moved the deployment (reports that change nothing
+ * shown never race): this many rounds cover a burst of every report that moves a kept job
+ * forward (queued, waiting, in progress and completed for each) and 20 moves of the deployment
+ * itself in between.
  */
 export const JOB_WRITE_ROUNDS = 4 * MAX_JOBS + 20;
 
@@ -52,25 +53,28 @@ export class DeploymentJobs {
       if (!doc) return null;
       if (delivery && doc.jobDeliveryIds?.includes(delivery.id)) return 'duplicate';
       const jobs = mergeJobs(doc.jobs ?? [], reports);
-      if (!jobs && !delivery) return 'unchanged';
+      const noteDelivery = delivery && {
+        $push: { jobDeliveryIds: { $each: [delivery.id], $slice: -KEPT_JOB_DELIVERY_IDS } },
+      };
+      if (!jobs) {
+        if (!noteDelivery) return 'unchanged';
+        // Nothing to show (kept jobs only move forward): the delivery is noted, in one update
+        // that races nobody.
+        const noted = await this.deployments.updateOne(
+          { _id: doc._id, jobDeliveryIds: { $ne: delivery.id } },
+          noteDelivery,
+        );
+        return noted.matchedCount ? 'unchanged' : 'duplicate';
+      }
       const { $set, $inc } = changed(at);
       const updated = await this.deployments
         .findOneAndUpdate(
           { _id: doc._id, version: doc.version ?? 0 },
-          {
-            ...(jobs ? { $set: { ...$set, jobs }, $inc } : {}),
-            ...(delivery
-              ? {
-                  $push: {
-                    jobDeliveryIds: { $each: [delivery.id], $slice: -KEPT_JOB_DELIVERY_IDS },
-                  },
-                }
-              : {}),
-          },
+          { $set: { ...$set, jobs }, $inc, ...noteDelivery },
           { returnDocument: 'after', projection: { deliveryIds: 0, jobDeliveryIds: 0 } },
         )
         .lean<Stored>();
-      if (updated) return jobs ? toDomain(updated)! : 'unchanged';
+      if (updated) return toDomain(updated)!;
     }
     this.logger.warn(
       `Reports of ${reports.length} job(s) of run ${runId} lost ${JOB_WRITE_ROUNDS} races in a row and were dropped`,
