@@ -155,7 +155,11 @@ export class DeploymentMessageListener extends OutboxWorker<OutboxClaim> impleme
     if (transient.length === 0) return result;
     const attempts = state.attempts + 1;
     const now = this.clock.now().getTime();
-    if (attempts >= MAX_ATTEMPTS && now - deployment.updatedAt.getTime() < GIVE_UP_AFTER_MS) {
+    if (attempts < MAX_ATTEMPTS) {
+      this.logger.debug(`Will retry the Discord side of ${deployment.id}: ${transient.join('; ')}`);
+      return { ...result, retryAt: new Date(now + backoffMs(attempts)) };
+    }
+    if (now - deployment.updatedAt.getTime() < GIVE_UP_AFTER_MS) {
       // Logged once: after that, one more try every REST_MS, until a day after the last change.
       if (attempts === MAX_ATTEMPTS)
         this.logger.warn(
@@ -163,20 +167,16 @@ export class DeploymentMessageListener extends OutboxWorker<OutboxClaim> impleme
         );
       return { ...result, retryAt: new Date(now + REST_MS) };
     }
-    if (attempts >= MAX_ATTEMPTS) {
-      this.logger.warn(
-        `Giving up on the Discord side of ${deployment.id}, a day after its last change (${transient.join('; ')}): an announcement not made is recorded as failed, and the message waits for the next change`,
-      );
-      return {
-        ...result,
-        gaveUp: true,
-        messageVersion: state.version,
-        ...(result.announcedAt || state.announcedAt ? {} : { announcementFailed: 'gave up' }),
-        watchdogMentionedAt: result.watchdogMentionedAt ?? deployment.watchdogNotifiedAt,
-      };
-    }
-    this.logger.debug(`Will retry the Discord side of ${deployment.id}: ${transient.join('; ')}`);
-    return { ...result, retryAt: new Date(now + backoffMs(attempts)) };
+    this.logger.warn(
+      `Giving up on the Discord side of ${deployment.id}, a day after its last change (${transient.join('; ')}): an announcement not made is recorded as failed, and the message waits for the next change`,
+    );
+    return {
+      ...result,
+      gaveUp: true,
+      messageVersion: state.version,
+      ...(result.announcedAt || state.announcedAt ? {} : { announcementFailed: 'gave up' }),
+      watchdogMentionedAt: result.watchdogMentionedAt ?? deployment.watchdogNotifiedAt,
+    };
   }
 
   /**
