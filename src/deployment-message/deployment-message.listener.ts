@@ -20,7 +20,7 @@ export const MAX_ATTEMPTS = 12;
 const MAX_BACKOFF_MS = 60_000;
 /** Then what is left is tried once every this long … */
 export const REST_MS = 15 * 60_000;
-/** … until this long after the deployment last changed: then it is given up on. */
+/** … until the failures have lasted this long: then it is given up on. */
 export const GIVE_UP_AFTER_MS = 24 * 60 * 60_000;
 
 export function backoffMs(attempts: number): number {
@@ -39,7 +39,7 @@ export function backoffMs(attempts: number): number {
  * A message or channel that is gone, or out of the bot's reach, is recorded on the deployment,
  * logged once, and not tried again; a message Discord refuses (400) skips that version only.
  * Discord or database failures that may pass are retried with backoff, then once every 15
- * minutes, and given up on (with a log line) a day after the deployment last changed: the
+ * minutes, and given up on (with a log line) once they have lasted a day: the
  * announcement is then recorded as failed, and the message waits for the deployment's next
  * change. Nothing here can fail the process.
  */
@@ -155,20 +155,22 @@ export class DeploymentMessageListener extends OutboxWorker<OutboxClaim> impleme
     if (transient.length === 0) return result;
     const attempts = state.attempts + 1;
     const now = this.clock.now().getTime();
+    // Measured from the first failure: changes of the deployment meanwhile do not extend it.
+    const failingSince = state.failingSince ?? new Date(now);
     if (attempts < MAX_ATTEMPTS) {
       this.logger.debug(`Will retry the Discord side of ${deployment.id}: ${transient.join('; ')}`);
-      return { ...result, retryAt: new Date(now + backoffMs(attempts)) };
+      return { ...result, retryAt: new Date(now + backoffMs(attempts)), failingSince };
     }
-    if (now - deployment.updatedAt.getTime() < GIVE_UP_AFTER_MS) {
-      // Logged once: after that, one more try every REST_MS, until a day after the last change.
+    if (now - failingSince.getTime() < GIVE_UP_AFTER_MS) {
+      // Logged once: after that, one more try every REST_MS, until the failures last a day.
       if (attempts === MAX_ATTEMPTS)
         this.logger.warn(
           `The Discord side of ${deployment.id} failed ${attempts} times in a row (${transient.join('; ')}); tried again every ${REST_MS / 60_000} minutes`,
         );
-      return { ...result, retryAt: new Date(now + REST_MS) };
+      return { ...result, retryAt: new Date(now + REST_MS), failingSince };
     }
     this.logger.warn(
-      `Giving up on the Discord side of ${deployment.id}, a day after its last change (${transient.join('; ')}): an announcement not made is recorded as failed, and the message waits for the next change`,
+      `Giving up on the Discord side of ${deployment.id} after a day of failures (${transient.join('; ')}): an announcement not made is recorded as failed, and the message waits for the next change`,
     );
     return {
       ...result,

@@ -20,6 +20,8 @@ export interface SyncState {
   messageVersion: number;
   /** Consecutive failed attempts (transient failures), reset by a success. */
   attempts: number;
+  /** Since when they have failed in a row (the first of those attempts). */
+  failingSince?: Date;
   /** When the requester was mentioned about the watchdog notice. */
   watchdogMentionedAt?: Date;
   /** Why the outcome could not be posted to DEPLOY_CHANNEL_ID, when it never will be. */
@@ -35,6 +37,8 @@ export interface SyncResult {
   watchdogMentionedAt?: Date;
   /** Something failed for a reason that may pass: look again at this time. */
   retryAt?: Date;
+  /** With `retryAt`: since when the failures have lasted. */
+  failingSince?: Date;
   /** The failures were given up on: nothing more is tried until the next change. */
   gaveUp?: boolean;
 }
@@ -96,6 +100,7 @@ export class DeploymentOutbox implements OutboxStore<OutboxClaim> {
         version: doc.version ?? 0,
         messageVersion: doc.sync?.messageVersion ?? 0,
         attempts: doc.sync?.attempts ?? 0,
+        failingSince: doc.sync?.failingSince,
         watchdogMentionedAt: doc.sync?.watchdogMentionedAt,
         announcementFailed: doc.sync?.announcementFailed,
         announcedAt: doc.announcedAt,
@@ -140,12 +145,17 @@ export class DeploymentOutbox implements OutboxStore<OutboxClaim> {
     if (result.announcementFailed) set['sync.announcementFailed'] = result.announcementFailed;
     if (result.watchdogMentionedAt) set['sync.watchdogMentionedAt'] = result.watchdogMentionedAt;
     if (result.retryAt) set.syncDueAt = result.retryAt;
+    if (result.retryAt && result.failingSince) set['sync.failingSince'] = result.failingSince;
     const recorded = await this.deployments.updateOne(
       { _id: id, 'sync.leaseOwner': state.owner },
       {
         $set: set,
         $max: { 'sync.messageVersion': result.messageVersion ?? 0 },
-        $unset: { 'sync.leaseUntil': '', 'sync.leaseOwner': '' },
+        $unset: {
+          'sync.leaseUntil': '',
+          'sync.leaseOwner': '',
+          ...(result.retryAt ? {} : { 'sync.failingSince': '' }),
+        },
       },
     );
     if (recorded.matchedCount === 0 || result.retryAt) return false;
