@@ -23,6 +23,7 @@ const ROLES = {
   adapters: ['github', 'discord', 'http'],
   policy: ['access', 'service-registry', 'target-locks'],
   features: [
+    'environment-gate',
     'rollback',
     'deploy',
     'ci-gate',
@@ -40,12 +41,14 @@ const ROLES = {
 
 /**
  * The launch pipeline: how a request becomes a dispatch, owned by DeploymentLauncher
- * (deploy/deployment-launcher.ts). /deploy and /rollback start it; the CI gate holds a request
+ * (deploy/deployment-launcher.ts). /deploy and /rollback start it, and the environment gate
+ * for runs started on GitHub; the CI gate holds a request
  * until CI passes; approval asks the admins; dispatch sends it (with GitHub's record of it), after
  * the admission guards and the launch checks (CI, read by ci-checks). A folder of the pipeline
  * imports only folders after it here; no other feature imports another.
  */
 const LAUNCH_PIPELINE = [
+  'environment-gate',
   'rollback',
   'deploy',
   'ci-gate',

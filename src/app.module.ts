@@ -12,6 +12,7 @@ import { AppConfig } from './config/app-config';
 import { AppConfigModule } from './config/config.module';
 import { DatabaseModule } from './database/database.module';
 import { DeployModule } from './deploy/deploy.module';
+import { EnvironmentGateModule } from './environment-gate/environment-gate.module';
 import { DeploymentMessageModule } from './deployment-message/deployment-message.module';
 import { DeploymentMetricsModule } from './deployment-metrics/deployment-metrics.module';
 import { MongoEndpoint } from './database/mongo-endpoint';
@@ -61,6 +62,7 @@ export class AppModule {
         DeploymentMetricsModule,
         DeployModule,
         RollbackModule,
+        EnvironmentGateModule,
         TrackingModule,
         StatusModule,
         HealthModule,

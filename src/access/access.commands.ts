@@ -1,6 +1,6 @@
 import { Audited } from '../discord/command-audit.interceptor';
 import { Injectable } from '@nestjs/common';
-import { MessageFlags } from 'discord.js';
+import { ChatInputCommandInteraction, GuildMember, MessageFlags, User } from 'discord.js';
 import {
   Context,
   createCommandGroupDecorator,
@@ -10,8 +10,22 @@ import {
 } from 'necord';
 import { actorFrom } from '../discord/actor';
 import { AccessService } from './access.service';
-import { accessListMessage, grantedMessage, revokedMessage } from './access.views';
-import { GrantOptions, RevokeOptions } from './dto/access.options';
+import {
+  accessListMessage,
+  grantedMessage,
+  linkedMessage,
+  revokedMessage,
+  unlinkedMessage,
+} from './access.views';
+import { GrantOptions, LinkOptions, RevokeOptions, UnlinkOptions } from './dto/access.options';
+
+/** The member the `member` option names, by the name the server shows (nickname first). */
+function memberNamed(interaction: ChatInputCommandInteraction, user: User) {
+  const member = interaction.options.getMember('member');
+  const name =
+    member instanceof GuildMember ? member.displayName : (member?.nick ?? user.displayName);
+  return { id: user.id, name };
+}
 
 const AccessGroup = createCommandGroupDecorator({
   name: 'access',
@@ -50,6 +64,31 @@ export class AccessCommands {
     });
     return interaction.reply({
       content: revokedMessage(options.role.id),
+      allowedMentions: { parse: [] },
+    });
+  }
+
+  @Subcommand({
+    name: 'link',
+    description: 'Link a member to their GitHub account (they may not approve runs it started)',
+  })
+  async link(@Context() [interaction]: SlashCommandContext, @Options() options: LinkOptions) {
+    const { link, replaced } = await this.access.linkGithub(
+      actorFrom(interaction),
+      memberNamed(interaction, options.member),
+      options.login,
+    );
+    return interaction.reply({
+      content: linkedMessage(link, replaced),
+      allowedMentions: { parse: [] },
+    });
+  }
+
+  @Subcommand({ name: 'unlink', description: "Remove a member's link to a GitHub account" })
+  async unlink(@Context() [interaction]: SlashCommandContext, @Options() options: UnlinkOptions) {
+    const removed = await this.access.unlinkGithub(actorFrom(interaction), options.member.id);
+    return interaction.reply({
+      content: unlinkedMessage(removed),
       allowedMentions: { parse: [] },
     });
   }

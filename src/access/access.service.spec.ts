@@ -1,9 +1,11 @@
-import { loadAppConfig } from '../config/app-config';
+import { AppConfig, loadAppConfig } from '../config/app-config';
 import { Grant } from './access-level';
 import { AccessDeniedError } from './access.errors';
 import { AccessService } from './access.service';
 import { Actor } from '../../libs/people';
 import { GrantRepository } from './grant.repository';
+import { GithubLinkRepository } from './github-link.repository';
+import { strictFake } from '../../test/support/strict-fake';
 
 const ADMIN_ROLE = '111111111111111111';
 const DEPLOYER_ROLE = '222222222222222222';
@@ -28,6 +30,15 @@ function grantsOf(
   } as unknown as GrantRepository;
 }
 
+/** Rules that are not about links touch no link. */
+const noLinks = strictFake<GithubLinkRepository>('links');
+
+const accessWith = (
+  appConfig: AppConfig,
+  grants: GrantRepository,
+  links: GithubLinkRepository = noLinks,
+) => new AccessService(appConfig, grants, links);
+
 const base = {
   DISCORD_TOKEN: 'x',
   CLIENT_ID: '123456789012345678',
@@ -51,7 +62,7 @@ const actor = (roleIds: string[], guildAdministrator = false, guildId = HOME): A
 
 describe('AccessService', () => {
   it('ranks admin > deployer > viewer from configured roles', async () => {
-    const access = new AccessService(config, grantsOf([]));
+    const access = accessWith(config, grantsOf([]));
     expect(await access.permissionsOf(actor([ADMIN_ROLE]))).toEqual({ admin: true, deploy: true });
     expect(await access.permissionsOf(actor([DEPLOYER_ROLE]))).toEqual({
       admin: new Set(),
@@ -61,7 +72,7 @@ describe('AccessService', () => {
   });
 
   it('limits a grant to its environments, and lets admins deploy where they administer', async () => {
-    const access = new AccessService(
+    const access = accessWith(
       config,
       grantsOf([
         { roleId: '3', level: 'deployer', environments: ['staging'] },
@@ -84,7 +95,7 @@ describe('AccessService', () => {
   });
 
   it('lets an unrestricted grant widen a restricted one', async () => {
-    const access = new AccessService(
+    const access = accessWith(
       config,
       grantsOf([
         { roleId: '3', level: 'deployer', environments: ['staging'] },
@@ -96,24 +107,22 @@ describe('AccessService', () => {
 
   it('lets Discord Administrators manage access only while no admin exists, and never deploy', async () => {
     const owner = actor([], true);
-    const fresh = new AccessService(freshInstall, grantsOf([]));
+    const fresh = accessWith(freshInstall, grantsOf([]));
     await expect(fresh.requireAccessManager(owner)).resolves.toBe(true);
     await expect(fresh.requireDeployer(owner, 'deploy', 'staging')).rejects.toBeInstanceOf(
       AccessDeniedError,
     );
     // ADMIN_ROLE_IDS, or any admin grant, ends the bootstrap.
-    await expect(
-      new AccessService(config, grantsOf([])).requireAccessManager(owner),
-    ).rejects.toThrow(
+    await expect(accessWith(config, grantsOf([])).requireAccessManager(owner)).rejects.toThrow(
       "Discord's Administrator permission counts only until the first admin exists.",
     );
-    const granted = new AccessService(
+    const granted = accessWith(
       freshInstall,
       grantsOf([{ roleId: '7', level: 'admin', environments: [] }]),
     );
     await expect(granted.requireAccessManager(owner)).rejects.toBeInstanceOf(AccessDeniedError);
     // Even one limited to some environments.
-    const scoped = new AccessService(
+    const scoped = accessWith(
       freshInstall,
       grantsOf([{ roleId: '7', level: 'admin', environments: ['qa'] }]),
     );
@@ -125,7 +134,7 @@ describe('AccessService', () => {
 
   it('lets the bootstrap make only an admin for every environment: nobody is locked out after it', async () => {
     const owner = actor([], true);
-    const fresh = new AccessService(freshInstall, grantsOf([]));
+    const fresh = accessWith(freshInstall, grantsOf([]));
     const role = { id: '7', name: 'Admins', everyone: false };
     const refusal =
       'The first grant must make a role admin for every environment (level:admin, no envs): from then on only admins manage access.';
@@ -134,7 +143,7 @@ describe('AccessService', () => {
   });
 
   it('gives roles and grants of another server nothing, not even the bootstrap', async () => {
-    const access = new AccessService(
+    const access = accessWith(
       freshInstall,
       grantsOf([{ roleId: '5', level: 'admin', environments: [], guildId: ELSEWHERE }]),
     );
@@ -143,9 +152,70 @@ describe('AccessService', () => {
     await expect(access.requireAccessManager(outsider)).rejects.toBeInstanceOf(AccessDeniedError);
     // The same grant does not count for a home member holding a role of that id either.
     expect((await access.permissionsOf(actor(['5']))).admin).toEqual(new Set());
-    const configured = new AccessService(config, grantsOf([]));
+    const configured = accessWith(config, grantsOf([]));
     expect(
       (await configured.permissionsOf(actor([ADMIN_ROLE], false, null as never))).admin,
     ).toEqual(new Set());
+  });
+});
+
+describe('AccessService: linked GitHub accounts', () => {
+  const admin = actor([ADMIN_ROLE]);
+  const member = { id: '42', name: 'erin' };
+
+  it('refuses anyone who may not manage access before looking at the login', async () => {
+    const access = accessWith(config, grantsOf([]));
+    await expect(access.linkGithub(actor([DEPLOYER_ROLE]), member, 'erin')).rejects.toThrow(
+      'Only admins (for every environment) can manage access.',
+    );
+    await expect(access.unlinkGithub(actor([]), member.id)).rejects.toBeInstanceOf(
+      AccessDeniedError,
+    );
+  });
+
+  it.each([
+    ['', 'a GitHub login is 1–39'],
+    ['-erin', 'a GitHub login is 1–39'],
+    ['erin-', 'a GitHub login is 1–39'],
+    ['er--in', 'a GitHub login is 1–39'],
+    ['e'.repeat(40), 'a GitHub login is 1–39'],
+    ['erin_gh', 'a GitHub login is 1–39'],
+    ['dependabot[bot]', 'a GitHub App ([bot]) is not a person'],
+    ['Erin[BOT]', 'a GitHub App ([bot]) is not a person'],
+  ])('refuses the login %p without storing anything', async (login, rule) => {
+    const access = accessWith(config, grantsOf([]));
+    await expect(access.linkGithub(admin, member, login)).rejects.toThrow(`Invalid login: ${rule}`);
+  });
+
+  it('stores the login as typed and lowercased, and refuses one another member holds', async () => {
+    const put: unknown[] = [];
+    let taken = false;
+    const links = strictFake<GithubLinkRepository>('links', {
+      put: async (link: unknown) => (put.push(link), taken ? { linked: false } : { linked: true }),
+    });
+    const access = accessWith(config, grantsOf([]), links);
+    const { link } = await access.linkGithub(admin, member, '  Erin-GH ');
+    expect(link).toMatchObject({ memberId: '42', memberName: 'erin', login: 'Erin-GH' });
+    expect(put).toEqual([
+      expect.objectContaining({ loginKey: 'erin-gh', linkedBy: { id: '1', name: 'm' } }),
+    ]);
+    taken = true;
+    await expect(access.linkGithub(admin, member, 'Erin-GH')).rejects.toThrow(
+      'GitHub account Erin-GH is already linked to another member: unlink that member first (/access unlink).',
+    );
+  });
+
+  it('finds the member of a login whatever its case', async () => {
+    const asked: string[] = [];
+    const links = strictFake<GithubLinkRepository>('links', {
+      findByLoginKey: async (key: string) => {
+        asked.push(key);
+        return key === 'erin-gh' ? { memberId: '42', memberName: 'erin' } : undefined;
+      },
+    });
+    const access = accessWith(config, grantsOf([]), links);
+    expect(await access.memberLinkedTo('ERIN-gh')).toEqual({ id: '42', name: 'erin' });
+    expect(await access.memberLinkedTo('someone')).toBeUndefined();
+    expect(asked).toEqual(['erin-gh', 'someone']);
   });
 });

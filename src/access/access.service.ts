@@ -1,10 +1,18 @@
 import { Injectable } from '@nestjs/common';
 import { ValidationError } from '../../libs/errors';
 import { AppConfig } from '../config/app-config';
-import type { Actor } from '../../libs/people';
-import { parseEnvironmentList } from '../../libs/validation';
+import type { Actor, Person } from '../../libs/people';
+import { parseEnvironmentList, validateInput } from '../../libs/validation';
 import { AccessLevel, Grant } from './access-level';
-import { AccessDeniedError, GrantNotFoundError } from './access.errors';
+import {
+  AccessDeniedError,
+  GithubLinkNotFoundError,
+  GithubLoginTakenError,
+  GrantNotFoundError,
+} from './access.errors';
+import { GithubLinkInput } from './dto/github-link.input';
+import { GithubLink, loginKeyOf } from './github-link';
+import { GithubLinkRepository } from './github-link.repository';
 import { GrantRepository } from './grant.repository';
 
 /** What a member may do, from their roles right now. `true` means every environment. */
@@ -32,6 +40,7 @@ export class AccessService {
   constructor(
     private readonly config: AppConfig,
     private readonly grants: GrantRepository,
+    private readonly links: GithubLinkRepository,
   ) {}
 
   async permissionsOf(actor: Actor): Promise<Permissions> {
@@ -141,12 +150,64 @@ export class AccessService {
       throw new GrantNotFoundError(role.name);
   }
 
-  /** Grants in MongoDB, and the roles configured through the environment. */
-  async list(): Promise<{ grants: Grant[]; adminRoleIds: string[]; deployerRoleIds: string[] }> {
+  /** Grants in MongoDB, the roles configured through the environment, and linked GitHub accounts. */
+  async list(): Promise<{
+    grants: Grant[];
+    adminRoleIds: string[];
+    deployerRoleIds: string[];
+    links: GithubLink[];
+  }> {
     return {
       grants: await this.grants.list(this.homeGuildId),
       adminRoleIds: this.config.access.adminRoleIds,
       deployerRoleIds: this.config.access.deployerRoleIds,
+      links: await this.links.list(),
     };
+  }
+
+  /**
+   * The GitHub login linked to a member, as the admin spelled it; undefined when none. GitHub
+   * logins compare case-insensitively: compare it so, or ask `memberLinkedTo(login)`.
+   */
+  async githubLoginOf(memberId: string): Promise<string | undefined> {
+    return (await this.links.findByMember(memberId))?.login;
+  }
+
+  /** The member linked to a GitHub login (any case), with their name when linked; or undefined. */
+  async memberLinkedTo(login: string): Promise<Person | undefined> {
+    const link = await this.links.findByLoginKey(loginKeyOf(login));
+    return link && { id: link.memberId, name: link.memberName };
+  }
+
+  /**
+   * Links a member to a GitHub login (one login per member, one member per login), replacing the
+   * member's own link; refused while another member holds the login. Who may: as for grants.
+   */
+  async linkGithub(
+    actor: Actor,
+    member: Person,
+    login: string,
+  ): Promise<{ link: GithubLink; replaced?: GithubLink }> {
+    await this.requireAccessManager(actor);
+    const input = await validateInput(GithubLinkInput, { login: String(login ?? '').trim() });
+    const link: GithubLink = {
+      memberId: member.id,
+      memberName: member.name,
+      login: input.login,
+      loginKey: loginKeyOf(input.login),
+      linkedBy: { id: actor.id, name: actor.name },
+      linkedAt: new Date(),
+    };
+    const result = await this.links.put(link);
+    if (!result.linked) throw new GithubLoginTakenError(input.login);
+    return { link, ...(result.replaced ? { replaced: result.replaced } : {}) };
+  }
+
+  /** Removes a member's link to GitHub. Who may: as for grants. */
+  async unlinkGithub(actor: Actor, memberId: string): Promise<GithubLink> {
+    await this.requireAccessManager(actor);
+    const removed = await this.links.remove(memberId);
+    if (!removed) throw new GithubLinkNotFoundError();
+    return removed;
   }
 }

@@ -7,8 +7,15 @@ export class UnknownRequestError extends AppError {
 }
 
 export class SelfApprovalError extends AppError {
-  constructor() {
-    super('APPROVAL.SELF', 'You asked for this deployment: another admin has to approve it.', 403);
+  /** `onGithub`: the run was started by the GitHub account linked to the clicker. */
+  constructor(onGithub = false) {
+    super(
+      'APPROVAL.SELF',
+      onGithub
+        ? 'Your linked GitHub account started this run: another admin has to approve it.'
+        : 'You asked for this deployment: another admin has to approve it.',
+      403,
+    );
   }
 }
 

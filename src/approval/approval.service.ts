@@ -65,10 +65,7 @@ export class ApprovalService {
     private readonly registry: ServiceRegistryService,
   ) {}
 
-  /**
-   * Records the request (status pending_approval) with what it would change. The caller has
-   * admitted it already; a failure here gives the member's cooldown back.
-   */
+  /** Records the request with what it would change; a failure gives the cooldown back. */
   async open(request: AdmittedRequest, gate?: GateRecord): Promise<Deployment> {
     try {
       const changes = await this.summarize(request);
@@ -132,9 +129,9 @@ export class ApprovalService {
         `Only admins for ${deployment.environment} can approve this deployment.`,
       );
     }
-    if (this.config.approval.requireSecondApprover && actor.id === deployment.requester.id) {
+    if (this.config.approval.requireSecondApprover && (await this.asksForSelf(actor, deployment))) {
       this.refused(deployment);
-      throw new SelfApprovalError();
+      throw new SelfApprovalError(Boolean(deployment.origin));
     }
     const approver = { id: actor.id, name: actor.name, at: this.clock.now() };
     // Optimistic: each attempt expects the approvals it read; a concurrent one makes it read again.
@@ -258,16 +255,13 @@ export class ApprovalService {
     return { kind: 'changed', deployment: stopped };
   }
 
-  /** A request stopped at its approval stays open for an override as long as it would have at the gate. */
+  /** A request stopped at its approval stays open for an override as at the gate. */
   private gateDeadline(deployment: Deployment): Date {
     const fromNow = this.clock.now().getTime() + this.config.ciGate.waitMs;
     return new Date(Math.max(fromNow, deployment.gate?.waitUntil.getTime() ?? 0));
   }
 
-  /**
-   * The admin who sent a request past the CI gate ("Deploy anyway") cannot also be its only
-   * approver: someone else must agree to ship what CI did not pass.
-   */
+  /** Who sent a request past the CI gate ("Deploy anyway") cannot be its only approver. */
   private refuseOverriderAlone(deployment: Deployment, approverId: string): void {
     const overrider = deployment.gate?.override?.by.id;
     if (!overrider || overrider !== approverId) return;
@@ -283,6 +277,14 @@ export class ApprovalService {
       draft.rollback?.ofSha ??
       (await this.history.findLastSuccessful(draft.service, draft.environment))?.sha;
     return summarizeChanges(this.github, draft.workflow, baseSha, draft.sha);
+  }
+
+  /** The requester, or the member linked now to the GitHub account that started the run. */
+  private async asksForSelf(actor: Actor, deployment: Deployment): Promise<boolean> {
+    if (actor.id === deployment.requester.id) return true;
+    if (!deployment.origin || deployment.origin.app) return false;
+    const login = await this.access.githubLoginOf(actor.id);
+    return login?.toLowerCase() === deployment.origin.login.toLowerCase();
   }
 
   private async find(id: string): Promise<Deployment> {

@@ -19,7 +19,8 @@ export interface PostedMessage {
  * The end of /deploy and /rollback: a deploy to a gated target whose commit CI has not passed is
  * held at the CI gate; then a protected target gets an approval request, anything else is put in
  * flight (the insert itself takes the target and a concurrency slot) and dispatched.
- * `publish` shows the new deployment (the command's reply), which becomes its message.
+ * `publish` shows the new deployment (the command's reply), which becomes its message; a
+ * deployment started on GitHub has none: the message worker posts it to its channel.
  */
 @Injectable()
 export class DeploymentLauncher {
@@ -34,7 +35,7 @@ export class DeploymentLauncher {
 
   async launch(
     request: AdmittedRequest,
-    publish: (deployment: Deployment) => Promise<PostedMessage>,
+    publish?: (deployment: Deployment) => Promise<PostedMessage>,
   ): Promise<Deployment> {
     const gated = request.gate ? await this.gate.hold(request, request.gate) : undefined;
     const passed = gated && 'passed' in gated ? gated.passed : undefined;
@@ -46,8 +47,11 @@ export class DeploymentLauncher {
       inFlight = await this.startInFlight(request, passed);
       deployment = inFlight.deployment;
     }
-    const posted = await publish(deployment);
-    await this.transitions.attachMessage(deployment.id, posted.channelId, posted.messageId);
+    // Without `publish` (a run started on GitHub), its message is posted to its channel later.
+    if (publish) {
+      const posted = await publish(deployment);
+      await this.transitions.attachMessage(deployment.id, posted.channelId, posted.messageId);
+    }
     if (inFlight) return this.dispatcher.dispatch(deployment, inFlight.leaseOwner);
     return deployment;
   }

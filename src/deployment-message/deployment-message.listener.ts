@@ -5,6 +5,7 @@ import { Instance } from '../../libs/instance';
 import { AppConfig } from '../config/app-config';
 import { Deployment, isTerminal } from '../deployments/deployment';
 import { DeploymentEvents } from '../deployments/deployment.events';
+import { DeploymentTransitions } from '../deployments/deployment-transitions.service';
 import { LeaseLost, OutboxWorker, Stopping } from '../deployments/outbox-worker';
 import { DeploymentOutbox, OutboxClaim, SyncResult, SyncState } from './message-outbox.store';
 import { classifyDiscordFailure, UnusableChannelError } from '../discord/discord-failures';
@@ -55,6 +56,7 @@ export class DeploymentMessageListener extends OutboxWorker<OutboxClaim> impleme
     private readonly outbox: DeploymentOutbox,
     private readonly client: Client,
     private readonly config: AppConfig,
+    private readonly transitions: DeploymentTransitions,
     clock: Clock,
     instance: Instance,
   ) {
@@ -106,7 +108,25 @@ export class DeploymentMessageListener extends OutboxWorker<OutboxClaim> impleme
       }
     };
 
+    // A deployment started on GitHub has no command to reply to: its message is posted here.
     if (
+      deployment.origin &&
+      deployment.channelId &&
+      !deployment.messageId &&
+      !deployment.messageLost
+    ) {
+      await attempt(
+        'The message',
+        async () => {
+          const messageId = await this.postMessage(deployment);
+          await this.transitions.attachMessage(deployment.id, deployment.channelId!, messageId);
+        },
+        (reason, kind) => {
+          if (kind === 'gone') result.messageLost = { at: this.clock.now(), reason };
+          result.messageVersion = state.version;
+        },
+      );
+    } else if (
       deployment.channelId &&
       deployment.messageId &&
       !deployment.messageLost &&
@@ -203,6 +223,22 @@ export class DeploymentMessageListener extends OutboxWorker<OutboxClaim> impleme
     });
   }
 
+  /**
+   * Posts the message of a deployment started on GitHub. Its nonce, enforced, makes a post
+   * repeated after a lost answer (within Discord's few minutes) the same message, not a second.
+   */
+  private async postMessage(deployment: Deployment): Promise<string> {
+    const channel = await this.client.channels.fetch(deployment.channelId!);
+    if (!channel?.isSendable())
+      throw new UnusableChannelError('the bot cannot post in the channel');
+    const message = await channel.send({
+      ...deploymentMessage(deployment),
+      nonce: messageNonce(deployment.id),
+      enforceNonce: true,
+    });
+    return message.id;
+  }
+
   private async announce(channelId: string, deployment: Deployment): Promise<void> {
     const channel = await this.client.channels.fetch(channelId);
     if (!channel?.isSendable())
@@ -214,7 +250,8 @@ export class DeploymentMessageListener extends OutboxWorker<OutboxClaim> impleme
 
   /** A reply to the deployment's message that mentions the requester (an edit would not notify). */
   private async mentionRequester(deployment: Deployment): Promise<void> {
-    if (!deployment.channelId) return;
+    // A GitHub login not linked to a member is no one to mention.
+    if (!deployment.channelId || !/^\d+$/.test(deployment.requester.id)) return;
     const channel = await this.client.channels.fetch(deployment.channelId);
     if (!channel?.isSendable())
       throw new UnusableChannelError('the bot cannot post in the channel');
@@ -226,4 +263,9 @@ export class DeploymentMessageListener extends OutboxWorker<OutboxClaim> impleme
         : {}),
     });
   }
+}
+
+/** A message nonce (at most 25 characters) the deployment's post always carries. */
+export function messageNonce(id: string): string {
+  return `post-${id}`;
 }

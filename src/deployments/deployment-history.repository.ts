@@ -169,6 +169,62 @@ export class DeploymentHistory {
     return toDomain(await this.deployments.findById(id).lean<Stored>());
   }
 
+  /** The deployment following GitHub run `runId`, if one does. */
+  async findByRunId(runId: number): Promise<Deployment | null> {
+    return toDomain(await this.deployments.findOne({ runId }).lean<Stored>());
+  }
+
+  /** The request GitHub's question about run `runId` and `environment` opened since `since`, if any. */
+  async findStartedOnGithub(
+    runId: number,
+    environment: string,
+    since = new Date(0),
+  ): Promise<Deployment | null> {
+    return toDomain(
+      await this.deployments
+        .findOne({
+          'origin.runId': runId,
+          'origin.gated': true,
+          environment,
+          createdAt: { $gte: since },
+        })
+        .sort({ createdAt: -1 })
+        .lean<Stored>(),
+    );
+  }
+
+  /**
+   * Whether a deployment knows this attempt of run `runId`: one following the run still, or one
+   * (following it, or started on GitHub) of this attempt or a later one. A re-run (a later
+   * attempt) of a run whose deployments have ended is new.
+   */
+  async knowsRun(runId: number, attempt = 1): Promise<boolean> {
+    const known = await this.deployments
+      .find({ $or: [{ runId }, { 'origin.runId': runId }] }, { status: 1, 'origin.runAttempt': 1 })
+      .lean<Array<Pick<Deployment, 'status' | 'origin'>>>();
+    return known.some(
+      (deployment) =>
+        !TERMINAL_STATUSES.includes(deployment.status) ||
+        (deployment.origin?.runAttempt ?? 1) >= attempt,
+    );
+  }
+
+  /** A dispatch of the bot's to the target whose run is not known yet (it is being looked for). */
+  async findLookingForRun(service: string, environment: string): Promise<Deployment | null> {
+    return toDomain(
+      await this.deployments
+        .findOne({
+          service,
+          environment,
+          status: { $in: ['dispatching', 'dispatch_unknown', 'dispatched'] },
+          runId: { $exists: false },
+          // A run started on GitHub knows its run: it is never looked for.
+          origin: { $exists: false },
+        })
+        .lean<Stored>(),
+    );
+  }
+
   /** The deployment that makes the target busy, if any. */
   async findInFlightForTarget(service: string, environment: string): Promise<Deployment | null> {
     return toDomain(

@@ -150,6 +150,27 @@ export class DeploymentOpenings {
     );
   }
 
+  /**
+   * A run started on GitHub and only observed (no protection rule made it wait): recorded as it
+   * is, in flight (followed from `nextCheckAt`) or already ended.
+   */
+  async recordObserved(
+    draft: DeploymentDraft,
+    status: DeploymentStatus,
+    set: Partial<Deployment>,
+    nextCheckAt?: Date,
+  ): Promise<Deployment> {
+    const now = this.now();
+    // A re-run keeps its run's id: the ended deployment of an earlier attempt lets it go.
+    if (set.runId !== undefined) await this.deployments.releaseEndedRun(set.runId, '', now);
+    const made = await this.insertNew(
+      () => newDeployment(draft, status, now, set),
+      async (deployment) =>
+        (await this.deployments.insertObserved(deployment, nextCheckAt)) ? 'inserted' : 'id',
+    );
+    return (made as { deployment: Deployment }).deployment;
+  }
+
   /** The request waiting at the CI gate for the draft's target gives way to `newer`. */
   private async supersedeHeld(draft: DeploymentDraft, newer: string): Promise<void> {
     const older = await this.gate.findHeldFor(draft.service, draft.environment);

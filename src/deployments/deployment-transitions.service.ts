@@ -218,6 +218,45 @@ export class DeploymentTransitions {
     return Boolean(linked);
   }
 
+  /** A run started on GitHub and only observed: recorded as it is (see DeploymentOpenings). */
+  recordObserved(
+    draft: DeploymentDraft,
+    status: DeploymentStatus,
+    set: Partial<Deployment>,
+    nextCheckAt?: Date,
+  ): Promise<Deployment> {
+    return this.openings.recordObserved(draft, status, set, nextCheckAt);
+  }
+
+  /** An observed run GitHub then asked about gives way (`superseded`, freeing the run). */
+  async supersedeObserved(id: string, note: string): Promise<Deployment | null> {
+    return this.move(id, 'superseded', {
+      from: ['dispatched', 'queued', 'in_progress'],
+      note,
+      unsetRun: true,
+    });
+  }
+
+  /**
+   * A run GitHub held for the bot's answer, let through (`dispatching` → `dispatched`): followed
+   * from here (an ended earlier attempt lets it go). Null when it moved meanwhile.
+   */
+  async releaseHeldRun(
+    id: string,
+    leaseOwner: string,
+    run: { runId: number; runUrl?: string },
+    nextCheckAt: Date,
+  ): Promise<Deployment | null> {
+    const now = this.clock.now();
+    await this.deployments.releaseEndedRun(run.runId, id, now);
+    return this.move(id, 'dispatched', {
+      from: ['dispatching'],
+      releaseLease: leaseOwner,
+      set: { runId: run.runId, runUrl: run.runUrl ?? '', dispatchedAt: now },
+      tracking: { nextCheckAt },
+    });
+  }
+
   /** GitHub's own conclusion, recorded beside a status that ended first (a timeout). */
   async recordRunConclusion(id: string, conclusion: string, at: Date): Promise<Deployment | null> {
     const recorded = await this.deployments.recordRunConclusion(

@@ -9,6 +9,7 @@ import {
   isTerminal,
   Person,
   statusesBefore,
+  TERMINAL_STATUSES,
 } from './deployment';
 import { Stored, toDomain } from './deployment.mapping';
 import { DeploymentDocument } from './deployment.schema';
@@ -101,6 +102,40 @@ export class DeploymentRepository implements OnModuleInit {
     return { inserted: false, reason: 'cap' };
   }
 
+  /**
+   * A run started on GitHub, recorded as it is (in flight or ended): GitHub runs it whatever the
+   * bot thinks, so it is never refused. In flight, it makes its target busy when nothing else
+   * does (a /deploy then waits for it) and holds no concurrency slot. False when the id is taken.
+   */
+  async insertObserved(deployment: Deployment, nextCheckAt?: Date): Promise<boolean> {
+    const base = { ...storedForm(deployment), ...(nextCheckAt ? { nextCheckAt } : {}) };
+    const busy = nextCheckAt
+      ? { busyTarget: busyTargetOf(deployment.service, deployment.environment) }
+      : {};
+    for (const extra of [busy, {}]) {
+      try {
+        await this.deployments.create({ ...base, ...extra });
+        return true;
+      } catch (error) {
+        const key = duplicateKeyField(error);
+        if (key === '_id') return false;
+        if (key !== 'busyTarget') throw error;
+      }
+    }
+    return false;
+  }
+
+  /**
+   * A re-run keeps its run's id: the ended deployment of the earlier attempt lets it go, so the
+   * new attempt's deployment can follow it. Only an ended deployment gives its run up.
+   */
+  async releaseEndedRun(runId: number, keptBy: string, at: Date): Promise<void> {
+    await this.deployments.updateOne(
+      { runId, _id: { $ne: keptBy }, status: { $in: TERMINAL_STATUSES } },
+      { $unset: { runId: '' }, $set: changed(at).$set },
+    );
+  }
+
   /** A deployment that holds nothing yet (a pending approval). False when the id is taken. */
   async insertPending(deployment: Deployment): Promise<boolean> {
     try {
@@ -136,6 +171,8 @@ export class DeploymentRepository implements OnModuleInit {
       at: Date;
       /** Only while the approval request has not expired (a cancellation). */
       unexpired?: boolean;
+      /** Lets the run go (another deployment takes it): the run id stays in `origin`. */
+      unsetRun?: boolean;
     },
   ): Promise<Deployment | null> {
     const { at } = options;
@@ -157,6 +194,7 @@ export class DeploymentRepository implements OnModuleInit {
       unset.slot = '';
       unset.nextCheckAt = '';
     }
+    if (options.unsetRun) unset.runId = '';
     const transition = {
       status: to,
       at,

@@ -53,6 +53,7 @@ export class DeploymentDocument {
   @Prop({ type: Object }) rollback?: object;
   @Prop({ type: Object }) githubDeployment?: object;
   @Prop({ type: [Object], default: undefined }) jobs?: object[];
+  @Prop({ type: Object }) origin?: object;
   @Prop() supersededBy?: string;
   @Prop() watchdogNotifiedAt?: Date;
 
@@ -102,6 +103,8 @@ DeploymentSchema.index({ status: 1, 'gate.nextCheckAt': 1 });
 DeploymentSchema.index({ syncDueAt: 1 }, { sparse: true });
 DeploymentSchema.index({ supersedePending: 1 }, { sparse: true });
 DeploymentSchema.index({ 'ghSync.open': 1 }, { sparse: true });
+// Runs started on GitHub: found by their run before the bot follows them.
+DeploymentSchema.index({ 'origin.runId': 1 }, { sparse: true });
 // A run belongs to one deployment.
 DeploymentSchema.index({ runId: 1 }, { unique: true, sparse: true });
 // One in-flight deployment per target, and at most MAX_CONCURRENT_DEPLOYS in flight: both

@@ -111,6 +111,29 @@ export interface DeploymentSource {
   inputs: Record<string, string>;
 }
 
+/**
+ * A deployment GitHub started (a push, the "Run workflow" button, a re-run, another tool), not
+ * /deploy or /rollback: who started it there, how, and its run. `gated`: the environment's
+ * protection rule made GitHub wait for the bot's answer (a Discord request); otherwise the run
+ * is only observed and recorded.
+ */
+export interface DeploymentOrigin {
+  kind: 'github';
+  /** The GitHub login that started (or re-ran) the run. Data, never a mention. */
+  login: string;
+  /** GitHub's event: `push`, `workflow_dispatch`, … */
+  event: string;
+  runId: number;
+  /** The run's attempt this deployment is (a re-run keeps the run id: 1, 2, …). */
+  runAttempt?: number;
+  runUrl?: string;
+  gated: boolean;
+  /** The login is the bot's own App (a dispatch of its own no deployment claims): never a person. */
+  app?: boolean;
+  /** The member linked to `login`, when one is (shown by name, never mentioned). */
+  member?: Person;
+}
+
 export interface Deployment {
   /** Short and human: `d-7f3a2c`. */
   id: string;
@@ -159,6 +182,8 @@ export interface Deployment {
   githubDeployment?: GithubDeploymentRecord;
   /** The run's jobs as GitHub reported them: shown on the message, never moving the status. */
   jobs?: JobLine[];
+  /** Started on GitHub, not from Discord (absent: /deploy or /rollback). */
+  origin?: DeploymentOrigin;
 }
 
 /** Short and human: `d-7f3a2c`. */
@@ -205,6 +230,9 @@ export interface DeploymentDraft {
   rollback?: Deployment['rollback'];
   /** The service records its deployments on GitHub (its GitHub Deployments mode `bot`). */
   githubDeployment?: { production: boolean; environmentUrl?: string };
+  /** A run started on GitHub: its origin, and the channel its message is posted to. */
+  origin?: DeploymentOrigin;
+  channelId?: string;
 }
 
 /** The record of a new deployment: its id, first status, and the inputs its dispatch sends. */
@@ -238,6 +266,8 @@ export function newDeployment(
     dispatchRef: workflow.defaultBranch,
     ...(draft.rollback ? { rollback: draft.rollback } : {}),
     ...(draft.githubDeployment ? { githubDeployment: { ...draft.githubDeployment } } : {}),
+    ...(draft.origin ? { origin: draft.origin, dispatchRef: draft.ref } : {}),
+    ...(draft.channelId ? { channelId: draft.channelId } : {}),
     ...extra,
   };
 }

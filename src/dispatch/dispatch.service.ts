@@ -43,6 +43,7 @@ export class DispatchService {
    * looks for a run, and finds none).
    */
   async dispatch(deployment: Deployment, leaseOwner: string): Promise<Deployment> {
+    if (deployment.origin?.gated) return this.letThrough(deployment, leaseOwner);
     let request: DispatchRequest;
     try {
       request = await this.requestOf(deployment);
@@ -98,12 +99,57 @@ export class DispatchService {
     const dispatching = await this.transitions.move(deployment.id, 'dispatching', {
       from: ['approved'],
       set: {
-        dispatchRef: await this.registry.dispatchRefOf(deployment),
+        // A run GitHub holds runs from its own branch: nothing is dispatched.
+        dispatchRef: deployment.origin
+          ? deployment.dispatchRef
+          : await this.registry.dispatchRefOf(deployment),
         dispatchRequestedAt: this.clock.now(),
       },
     });
     if (!dispatching) return (await this.history.findById(deployment.id)) ?? deployment;
     return this.dispatch(dispatching, leaseOwner);
+  }
+
+  /**
+   * A run GitHub holds for the bot's answer (its environment's protection rule) is not
+   * dispatched: it is let through. What must hold is checked once more, as at an approval; then
+   * the deployment follows the run, and the environment gate tells GitHub `approved`.
+   */
+  private async letThrough(deployment: Deployment, leaseOwner: string): Promise<Deployment> {
+    const origin = deployment.origin!;
+    try {
+      const refusal = await this.checks.refusal(deployment, 'approval');
+      if (refusal) return this.fail(deployment, leaseOwner, `Not let through: ${refusal.message}`);
+    } catch (error) {
+      return this.fail(deployment, leaseOwner, this.reasonOf(deployment, error));
+    }
+    // As before a dispatch: once its lease may be lost, whoever holds it now takes the run.
+    if (
+      !(await this.leases
+        .renew(deployment.id, leaseOwner, this.clock.now(), LEASE_MS)
+        .catch(() => false))
+    )
+      return (await this.history.findById(deployment.id)) ?? deployment;
+    const nextCheckAt = new Date(this.clock.now().getTime() + this.config.deploy.pollIntervalMs);
+    const released = await this.transitions
+      .releaseHeldRun(
+        deployment.id,
+        leaseOwner,
+        { runId: origin.runId, runUrl: origin.runUrl },
+        nextCheckAt,
+      )
+      .catch((error: Error) => {
+        // Its run is another deployment's (still in flight): never let through twice.
+        this.logger.warn(
+          `${deployment.id}: letting run ${origin.runId} through failed: ${error.message}`,
+        );
+        return this.fail(
+          deployment,
+          leaseOwner,
+          'its run is already followed by another deployment',
+        );
+      });
+    return released ?? (await this.history.findById(deployment.id)) ?? deployment;
   }
 
   /** GitHub took the dispatch: the run it named is followed; one it did not name is looked for. */

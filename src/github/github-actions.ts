@@ -95,6 +95,62 @@ export class GithubActions extends GithubRepos {
       throw this.failure(error, owner, `runs of ${workflow} in ${owner}/${repo}`);
     }
   }
+  /**
+   * The bot's own App's slug (it acts on GitHub as `<slug>[bot]`), asked once with the App's JWT
+   * (https://docs.github.com/en/rest/apps/apps#get-the-authenticated-app); undefined with a token.
+   */
+  async ownAppSlug(owner: string, repo: string): Promise<string | undefined> {
+    if (this.appSlug !== undefined) return this.appSlug || undefined;
+    const octokit = await this.octokit(owner, repo);
+    try {
+      const { data } = await octokit.request('GET /app');
+      this.appSlug = (data as { slug?: string } | null)?.slug ?? '';
+    } catch (error) {
+      // A token is no App (401/403/404): nothing to compare with. Anything else may pass.
+      const status = (error as { status?: number }).status;
+      if (status === 401 || status === 403 || status === 404) this.appSlug = '';
+      else throw this.failure(error, owner, 'the App itself');
+    }
+    return this.appSlug || undefined;
+  }
+
+  private appSlug?: string;
+
+  /**
+   * Answers the environment's custom deployment protection rule for a run (the bot's App is the
+   * rule): every job of the run waiting on `environment` goes on (`approved`) or fails
+   * (`rejected`). Safe to send again after a lost answer: once GitHub has taken one, it answers
+   * 422 (nothing waits any more), which is `not-waiting`. Always to the configured API host,
+   * never to the callback URL a delivery names.
+   * https://docs.github.com/en/rest/actions/workflow-runs#review-custom-deployment-protection-rules-for-a-workflow-run
+   */
+  async reviewProtectionRule(request: {
+    owner: string;
+    repo: string;
+    runId: number;
+    environment: string;
+    state: 'approved' | 'rejected';
+    comment: string;
+  }): Promise<'accepted' | 'not-waiting'> {
+    const { owner, repo } = request;
+    const octokit = await this.octokit(owner, repo);
+    try {
+      await octokit.rest.actions.reviewCustomGatesForRun({
+        owner,
+        repo,
+        run_id: request.runId,
+        environment_name: request.environment,
+        state: request.state,
+        comment: request.comment,
+        request: { retries: 0 },
+      });
+      return 'accepted';
+    } catch (error) {
+      if ((error as { status?: number }).status === 422) return 'not-waiting';
+      throw this.failure(error, owner, `the protection rule of run ${request.runId}`);
+    }
+  }
+
   /** Asks GitHub to cancel a run (202); a run that has already completed is a 409. */
   async cancelRun(owner: string, repo: string, runId: number): Promise<void> {
     const octokit = await this.octokit(owner, repo);

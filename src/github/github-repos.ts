@@ -114,4 +114,34 @@ export class GithubRepos extends GithubBase {
       );
     }
   }
+  /**
+   * The Apps enabled (or not) as custom deployment protection rules of an environment;
+   * `no-environment` when the repository has no environment of that name.
+   */
+  async listProtectionRuleApps(
+    owner: string,
+    repo: string,
+    environment: string,
+  ): Promise<Array<{ appId: number; slug: string; enabled: boolean }> | 'no-environment'> {
+    const octokit = await this.octokit(owner, repo);
+    try {
+      const { data } = await octokit.rest.repos.getAllDeploymentProtectionRules({
+        owner,
+        repo,
+        environment_name: environment,
+      });
+      return (data.custom_deployment_protection_rules ?? []).flatMap((rule) =>
+        rule.app?.id === undefined
+          ? []
+          : [{ appId: rule.app.id, slug: rule.app.slug ?? '', enabled: Boolean(rule.enabled) }],
+      );
+    } catch (error) {
+      if (isNotFound(error)) return 'no-environment';
+      throw this.failure(
+        error,
+        owner,
+        `the deployment protection rules of ${environment} in ${owner}/${repo}`,
+      );
+    }
+  }
 }

@@ -21,9 +21,11 @@ export function toRunInfo(run: {
   head_branch: string | null;
   created_at: string;
   updated_at: string;
+  run_attempt?: number;
 }): RunInfo {
   return {
     id: run.id,
+    runAttempt: run.run_attempt ?? 1,
     displayTitle: run.display_title ?? '',
     status: run.status ?? 'queued',
     conclusion: run.conclusion,

@@ -38,6 +38,8 @@ export interface RunInfo {
   id: number;
   /** The run's title: the workflow's run-name as rendered for this run. */
   displayTitle: string;
+  /** 1, then one more at each re-run (the run keeps its id). */
+  runAttempt?: number;
   status: string;
   conclusion: string | null;
   htmlUrl: string;

@@ -18,6 +18,8 @@ export const METRIC = {
   githubBudget: 'chatops_github_budget_points',
   githubBudgetWaits: 'chatops_github_budget_waits_total',
   trackedRepositories: 'chatops_tracking_repositories',
+  githubRuns: 'chatops_github_started_deployments_total',
+  gateAnswers: 'chatops_environment_gate_answers_total',
 } as const;
 
 /** Typed access to the chatops_ metrics; features record through this, never by name. */
@@ -43,5 +45,7 @@ export class AppMetrics {
     @InjectMetric(METRIC.githubBudget) readonly githubBudget: Gauge<'kind'>,
     @InjectMetric(METRIC.githubBudgetWaits) readonly githubBudgetWaits: Counter,
     @InjectMetric(METRIC.trackedRepositories) readonly trackedRepositories: Gauge<'mode'>,
+    @InjectMetric(METRIC.githubRuns) readonly githubRuns: Counter<'environment' | 'kind'>,
+    @InjectMetric(METRIC.gateAnswers) readonly gateAnswers: Counter<'state' | 'outcome'>,
   ) {}
 }

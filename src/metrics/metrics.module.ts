@@ -87,6 +87,16 @@ import { AppMetrics, METRIC } from './app-metrics';
       help: 'Repositories with runs in flight, by how they are tracked: webhook (deliveries seen lately; polling is a slow backstop) or polling (every POLL_INTERVAL_MS)',
       labelNames: ['mode'],
     }),
+    makeCounterProvider({
+      name: METRIC.githubRuns,
+      help: 'Deployments started on GitHub (a push, the Run workflow button, a re-run, another tool), by environment and kind: gated (GitHub waited for Discord) or observed (recorded as they ran)',
+      labelNames: ['environment', 'kind'],
+    }),
+    makeCounterProvider({
+      name: METRIC.gateAnswers,
+      help: "The environment gate's answers to GitHub, by state (approved, rejected) and outcome: accepted, or not-waiting (GitHub no longer waited)",
+      labelNames: ['state', 'outcome'],
+    }),
     AppMetrics,
   ],
   exports: [AppMetrics],

@@ -7,6 +7,7 @@ import { ServiceAutocomplete } from './service.autocomplete';
 import { ServiceBootstrap } from './service-bootstrap';
 import { ServiceCommands } from './service.commands';
 import { ServiceRegistryService } from './service-registry.service';
+import { ServiceSettingsService } from './service-settings.service';
 import { ServiceRepository } from './service.repository';
 import { ServiceDocument, ServiceSchema } from './service.schema';
 
@@ -20,6 +21,7 @@ import { ServiceDocument, ServiceSchema } from './service.schema';
   providers: [
     ServiceRepository,
     ServiceRegistryService,
+    ServiceSettingsService,
     ServiceAutocomplete,
     ServiceCommands,
     ServiceBootstrap,

@@ -190,6 +190,14 @@ export class ServiceRegistryService {
     return service;
   }
 
+  /** Whether any service deploys from `owner/repo` (GitHub's names ignore case). */
+  async servesRepository(owner: string, repo: string): Promise<boolean> {
+    const key = `${owner}/${repo}`.toLowerCase();
+    return (await this.list()).some(
+      (service) => `${service.owner}/${service.repo}`.toLowerCase() === key,
+    );
+  }
+
   list(): Promise<Service[]> {
     return this.services.list();
   }

@@ -1,6 +1,7 @@
 import { Audited } from '../discord/command-audit.interceptor';
 import { Injectable, UseInterceptors } from '@nestjs/common';
 import { MessageFlags } from 'discord.js';
+import { AppConfig } from '../config/app-config';
 import { withinLimits } from '../discord/limits';
 import {
   Context,
@@ -18,9 +19,15 @@ import {
   ServiceRefsOptions,
   ServiceTargetOptions,
 } from './dto/service.options';
+import {
+  channelChoice,
+  ServiceChannelOptions,
+  ServiceOutsideRunsOptions,
+} from './dto/service-settings.options';
 import { ServiceAutocomplete } from './service.autocomplete';
 import { ServiceRegistryService } from './service-registry.service';
-import { serviceEmbed, serviceListMessage } from './service.views';
+import { ServiceSettingsService } from './service-settings.service';
+import { protectionRuleCheckEmbed, serviceEmbed, serviceListMessage } from './service.views';
 
 const ServiceGroup = createCommandGroupDecorator({
   name: 'service',
@@ -31,7 +38,11 @@ const ServiceGroup = createCommandGroupDecorator({
 @Audited()
 @ServiceGroup()
 export class ServiceCommands {
-  constructor(private readonly registry: ServiceRegistryService) {}
+  constructor(
+    private readonly registry: ServiceRegistryService,
+    private readonly settings: ServiceSettingsService,
+    private readonly config: AppConfig,
+  ) {}
 
   @Subcommand({ name: 'add', description: 'Register a service (admin)' })
   async add(@Context() [interaction]: SlashCommandContext, @Options() options: ServiceAddOptions) {
@@ -159,6 +170,70 @@ export class ServiceCommands {
         ],
         flags: MessageFlags.Ephemeral,
       }),
+    );
+  }
+
+  @UseInterceptors(ServiceAutocomplete)
+  @Subcommand({
+    name: 'channel',
+    description: "Set the channel of an environment's deployment requests and messages (admin)",
+  })
+  async channel(
+    @Context() [interaction]: SlashCommandContext,
+    @Options() options: ServiceChannelOptions,
+  ) {
+    const service = await this.settings.setChannel(
+      actorFrom(interaction),
+      options.name,
+      options.env,
+      { channel: await channelChoice(interaction), clear: options.clear ?? undefined },
+    );
+    const env = options.env.trim().toLowerCase();
+    return interaction.reply(
+      withinLimits({
+        embeds: [serviceEmbed(service, `Channel of ${service.name} ${env} changed`)],
+        flags: MessageFlags.Ephemeral,
+      }),
+    );
+  }
+
+  @UseInterceptors(ServiceAutocomplete)
+  @Subcommand({
+    name: 'outside-runs',
+    description: 'Set how runs started outside Discord are treated (admin)',
+  })
+  async outsideRuns(
+    @Context() [interaction]: SlashCommandContext,
+    @Options() options: ServiceOutsideRunsOptions,
+  ) {
+    const service = await this.settings.setOutsideRuns(actorFrom(interaction), options.name, {
+      // An option left out arrives as null.
+      unknownEnvironments: options.unknownEnvironments,
+      environmentFrom: options.environmentFrom ?? undefined,
+      environment: options.environment ?? undefined,
+    });
+    return interaction.reply(
+      withinLimits({
+        embeds: [serviceEmbed(service, `Outside runs of ${service.name} changed`)],
+        flags: MessageFlags.Ephemeral,
+      }),
+    );
+  }
+
+  @UseInterceptors(ServiceAutocomplete)
+  @Subcommand({
+    name: 'check',
+    description: "Check on GitHub that each environment waits for the bot's answer",
+  })
+  async check(
+    @Context() [interaction]: SlashCommandContext,
+    @Options() { name }: ServiceNameOptions,
+  ) {
+    // One GitHub read per environment: that can take longer than 3 s.
+    await interaction.deferReply({ flags: MessageFlags.Ephemeral });
+    const check = await this.settings.checkProtectionRules(name);
+    return interaction.editReply(
+      withinLimits({ embeds: [protectionRuleCheckEmbed(check, this.config.github.webHost)] }),
     );
   }
 

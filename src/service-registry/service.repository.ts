@@ -3,7 +3,7 @@ import { InjectModel } from '@nestjs/mongoose';
 import { Model } from 'mongoose';
 import { isDuplicateKey } from '../../libs/mongo-errors';
 import type { GateMode } from '../deployments/deployment';
-import { GithubDeploymentsMode, Service, TargetPolicy } from './service';
+import { GithubDeploymentsMode, OutsideRuns, Service, TargetPolicy } from './service';
 import { ServiceExistsError } from './service.errors';
 import { ServiceDocument } from './service.schema';
 
@@ -105,7 +105,7 @@ export class ServiceRepository {
   async setTargetFields(
     name: string,
     environment: string,
-    fields: Partial<Record<'environmentUrl' | 'promoteFrom', string | null>>,
+    fields: Partial<Record<'environmentUrl' | 'promoteFrom' | 'channelId', string | null>>,
     expected: Record<string, string | null> = {},
   ): Promise<Service | null> {
     const set: Record<string, string> = {};
@@ -132,6 +132,18 @@ export class ServiceRepository {
         },
         { returnDocument: 'after', projection: PLAIN },
       )
+      .lean<Service>();
+  }
+
+  /** Sets how runs started outside Discord are treated: the fields given; the others stay. */
+  async setOutsideRuns(name: string, outsideRuns: OutsideRuns): Promise<Service | null> {
+    const set = Object.fromEntries(
+      Object.entries(outsideRuns)
+        .filter(([, value]) => value !== undefined)
+        .map(([field, value]) => [`outsideRuns.${field}`, value]),
+    );
+    return this.services
+      .findOneAndUpdate({ name }, { $set: set }, { returnDocument: 'after', projection: PLAIN })
       .lean<Service>();
   }
 

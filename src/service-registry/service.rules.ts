@@ -1,5 +1,6 @@
 import { ValidationError } from '../../libs/errors';
-import type { Service } from './service';
+import { plainText } from '../../libs/text';
+import type { OutsideRuns, Service } from './service';
 
 /** Naming rules, checked before anything is written. Messages name the field. */
 export const SERVICE_NAME = /^[a-z0-9][a-z0-9._-]{0,62}$/;
@@ -87,4 +88,36 @@ export function parsePromoteFrom(
     chain[at] = service.targets?.[at]?.promoteFrom ?? null;
   }
   return { from, chain };
+}
+
+/**
+ * `/service outside-runs`: what to do with a request for an unknown environment, and (when
+ * given) where a run started outside Discord deploys: `deployments`, or `fixed` with an
+ * environment of the service.
+ */
+export function parseOutsideRuns(
+  service: Service,
+  input: { unknownEnvironments: string; environmentFrom?: string; environment?: string },
+): OutsideRuns {
+  const unknownEnvironments = input.unknownEnvironments.trim().toLowerCase();
+  if (unknownEnvironments !== 'reject' && unknownEnvironments !== 'ignore')
+    throw new ValidationError('Invalid unknown-environments: reject or ignore.');
+  const from = input.environmentFrom?.trim().toLowerCase();
+  const environment = input.environment?.trim().toLowerCase() || undefined;
+  if (from !== 'fixed' && environment !== undefined)
+    throw new ValidationError('Invalid environment: it goes with environment-from:fixed only.');
+  if (from === undefined) return { unknownEnvironments };
+  if (from === 'deployments') return { unknownEnvironments, environmentFrom: 'deployments' };
+  if (from !== 'fixed')
+    throw new ValidationError('Invalid environment-from: deployments or fixed.');
+  const listed = service.environments.join(', ');
+  if (environment === undefined)
+    throw new ValidationError(
+      `Invalid environment: with environment-from:fixed, name the environment every run started outside the bot deploys to (${listed}).`,
+    );
+  if (!service.environments.includes(environment))
+    throw new ValidationError(
+      `Invalid environment: "${plainText(environment, 32)}" is not an environment of ${service.name} (${listed}).`,
+    );
+  return { unknownEnvironments, environmentFrom: { fixed: environment } };
 }

@@ -38,6 +38,9 @@ export class ServiceDocument {
   @Prop({ type: Object })
   targets?: Record<string, object>;
 
+  @Prop({ type: Object })
+  outsideRuns?: object;
+
   @Prop({ type: Object, required: true })
   addedBy!: { id: string; name: string };
 

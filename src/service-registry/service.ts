@@ -24,6 +24,8 @@ export interface Service {
   githubDeployments?: GithubDeploymentsMode;
   /** Per environment: what differs from the defaults. */
   targets?: Record<string, TargetPolicy>;
+  /** How runs and protection-rule requests that did not start in Discord are treated. */
+  outsideRuns?: OutsideRuns;
   addedBy: Person;
   addedAt: Date;
 }
@@ -40,6 +42,27 @@ export interface TargetPolicy {
   environmentUrl?: string;
   /** A commit must have been deployed successfully there before it may be requested here. */
   promoteFrom?: string;
+  /** The Discord channel of the target's deployment requests and messages; absent: DEPLOY_CHANNEL_ID. */
+  channelId?: string;
+}
+
+/**
+ * Runs started outside Discord, and GitHub's protection-rule requests about them. Absent
+ * fields: the defaults (`outsideRunsOf`).
+ */
+export interface OutsideRuns {
+  /**
+   * A request for an environment of the repository the service does not list: `reject` (GitHub
+   * is told so, with a comment), or `ignore` (no answer: the job waits until a
+   * repository admin bypasses the rules on GitHub, or GitHub's 30 days pass).
+   */
+  unknownEnvironments: 'reject' | 'ignore';
+  /**
+   * Where such a run deploys: `deployments`, from the deployments GitHub creates for its jobs
+   * that reference an environment (and from the protection-rule request); or one environment
+   * for every run of the deploy workflow (`{ fixed: 'staging' }`: a push to main deploys there).
+   */
+  environmentFrom?: 'deployments' | { fixed: string };
 }
 
 export type GithubDeploymentsMode = 'bot' | 'off';
@@ -54,6 +77,23 @@ export function githubDeploymentOf(
   return {
     production: service.protectedEnvironments.includes(environment),
     ...(environmentUrl ? { environmentUrl } : {}),
+  };
+}
+
+/** The Discord channel of a target's deployment requests and messages: its own, else `fallback`. */
+export function channelOf(
+  service: Service,
+  environment: string,
+  fallback?: string,
+): string | undefined {
+  return service.targets?.[environment]?.channelId ?? fallback;
+}
+
+/** How the service treats runs started outside Discord, the defaults filled in. */
+export function outsideRunsOf(service: Service): Required<OutsideRuns> {
+  return {
+    unknownEnvironments: service.outsideRuns?.unknownEnvironments ?? 'reject',
+    environmentFrom: service.outsideRuns?.environmentFrom ?? 'deployments',
   };
 }
 

@@ -2,7 +2,8 @@ import { EmbedBuilder } from 'discord.js';
 import { code, discordTime, plain } from '../discord/format';
 import { fitLines, LIMITS } from '../discord/limits';
 import { allowedRefPatterns } from './ref-policy';
-import { gateOf, parseRequiredCheck, Service } from './service';
+import { gateOf, outsideRunsOf, parseRequiredCheck, Service } from './service';
+import type { ProtectionRuleCheck, ProtectionRuleState } from './service-settings.service';
 
 function environmentsLine(service: Service): string {
   return service.environments
@@ -76,6 +77,38 @@ function targetsText(service: Service): string {
     : 'no URLs, no promotion order';
 }
 
+/** A channel as a mention (a channel mention notifies no one). */
+function channelMention(id: string): string {
+  return /^\d{1,20}$/.test(id) ? `<#${id}>` : plain(id, 30);
+}
+
+function channelsText(service: Service): string {
+  const lines = service.environments.flatMap((env) => {
+    const channelId = service.targets?.[env]?.channelId;
+    return channelId ? [`${env}: ${channelMention(channelId)}`] : [];
+  });
+  const rest =
+    lines.length === service.environments.length
+      ? []
+      : [`${lines.length ? 'the others' : 'all'}: the deploy channel (DEPLOY_CHANNEL_ID)`];
+  return fitLines([...lines, ...rest], LIMITS.fieldValue, (n) => `… and ${n} more environments`);
+}
+
+function outsideRunsText(service: Service): string {
+  const { unknownEnvironments, environmentFrom } = outsideRunsOf(service);
+  const unknownDefault = service.outsideRuns?.unknownEnvironments ? '' : ' (default)';
+  const fromDefault = service.outsideRuns?.environmentFrom ? '' : ' (default)';
+  return [
+    unknownEnvironments === 'reject'
+      ? `Unknown environments: reject, GitHub is told they are not registered${unknownDefault}`
+      : 'Unknown environments: ignore, not answered (the job waits for a GitHub admin)',
+    environmentFrom === 'deployments'
+      ? `A run started outside Discord deploys to: the environment its jobs reference${fromDefault}`
+      : `A run started outside Discord deploys to: ${environmentFrom.fixed}, always`,
+    `Whether GitHub waits for Discord: \`/service check name:${service.name}\``,
+  ].join('\n');
+}
+
 export function serviceEmbed(service: Service, title = service.name): EmbedBuilder {
   return new EmbedBuilder().setTitle(title).addFields(
     { name: 'Repository', value: `${service.owner}/${service.repo}`, inline: true },
@@ -105,10 +138,46 @@ export function serviceEmbed(service: Service, title = service.name): EmbedBuild
       inline: true,
     },
     { name: 'Targets', value: targetsText(service) },
+    { name: 'Channels', value: channelsText(service) },
+    { name: 'Outside Discord', value: outsideRunsText(service) },
     { name: 'Run matching', value: correlationText(service) },
     {
       name: 'Added',
       value: `by ${plain(service.addedBy.name, 60)} ${discordTime(service.addedAt, 'R')}`,
     },
   );
+}
+
+const RULE_LINES: Record<ProtectionRuleState, (env: string) => string> = {
+  waits: (env) => `${env}: GitHub waits for Discord (this App is a protection rule)`,
+  disabled: (env) =>
+    `${env}: GitHub does not wait for Discord: this App is a protection rule there but disabled; enable it (Settings → Environments → ${env})`,
+  'not-a-rule': (env) =>
+    `${env}: GitHub does not wait for Discord: add the App to the environment's deployment protection rules (Settings → Environments → ${env})`,
+  'no-environment': (env) =>
+    `${env}: GitHub does not wait for Discord: the repository has no environment ${env}; create it (Settings → Environments) and add the App to its deployment protection rules`,
+};
+
+const ONLY_OBSERVED =
+  'Where GitHub does not wait (and on a private repository without GitHub Enterprise, which has no custom protection rules), runs started outside Discord are only observed and recorded.';
+
+/** `/service check`: per environment, whether GitHub waits for the bot's answer. */
+export function protectionRuleCheckEmbed(
+  check: ProtectionRuleCheck,
+  webHost: string,
+): EmbedBuilder {
+  const { service } = check;
+  const embed = new EmbedBuilder().setTitle(`Does GitHub wait for Discord? ${service.name}`);
+  if (check.identity === 'token')
+    return embed.setDescription(
+      `The bot signs in to GitHub with a token (GITHUB_TOKEN), and only a GitHub App can be an environment's deployment protection rule: the gate needs a GitHub App identity (GITHUB_APP_ID and its private key). Until then GitHub does not wait for Discord on any environment of ${service.name}, and runs started outside Discord are only observed and recorded.`,
+    );
+  const header = `Environments of ${service.owner}/${service.repo}: https://${webHost}/${service.owner}/${service.repo}/settings/environments`;
+  const lines = check.environments.map(({ environment, state }) =>
+    RULE_LINES[state](plain(environment, 32)),
+  );
+  const footer = check.environments.every(({ state }) => state === 'waits') ? [] : [ONLY_OBSERVED];
+  const room = LIMITS.embedDescription - header.length - footer.join('').length - 2;
+  const body = fitLines(lines, room, (n) => `… and ${n} more environments`);
+  return embed.setDescription([header, body, ...footer].join('\n'));
 }

@@ -13,7 +13,7 @@ import { DeploymentTrackingStore, TrackedDeployment } from './tracking.store';
  * Enterprise Server 3.20 and older), its answer was lost (`dispatch_unknown`), or the dispatcher
  * died before recording it (`dispatching`). The run is looked for every few seconds for
  * DISPATCH_GRACE_MS from the send; not found by then, the deployment failed to dispatch, and
- * nothing is ever sent again.
+ * nothing is ever sent again. A run started on GitHub that the bot let through names its run.
  */
 export class RunDiscovery {
   private readonly logger = new Logger('Tracking');
@@ -68,6 +68,16 @@ export class RunDiscovery {
    */
   async discover(deployment: Deployment): Promise<RunInfo | undefined> {
     const source = await this.registry.sourceOf(deployment);
+    // A run started on GitHub (held by its protection rule) is known: it is taken, or nothing is.
+    if (deployment.origin) {
+      const { runId, runUrl } = deployment.origin;
+      const answer = await this.github.getRun(source.owner, source.repo, runId);
+      if (answer.notModified) return undefined;
+      const linked = await this.transitions.linkRun(deployment.id, runId, runUrl ?? '', {
+        thenMoved: true,
+      });
+      return linked ? answer.run : undefined;
+    }
     const since = deployment.dispatchSentAt ?? dispatchAskedAt(deployment);
     const runs = await this.github.listDispatchRuns(
       source.owner,

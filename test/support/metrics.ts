@@ -56,6 +56,18 @@ export function testMetrics(): { metrics: AppMetrics; registry: Registry } {
     new Gauge({ name: METRIC.githubBudget, help: 'h', labelNames: ['kind'], registers }),
     new Counter({ name: METRIC.githubBudgetWaits, help: 'h', registers }),
     new Gauge({ name: METRIC.trackedRepositories, help: 'h', labelNames: ['mode'], registers }),
+    new Counter({
+      name: METRIC.githubRuns,
+      help: 'h',
+      labelNames: ['environment', 'kind'],
+      registers,
+    }),
+    new Counter({
+      name: METRIC.gateAnswers,
+      help: 'h',
+      labelNames: ['state', 'outcome'],
+      registers,
+    }),
   );
   return { metrics, registry };
 }

@@ -1,5 +1,5 @@
-import { Role } from 'discord.js';
-import { RoleOption, StringOption } from 'necord';
+import { Role, User } from 'discord.js';
+import { RoleOption, StringOption, UserOption } from 'necord';
 
 export class GrantOptions {
   @RoleOption({ name: 'role', description: 'The Discord role to grant to', required: true })
@@ -32,4 +32,26 @@ export class RevokeOptions {
     required: true,
   })
   role!: Role;
+}
+
+export class LinkOptions {
+  @UserOption({ name: 'member', description: 'The Discord member', required: true })
+  member!: User;
+
+  @StringOption({
+    name: 'login',
+    description: "The member's own GitHub login (not a bot)",
+    required: true,
+    max_length: 100,
+  })
+  login!: string;
+}
+
+export class UnlinkOptions {
+  @UserOption({
+    name: 'member',
+    description: 'The Discord member whose GitHub link is removed',
+    required: true,
+  })
+  member!: User;
 }

@@ -9,6 +9,7 @@ import {
   DeploymentStatus,
 } from '../../deployments/deployment';
 import { code, discordTime, plain, shortSha } from '../format';
+import { eventText, startedBy } from './origin.views';
 import { fitLines, LIMITS, withinLimits } from '../limits';
 import { DISPATCH_GRACE_MS, inMinutes, WATCHDOG_MS } from '../../deployments/deadlines';
 import { failedJobText, jobsText } from './jobs.views';
@@ -153,7 +154,8 @@ function approvalButtons(deployment: Deployment): ActionRowBuilder<ButtonBuilder
         .setStyle(ButtonStyle.Success),
       new ButtonBuilder()
         .setCustomId(approvalButtonId(deployment.id, 'cancel'))
-        .setLabel('Cancel')
+        // A run started on GitHub is not cancelled here: GitHub is told it is rejected.
+        .setLabel(deployment.origin ? 'Reject' : 'Cancel')
         .setStyle(ButtonStyle.Danger),
     ),
   ];
@@ -184,9 +186,26 @@ export function deploymentMessage(deployment: Deployment): {
         value: `${code(deployment.ref)} → ${code(shortSha(deployment.sha))}`,
         inline: true,
       },
-      { name: 'Requested by', value: plain(deployment.requester.name, 60), inline: true },
+      deployment.origin
+        ? { name: 'Started on GitHub by', value: startedBy(deployment.origin), inline: true }
+        : { name: 'Requested by', value: plain(deployment.requester.name, 60), inline: true },
       { name: 'Deployment', value: deployment.id, inline: true },
     );
+  if (deployment.origin) {
+    embed.addFields({
+      name: 'Started by',
+      value: `${eventText(deployment.origin.event)}${deployment.origin.gated ? ' · GitHub waits for this decision' : ''}`,
+      inline: true,
+    });
+  }
+  const runUrl = deployment.runUrl ?? deployment.origin?.runUrl;
+  if (!deployment.runUrl && runUrl) {
+    embed.addFields({
+      name: 'Run',
+      value: `[#${deployment.origin!.runId}](${runUrl})`,
+      inline: true,
+    });
+  }
   if (deployment.runUrl) {
     embed.addFields({
       name: 'Run',

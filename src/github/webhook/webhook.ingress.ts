@@ -26,7 +26,13 @@ export const BODY_DEADLINE_MS = 10_000;
 /** How long a refused connection stays open after its answer, discarding what still arrives. */
 const LINGER_MS = 1_000;
 
-const EVENTS = new Set(['workflow_run', 'workflow_job', 'ping']);
+const EVENTS = new Set([
+  'workflow_run',
+  'workflow_job',
+  'deployment_protection_rule',
+  'deployment_status',
+  'ping',
+]);
 
 /** The metric label of an X-GitHub-Event header: a fixed set, never the header itself. */
 export function eventLabel(header: string | string[] | undefined): string {

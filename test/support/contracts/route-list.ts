@@ -16,6 +16,7 @@ export const WEBHOOKS = [
   'workflow-job-in-progress',
   'workflow-job-completed',
   'ping',
+  'deployment-protection-rule-requested',
 ];
 
 /** The checker for every route the fakes serve. */

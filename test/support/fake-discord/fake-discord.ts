@@ -247,6 +247,8 @@ export class FakeDiscord {
   private readonly sessions = new Set<WebSocket>();
   private readonly wss = new WebSocketServer({ noServer: true });
   private readonly joinedAt = new Date().toISOString();
+  /** Members a user option may name, with their server nickname (see addMember). */
+  private readonly members = new Map<string, { user: FakeUser; nick: string | null }>();
   private sequence = 0;
   private port = 0;
   private identifyCount = 0;
@@ -520,6 +522,15 @@ export class FakeDiscord {
     return message;
   }
 
+  /**
+   * A member of the home server a user option may name: Discord sends the user and the member
+   * in the interaction's `resolved`
+   * (https://discord.com/developers/docs/interactions/receiving-and-responding#interaction-object-resolved-data-structure).
+   */
+  addMember(user: FakeUser, nick: string | null = null): void {
+    this.members.set(user.id, { user, nick });
+  }
+
   /** Messages in a channel (ephemeral ones included), oldest first. */
   messagesIn(channelId: string): StoredMessage[] {
     return [...this.messages.values()].filter((message) => message.channel_id === channelId);
@@ -685,6 +696,13 @@ export class FakeDiscord {
           permissions: '0',
         };
         resolved.roles = { ...resolved.roles, [role.id]: rolePayload(role, 1) };
+      }
+      if (option.type === OPTION.USER) {
+        const id = String(value);
+        const known = this.members.get(id) ?? { user: { id, username: 'someone' }, nick: null };
+        const { user: _user, ...member } = memberPayload(known.user, [], '0', this.joinedAt);
+        resolved.users = { ...resolved.users, [id]: userPayload(known.user) };
+        resolved.members = { ...resolved.members, [id]: { ...member, nick: known.nick } };
       }
       return {
         type: option.type,

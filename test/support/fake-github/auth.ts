@@ -1,5 +1,5 @@
 import { verify } from 'node:crypto';
-import type { FakeApp, GithubCall } from './model';
+import type { Caller, FakeApp, GithubCall } from './model';
 import type { GithubState } from './state';
 
 /**
@@ -48,6 +48,16 @@ export function authorize(
   return undefined;
 }
 
+/** Who an authorized request came from (see authorize): the token's user, installation or App. */
+export function callerOf(state: GithubState, personalToken: string, header: string): Caller {
+  const credential = header.split(' ')[1] ?? '';
+  if (credential === personalToken) return { kind: 'user', login: state.personalLogin };
+  const token = state.installationTokens.get(credential);
+  if (token)
+    return { kind: 'installation', installationId: token.installationId, owner: token.owner };
+  return { kind: 'app' };
+}
+
 /** An RS256 JWT signed with the App's key, issued by the App, not expired, ≤ 10 minutes long. */
 function validJwt(app: FakeApp, jwt: string): boolean {
   const [header, payload, signature] = jwt.split('.');
@@ -80,6 +90,14 @@ function validJwt(app: FakeApp, jwt: string): boolean {
  */
 function permissionFor(method: string, path: string): { name: string; level: 'read' | 'write' } {
   const level = method === 'GET' ? 'read' : 'write';
+  // The App behind a custom deployment protection rule answers it with Deployments (write) and
+  // lists rules with Actions (read):
+  // https://docs.github.com/en/actions/managing-workflow-runs-and-deployments/managing-deployments/creating-custom-deployment-protection-rules
+  // https://docs.github.com/en/rest/deployments/protection-rules#get-all-deployment-protection-rules-for-an-environment
+  if (/\/actions\/runs\/\d+\/deployment_protection_rule$/.test(path))
+    return { name: 'deployments', level };
+  if (/\/environments\/[^/]+\/deployment_protection_rules$/.test(path))
+    return { name: 'actions', level };
   if (/\/actions\//.test(path)) return { name: 'actions', level };
   if (/\/check-runs|\/check-suites/.test(path)) return { name: 'checks', level };
   if (/\/deployments/.test(path)) return { name: 'deployments', level };

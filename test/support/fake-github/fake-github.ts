@@ -1,15 +1,15 @@
 import { once } from 'node:events';
 import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
 import { AddressInfo } from 'node:net';
-import { authorize } from './auth';
-import type { GithubCall } from './model';
+import { authorize, callerOf } from './auth';
+import { GithubEnvironments } from './environments';
+import type { Caller, GithubCall } from './model';
 import { actionRoutes } from './routes/actions';
 import { appRoutes } from './routes/apps';
 import { checkRoutes } from './routes/checks';
 import { deploymentRoutes } from './routes/deployments';
 import { repoRoutes } from './routes/repos';
 import { Answer, RouteTable } from './routes/table';
-import { GithubState } from './state';
 import { checker } from '../contracts/route-list';
 import { contractsChecked, recordViolations } from '../contracts/violations';
 
@@ -24,11 +24,13 @@ export const ROUTES = new RouteTable([
 
 /**
  * A loopback GitHub REST API with the routes the bot uses, shaped as GitHub documents them
- * (https://docs.github.com/en/rest): the state and its driver (state.ts), who may call what
- * (auth.ts), and the routes by API area (routes/), keyed by GitHub's route templates. Tests make
- * it fail, lose answers or hang on purpose (failNext, loseNextAnswer, silenceNext).
+ * (https://docs.github.com/en/rest): the state and its driver (state.ts), environments with a
+ * custom deployment protection rule, runs started outside the bot and the fake's own webhook
+ * deliveries (environments.ts), who may call what (auth.ts), and the routes by API area
+ * (routes/), keyed by GitHub's route templates. Tests make it fail, lose answers or hang on
+ * purpose (failNext, loseNextAnswer, silenceNext).
  */
-export class FakeGithub extends GithubState {
+export class FakeGithub extends GithubEnvironments {
   readonly calls: GithubCall[] = [];
   private readonly failures: Array<{
     pattern: RegExp;
@@ -48,6 +50,9 @@ export class FakeGithub extends GithubState {
     readonly token: string,
   ) {
     super();
+    this.webhooks.checkPayload = (name, payload) => {
+      if (contractsChecked()) recordViolations(checker().webhook(name, payload));
+    };
   }
 
   static async start(token = 'fake-github-token'): Promise<FakeGithub> {
@@ -60,7 +65,7 @@ export class FakeGithub extends GithubState {
     return fake;
   }
 
-  get apiUrl(): string {
+  override get apiUrl(): string {
     return `http://127.0.0.1:${this.port}`;
   }
 
@@ -153,14 +158,16 @@ export class FakeGithub extends GithubState {
       });
       res.end(payload === undefined ? undefined : JSON.stringify(payload));
     };
-    const denied = authorize(this, this.token, req.headers.authorization ?? '', call);
+    const authorization = req.headers.authorization ?? '';
+    const denied = authorize(this, this.token, authorization, call);
     if (denied) return reply(...denied);
+    const caller = callerOf(this, this.token, authorization);
     const failure = this.failures.find((f) => f.times > 0 && f.pattern.test(call.path));
     if (failure) {
       failure.times--;
       if (failure.afterDoing) {
         try {
-          this.answer(call, req.headers['if-none-match']);
+          this.answer(call, caller, req.headers['if-none-match']);
         } catch {
           // The failure is the answer either way.
         }
@@ -174,7 +181,7 @@ export class FakeGithub extends GithubState {
       return reply(failure.status, { message: failure.message }, failure.headers);
     }
     try {
-      const [status, payload, headers] = this.answer(call, req.headers['if-none-match']);
+      const [status, payload, headers] = this.answer(call, caller, req.headers['if-none-match']);
       reply(status, payload, headers);
     } catch (error) {
       reply(404, { message: (error as Error).message });
@@ -185,7 +192,7 @@ export class FakeGithub extends GithubState {
    * What GitHub answers `call`: its route's answer (the route's template noted on the call).
    * The request is checked against GitHub's description of the operation first.
    */
-  private answer(call: GithubCall, ifNoneMatch?: string): Answer {
+  private answer(call: GithubCall, caller: Caller, ifNoneMatch?: string): Answer {
     const matched = ROUTES.match(call.method, call.path);
     if (!matched) {
       recordViolations([`${call.method} ${call.path}: no route of the fake GitHub`]);
@@ -198,6 +205,7 @@ export class FakeGithub extends GithubState {
       );
     return matched.route.answer({
       state: this,
+      caller,
       apiUrl: this.apiUrl,
       params: matched.params,
       query: call.query,

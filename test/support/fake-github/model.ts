@@ -25,11 +25,20 @@ export interface FakeRun {
   headBranch: string;
   headSha: string;
   event: string;
-  status: 'requested' | 'queued' | 'in_progress' | 'completed';
+  /** `waiting`: a job waits on an environment's protection rule. */
+  status: 'requested' | 'queued' | 'waiting' | 'in_progress' | 'completed';
   conclusion: string | null;
   createdAt: string;
   updatedAt: string;
+  /** When the latest attempt started (a re-run starts a new attempt). */
+  runStartedAt: string;
   runNumber: number;
+  /** 1, and one more per re-run (https://docs.github.com/en/rest/actions/workflow-runs#re-run-a-workflow). */
+  runAttempt: number;
+  /** Who started the run (the login); a re-run keeps it. */
+  actor: string;
+  /** Who started the latest attempt: the actor, or whoever re-ran it. */
+  triggeringActor: string;
   inputs: Record<string, string>;
 }
 
@@ -123,6 +132,8 @@ export interface FakeDeployment {
   requiredContexts?: string[];
   productionEnvironment: boolean;
   transientEnvironment: boolean;
+  /** The login that created it (GitHub's own, for a job's environment: the run's actor). */
+  creator?: string;
   statuses: FakeDeploymentStatus[];
 }
 
@@ -141,6 +152,8 @@ export interface FakeDeploymentStatus {
 export interface FakeJob {
   id: number;
   runId: number;
+  /** The run's attempt the job belongs to: a re-run has jobs of its own. */
+  runAttempt: number;
   name: string;
   status: 'queued' | 'waiting' | 'in_progress' | 'completed';
   conclusion: string | null;
@@ -161,6 +174,8 @@ export const FULL_SHA = /^[0-9a-f]{40}$/;
 /** A GitHub App as the fake knows it: its id, its public key, and where it is installed. */
 export interface FakeApp {
   appId: number;
+  /** Its slug: it acts as the account `<slug>[bot]`. */
+  slug: string;
   publicKey: KeyObject;
   /** Per owner (lowercase): the installation's id, and the permissions granted to it. */
   installations: Map<string, { id: number; permissions: Record<string, 'read' | 'write'> }>;
@@ -184,3 +199,65 @@ export const APP_PERMISSIONS: Record<string, 'read' | 'write'> = {
   statuses: 'read',
   metadata: 'read',
 };
+
+/**
+ * Who made a request: the personal token's user, an installation of the App (by its token), or
+ * the App itself (by its JWT).
+ */
+export type Caller =
+  | { kind: 'user'; login: string }
+  | { kind: 'installation'; installationId: number; owner: string }
+  | { kind: 'app' };
+
+/** A GitHub account as payloads show it (`actor`, `sender`, `creator`): a user or a bot. */
+export function accountOf(login: string): {
+  login: string;
+  id: number;
+  node_id: string;
+  type: string;
+} {
+  let id = 7;
+  for (const char of login) id = (id * 31 + char.charCodeAt(0)) % 2_000_000_000;
+  const type = login.endsWith('[bot]') ? 'Bot' : 'User';
+  return { login, id, node_id: `${type === 'Bot' ? 'BOT' : 'U'}_kgDO${id}`, type };
+}
+
+/**
+ * An environment of a repository (https://docs.github.com/en/actions/reference/deployments-and-environments):
+ * with `customRuleId`, the fake's App is enabled on it as a custom deployment protection rule.
+ */
+export interface FakeEnvironment {
+  owner: string;
+  repo: string;
+  name: string;
+  customRuleId?: number;
+}
+
+/** A webhook delivery the fake sent (or could not: `status` 0, with the error). */
+export interface FakeDelivery {
+  event: string;
+  deliveryId: string;
+  payload: Record<string, unknown>;
+  /** The receiver's HTTP status; 0 until answered, or when it could not be sent. */
+  status: number;
+  error?: string;
+}
+
+/** Jobs of a run waiting on an environment's custom deployment protection rule. */
+export interface PendingReview {
+  runId: number;
+  environment: string;
+  /** How many jobs wait (each got a deployment and a delivery). */
+  jobs: number;
+  jobIds: number[];
+  deploymentIds: number[];
+}
+
+/** An answer the App gave to a custom deployment protection rule (comment-only: `state` null). */
+export interface ProtectionAnswer {
+  runId: number;
+  environment: string;
+  state: 'approved' | 'rejected' | null;
+  comment: string;
+  at: number;
+}

@@ -1,5 +1,6 @@
 import { createHash, KeyObject } from 'node:crypto';
 import {
+  accountOf,
   APP_PERMISSIONS,
   DispatchMode,
   FakeApp,
@@ -33,6 +34,8 @@ export class GithubState {
   dispatchMode: DispatchMode = 'details';
   /** When false, a dispatch creates no run (GitHub has not started one). */
   createRunsOnDispatch = true;
+  /** The user whose personal token the fake accepts: the actor of the runs it dispatches. */
+  personalLogin = 'deploy-operator';
   app?: FakeApp;
   nextDeploymentId = 700_001;
   nextJobId = 30_000_001;
@@ -139,6 +142,7 @@ export class GithubState {
   ): FakeApp {
     this.app = {
       appId,
+      slug: 'chatops-deploy-bot',
       publicKey,
       tokenTtlMs,
       installations: new Map(
@@ -235,7 +239,10 @@ export class GithubState {
     return run;
   }
 
-  /** Creates a run as if someone else had dispatched the workflow (a decoy for run matching). */
+  /**
+   * Creates a run as if someone else (`octocat`, unless `actor` says) had dispatched the workflow
+   * (a decoy for run matching), or with `event`, as that event would.
+   */
   createRun(
     owner: string,
     repo: string,
@@ -243,6 +250,7 @@ export class GithubState {
     branch: string,
     sha: string,
     inputs: Record<string, string> = {},
+    { event = 'workflow_dispatch', actor = 'octocat' }: { event?: string; actor?: string } = {},
   ): FakeRun {
     const now = new Date().toISOString();
     const workflow = this.repo(owner, repo).workflows.find((w) => w.id === workflowId)!;
@@ -256,12 +264,16 @@ export class GithubState {
       displayTitle: renderRunName(workflow, inputs),
       headBranch: branch,
       headSha: sha,
-      event: 'workflow_dispatch',
+      event,
       status: 'queued',
       conclusion: null,
       createdAt: now,
       updatedAt: now,
+      runStartedAt: now,
       runNumber: this.runs.size + 1,
+      runAttempt: 1,
+      actor,
+      triggeringActor: actor,
       inputs,
     };
     this.runs.set(run.id, run);
@@ -278,6 +290,7 @@ export class GithubState {
       head_branch: run.headBranch,
       head_sha: run.headSha,
       run_number: run.runNumber,
+      run_attempt: run.runAttempt,
       event: run.event,
       status: run.status,
       conclusion: run.conclusion,
@@ -285,7 +298,9 @@ export class GithubState {
       html_url: this.runHtmlUrl(run),
       created_at: run.createdAt,
       updated_at: run.updatedAt,
-      run_started_at: run.createdAt,
+      run_started_at: run.runStartedAt,
+      actor: accountOf(run.actor),
+      triggering_actor: accountOf(run.triggeringActor),
       repository: {
         full_name: `${run.owner}/${run.repo}`,
         name: run.repo,
@@ -299,6 +314,7 @@ export class GithubState {
     const job: FakeJob = {
       id: this.nextJobId++,
       runId,
+      runAttempt: this.runs.get(runId)?.runAttempt ?? 1,
       name,
       status: 'queued',
       conclusion: null,
@@ -353,7 +369,7 @@ export class GithubState {
     return {
       id: job.id,
       run_id: job.runId,
-      run_attempt: 1,
+      run_attempt: job.runAttempt,
       workflow_name: run.name,
       head_sha: run.headSha,
       name: job.name,
@@ -491,6 +507,7 @@ export class GithubState {
       payload: d.payload,
       production_environment: d.productionEnvironment,
       transient_environment: d.transientEnvironment,
+      ...(d.creator ? { creator: accountOf(d.creator) } : {}),
       created_at: new Date().toISOString(),
     };
   }

@@ -1,5 +1,5 @@
-import { FakeDispatch, FakeRun, FULL_SHA } from '../model';
-import type { GithubState } from '../state';
+import type { GithubEnvironments } from '../environments';
+import { Caller, FakeDispatch, FakeRun, FULL_SHA } from '../model';
 import { conditional, type Route } from './table';
 
 /** GitHub Actions: workflows, the dispatch, runs and their jobs. */
@@ -16,9 +16,10 @@ export const actionRoutes: Route[] = [
   {
     method: 'POST',
     template: '/repos/{owner}/{repo}/actions/workflows/{workflow_id}/dispatches',
-    answer: ({ state, apiUrl, params, body }) =>
+    answer: ({ state, caller, apiUrl, params, body }) =>
       dispatch(
         state,
+        caller,
         apiUrl,
         params.owner,
         params.repo,
@@ -78,21 +79,82 @@ export const actionRoutes: Route[] = [
     },
   },
   {
-    // https://docs.github.com/en/rest/actions/workflow-jobs#list-jobs-for-a-workflow-run
+    // https://docs.github.com/en/rest/actions/workflow-jobs#list-jobs-for-a-workflow-run:
+    // `filter=latest` (the default) lists the jobs of the latest attempt only.
     method: 'GET',
     template: '/repos/{owner}/{repo}/actions/runs/{run_id}/jobs',
-    answer: ({ state, params }) => {
+    answer: ({ state, params, query }) => {
       const run = state.runs.get(Number(params.run_id));
       if (!run) return [404, { message: 'Not Found' }];
-      const jobs = [...state.jobs.values()].filter((job) => job.runId === run.id);
+      const all = query.get('filter') === 'all';
+      const jobs = [...state.jobs.values()].filter(
+        (job) => job.runId === run.id && (all || job.runAttempt === run.runAttempt),
+      );
       return [200, { total_count: jobs.length, jobs: jobs.map((job) => state.jobPayload(job)) }];
+    },
+  },
+  {
+    // https://docs.github.com/en/rest/actions/workflow-runs#review-custom-deployment-protection-rules-for-a-workflow-run:
+    // "GitHub Apps can only review their own custom deployment protection rules", with the
+    // installation token the delivery's installation gives and Deployments (write)
+    // (https://docs.github.com/en/actions/managing-workflow-runs-and-deployments/managing-deployments/creating-custom-deployment-protection-rules).
+    // The body names the environment, and a state, or a comment alone; every job of the run
+    // waiting on that environment is answered alike; 422 when none waits.
+    method: 'POST',
+    template: '/repos/{owner}/{repo}/actions/runs/{run_id}/deployment_protection_rule',
+    answer: ({ state, caller, params, body }) => {
+      if (caller.kind !== 'installation')
+        return [
+          403,
+          {
+            message: 'Resource not accessible by personal access token',
+            documentation_url:
+              'https://docs.github.com/rest/actions/workflow-runs#review-custom-deployment-protection-rules-for-a-workflow-run',
+          },
+        ];
+      const run = state.runs.get(Number(params.run_id));
+      const ours = `${run?.owner}/${run?.repo}`.toLowerCase();
+      if (!run || ours !== `${params.owner}/${params.repo}`.toLowerCase())
+        return [404, { message: 'Not Found' }];
+      const review = (body ?? {}) as {
+        environment_name?: unknown;
+        state?: unknown;
+        comment?: unknown;
+      };
+      const decision =
+        review.state === 'approved' || review.state === 'rejected' ? review.state : null;
+      const valid =
+        typeof review.environment_name === 'string' &&
+        (decision !== null || (review.state === undefined && typeof review.comment === 'string')) &&
+        (review.comment === undefined || typeof review.comment === 'string');
+      if (!valid)
+        return [
+          422,
+          {
+            message:
+              'Invalid request.\n\n"environment_name" and "state" (or "comment") are required.',
+          },
+        ];
+      const answered = state.answerProtectionRule(
+        run.id,
+        review.environment_name as string,
+        decision,
+        (review.comment as string | undefined) ?? '',
+      );
+      if (!answered)
+        return [
+          422,
+          { message: 'No pending custom deployment protection rule for this environment' },
+        ];
+      return [204];
     },
   },
 ];
 
 /** https://docs.github.com/en/rest/actions/workflows#create-a-workflow-dispatch-event */
 function dispatch(
-  state: GithubState,
+  state: GithubEnvironments,
+  caller: Caller,
   apiUrl: string,
   owner: string,
   name: string,
@@ -128,7 +190,14 @@ function dispatch(
   };
   state.dispatches.push(dispatch);
   if (state.createRunsOnDispatch) {
-    dispatch.runId = state.createRun(owner, repo.name, workflow.id, refName, sha, inputs).id;
+    const actor = state.loginOf(caller);
+    const run = state.createRun(owner, repo.name, workflow.id, refName, sha, inputs, { actor });
+    dispatch.runId = run.id;
+    // A job referencing the `environment` input's environment waits on its custom rule, and
+    // GitHub asks the App (only once the fake delivers webhooks: tests without it see no wait).
+    // https://docs.github.com/en/actions/managing-workflow-runs-and-deployments/managing-deployments/creating-custom-deployment-protection-rules
+    if (state.webhooks.targeted && inputs.environment)
+      void state.holdAtEnvironment(run, inputs.environment);
   }
   if (state.dispatchMode === 'details' && body.return_run_details && dispatch.runId) {
     const run = state.runs.get(dispatch.runId)!;

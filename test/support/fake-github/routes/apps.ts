@@ -1,8 +1,39 @@
 import { randomBytes } from 'node:crypto';
 import type { Route } from './table';
 
-/** The App's own routes: finding an installation, creating its token. */
+/** The App's own routes: the App itself, finding an installation, creating its token. */
 export const appRoutes: Route[] = [
+  {
+    // https://docs.github.com/en/rest/apps/apps#get-the-authenticated-app (a JWT only). Its
+    // `owner` is left out: the description allows a user or an enterprise there, and with every
+    // field optional (see contracts.ts) any owner would match both.
+    method: 'GET',
+    template: '/app',
+    answer: ({ state, apiUrl }) => {
+      const app = state.app;
+      if (!app) return [404, { message: 'Not Found' }];
+      const at = '2026-01-01T00:00:00Z';
+      return [
+        200,
+        {
+          id: app.appId,
+          slug: app.slug,
+          node_id: `A_${app.appId}`,
+          client_id: `Iv1.${app.appId}`,
+          name: 'ChatOps Deploy Bot',
+          description: null,
+          external_url: 'https://github.example/acme',
+          html_url: `https://github.example/apps/${app.slug}`,
+          created_at: at,
+          updated_at: at,
+          permissions: { actions: 'write', deployments: 'write' },
+          events: ['deployment_protection_rule', 'workflow_run'],
+          installations_count: app.installations.size,
+          url: `${apiUrl}/app`,
+        },
+      ];
+    },
+  },
   {
     // https://docs.github.com/en/rest/apps/apps#get-a-repository-installation-for-the-authenticated-app
     method: 'GET',

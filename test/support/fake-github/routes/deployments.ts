@@ -45,6 +45,19 @@ export const deploymentRoutes: Route[] = [
         body as Record<string, unknown>,
       ),
   },
+  {
+    // https://docs.github.com/en/rest/deployments/protection-rules#get-all-deployment-protection-rules-for-an-environment:
+    // the custom rules enabled on the environment (the fake's App, where enabled); 404 for an
+    // environment the repository does not have.
+    method: 'GET',
+    template: '/repos/{owner}/{repo}/environments/{environment_name}/deployment_protection_rules',
+    answer: ({ state, params }) => {
+      state.repo(params.owner, params.repo);
+      const rules = state.protectionRulesOf(params.owner, params.repo, params.environment_name);
+      if (!rules) return [404, { message: 'Not Found' }];
+      return [200, { total_count: rules.length, custom_deployment_protection_rules: rules }];
+    },
+  },
 ];
 
 /**

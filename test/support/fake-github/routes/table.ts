@@ -1,12 +1,15 @@
 import { createHash } from 'node:crypto';
-import type { GithubState } from '../state';
+import type { GithubEnvironments } from '../environments';
+import type { Caller } from '../model';
 
 /** An answer: status, JSON body (none for 204/304), extra headers. */
 export type Answer = [number, unknown?, Record<string, string>?];
 
 /** What a route is handed: the fake's state, the request, and its path parameters by name. */
 export interface RouteContext {
-  state: GithubState;
+  state: GithubEnvironments;
+  /** Who is asking (the personal token's user, an installation of the App, the App). */
+  caller: Caller;
   /** Where the fake serves, for URLs GitHub puts in its answers. */
   apiUrl: string;
   params: Record<string, string>;

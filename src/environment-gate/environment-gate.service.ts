@@ -1,0 +1,316 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { Clock } from '../../libs/clock';
+import { AppError } from '../../libs/errors';
+import { AccessService } from '../access/access.service';
+import { admittedRequest } from '../admission/admitted-request';
+import { AppConfig } from '../config/app-config';
+import { Deployment, DeploymentOrigin, isTerminal, Person } from '../deployments/deployment';
+import { DeploymentHistory } from '../deployments/deployment-history.repository';
+import { DeploymentTransitions } from '../deployments/deployment-transitions.service';
+import { DISPATCH_GRACE_MS } from '../deployments/deadlines';
+import { DeploymentLauncher } from '../deploy/deployment-launcher';
+import { unheld } from '../github/github-budget';
+import { GithubClient } from '../github/github.client';
+import { LaunchChecks } from '../dispatch/launch-checks';
+import { TargetLocksService } from '../target-locks/target-locks.service';
+import { onBehalfOfTheBot } from '../github/member-context';
+import { allowedRefPatterns, matchingPattern } from '../service-registry/ref-policy';
+import { channelOf, gateOf, outsideRunsOf, Service } from '../service-registry/service';
+import { ServiceRegistryService } from '../service-registry/service-registry.service';
+import { answerComment, decisionOf } from './gate-decisions';
+import { GateDecision, GateRequest } from './gate-request.store';
+
+/** What to do with a request now: decide it, or look again at `at`. */
+export type GateStep =
+  { decide: Omit<GateDecision, 'at'> } | { lookAgainAt: Date } | { opened: Deployment };
+
+/** A dispatch of the bot's own still looking for its run is waited for this often. */
+const OWN_RUN_RETRY_MS = 3_000;
+/** A request whose deployment is still undecided is looked at this often (moves also nudge it). */
+const UNDECIDED_RETRY_MS = 30_000;
+/** A read of the run GitHub did not answer is tried again this soon. */
+const READ_RETRY_MS = 10_000;
+
+/**
+ * The environment gate's rules: what the bot answers GitHub when a job of a run waits on an
+ * environment whose protection rule is the bot's App. Its own dispatches go through at once
+ * (approved in Discord already); any other run becomes a deployment started on GitHub and goes
+ * through what a /deploy goes through (allowed refs, CI gate, approval, locks, promotion order);
+ * environments the service does not list are answered as the service says.
+ */
+@Injectable()
+export class EnvironmentGateService {
+  private readonly logger = new Logger('EnvironmentGate');
+
+  constructor(
+    private readonly config: AppConfig,
+    private readonly registry: ServiceRegistryService,
+    private readonly history: DeploymentHistory,
+    private readonly launcher: DeploymentLauncher,
+    private readonly access: AccessService,
+    private readonly locks: TargetLocksService,
+    private readonly checks: LaunchChecks,
+    private readonly github: GithubClient,
+    private readonly transitions: DeploymentTransitions,
+    private readonly clock: Clock,
+  ) {}
+
+  /** The next step for an undecided request. */
+  async step(asked: GateRequest): Promise<GateStep> {
+    if (asked.deploymentId) return this.stepOfDeployment(asked, asked.deploymentId);
+    // GitHub's environment names ignore case; the bot's are lowercase.
+    const request = { ...asked, environment: asked.environment.toLowerCase() };
+    const services = (await this.registry.list()).filter(
+      (service) =>
+        service.owner.toLowerCase() === request.owner.toLowerCase() &&
+        service.repo.toLowerCase() === request.repo.toLowerCase(),
+    );
+    // A repository no service deploys is none of the bot's business: it does not answer.
+    if (!services.length)
+      return { decide: { state: 'ignored', comment: 'repository not served by the bot' } };
+    const service = services.find((candidate) =>
+      candidate.environments.includes(request.environment),
+    );
+    if (!service) return this.unknownEnvironment(services, request);
+
+    let run: { htmlUrl?: string; attempt: number };
+    try {
+      run = await this.runOf(request);
+    } catch (error) {
+      if (!(error instanceof AppError)) throw error;
+      // GitHub does not know the run in that repository: there is nothing to answer.
+      if ((error as { status?: number }).status === 404)
+        return { decide: { state: 'ignored', comment: 'run not found' } };
+      this.logger.warn(`Reading run ${request.runId} failed: ${error.message}; trying again`);
+      return { lookAgainAt: new Date(this.clock.now().getTime() + READ_RETRY_MS) };
+    }
+    const following = await this.history.findByRunId(request.runId);
+    if (following && !isTerminal(following.status)) {
+      const followed = await this.followed(following, request, run.attempt);
+      if (followed) return followed;
+    }
+    const looking = await this.history.findLookingForRun(service.name, request.environment);
+    const waitedMs = this.clock.now().getTime() - request.createdAt.getTime();
+    if (looking && waitedMs < DISPATCH_GRACE_MS)
+      return { lookAgainAt: new Date(this.clock.now().getTime() + OWN_RUN_RETRY_MS) };
+
+    // Opened already (by a worker that stopped before it could note it): that one it is.
+    const opened = await this.history.findStartedOnGithub(
+      request.runId,
+      request.environment,
+      request.createdAt,
+    );
+    if (opened) return { opened };
+    // This attempt was decided in Discord already: a replay of an answered question.
+    const decided = await this.history.findStartedOnGithub(request.runId, request.environment);
+    if (decided && (decided.origin?.runAttempt ?? 1) === run.attempt)
+      return { decide: { state: 'ignored', comment: `already decided as ${decided.id}` } };
+    const refused =
+      this.refusedRef(service, request) ?? (await this.refusedTarget(service, request));
+    if (refused) return { decide: { state: 'rejected', comment: refused } };
+    const channelId = channelOf(service, request.environment, this.config.discord.deployChannelId);
+    if (!channelId)
+      return {
+        decide: {
+          state: 'rejected',
+          comment: `No Discord channel is set for ${service.name} ${request.environment} (and no DEPLOY_CHANNEL_ID): the bot cannot ask anyone.`,
+        },
+      };
+    try {
+      return { opened: await this.open(service, request, channelId, run) };
+    } catch (error) {
+      if (!(error instanceof AppError)) throw error;
+      return { decide: { state: 'rejected', comment: `Not let through: ${error.message}` } };
+    }
+  }
+
+  /**
+   * A run a deployment follows already, asking (again). Approved at once only when Discord has
+   * decided it: the bot's own dispatch (started by an App's account: a person's run the bot took
+   * for its own is never let through unasked), or a run let through for this environment (a job
+   * asking after another). A run only observed so far gives way to the request (superseded).
+   */
+  private async followed(
+    following: Deployment,
+    request: GateRequest,
+    attempt: number,
+  ): Promise<GateStep | undefined> {
+    const sameAttempt = (following.origin?.runAttempt ?? 1) === attempt;
+    if (following.origin && !following.origin.gated) {
+      if (following.environment !== request.environment || !sameAttempt)
+        return this.oneAtATime(following);
+      await this.transitions.supersedeObserved(
+        following.id,
+        `GitHub asked the bot about this run for ${request.environment}: a Discord request decides it`,
+      );
+      return undefined;
+    }
+    if (!sameAttempt) return undefined;
+    if (following.environment !== request.environment) return this.oneAtATime(following);
+    if (!following.origin && !(await this.isOwnApp(request))) {
+      this.logger.warn(
+        `run ${request.runId} is followed as ${following.id}, but ${request.sender.login} (not the bot's App) started it: rejected`,
+      );
+      return {
+        decide: {
+          state: 'rejected',
+          comment: `This run is followed as the deploy bot's own deployment ${following.id}, but the bot did not start it: rejected. Deploy from Discord.`,
+        },
+      };
+    }
+    return { decide: { state: 'approved', comment: answerComment(following, 'approved') } };
+  }
+
+  /** Whether the bot's own App started the run (its account, `<slug>[bot]`; no other App's). */
+  private async isOwnApp(request: GateRequest): Promise<boolean> {
+    if (!isApp(request.sender)) return false;
+    const slug = await unheld(() =>
+      onBehalfOfTheBot(() => this.github.ownAppSlug(request.owner, request.repo)),
+    );
+    return Boolean(slug) && request.sender.login.toLowerCase() === `${slug}[bot]`.toLowerCase();
+  }
+
+  private oneAtATime(following: Deployment): GateStep {
+    return {
+      decide: {
+        state: 'rejected',
+        comment: `This run is already a deployment to ${following.environment} (${following.id}); the bot lets a run through to one environment at a time.`,
+      },
+    };
+  }
+
+  private async stepOfDeployment(request: GateRequest, id: string): Promise<GateStep> {
+    const deployment = await this.history.findById(id);
+    if (!deployment)
+      return { decide: { state: 'rejected', comment: `The deployment ${id} is gone.` } };
+    const decided = decisionOf(deployment, request.runId, this.config.approval.timeoutMs);
+    if (decided) return { decide: decided };
+    return { lookAgainAt: new Date(this.clock.now().getTime() + UNDECIDED_RETRY_MS) };
+  }
+
+  private unknownEnvironment(services: Service[], request: GateRequest): GateStep {
+    const names = services.map((service) => service.name).join(', ');
+    const ignore = services.every(
+      (service) => outsideRunsOf(service).unknownEnvironments === 'ignore',
+    );
+    if (ignore) return { decide: { state: 'ignored', comment: 'environment not registered' } };
+    return {
+      decide: {
+        state: 'rejected',
+        comment: `${request.environment} is not an environment of ${names} in the deploy bot: an admin registers it (/service target) before anything deploys there.`,
+      },
+    };
+  }
+
+  /** The run's branch must be one the target allows, as for /deploy. */
+  private refusedRef(service: Service, request: GateRequest): string | undefined {
+    if (refAllowed(service, request.environment, request.ref)) return undefined;
+    const { patterns } = allowedRefPatterns(service, request.environment);
+    return `${request.ref.slice(0, 100)} may not deploy to ${request.environment} (allowed: ${patterns.join(', ').slice(0, 300)}).`;
+  }
+
+  /**
+   * As for /deploy: a locked target, or a commit the promotion order does not allow yet, is
+   * refused at once (checked again at the decisive approval).
+   */
+  private async refusedTarget(service: Service, request: GateRequest): Promise<string | undefined> {
+    try {
+      await this.locks.refuseLocked(service.name, request.environment);
+    } catch (error) {
+      if (error instanceof AppError) return `Not let through: ${error.message}`;
+      throw error;
+    }
+    const promotion = await this.checks.promotionRefusal(service, request.environment, request.sha);
+    return promotion ? `Not let through: ${promotion.message}` : undefined;
+  }
+
+  /** A deployment started on GitHub, asking Discord: what a /deploy of the run's commit would be. */
+  private async open(
+    service: Service,
+    request: GateRequest,
+    channelId: string,
+    run: { htmlUrl?: string; attempt: number },
+  ) {
+    const runUrl = run.htmlUrl;
+    const requester = await this.requesterOf(request.sender);
+    const origin: DeploymentOrigin = {
+      kind: 'github',
+      login: request.sender.login,
+      event: request.event,
+      runId: request.runId,
+      runAttempt: run.attempt,
+      ...(runUrl ? { runUrl } : {}),
+      gated: true,
+      ...(isApp(request.sender) ? { app: true } : {}),
+      ...(requester.linked ? { member: requester.person } : {}),
+    };
+    const admitted = admittedRequest(
+      service,
+      {
+        environment: request.environment,
+        ref: request.ref.replace(/^refs\/(heads|tags)\//, ''),
+        sha: request.sha,
+        requester: requester.person,
+      },
+      async () => undefined,
+    );
+    const gate = gateOf(service, request.environment);
+    const { githubDeployment: _recordedByGithub, ...draft } = admitted.draft;
+    return onBehalfOfTheBot(() =>
+      this.launcher.launch({
+        ...admitted,
+        draft: { ...draft, origin, channelId },
+        ...(gate.mode !== 'off' ? { gate: { mode: gate.mode, required: gate.required } } : {}),
+      }),
+    );
+  }
+
+  /** The run GitHub holds (read once per question, on the bot's budget): its page and attempt. */
+  private async runOf(request: GateRequest): Promise<{ htmlUrl?: string; attempt: number }> {
+    const answer = await unheld(() =>
+      onBehalfOfTheBot(() => this.github.getRun(request.owner, request.repo, request.runId)),
+    );
+    if (answer.notModified) return { attempt: 1 };
+    return { htmlUrl: answer.run.htmlUrl, attempt: answer.run.runAttempt ?? 1 };
+  }
+
+  /**
+   * Who asks: the member linked to the GitHub login (so they cannot approve their own run), or
+   * the login itself; an App's account is never a person.
+   */
+  async requesterOf(sender: {
+    login: string;
+    type: string;
+  }): Promise<{ person: Person; linked: boolean }> {
+    if (!isApp(sender)) {
+      const member = await this.access.memberLinkedTo(sender.login);
+      if (member) return { person: member, linked: true };
+    }
+    return {
+      person: { id: `github:${sender.login.toLowerCase()}`, name: `${sender.login} (GitHub)` },
+      linked: false,
+    };
+  }
+
+  logDecision(request: GateRequest, decision: GateDecision): void {
+    this.logger.log(
+      `run ${request.runId} in ${request.owner}/${request.repo} (${request.environment}): ${decision.state}`,
+    );
+  }
+}
+
+export function isApp(sender: { login: string; type: string }): boolean {
+  return sender.type === 'Bot' || sender.login.endsWith('[bot]');
+}
+
+/**
+ * Whether a run's ref (`refs/heads/…`, `refs/tags/…`, or a bare branch or tag name as a
+ * `workflow_run` gives it) is one the target allows.
+ */
+export function refAllowed(service: Service, environment: string, ref: string): boolean {
+  const { patterns } = allowedRefPatterns(service, environment);
+  if (ref.startsWith('refs/tags/')) return Boolean(matchingPattern(patterns, 'tag', ref.slice(10)));
+  const name = ref.replace(/^refs\/heads\//, '');
+  if (matchingPattern(patterns, 'branch', name)) return true;
+  return !ref.startsWith('refs/heads/') && Boolean(matchingPattern(patterns, 'tag', name));
+}
