@@ -31,6 +31,9 @@ import {
 import { waitFor } from './support/wait-for';
 
 /** Who may decide a run started on GitHub, and what the bot answers without asking anyone. */
+/** A short random suffix for a name no other test uses. */
+const suffix = () => Math.random().toString(16).slice(2, 8);
+
 describe('the environment gate: people, settings and runs it only records', () => {
   let app: TestApp;
 
@@ -237,6 +240,26 @@ describe('the environment gate: people, settings and runs it only records', () =
     expect(await firstAnswer(app, run.id)).toMatchObject({
       state: 'rejected',
       environment: 'Prod',
+    });
+  });
+
+  it('rejects a run of another workflow that uses the environment: it is no registered service', async () => {
+    const { github } = app;
+    const repo = `two-workflows-${suffix()}`;
+    github.addRepo('acme', repo, { workflows: ['deploy.yml', 'migrate.yml'] });
+    const service = await newService(app, { repo });
+    github.addEnvironment('acme', service.repo, 'prod', { customRule: true });
+    const run = await github.startRun('acme', service.repo, {
+      workflow: 'migrate.yml',
+      event: 'workflow_dispatch',
+      actor: 'octo-dev',
+      environment: 'prod',
+    });
+    expect(await firstAnswer(app, run.id)).toMatchObject({
+      state: 'rejected',
+      comment: expect.stringContaining(
+        'the workflow .github/workflows/migrate.yml is not registered',
+      ),
     });
   });
 

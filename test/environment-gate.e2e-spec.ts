@@ -144,7 +144,9 @@ describe('the environment gate: Discord approvals bind GitHub’s environment', 
     });
     const answer = await firstAnswer(app, run.id);
     expect(answer).toMatchObject({ state: 'rejected', environment: 'sandbox' });
-    expect(answer!.comment).toContain(`sandbox is not an environment of ${service.name}`);
+    expect(answer!.comment).toContain(
+      `sandbox is not registered with ${service.name} in the deploy bot`,
+    );
   });
 
   it('rejects a request not decided in time, with a comment', async () => {

@@ -193,6 +193,19 @@ export class DeploymentHistory {
     );
   }
 
+  /** A request GitHub's question about run `runId` opened that has not ended yet, if any. */
+  async findUnfinishedStartedOnGithub(runId: number): Promise<Deployment | null> {
+    return toDomain(
+      await this.deployments
+        .findOne({
+          'origin.runId': runId,
+          'origin.gated': true,
+          status: { $nin: TERMINAL_STATUSES },
+        })
+        .lean<Stored>(),
+    );
+  }
+
   /**
    * Whether a deployment knows this attempt of run `runId`: one following the run still, or one
    * (following it, or started on GitHub) of this attempt or a later one. A re-run (a later

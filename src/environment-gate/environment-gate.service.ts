@@ -10,19 +10,16 @@ import { DeploymentTransitions } from '../deployments/deployment-transitions.ser
 import { DISPATCH_GRACE_MS } from '../deployments/deadlines';
 import { DeploymentLauncher } from '../deploy/deployment-launcher';
 import { unheld } from '../github/github-budget';
+import { mayPass } from '../github/github.errors';
 import { GithubClient } from '../github/github.client';
 import { LaunchChecks } from '../dispatch/launch-checks';
 import { TargetLocksService } from '../target-locks/target-locks.service';
 import { onBehalfOfTheBot } from '../github/member-context';
-import { allowedRefPatterns, matchingPattern } from '../service-registry/ref-policy';
-import { channelOf, gateOf, outsideRunsOf, Service } from '../service-registry/service';
+import { channelOf, gateOf, Service } from '../service-registry/service';
 import { ServiceRegistryService } from '../service-registry/service-registry.service';
 import { answerComment, decisionOf } from './gate-decisions';
 import { GateDecision, GateRequest } from './gate-request.store';
-
-/** What to do with a request now: decide it, or look again at `at`. */
-export type GateStep =
-  { decide: Omit<GateDecision, 'at'> } | { lookAgainAt: Date } | { opened: Deployment };
+import { deploysWith, GateStep, isApp, notRegistered, oneAtATime, refusedRef } from './gate-rules';
 
 /** A dispatch of the bot's own still looking for its run is waited for this often. */
 const OWN_RUN_RETRY_MS = 3_000;
@@ -30,6 +27,14 @@ const OWN_RUN_RETRY_MS = 3_000;
 const UNDECIDED_RETRY_MS = 30_000;
 /** A read of the run GitHub did not answer is tried again this soon. */
 const READ_RETRY_MS = 10_000;
+
+/** The run GitHub holds, as the bot read it. */
+interface HeldRun {
+  htmlUrl?: string;
+  attempt: number;
+  workflowId?: number;
+  path?: string;
+}
 
 /**
  * The environment gate's rules: what the bot answers GitHub when a job of a run waits on an
@@ -68,32 +73,36 @@ export class EnvironmentGateService {
     // A repository no service deploys is none of the bot's business: it does not answer.
     if (!services.length)
       return { decide: { state: 'ignored', comment: 'repository not served by the bot' } };
-    const service = services.find((candidate) =>
-      candidate.environments.includes(request.environment),
+    const listing = services.filter((service) =>
+      service.environments.includes(request.environment),
     );
-    if (!service) return this.unknownEnvironment(services, request);
-
-    let run: { htmlUrl?: string; attempt: number };
+    if (!listing.length) return notRegistered(services, request.environment);
     try {
-      run = await this.runOf(request);
+      const run = await this.runOf(request);
+      if (!run) return { decide: { state: 'ignored', comment: 'run not found' } };
+      const service = listing.find((candidate) => deploysWith(candidate, run));
+      if (!service) return notRegistered(listing, `the workflow ${run.path ?? run.workflowId}`);
+      return await this.stepFor(service, request, run);
     } catch (error) {
       if (!(error instanceof AppError)) throw error;
-      // GitHub does not know the run in that repository: there is nothing to answer.
-      if ((error as { status?: number }).status === 404)
-        return { decide: { state: 'ignored', comment: 'run not found' } };
-      this.logger.warn(`Reading run ${request.runId} failed: ${error.message}; trying again`);
+      if (!mayPass(error))
+        return { decide: { state: 'rejected', comment: `Not let through: ${error.message}` } };
+      // GitHub or Discord may answer in a moment: the question waits, unanswered.
+      this.logger.warn(`run ${request.runId}: ${error.message}; trying again`);
       return { lookAgainAt: new Date(this.clock.now().getTime() + READ_RETRY_MS) };
     }
+  }
+
+  private async stepFor(service: Service, request: GateRequest, run: HeldRun): Promise<GateStep> {
     const following = await this.history.findByRunId(request.runId);
     if (following && !isTerminal(following.status)) {
       const followed = await this.followed(following, request, run.attempt);
       if (followed) return followed;
     }
+    const now = this.clock.now().getTime();
     const looking = await this.history.findLookingForRun(service.name, request.environment);
-    const waitedMs = this.clock.now().getTime() - request.createdAt.getTime();
-    if (looking && waitedMs < DISPATCH_GRACE_MS)
-      return { lookAgainAt: new Date(this.clock.now().getTime() + OWN_RUN_RETRY_MS) };
-
+    if (looking && now - request.createdAt.getTime() < DISPATCH_GRACE_MS)
+      return { lookAgainAt: new Date(now + OWN_RUN_RETRY_MS) };
     // Opened already (by a worker that stopped before it could note it): that one it is.
     const opened = await this.history.findStartedOnGithub(
       request.runId,
@@ -101,12 +110,19 @@ export class EnvironmentGateService {
       request.createdAt,
     );
     if (opened) return { opened };
-    // This attempt was decided in Discord already: a replay of an answered question.
+    // This attempt was decided in Discord already (a job asking late, or a replay): as decided.
     const decided = await this.history.findStartedOnGithub(request.runId, request.environment);
-    if (decided && (decided.origin?.runAttempt ?? 1) === run.attempt)
-      return { decide: { state: 'ignored', comment: `already decided as ${decided.id}` } };
+    if (decided && (decided.origin?.runAttempt ?? 1) === run.attempt) {
+      const decision = decisionOf(decided, request.runId, this.config.approval.timeoutMs);
+      return decision ? { decide: decision } : { opened: decided };
+    }
+    // Another request of the run is still undecided or running: one environment at a time.
+    const other = await this.history.findUnfinishedStartedOnGithub(request.runId);
+    if (other && other.environment !== request.environment) return oneAtATime(other);
+    if (other) return { lookAgainAt: new Date(now + UNDECIDED_RETRY_MS) };
     const refused =
-      this.refusedRef(service, request) ?? (await this.refusedTarget(service, request));
+      refusedRef(service, request.environment, request.ref) ??
+      (await this.refusedTarget(service, request));
     if (refused) return { decide: { state: 'rejected', comment: refused } };
     const channelId = channelOf(service, request.environment, this.config.discord.deployChannelId);
     if (!channelId)
@@ -116,12 +132,7 @@ export class EnvironmentGateService {
           comment: `No Discord channel is set for ${service.name} ${request.environment} (and no DEPLOY_CHANNEL_ID): the bot cannot ask anyone.`,
         },
       };
-    try {
-      return { opened: await this.open(service, request, channelId, run) };
-    } catch (error) {
-      if (!(error instanceof AppError)) throw error;
-      return { decide: { state: 'rejected', comment: `Not let through: ${error.message}` } };
-    }
+    return { opened: await this.open(service, request, channelId, run) };
   }
 
   /**
@@ -138,7 +149,7 @@ export class EnvironmentGateService {
     const sameAttempt = (following.origin?.runAttempt ?? 1) === attempt;
     if (following.origin && !following.origin.gated) {
       if (following.environment !== request.environment || !sameAttempt)
-        return this.oneAtATime(following);
+        return oneAtATime(following);
       await this.transitions.supersedeObserved(
         following.id,
         `GitHub asked the bot about this run for ${request.environment}: a Discord request decides it`,
@@ -146,7 +157,7 @@ export class EnvironmentGateService {
       return undefined;
     }
     if (!sameAttempt) return undefined;
-    if (following.environment !== request.environment) return this.oneAtATime(following);
+    if (following.environment !== request.environment) return oneAtATime(following);
     if (!following.origin && !(await this.isOwnApp(request))) {
       this.logger.warn(
         `run ${request.runId} is followed as ${following.id}, but ${request.sender.login} (not the bot's App) started it: rejected`,
@@ -170,15 +181,6 @@ export class EnvironmentGateService {
     return Boolean(slug) && request.sender.login.toLowerCase() === `${slug}[bot]`.toLowerCase();
   }
 
-  private oneAtATime(following: Deployment): GateStep {
-    return {
-      decide: {
-        state: 'rejected',
-        comment: `This run is already a deployment to ${following.environment} (${following.id}); the bot lets a run through to one environment at a time.`,
-      },
-    };
-  }
-
   private async stepOfDeployment(request: GateRequest, id: string): Promise<GateStep> {
     const deployment = await this.history.findById(id);
     if (!deployment)
@@ -188,49 +190,25 @@ export class EnvironmentGateService {
     return { lookAgainAt: new Date(this.clock.now().getTime() + UNDECIDED_RETRY_MS) };
   }
 
-  private unknownEnvironment(services: Service[], request: GateRequest): GateStep {
-    const names = services.map((service) => service.name).join(', ');
-    const ignore = services.every(
-      (service) => outsideRunsOf(service).unknownEnvironments === 'ignore',
-    );
-    if (ignore) return { decide: { state: 'ignored', comment: 'environment not registered' } };
-    return {
-      decide: {
-        state: 'rejected',
-        comment: `${request.environment} is not an environment of ${names} in the deploy bot: an admin registers it (/service target) before anything deploys there.`,
-      },
-    };
-  }
-
-  /** The run's branch must be one the target allows, as for /deploy. */
-  private refusedRef(service: Service, request: GateRequest): string | undefined {
-    if (refAllowed(service, request.environment, request.ref)) return undefined;
-    const { patterns } = allowedRefPatterns(service, request.environment);
-    return `${request.ref.slice(0, 100)} may not deploy to ${request.environment} (allowed: ${patterns.join(', ').slice(0, 300)}).`;
-  }
-
   /**
    * As for /deploy: a locked target, or a commit the promotion order does not allow yet, is
    * refused at once (checked again at the decisive approval).
    */
   private async refusedTarget(service: Service, request: GateRequest): Promise<string | undefined> {
-    try {
-      await this.locks.refuseLocked(service.name, request.environment);
-    } catch (error) {
-      if (error instanceof AppError) return `Not let through: ${error.message}`;
-      throw error;
-    }
+    const locked = await this.locks.refuseLocked(service.name, request.environment).then(
+      () => undefined,
+      (error: unknown) => {
+        if (error instanceof AppError) return `Not let through: ${error.message}`;
+        throw error;
+      },
+    );
+    if (locked) return locked;
     const promotion = await this.checks.promotionRefusal(service, request.environment, request.sha);
     return promotion ? `Not let through: ${promotion.message}` : undefined;
   }
 
   /** A deployment started on GitHub, asking Discord: what a /deploy of the run's commit would be. */
-  private async open(
-    service: Service,
-    request: GateRequest,
-    channelId: string,
-    run: { htmlUrl?: string; attempt: number },
-  ) {
+  private async open(service: Service, request: GateRequest, channelId: string, run: HeldRun) {
     const runUrl = run.htmlUrl;
     const requester = await this.requesterOf(request.sender);
     const origin: DeploymentOrigin = {
@@ -265,13 +243,20 @@ export class EnvironmentGateService {
     );
   }
 
-  /** The run GitHub holds (read once per question, on the bot's budget): its page and attempt. */
-  private async runOf(request: GateRequest): Promise<{ htmlUrl?: string; attempt: number }> {
-    const answer = await unheld(() =>
-      onBehalfOfTheBot(() => this.github.getRun(request.owner, request.repo, request.runId)),
-    );
-    if (answer.notModified) return { attempt: 1 };
-    return { htmlUrl: answer.run.htmlUrl, attempt: answer.run.runAttempt ?? 1 };
+  /** The run GitHub holds (read once per question, on the bot's budget); undefined when unknown. */
+  private async runOf(request: GateRequest): Promise<HeldRun | undefined> {
+    try {
+      const answer = await unheld(() =>
+        onBehalfOfTheBot(() => this.github.getRun(request.owner, request.repo, request.runId)),
+      );
+      if (answer.notModified) return { attempt: 1 };
+      const { htmlUrl, runAttempt, workflowId, path } = answer.run;
+      return { htmlUrl, attempt: runAttempt ?? 1, workflowId, path };
+    } catch (error) {
+      // GitHub does not know the run in that repository: there is nothing to answer.
+      if ((error as { status?: number }).status === 404) return undefined;
+      throw error;
+    }
   }
 
   /**
@@ -297,20 +282,4 @@ export class EnvironmentGateService {
       `run ${request.runId} in ${request.owner}/${request.repo} (${request.environment}): ${decision.state}`,
     );
   }
-}
-
-export function isApp(sender: { login: string; type: string }): boolean {
-  return sender.type === 'Bot' || sender.login.endsWith('[bot]');
-}
-
-/**
- * Whether a run's ref (`refs/heads/…`, `refs/tags/…`, or a bare branch or tag name as a
- * `workflow_run` gives it) is one the target allows.
- */
-export function refAllowed(service: Service, environment: string, ref: string): boolean {
-  const { patterns } = allowedRefPatterns(service, environment);
-  if (ref.startsWith('refs/tags/')) return Boolean(matchingPattern(patterns, 'tag', ref.slice(10)));
-  const name = ref.replace(/^refs\/heads\//, '');
-  if (matchingPattern(patterns, 'branch', name)) return true;
-  return !ref.startsWith('refs/heads/') && Boolean(matchingPattern(patterns, 'tag', name));
 }

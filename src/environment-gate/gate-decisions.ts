@@ -85,7 +85,7 @@ export function answerComment(deployment: Deployment, state: 'approved' | 'rejec
  * Within GitHub's bounds, and mentioning nobody there: a Discord name such as `@org/team` would
  * notify a GitHub team, so every `@` is written as a full-width `＠`.
  */
-function clip(text: string): string {
+export function clip(text: string): string {
   const quiet = text.replace(/@/g, '＠');
   return quiet.length > COMMENT_MAX ? `${quiet.slice(0, COMMENT_MAX - 1)}…` : quiet;
 }

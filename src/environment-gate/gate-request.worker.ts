@@ -8,6 +8,7 @@ import { GithubClient } from '../github/github.client';
 import { onBehalfOfTheBot } from '../github/member-context';
 import { AppMetrics } from '../metrics/app-metrics';
 import { EnvironmentGateService } from './environment-gate.service';
+import { clip } from './gate-decisions';
 import { GateRequest, GateRequestStore } from './gate-request.store';
 
 const MAX_BACKOFF_MS = 5 * 60_000;
@@ -95,7 +96,8 @@ export class GateRequestWorker extends OutboxWorker<GateRequest> implements OnMo
             runId: request.runId,
             environment: request.environment,
             state: decision.state as 'approved' | 'rejected',
-            comment: decision.comment,
+            // Every comment, whatever made it, mentions nobody on GitHub and fits.
+            comment: clip(decision.comment),
           }),
         ),
       );

@@ -8,7 +8,8 @@ import { DeploymentTransitions } from '../deployments/deployment-transitions.ser
 import { AppMetrics } from '../metrics/app-metrics';
 import { channelOf, Service } from '../service-registry/service';
 import { ServiceRegistryService } from '../service-registry/service-registry.service';
-import { EnvironmentGateService, isApp, refAllowed } from './environment-gate.service';
+import { EnvironmentGateService } from './environment-gate.service';
+import { deploysWith, isApp, refAllowed } from './gate-rules';
 import { GateRequestStore } from './gate-request.store';
 
 /** What GitHub says of a run, in a `workflow_run` or `deployment_status` delivery. */
@@ -53,7 +54,12 @@ export class OutsideRunsService {
 
   /** The registered service whose deploy workflow ran `run`, if any. */
   async serviceOf(run: ObservedRun): Promise<Service | undefined> {
-    return (await this.registry.list()).find((service) => isItsWorkflow(service, run));
+    return (await this.registry.list()).find(
+      (service) =>
+        service.owner.toLowerCase() === run.owner.toLowerCase() &&
+        service.repo.toLowerCase() === run.repo.toLowerCase() &&
+        deploysWith(service, run),
+    );
   }
 
   /** Records the run as a deployment to `environment`: `accepted`, or `ignored` when not to. */
@@ -130,15 +136,6 @@ export class OutsideRunsService {
     this.metrics.githubRuns.inc({ environment, kind: 'observed' });
     return 'accepted';
   }
-}
-
-function isItsWorkflow(service: Service, run: ObservedRun): boolean {
-  if (service.owner.toLowerCase() !== run.owner.toLowerCase()) return false;
-  if (service.repo.toLowerCase() !== run.repo.toLowerCase()) return false;
-  return (
-    (run.workflowId !== undefined && String(run.workflowId) === service.workflow) ||
-    (typeof run.path === 'string' && run.path.split('/').pop() === service.workflow)
-  );
 }
 
 function statusOf(status: string | undefined, conclusion: string | null): DeploymentStatus {

@@ -97,21 +97,23 @@ export class GithubActions extends GithubRepos {
   }
   /**
    * The bot's own App's slug (it acts on GitHub as `<slug>[bot]`), asked once with the App's JWT
-   * (https://docs.github.com/en/rest/apps/apps#get-the-authenticated-app); undefined with a token.
+   * (https://docs.github.com/en/rest/apps/apps#get-the-authenticated-app). Only the answer is
+   * remembered.
    */
-  async ownAppSlug(owner: string, repo: string): Promise<string | undefined> {
-    if (this.appSlug !== undefined) return this.appSlug || undefined;
+  async ownAppSlug(owner: string, repo: string): Promise<string> {
+    if (this.appSlug) return this.appSlug;
     const octokit = await this.octokit(owner, repo);
     try {
       const { data } = await octokit.request('GET /app');
-      this.appSlug = (data as { slug?: string } | null)?.slug ?? '';
+      const slug = (data as { slug?: string } | null)?.slug;
+      if (!slug) throw new GithubError('GITHUB.UNPROCESSABLE', 'GitHub did not name the App.');
+      this.appSlug = slug;
+      return slug;
     } catch (error) {
-      // A token is no App (401/403/404): nothing to compare with. Anything else may pass.
-      const status = (error as { status?: number }).status;
-      if (status === 401 || status === 403 || status === 404) this.appSlug = '';
-      else throw this.failure(error, owner, 'the App itself');
+      // Not remembered: a failure that passes (a 401 on a skewed clock, a rate limit) is asked again.
+      if (error instanceof GithubError) throw error;
+      throw this.failure(error, owner, 'the App itself');
     }
-    return this.appSlug || undefined;
   }
 
   private appSlug?: string;

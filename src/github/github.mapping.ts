@@ -22,9 +22,13 @@ export function toRunInfo(run: {
   created_at: string;
   updated_at: string;
   run_attempt?: number;
+  workflow_id?: number;
+  path?: string;
 }): RunInfo {
   return {
     id: run.id,
+    ...(run.workflow_id !== undefined ? { workflowId: run.workflow_id } : {}),
+    ...(run.path ? { path: run.path } : {}),
     runAttempt: run.run_attempt ?? 1,
     displayTitle: run.display_title ?? '',
     status: run.status ?? 'queued',

@@ -40,6 +40,9 @@ export interface RunInfo {
   displayTitle: string;
   /** 1, then one more at each re-run (the run keeps its id). */
   runAttempt?: number;
+  /** The workflow that ran: its id, and its file (`.github/workflows/deploy.yml`). */
+  workflowId?: number;
+  path?: string;
   status: string;
   conclusion: string | null;
   htmlUrl: string;

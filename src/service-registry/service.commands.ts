@@ -71,7 +71,10 @@ export class ServiceCommands {
   ) {
     const service = await this.registry.get(name);
     return interaction.reply(
-      withinLimits({ embeds: [serviceEmbed(service)], flags: MessageFlags.Ephemeral }),
+      withinLimits({
+        embeds: [serviceEmbed(service, service.name, this.config.github.identity.kind)],
+        flags: MessageFlags.Ephemeral,
+      }),
     );
   }
 

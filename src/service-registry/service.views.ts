@@ -94,7 +94,7 @@ function channelsText(service: Service): string {
   return fitLines([...lines, ...rest], LIMITS.fieldValue, (n) => `… and ${n} more environments`);
 }
 
-function outsideRunsText(service: Service): string {
+function outsideRunsText(service: Service, identity: 'app' | 'token'): string {
   const { unknownEnvironments, environmentFrom } = outsideRunsOf(service);
   const unknownDefault = service.outsideRuns?.unknownEnvironments ? '' : ' (default)';
   const fromDefault = service.outsideRuns?.environmentFrom ? '' : ' (default)';
@@ -105,11 +105,17 @@ function outsideRunsText(service: Service): string {
     environmentFrom === 'deployments'
       ? `A run started outside Discord deploys to: the environment its jobs reference${fromDefault}`
       : `A run started outside Discord deploys to: ${environmentFrom.fixed}, always`,
-    `Whether GitHub waits for Discord: \`/service check name:${service.name}\``,
+    identity === 'token'
+      ? 'GitHub does not wait for Discord here: only a GitHub App can be an environment’s protection rule (GITHUB_TOKEN is set)'
+      : `Whether GitHub waits for Discord: \`/service check name:${service.name}\``,
   ].join('\n');
 }
 
-export function serviceEmbed(service: Service, title = service.name): EmbedBuilder {
+export function serviceEmbed(
+  service: Service,
+  title = service.name,
+  identity: 'app' | 'token' = 'app',
+): EmbedBuilder {
   return new EmbedBuilder().setTitle(title).addFields(
     { name: 'Repository', value: `${service.owner}/${service.repo}`, inline: true },
     { name: 'Workflow', value: code(service.workflow), inline: true },
@@ -139,7 +145,7 @@ export function serviceEmbed(service: Service, title = service.name): EmbedBuild
     },
     { name: 'Targets', value: targetsText(service) },
     { name: 'Channels', value: channelsText(service) },
-    { name: 'Outside Discord', value: outsideRunsText(service) },
+    { name: 'Outside Discord', value: outsideRunsText(service, identity) },
     { name: 'Run matching', value: correlationText(service) },
     {
       name: 'Added',

@@ -194,7 +194,7 @@ export function deploymentMessage(deployment: Deployment): {
   if (deployment.origin) {
     embed.addFields({
       name: 'Started by',
-      value: `${eventText(deployment.origin.event)}${deployment.origin.gated ? ' · GitHub waits for this decision' : ''}`,
+      value: `${eventText(deployment.origin.event)}${deployment.origin.gated && (pending || gated) ? ' · GitHub waits for this decision' : ''}`,
       inline: true,
     });
   }
