@@ -52,7 +52,10 @@ describe('deployment messages under a per-channel edit limit', () => {
     const handles = await Promise.all(
       services.map((service) => runDeploy(app, app.actors.deployer, service.name, 'staging')),
     );
-    const ids = await Promise.all(handles.map((handle) => deploymentIdOf(handle)));
+    // Thirty commands at once: a loaded machine may take longer than one command's usual wait.
+    const ids = await Promise.all(
+      handles.map((handle) => deploymentIdOf(handle, { timeoutMs: 30_000 })),
+    );
     // GitHub takes one write a second: thirty dispatches take half a minute.
     const runIds = await Promise.all(
       ids.map((id) =>

@@ -90,15 +90,22 @@ export async function runDeploy(
 }
 
 /** The deployment id shown on the reply, once the reply shows one; fails at once on a refusal. */
-export async function deploymentIdOf(handle: InteractionHandle): Promise<string> {
-  const text = await waitFor(`a deployment on the reply to ${handle.id}`, () => {
-    const refusal = handle.followUps()[0];
-    if (refusal) throw new WaitAbort(`the command was refused: ${refusal.content}`);
-    const reply = handle.reply();
-    return reply && /Deployment: d-[0-9a-f]{6}/.test(messageText(reply))
-      ? messageText(reply)
-      : undefined;
-  });
+export async function deploymentIdOf(
+  handle: InteractionHandle,
+  { timeoutMs = 10_000 } = {},
+): Promise<string> {
+  const text = await waitFor(
+    `a deployment on the reply to ${handle.id}`,
+    () => {
+      const refusal = handle.followUps()[0];
+      if (refusal) throw new WaitAbort(`the command was refused: ${refusal.content}`);
+      const reply = handle.reply();
+      return reply && /Deployment: d-[0-9a-f]{6}/.test(messageText(reply))
+        ? messageText(reply)
+        : undefined;
+    },
+    { timeoutMs },
+  );
   return /Deployment: (d-[0-9a-f]{6})/.exec(text)![1];
 }
 
