@@ -21,9 +21,10 @@ const ROLES = {
   platform: ['config', 'logging', 'database', 'metrics', 'instances', 'audit'],
   kernel: ['deployments'],
   adapters: ['github', 'discord', 'http'],
-  policy: ['access', 'service-registry', 'target-locks'],
+  policy: ['access', 'service-registry', 'target-locks', 'deploy-windows'],
   features: [
     'environment-gate',
+    'deploy-queue',
     'rollback',
     'deploy',
     'ci-gate',
@@ -49,6 +50,7 @@ const ROLES = {
  */
 const LAUNCH_PIPELINE = [
   'environment-gate',
+  'deploy-queue',
   'rollback',
   'deploy',
   'ci-gate',

@@ -9,6 +9,7 @@ import {
 } from '../libs/errors';
 import {
   answerInteractionError,
+  OfferedRefusal,
   interactionOf,
   isInteractionHost,
 } from './discord/interaction-errors';
@@ -56,7 +57,8 @@ export class AppExceptionFilter implements ExceptionFilter {
       const message = appError
         ? this.scrub(appError.message)
         : `Something went wrong (ref ${ref}).`;
-      return answerInteractionError(interactionOf(host), message);
+      const offered = appError instanceof OfferedRefusal ? appError.controls : [];
+      return answerInteractionError(interactionOf(host), message, offered);
     }
     if (host.getType() === 'http') {
       const response = host.switchToHttp().getResponse<Response>();

@@ -27,6 +27,8 @@ import { MetricsModule } from './metrics/metrics.module';
 import { RollbackModule } from './rollback/rollback.module';
 import { StatusModule } from './status/status.module';
 import { TargetLocksModule } from './target-locks/target-locks.module';
+import { DeployWindowsModule } from './deploy-windows/deploy-windows.module';
+import { DeployQueueModule } from './deploy-queue/deploy-queue.module';
 import { ServiceRegistryModule } from './service-registry/service-registry.module';
 import { TrackingModule } from './tracking/tracking.module';
 
@@ -57,6 +59,8 @@ export class AppModule {
         AccessModule,
         ServiceRegistryModule,
         TargetLocksModule,
+        DeployWindowsModule,
+        DeployQueueModule,
         ApprovalModule,
         DeploymentMessageModule,
         DeploymentMetricsModule,

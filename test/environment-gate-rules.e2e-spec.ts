@@ -110,6 +110,29 @@ describe('the environment gate: people, settings and runs it only records', () =
     ).toEqual([]);
   });
 
+  it('rejects at once a run into a frozen target, saying who froze it and why', async () => {
+    const { discord } = app;
+    const service = await gatedService(app);
+    await answerOf(
+      await discord.command('freeze', app.actors.admin, {
+        options: { env: 'prod', service: service.name, reason: 'year-end freeze' },
+      }),
+    );
+    const frozen = await heldRun(app, service.repo, 'push');
+    await closedQuestion(frozen.id);
+    expect(answersFor(app, frozen.id)).toEqual([
+      expect.objectContaining({
+        state: 'rejected',
+        comment: expect.stringMatching(
+          /^Not let through: .*is frozen.*alice-admin.*year-end freeze/,
+        ),
+      }),
+    ]);
+    expect(
+      discord.messagesIn(GATE_CHANNEL).filter((m) => messageText(m).includes(`#${frozen.id}`)),
+    ).toEqual([]);
+  });
+
   it('leaves unanswered an environment a service ignores, and a repository no service deploys', async () => {
     const { github } = app;
     const ignoring = await newService(app, {

@@ -75,6 +75,32 @@ describe('views at their largest', () => {
         by: { id: '3', name: largest.person },
         at: new Date(),
       },
+      schedule: {
+        freezes: [
+          {
+            environment: '*',
+            reason: largest.reason,
+            by: { id: '4', name: largest.person },
+            at: new Date(),
+            until: new Date(Date.now() + 3_600_000),
+          },
+        ],
+        windows: [
+          {
+            id: 'w-abcdef',
+            kind: 'deny' as const,
+            cron: '0 16 * * 5',
+            durationMs: 64 * 3_600_000,
+            timeZone: 'America/Argentina/ComodRivadavia',
+            service: 'api',
+            environment,
+            by: { id: '5', name: largest.person },
+            at: new Date(),
+          },
+        ],
+        state: { open: true, changesAt: new Date() },
+      },
+      queued: 50,
     }));
     const tracking = {
       repository: `${'o'.repeat(39)}/${'r'.repeat(100)}`,

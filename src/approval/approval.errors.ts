@@ -20,10 +20,12 @@ export class SelfApprovalError extends AppError {
 }
 
 export class OverriderAloneError extends AppError {
-  constructor() {
+  constructor(schedule = false) {
     super(
       'APPROVAL.OVERRIDER_ALONE',
-      'You deployed this past the CI gate: another admin has to approve it.',
+      schedule
+        ? 'You sent this through a freeze or a closed deploy window: another admin has to approve it.'
+        : 'You deployed this past the CI gate: another admin has to approve it.',
       403,
     );
   }

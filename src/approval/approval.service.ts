@@ -261,14 +261,19 @@ export class ApprovalService {
     return new Date(Math.max(fromNow, deployment.gate?.waitUntil.getTime() ?? 0));
   }
 
-  /** Who sent a request past the CI gate ("Deploy anyway") cannot be its only approver. */
+  /**
+   * Who sent a request past the CI gate, a freeze or a closed window ("Deploy anyway") cannot be
+   * its only approver: a second admin must approve it.
+   */
   private refuseOverriderAlone(deployment: Deployment, approverId: string): void {
-    const overrider = deployment.gate?.override?.by.id;
-    if (!overrider || overrider !== approverId) return;
-    const others = deployment.approval!.approvals.some((approval) => approval.id !== overrider);
+    const overriders = [deployment.gate?.override?.by.id, deployment.scheduleOverride?.by.id];
+    if (!overriders.includes(approverId)) return;
+    const others = deployment.approval!.approvals.some(
+      (approval) => !overriders.includes(approval.id),
+    );
     if (others) return;
     this.refused(deployment);
-    throw new OverriderAloneError();
+    throw new OverriderAloneError(Boolean(deployment.scheduleOverride));
   }
 
   private async summarize(request: AdmittedRequest): Promise<ChangeSummary> {

@@ -7,6 +7,7 @@ import { DeploymentsModule } from '../deployments/deployments.module';
 import { DispatchModule } from '../dispatch/dispatch.module';
 import { ServiceRegistryModule } from '../service-registry/service-registry.module';
 import { TargetLocksModule } from '../target-locks/target-locks.module';
+import { DeployWindowsModule } from '../deploy-windows/deploy-windows.module';
 import { CiGateActions } from './ci-gate.actions';
 import { CiGateComponents } from './ci-gate.components';
 import { CiGateService } from './ci-gate.service';
@@ -23,6 +24,7 @@ import { CiGateWatcher } from './ci-gate.watcher';
     CiChecksModule,
     ServiceRegistryModule,
     TargetLocksModule,
+    DeployWindowsModule,
   ],
   providers: [CiGateService, CiGateActions, CiGateWatcher, CiGateComponents],
   exports: [CiGateService, CiGateActions],

@@ -22,6 +22,7 @@ import { AppMetrics } from '../metrics/app-metrics';
 import { UnknownServiceError } from '../service-registry/service.errors';
 import { ServiceRegistryService } from '../service-registry/service-registry.service';
 import { TargetLocksService } from '../target-locks/target-locks.service';
+import { TargetSchedule } from '../deploy-windows/target-schedule.service';
 import { NotAtGateError, TooManyHeldError } from './ci-gate.errors';
 
 export type { TargetGate };
@@ -55,6 +56,7 @@ export class CiGateService {
     private readonly clock: Clock,
     private readonly registry: ServiceRegistryService,
     private readonly locks: TargetLocksService,
+    private readonly schedule: TargetSchedule,
   ) {}
 
   /**
@@ -160,9 +162,12 @@ export class CiGateService {
     gate: GateRecord,
     options: { by?: Person; note?: string; quietWhenHeld?: boolean },
   ): Promise<Deployment> {
-    // An admin's lock set while the request waited holds it too.
+    // An admin's lock, a freeze or a closed window that came while the request waited holds it
+    // too (an admin's override of the schedule goes through those two, to its approval).
     try {
       await this.locks.refuseLocked(deployment.service, deployment.environment);
+      if (!deployment.rollback && !deployment.scheduleOverride)
+        await this.schedule.refuseClosed(deployment.service, deployment.environment);
     } catch (error) {
       if (!(error instanceof AppError) || !options.quietWhenHeld) throw error;
       return this.holdBack(deployment, gate, error.message);
@@ -233,6 +238,8 @@ export class CiGateService {
 
   /** Whether the target needs approvals now; a service removed meanwhile is treated as if so. */
   private async isProtected(deployment: Deployment): Promise<boolean> {
+    // An override of a freeze or a window waits for a second admin whatever the target.
+    if (deployment.scheduleOverride) return true;
     try {
       const service = await this.registry.get(deployment.service);
       return service.protectedEnvironments.includes(deployment.environment);

@@ -65,6 +65,8 @@ export class AppConfig {
     /** Requests one member may have held at the gate at once. */
     heldPerMember: number;
   };
+  /** The queue of each target: how long an entry waits at most, and how many may wait. */
+  queue!: { ttlMs: number; maxPerTarget: number };
   audit!: { retentionDays: number };
 
   /** Every secret value, so log output can be scrubbed of them whatever path they take. */
@@ -139,6 +141,7 @@ export function loadAppConfig(env: Record<string, string | undefined>): AppConfi
       noChecksGraceMs: v.CI_NO_CHECKS_GRACE_MS,
       heldPerMember: v.CI_HELD_PER_MEMBER,
     },
+    queue: { ttlMs: v.QUEUE_TTL_MS, maxPerTarget: v.QUEUE_MAX_PER_TARGET },
     audit: { retentionDays: v.AUDIT_RETENTION_DAYS },
   });
 }

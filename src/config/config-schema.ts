@@ -106,6 +106,12 @@ export const schema = Joi.object({
   CI_WAIT_TIMEOUT_MS: Joi.number().integer().min(1_000).default(1_800_000),
   CI_NO_CHECKS_GRACE_MS: Joi.number().integer().min(0).default(120_000),
   CI_HELD_PER_MEMBER: Joi.number().integer().min(1).max(25).default(3),
+  QUEUE_TTL_MS: Joi.number()
+    .integer()
+    .min(60_000)
+    .max(7 * 24 * 3_600_000)
+    .default(86_400_000),
+  QUEUE_MAX_PER_TARGET: Joi.number().integer().min(1).max(50).default(20),
   AUDIT_RETENTION_DAYS: Joi.number().integer().min(1).max(36_500).default(365),
 })
   .and('GITHUB_OWNER', 'GITHUB_REPO')

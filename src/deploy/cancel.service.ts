@@ -1,5 +1,8 @@
 import { Injectable } from '@nestjs/common';
+import { Clock } from '../../libs/clock';
 import type { Actor } from '../../libs/people';
+import { QUEUE_ENTRY_ID, QueueEntry, QueueStore } from '../admission/queue.store';
+import { AppMetrics } from '../metrics/app-metrics';
 import { AccessDeniedError } from '../access/access.errors';
 import { AccessService } from '../access/access.service';
 import { ApprovalAnswer, ApprovalService } from '../approval/approval.service';
@@ -11,6 +14,7 @@ import { ServiceRegistryService } from '../service-registry/service-registry.ser
 import {
   AlreadyFinishedError,
   NoRunYetError,
+  QueueEntryMovedError,
   RunAlreadyFinishedError,
   UnknownDeploymentError,
 } from './deploy.errors';
@@ -21,7 +25,9 @@ export type CancelOutcome =
   /** A deployment in flight: GitHub is stopping its run; the deployment follows the run. */
   | { kind: 'run'; deployment: Deployment }
   /** A request held at the CI gate: cancelled (nothing was dispatched). */
-  | { kind: 'gated'; deployment: Deployment };
+  | { kind: 'gated'; deployment: Deployment }
+  /** A request waiting in its target's queue: taken out. */
+  | { kind: 'queued'; entry: QueueEntry };
 
 /**
  * `/cancel`: a request waiting for approval is cancelled (nothing was dispatched); a run in
@@ -37,9 +43,13 @@ export class CancelService {
     private readonly registry: ServiceRegistryService,
     private readonly github: GithubClient,
     private readonly gate: CiGateActions,
+    private readonly queue: QueueStore,
+    private readonly metrics: AppMetrics,
+    private readonly clock: Clock,
   ) {}
 
   async cancel(actor: Actor, id: string): Promise<CancelOutcome> {
+    if (QUEUE_ENTRY_ID.test(id.trim())) return this.cancelQueued(actor, id.trim());
     const deployment = await this.find(id);
     if (deployment.status === 'pending_approval')
       return { kind: 'request', answer: await this.approvals.cancel(actor, deployment.id) };
@@ -60,6 +70,26 @@ export class CancelService {
         : new RunAlreadyFinishedError(now);
     }
     return { kind: 'run', deployment };
+  }
+
+  /** A queued request: by its requester or an admin for its environment, while it waits. */
+  private async cancelQueued(actor: Actor, id: string): Promise<CancelOutcome> {
+    const entry = await this.queue.find(id);
+    if (!entry || entry.state === 'offered') throw new UnknownDeploymentError(id);
+    if (actor.id !== entry.requester.id && !(await this.access.isAdmin(actor, entry.environment)))
+      throw new AccessDeniedError(
+        `Only the requester or an admin for ${entry.environment} can take this request out of the queue.`,
+      );
+    const outcome = await this.queue.cancel(
+      id,
+      { id: actor.id, name: actor.name },
+      this.clock.now(),
+    );
+    if ('cancelled' in outcome) {
+      this.metrics.queue.inc({ outcome: 'cancelled' });
+      return { kind: 'queued', entry: outcome.cancelled };
+    }
+    throw new QueueEntryMovedError(outcome.entry ?? entry);
   }
 
   private async requireRequesterOrAdmin(actor: Actor, deployment: Deployment): Promise<void> {

@@ -9,6 +9,8 @@ import { Audited } from '../discord/command-audit.interceptor';
 import { ServiceAutocomplete } from '../service-registry/service.autocomplete';
 import { CancelService } from './cancel.service';
 import { DeployService } from './deploy.service';
+import { DeployQueueing } from './deploy-queueing';
+import { queuedText } from '../discord/queue-views';
 import { DeploymentLauncher } from './deployment-launcher';
 import { CancelOptions } from './dto/cancel.options';
 import { DeployOptions } from './dto/deploy.options';
@@ -35,19 +37,33 @@ export class DeployCommands {
     private readonly deploys: DeployService,
     private readonly cancels: CancelService,
     private readonly launcher: DeploymentLauncher,
+    private readonly queueing: DeployQueueing,
   ) {}
 
   @UseInterceptors(ServiceAutocomplete)
   @SlashCommand({ name: 'deploy', description: 'Deploy a service to an environment' })
   async deploy(@Context() [interaction]: SlashCommandContext, @Options() options: DeployOptions) {
-    // Answer Discord at once; the checks and GitHub calls follow.
-    await interaction.deferReply();
-    const request = await this.deploys.prepare(actorFrom(interaction), {
+    const actor = actorFrom(interaction);
+    const asked = {
       service: options.service,
       environment: options.env,
       ref: options.ref ?? undefined,
-    });
-    await launchFrom(interaction, this.launcher, request);
+    };
+    if (options.queue) {
+      // Queued: the answer is for the member alone; the deployment gets its own message later.
+      await interaction.deferReply({ flags: MessageFlags.Ephemeral });
+      const { entry, position } = await this.queueing.enqueue(actor, asked, interaction.channelId);
+      return interaction.editReply({ content: queuedText(entry, position) });
+    }
+    // Answer Discord at once; the checks and GitHub calls follow.
+    await interaction.deferReply();
+    try {
+      const request = await this.deploys.prepare(actor, asked);
+      await launchFrom(interaction, this.launcher, request);
+    } catch (error) {
+      // A refusal a queue could wait out comes with "Queue it" under it.
+      throw await this.queueing.offer(error, actor, asked, interaction.channelId);
+    }
   }
 
   @SlashCommand({
@@ -60,6 +76,10 @@ export class DeployCommands {
     if (outcome.kind === 'run')
       return interaction.editReply({
         content: `Cancellation requested: GitHub is stopping run #${outcome.deployment.runId}. The deployment's message follows the run to its final status.`,
+      });
+    if (outcome.kind === 'queued')
+      return interaction.editReply({
+        content: `Request ${outcome.entry.id} taken out of the queue of ${outcome.entry.service} → ${outcome.entry.environment}; nothing was dispatched.`,
       });
     if (outcome.kind === 'gated')
       return interaction.editReply({

@@ -37,3 +37,36 @@ export class RunAlreadyFinishedError extends AppError {
     );
   }
 }
+
+/** A queued request that is no longer waiting: admitted, being admitted, or ended. */
+export class QueueEntryMovedError extends AppError {
+  constructor(entry: { id: string; state: string; deploymentId?: string; note?: string }) {
+    const why =
+      entry.state === 'admitted'
+        ? `it was admitted as ${entry.deploymentId}: /cancel ${entry.deploymentId} cancels that.`
+        : entry.state === 'admitting'
+          ? 'it is being admitted right now: cancel its deployment once its message shows.'
+          : `it is no longer waiting (${entry.state.replace('_', ' ')}${entry.note ? `: ${plainText(entry.note, 200)}` : ''}).`;
+    super('QUEUE.NOT_WAITING', `Request ${entry.id} cannot be taken out of the queue: ${why}`, 409);
+  }
+}
+
+export class QueueFullError extends AppError {
+  constructor(target: { service: string; environment: string }, length: number) {
+    super(
+      'QUEUE.FULL',
+      `The queue of ${target.service} → ${target.environment} is full (${length} requests wait, the most allowed). Try again once it moves: /queue shows it.`,
+      429,
+    );
+  }
+}
+
+export class OfferGoneError extends AppError {
+  constructor() {
+    super(
+      'QUEUE.OFFER_GONE',
+      'This offer is no longer open (it was used, or 15 minutes passed). Run /deploy again.',
+      410,
+    );
+  }
+}

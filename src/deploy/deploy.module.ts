@@ -8,18 +8,21 @@ import { DispatchModule } from '../dispatch/dispatch.module';
 import { GithubModule } from '../github/github.module';
 import { ServiceRegistryModule } from '../service-registry/service-registry.module';
 import { TargetLocksModule } from '../target-locks/target-locks.module';
+import { DeployWindowsModule } from '../deploy-windows/deploy-windows.module';
 import { CancelService } from './cancel.service';
 import { DeployCommands } from './deploy.commands';
 import { DeployService } from './deploy.service';
 import { DeploymentLauncher } from './deployment-launcher';
+import { DeployQueueing } from './deploy-queueing';
 import { RefResolver } from './ref-resolver';
 
-/** /deploy and /cancel; the launcher /rollback ends with too. */
+/** /deploy (now or queued) and /cancel; the launcher /rollback ends with too. */
 @Module({
   imports: [
     DeploymentsModule,
     AdmissionModule,
     TargetLocksModule,
+    DeployWindowsModule,
     DispatchModule,
     ApprovalModule,
     CiGateModule,
@@ -27,7 +30,14 @@ import { RefResolver } from './ref-resolver';
     GithubModule,
     ServiceRegistryModule,
   ],
-  providers: [DeployService, CancelService, DeploymentLauncher, DeployCommands, RefResolver],
-  exports: [DeployService, DeploymentLauncher],
+  providers: [
+    DeployService,
+    CancelService,
+    DeploymentLauncher,
+    DeployCommands,
+    RefResolver,
+    DeployQueueing,
+  ],
+  exports: [DeployService, DeploymentLauncher, DeployQueueing],
 })
 export class DeployModule {}

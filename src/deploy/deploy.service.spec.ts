@@ -1,3 +1,4 @@
+import { TargetSchedule } from '../deploy-windows/target-schedule.service';
 import { ManualClock } from '../../libs/clock';
 import { aDeployment, aService } from '../../test/support/factories';
 import { testConfig } from '../../test/support/config';
@@ -62,6 +63,7 @@ function harness(
     ),
     new AdmissionGuards(config, history, cooldowns, clock),
     strictFake<TargetLocksService>('locks', { refuseLocked: async () => undefined }, calls),
+    strictFake<TargetSchedule>('schedule', { refuseClosed: async () => undefined }, calls),
     strictFake<RefResolver>(
       'refs',
       {
@@ -77,6 +79,7 @@ function harness(
       strictFake<ServiceRegistryService>('registry'),
       history,
       strictFake<TargetLocksService>('locks'),
+      strictFake<TargetSchedule>('schedule'),
       strictFake<CiChecks>('ci'),
       strictFake<GithubClient>('github'),
       clock,
@@ -86,13 +89,14 @@ function harness(
 }
 
 describe('DeployService.prepare', () => {
-  it('checks rights, the lock, the busy target and the cooldown before GitHub is asked anything', async () => {
+  it('checks rights, the lock, the freeze and windows, the busy target and the cooldown before GitHub is asked anything', async () => {
     const { deploys, calls } = harness();
     await deploys.prepare(actor, { service: 'api', environment: 'staging', ref: 'release/2' });
     expect(calls).toEqual([
       'registry.getForEnvironment',
       'access.requireDeployer',
       'locks.refuseLocked',
+      'schedule.refuseClosed',
       'history.findInFlightForTarget',
       'cooldowns.claim',
       'refs.resolve',

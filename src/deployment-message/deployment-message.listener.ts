@@ -108,9 +108,10 @@ export class DeploymentMessageListener extends OutboxWorker<OutboxClaim> impleme
       }
     };
 
-    // A deployment started on GitHub has no command to reply to: its message is posted here.
+    // A deployment started on GitHub, or admitted from a queue, has no command to reply to: its
+    // message is posted here.
     if (
-      deployment.origin &&
+      (deployment.origin || deployment.queued) &&
       deployment.channelId &&
       !deployment.messageId &&
       !deployment.messageLost
@@ -224,15 +225,26 @@ export class DeploymentMessageListener extends OutboxWorker<OutboxClaim> impleme
   }
 
   /**
-   * Posts the message of a deployment started on GitHub. Its nonce, enforced, makes a post
+   * Posts the message of a deployment started on GitHub or admitted from a queue. Its nonce, enforced, makes a post
    * repeated after a lost answer (within Discord's few minutes) the same message, not a second.
    */
   private async postMessage(deployment: Deployment): Promise<string> {
     const channel = await this.client.channels.fetch(deployment.channelId!);
     if (!channel?.isSendable())
       throw new UnusableChannelError('the bot cannot post in the channel');
+    // A request admitted from the queue mentions its requester, once: this post.
+    const requester =
+      deployment.queued && /^\d+$/.test(deployment.requester.id)
+        ? deployment.requester.id
+        : undefined;
     const message = await channel.send({
       ...deploymentMessage(deployment),
+      ...(requester
+        ? {
+            content: `<@${requester}> your queued request ${deployment.queued!.entryId} goes now.`,
+            allowedMentions: { users: [requester] },
+          }
+        : {}),
       nonce: messageNonce(deployment.id),
       enforceNonce: true,
     });

@@ -170,6 +170,11 @@ export class DeploymentHistory {
   }
 
   /** The deployment following GitHub run `runId`, if one does. */
+  /** The deployment a queue entry was admitted as, if it was. */
+  async findByQueueEntry(entryId: string): Promise<Deployment | null> {
+    return toDomain(await this.deployments.findOne({ 'queued.entryId': entryId }).lean<Stored>());
+  }
+
   async findByRunId(runId: number): Promise<Deployment | null> {
     return toDomain(await this.deployments.findOne({ runId }).lean<Stored>());
   }

@@ -54,6 +54,8 @@ export class DeploymentDocument {
   @Prop({ type: Object }) githubDeployment?: object;
   @Prop({ type: [Object], default: undefined }) jobs?: object[];
   @Prop({ type: Object }) origin?: object;
+  @Prop({ type: Object }) queued?: object;
+  @Prop({ type: Object }) scheduleOverride?: object;
   @Prop() supersededBy?: string;
   @Prop() watchdogNotifiedAt?: Date;
 
@@ -107,6 +109,8 @@ DeploymentSchema.index({ 'ghSync.open': 1 }, { sparse: true });
 DeploymentSchema.index({ 'origin.runId': 1 }, { sparse: true });
 // A run belongs to one deployment.
 DeploymentSchema.index({ runId: 1 }, { unique: true, sparse: true });
+// One deployment per queue entry, whichever instance admits it and however often it is tried.
+DeploymentSchema.index({ 'queued.entryId': 1 }, { unique: true, sparse: true });
 // One in-flight deployment per target, and at most MAX_CONCURRENT_DEPLOYS in flight: both
 // held by the deployment document itself, so they are taken and released atomically with it.
 DeploymentSchema.index({ busyTarget: 1 }, { unique: true, sparse: true });

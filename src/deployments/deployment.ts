@@ -184,6 +184,37 @@ export interface Deployment {
   jobs?: JobLine[];
   /** Started on GitHub, not from Discord (absent: /deploy or /rollback). */
   origin?: DeploymentOrigin;
+  /** Admitted from its target's queue (see DeploymentQueued). */
+  queued?: DeploymentQueued;
+  /** Sent through a freeze or a closed deploy window by an admin (see ScheduleOverride). */
+  scheduleOverride?: ScheduleOverride;
+}
+
+/**
+ * A deployment admitted from its target's queue: the entry, when it was queued and why it waited,
+ * and the commit its ref named then (the ref is resolved again at admission; the message says so
+ * when it moved).
+ */
+export interface DeploymentQueued {
+  entryId: string;
+  queuedAt: Date;
+  /** What the target waited for when it was queued (busy, locked, frozen, …). */
+  waitedFor?: string;
+  shaAtQueue?: string;
+}
+
+/**
+ * An admin's "Deploy anyway" through a freeze or a closed deploy window: who, why, and what it
+ * went through. It needs the approval of a second admin; the freeze and windows are not checked
+ * again for it (every other rule is).
+ */
+export interface ScheduleOverride {
+  by: Person;
+  at: Date;
+  reason: string;
+  /** What stopped the target when the override was made, in plain words. */
+  closure: string;
+  rule: 'freeze' | 'window';
 }
 
 /** Short and human: `d-7f3a2c`. */
@@ -230,9 +261,14 @@ export interface DeploymentDraft {
   rollback?: Deployment['rollback'];
   /** The service records its deployments on GitHub (its GitHub Deployments mode `bot`). */
   githubDeployment?: { production: boolean; environmentUrl?: string };
-  /** A run started on GitHub: its origin, and the channel its message is posted to. */
+  /**
+   * A run started on GitHub (`origin`) or a request admitted from a queue (`queued`): the channel
+   * its message is posted to, since no command waits for a reply.
+   */
   origin?: DeploymentOrigin;
+  queued?: DeploymentQueued;
   channelId?: string;
+  scheduleOverride?: ScheduleOverride;
 }
 
 /** The record of a new deployment: its id, first status, and the inputs its dispatch sends. */
@@ -268,6 +304,8 @@ export function newDeployment(
     ...(draft.githubDeployment ? { githubDeployment: { ...draft.githubDeployment } } : {}),
     ...(draft.origin ? { origin: draft.origin, dispatchRef: draft.ref } : {}),
     ...(draft.channelId ? { channelId: draft.channelId } : {}),
+    ...(draft.queued ? { queued: draft.queued } : {}),
+    ...(draft.scheduleOverride ? { scheduleOverride: draft.scheduleOverride } : {}),
     ...extra,
   };
 }

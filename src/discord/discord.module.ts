@@ -1,3 +1,5 @@
+import { ChannelNotices } from './channel-notices';
+import { MemberDirectory } from './member-directory';
 import { Global, Module } from '@nestjs/common';
 import { MongooseModule } from '@nestjs/mongoose';
 import { GatewayIntentBits } from 'discord.js';
@@ -40,6 +42,8 @@ import { UnknownComponentsUpdate } from './unknown-components.update';
     }),
   ],
   providers: [
+    MemberDirectory,
+    ChannelNotices,
     UnknownComponentsUpdate,
     InteractionGate,
     InteractionClaims,
@@ -51,6 +55,8 @@ import { UnknownComponentsUpdate } from './unknown-components.update';
     DiscordStatus,
   ],
   exports: [
+    MemberDirectory,
+    ChannelNotices,
     CommandRegistration,
     CommandAudit,
     CommandAuditInterceptor,

@@ -5,6 +5,7 @@ import { GithubModule } from '../github/github.module';
 import { GithubDeploymentsModule } from '../github-deployments/github-deployments.module';
 import { ServiceRegistryModule } from '../service-registry/service-registry.module';
 import { TargetLocksModule } from '../target-locks/target-locks.module';
+import { DeployWindowsModule } from '../deploy-windows/deploy-windows.module';
 import { DispatchResumer } from './dispatch-resumer';
 import { DispatchService } from './dispatch.service';
 import { LaunchChecks } from './launch-checks';
@@ -17,6 +18,7 @@ import { LaunchChecks } from './launch-checks';
     GithubDeploymentsModule,
     ServiceRegistryModule,
     TargetLocksModule,
+    DeployWindowsModule,
     CiChecksModule,
   ],
   providers: [DispatchService, LaunchChecks, DispatchResumer],

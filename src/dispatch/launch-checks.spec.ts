@@ -1,3 +1,4 @@
+import { TargetSchedule } from '../deploy-windows/target-schedule.service';
 import { ManualClock } from '../../libs/clock';
 import { aDeployment, aService } from '../../test/support/factories';
 import { strictFake } from '../../test/support/strict-fake';
@@ -55,6 +56,7 @@ function launchChecks(now: { succeededOnStaging: boolean; ci: GateRecord['verdic
       calls,
     ),
     strictFake<TargetLocksService>('locks', { refuseLocked: async () => undefined }),
+    strictFake<TargetSchedule>('schedule', { closure: async () => undefined }),
     strictFake<CiChecks>(
       'ci',
       {

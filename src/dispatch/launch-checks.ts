@@ -11,11 +11,12 @@ import { Service } from '../service-registry/service';
 import { UnknownServiceError } from '../service-registry/service.errors';
 import { ServiceRegistryService } from '../service-registry/service-registry.service';
 import { TargetLocksService } from '../target-locks/target-locks.service';
+import { TargetSchedule } from '../deploy-windows/target-schedule.service';
 import { PromotionOrderError } from './dispatch.errors';
 
 /** Why a deployment may not go now: the rule, what to tell people, and (CI) what CI said. */
 export interface Refusal {
-  rule: 'lock' | 'promotion' | 'ci' | 'branch';
+  rule: 'lock' | 'freeze' | 'window' | 'promotion' | 'ci' | 'branch';
   /** The stable code of the refusal (`DEPLOY.TARGET_LOCKED`, …). */
   code: string;
   message: string;
@@ -34,12 +35,15 @@ const BRANCH_TRUST_MS = 60_000;
  * What must still hold when a deployment goes: checked when it is requested, again at its decisive
  * approval, and again right before its dispatch is sent (minutes may pass in between):
  * - no admin's lock on the target;
+ * - no freeze, and its deploy windows open (unless an admin's override with a second admin's
+ *   approval sent it through them);
  * - the promotion order (a target with `promote-from` takes only what succeeded there);
  * - CI, for a gated request no admin overrode: a check that turned red (or cannot be read) since
  *   refuses it;
  * - right before the send, that the branch the workflow runs from is still the repository's
  *   default branch or a protected one (confirmed at most a minute earlier; fails closed).
- * Rollbacks skip the promotion order and CI: their commit passed both when it was deployed there.
+ * Rollbacks skip freezes, windows, the promotion order and CI: they restore a commit that passed
+ * them when it was deployed there.
  */
 @Injectable()
 export class LaunchChecks {
@@ -49,6 +53,7 @@ export class LaunchChecks {
     private readonly registry: ServiceRegistryService,
     private readonly history: DeploymentHistory,
     private readonly locks: TargetLocksService,
+    private readonly schedule: TargetSchedule,
     private readonly ci: CiChecks,
     private readonly github: GithubClient,
     private readonly clock: Clock,
@@ -67,6 +72,11 @@ export class LaunchChecks {
       },
     );
     if (locked) return { rule: 'lock', code: locked.code, message: locked.message };
+    if (!deployment.rollback && !deployment.scheduleOverride) {
+      const closure = await this.schedule.closure(service, environment);
+      if (closure)
+        return { rule: closure.kind, code: closure.error.code, message: closure.error.message };
+    }
     if (!deployment.rollback) {
       const registered = await this.serviceOf(service);
       const promotion =

@@ -4,6 +4,7 @@ import { AccessModule } from '../access/access.module';
 import { DeployModule } from '../deploy/deploy.module';
 import { DispatchModule } from '../dispatch/dispatch.module';
 import { TargetLocksModule } from '../target-locks/target-locks.module';
+import { DeployWindowsModule } from '../deploy-windows/deploy-windows.module';
 import { DeploymentsModule } from '../deployments/deployments.module';
 import { GithubModule } from '../github/github.module';
 import { WebhookModule } from '../github/webhook/webhook.module';
@@ -30,6 +31,7 @@ import { ProtectionRuleWebhook } from './protection-rule.webhook';
     WebhookModule,
     ServiceRegistryModule,
     TargetLocksModule,
+    DeployWindowsModule,
     DispatchModule,
   ],
   providers: [

@@ -14,6 +14,7 @@ import { mayPass } from '../github/github.errors';
 import { GithubClient } from '../github/github.client';
 import { LaunchChecks } from '../dispatch/launch-checks';
 import { TargetLocksService } from '../target-locks/target-locks.service';
+import { TargetSchedule } from '../deploy-windows/target-schedule.service';
 import { onBehalfOfTheBot } from '../github/member-context';
 import { channelOf, gateOf, Service } from '../service-registry/service';
 import { ServiceRegistryService } from '../service-registry/service-registry.service';
@@ -54,6 +55,7 @@ export class EnvironmentGateService {
     private readonly launcher: DeploymentLauncher,
     private readonly access: AccessService,
     private readonly locks: TargetLocksService,
+    private readonly schedule: TargetSchedule,
     private readonly checks: LaunchChecks,
     private readonly github: GithubClient,
     private readonly transitions: DeploymentTransitions,
@@ -191,8 +193,8 @@ export class EnvironmentGateService {
   }
 
   /**
-   * As for /deploy: a locked target, or a commit the promotion order does not allow yet, is
-   * refused at once (checked again at the decisive approval).
+   * As for /deploy: a locked, frozen or closed target, or a commit the promotion order does not
+   * allow yet, is refused at once (checked again at the decisive approval).
    */
   private async refusedTarget(service: Service, request: GateRequest): Promise<string | undefined> {
     const locked = await this.locks.refuseLocked(service.name, request.environment).then(
@@ -203,6 +205,12 @@ export class EnvironmentGateService {
       },
     );
     if (locked) return locked;
+    const closure = await this.schedule.closure(
+      service.name,
+      request.environment,
+      'Start it again when the target is open.',
+    );
+    if (closure) return `Not let through: ${closure.error.message}`;
     const promotion = await this.checks.promotionRefusal(service, request.environment, request.sha);
     return promotion ? `Not let through: ${promotion.message}` : undefined;
   }

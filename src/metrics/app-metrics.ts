@@ -20,6 +20,8 @@ export const METRIC = {
   trackedRepositories: 'chatops_tracking_repositories',
   githubRuns: 'chatops_github_started_deployments_total',
   gateAnswers: 'chatops_environment_gate_answers_total',
+  scheduleOverrides: 'chatops_schedule_overrides_total',
+  queue: 'chatops_queue_total',
 } as const;
 
 /** Typed access to the chatops_ metrics; features record through this, never by name. */
@@ -47,5 +49,8 @@ export class AppMetrics {
     @InjectMetric(METRIC.trackedRepositories) readonly trackedRepositories: Gauge<'mode'>,
     @InjectMetric(METRIC.githubRuns) readonly githubRuns: Counter<'environment' | 'kind'>,
     @InjectMetric(METRIC.gateAnswers) readonly gateAnswers: Counter<'state' | 'outcome'>,
+    @InjectMetric(METRIC.scheduleOverrides)
+    readonly scheduleOverrides: Counter<'environment' | 'rule'>,
+    @InjectMetric(METRIC.queue) readonly queue: Counter<'outcome'>,
   ) {}
 }

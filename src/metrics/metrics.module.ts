@@ -97,6 +97,16 @@ import { AppMetrics, METRIC } from './app-metrics';
       help: "The environment gate's answers to GitHub, by state (approved, rejected) and outcome: accepted, or not-waiting (GitHub no longer waited)",
       labelNames: ['state', 'outcome'],
     }),
+    makeCounterProvider({
+      name: METRIC.scheduleOverrides,
+      help: 'Deployments an admin sent through a freeze or a closed deploy window ("Deploy anyway", with a reason and a second admin), by environment and rule (freeze, window)',
+      labelNames: ['environment', 'rule'],
+    }),
+    makeCounterProvider({
+      name: METRIC.queue,
+      help: "Requests in the targets' queues, by outcome: queued, full (refused: the queue was full), admitted, requeued (the target closed again before it went), failed (its re-check refused it), expired, cancelled",
+      labelNames: ['outcome'],
+    }),
     AppMetrics,
   ],
   exports: [AppMetrics],

@@ -7,6 +7,7 @@ import { Audited } from '../discord/command-audit.interceptor';
 import { ServiceAutocomplete } from '../service-registry/service.autocomplete';
 import { RollbackOptions } from './dto/rollback.options';
 import { RollbackService } from './rollback.service';
+import { TargetSchedule } from '../deploy-windows/target-schedule.service';
 
 @Injectable()
 @Audited()
@@ -14,6 +15,7 @@ export class RollbackCommands {
   constructor(
     private readonly rollbacks: RollbackService,
     private readonly launcher: DeploymentLauncher,
+    private readonly schedule: TargetSchedule,
   ) {}
 
   @UseInterceptors(ServiceAutocomplete)
@@ -28,6 +30,16 @@ export class RollbackCommands {
       environment: options.env ?? undefined,
       to: options.to ?? undefined,
     });
+    // Read before the launch: the freeze or window the rollback goes through, said out loud.
+    const closure = await this.schedule.closure(request.draft.service, request.draft.environment);
     await launchFrom(interaction, this.launcher, request);
+    if (closure)
+      await interaction.followUp({
+        content:
+          `↩️ Allowed although ${closure.kind === 'freeze' ? 'the target is frozen' : 'the target is outside its deploy window'}: rollbacks restore a version that ran there, so freezes and windows never stop them. (${closure.error.message})`.slice(
+            0,
+            2_000,
+          ),
+      });
   }
 }

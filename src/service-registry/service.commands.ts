@@ -29,7 +29,7 @@ import { ServiceRegistryService } from './service-registry.service';
 import { ServiceSettingsService } from './service-settings.service';
 import { protectionRuleCheckEmbed, serviceEmbed, serviceListMessage } from './service.views';
 
-const ServiceGroup = createCommandGroupDecorator({
+export const ServiceGroup = createCommandGroupDecorator({
   name: 'service',
   description: 'Deployable services',
 });

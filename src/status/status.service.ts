@@ -9,6 +9,8 @@ import { Deployment } from '../deployments/deployment';
 import { DeploymentHistory } from '../deployments/deployment-history.repository';
 import { TargetLock } from '../target-locks/target-lock.repository';
 import { TargetLocksService } from '../target-locks/target-locks.service';
+import { TargetSchedule, TargetScheduleView } from '../deploy-windows/target-schedule.service';
+import { QueueStore } from '../admission/queue.store';
 import { Service } from '../service-registry/service';
 import { ServiceRegistryService } from '../service-registry/service-registry.service';
 
@@ -20,6 +22,10 @@ export interface EnvironmentStatus {
   inFlight: Deployment | null;
   pending: Deployment[];
   lock: TargetLock | null;
+  /** Freezes, windows, and whether they let the target take deploys now. */
+  schedule: TargetScheduleView;
+  /** Requests waiting in the target's queue. */
+  queued: number;
 }
 
 /** How the service's runs are followed: by webhooks with a polling backstop, or by polling. */
@@ -37,6 +43,8 @@ export class StatusService {
   constructor(
     private readonly registry: ServiceRegistryService,
     private readonly locks: TargetLocksService,
+    private readonly schedule: TargetSchedule,
+    private readonly queue: QueueStore,
     private readonly past: DeploymentHistory,
     private readonly webhooks: WebhookActivityStore,
     private readonly config: AppConfig,
@@ -77,6 +85,8 @@ export class StatusService {
         inFlight: await this.past.findInFlightForTarget(service.name, environment),
         pending: await this.past.listPendingForTarget(service.name, environment),
         lock: await this.locks.find(service.name, environment),
+        schedule: await this.schedule.viewOf(service.name, environment),
+        queued: await this.queue.countQueued({ service: service.name, environment }),
       })),
     );
     return { service, environments, tracking };

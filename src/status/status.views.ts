@@ -1,3 +1,5 @@
+import { freezeText } from '../deploy-windows/schedule.errors';
+import { closedText } from '../deploy-windows/target-schedule.service';
 import { EmbedBuilder } from 'discord.js';
 import { Deployment, deploymentDurationMs } from '../deployments/deployment';
 import { formatDuration, statusLabel } from '../discord/deployment-views/deployment-message.views';
@@ -27,6 +29,12 @@ function historyLine(d: Deployment): string {
           `⚠️ CI overridden by ${plain(d.gate.override.by.name, 40)}: “${plain(d.gate.override.reason, 80)}”`,
         ]
       : []),
+    ...(d.scheduleOverride
+      ? [
+          `⚠️ ${d.scheduleOverride.rule === 'freeze' ? 'freeze' : 'deploy window'} overridden by ${plain(d.scheduleOverride.by.name, 40)}: “${plain(d.scheduleOverride.reason, 80)}”`,
+        ]
+      : []),
+    ...(d.queued ? [`from the queue (${d.queued.entryId})`] : []),
   ];
   return `${parts.join(' · ')}${marks.length ? ` · ${marks.join(' · ')}` : ''}`;
 }
@@ -69,6 +77,15 @@ function environmentText(status: EnvironmentStatus, budget: number): string {
     lines.push(
       `🔒 Locked by ${plain(status.lock.by.name, 40)} since ${when(status.lock.at)}: ${plain(status.lock.reason, 300)}`,
     );
+  for (const freeze of status.schedule.freezes) lines.push(`🧊 ${freezeText(freeze)}`);
+  const { state, windows } = status.schedule;
+  if (windows.length)
+    lines.push(
+      state.open
+        ? `🕒 Open now (${windows.length} window${windows.length === 1 ? '' : 's'})${state.changesAt ? `; closes ${when(state.changesAt)}` : ''}`
+        : `🕒 Closed by its windows: ${closedText(state)}`,
+    );
+  if (status.queued) lines.push(`⏳ ${status.queued} queued: /queue shows them`);
   return fitLines(lines, budget, (n) => `… and ${n} more: /history shows them`);
 }
 

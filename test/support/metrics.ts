@@ -68,6 +68,13 @@ export function testMetrics(): { metrics: AppMetrics; registry: Registry } {
       labelNames: ['state', 'outcome'],
       registers,
     }),
+    new Counter({
+      name: METRIC.scheduleOverrides,
+      help: 'h',
+      labelNames: ['environment', 'rule'],
+      registers,
+    }),
+    new Counter({ name: METRIC.queue, help: 'h', labelNames: ['outcome'], registers }),
   );
   return { metrics, registry };
 }

@@ -1,4 +1,4 @@
-import { StringOption } from 'necord';
+import { BooleanOption, StringOption } from 'necord';
 import { EnvironmentOption, ServiceOption } from '../../service-registry/dto/target.options';
 
 export class DeployOptions {
@@ -15,4 +15,11 @@ export class DeployOptions {
     max_length: 200,
   })
   ref?: string;
+
+  @BooleanOption({
+    name: 'queue',
+    description: "true: wait in the target's queue and go as soon as it is allowed",
+    required: false,
+  })
+  queue?: boolean | null;
 }

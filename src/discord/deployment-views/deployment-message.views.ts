@@ -239,6 +239,18 @@ export function deploymentMessage(deployment: Deployment): {
         ),
     });
   }
+  const scheduled = deployment.scheduleOverride;
+  if (scheduled) {
+    embed.addFields({
+      name: scheduled.rule === 'freeze' ? 'Freeze overridden' : 'Deploy window overridden',
+      value:
+        `⚠️ by ${plain(scheduled.by.name, 60)}: “${plain(scheduled.reason, 300)}” · needs a second admin's approval · was: ${plain(scheduled.closure, 400)}`.slice(
+          0,
+          LIMITS.fieldValue,
+        ),
+    });
+  }
+  if (deployment.queued) embed.addFields({ name: 'From the queue', value: queuedText(deployment) });
   if (deployment.rollback) {
     embed.addFields({
       name: 'Rolling back',
@@ -282,4 +294,18 @@ export function watchdogText(deployment: Deployment): string {
   return deployment.runId
     ? `GitHub has not started the run for ${deployment.id} after ${inMinutes(WATCHDOG_MS)}: it is still queued.`
     : `GitHub has not started a run for ${deployment.id} after ${inMinutes(WATCHDOG_MS)}.`;
+}
+
+/** A deployment admitted from its target's queue: when it was queued, and the commit it ships. */
+function queuedText(deployment: Deployment): string {
+  const queued = deployment.queued!;
+  const moved =
+    queued.shaAtQueue && queued.shaAtQueue !== deployment.sha
+      ? ` ${code(deployment.ref)} moved while it waited: ships ${code(shortSha(deployment.sha))}, not ${code(shortSha(queued.shaAtQueue))} as when it was queued.`
+      : ` Ships ${code(shortSha(deployment.sha))}.`;
+  const waited = queued.waitedFor ? ` (waiting for ${plain(queued.waitedFor, 100)})` : '';
+  return `${queued.entryId}, queued ${discordTime(queued.queuedAt, 'R')}${waited}.${moved}`.slice(
+    0,
+    LIMITS.fieldValue,
+  );
 }

@@ -249,6 +249,9 @@ export class FakeDiscord {
   private readonly joinedAt = new Date().toISOString();
   /** Members a user option may name, with their server nickname (see addMember). */
   private readonly members = new Map<string, { user: FakeUser; nick: string | null }>();
+  /** The home server's members as its API answers them: their roles now. */
+  private readonly memberRoles = new Map<string, { user: FakeUser; roles: string[] }>();
+  private readonly departed = new Set<string>();
   private sequence = 0;
   private port = 0;
   private identifyCount = 0;
@@ -531,6 +534,20 @@ export class FakeDiscord {
     this.members.set(user.id, { user, nick });
   }
 
+  /**
+   * Changes a member's roles in the home server from now on (`undefined`: they left it), as an
+   * admin would in Discord; what GET /guilds/{id}/members/{user} answers.
+   */
+  setMemberRoles(user: FakeUser, roles: string[] | undefined): void {
+    if (roles === undefined) {
+      this.memberRoles.delete(user.id);
+      this.departed.add(user.id);
+    } else {
+      this.departed.delete(user.id);
+      this.memberRoles.set(user.id, { user, roles });
+    }
+  }
+
   /** Messages in a channel (ephemeral ones included), oldest first. */
   messagesIn(channelId: string): StoredMessage[] {
     return [...this.messages.values()].filter((message) => message.channel_id === channelId);
@@ -641,6 +658,9 @@ export class FakeDiscord {
 
   private guildContext(actor: Actor) {
     const guild = this.guildOf(actor);
+    // Discord knows a member's roles from then on (GET /guilds/{id}/members/{user}).
+    if (guild.id === this.guild.id && !this.departed.has(actor.user.id))
+      this.memberRoles.set(actor.user.id, { user: actor.user, roles: actor.roles ?? [] });
     const channel =
       guild.channels.find((c) => c.id === (actor.channelId ?? guild.channels[0].id)) ??
       guild.channels[0];
@@ -819,6 +839,13 @@ export class FakeDiscord {
           },
         },
       ];
+    }
+    // https://discord.com/developers/docs/resources/guild#get-guild-member
+    if ((m = path.match(/^\/guilds\/(\d+)\/members\/(\d+)$/)) && method === 'GET') {
+      const member = m[1] === this.guild.id ? this.memberRoles.get(m[2]) : undefined;
+      return member
+        ? [200, memberPayload(member.user, member.roles, '0', this.joinedAt)]
+        : [404, { message: 'Unknown Member', code: 10007 }];
     }
     if (method === 'GET' && path === '/applications/@me') {
       return [

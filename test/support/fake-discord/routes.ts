@@ -19,6 +19,7 @@ export const DISCORD_ROUTES: Array<[string, string]> = [
   ['GET', '/webhooks/{webhook_id}/{webhook_token}/messages/{message_id}'],
   ['PATCH', '/webhooks/{webhook_id}/{webhook_token}/messages/{message_id}'],
   ['DELETE', '/webhooks/{webhook_id}/{webhook_token}/messages/{message_id}'],
+  ['GET', '/guilds/{guild_id}/members/{user_id}'],
   ['GET', '/channels/{channel_id}'],
   ['POST', '/channels/{channel_id}/messages'],
   ['GET', '/channels/{channel_id}/messages/{message_id}'],

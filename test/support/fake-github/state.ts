@@ -84,6 +84,11 @@ export class GithubState {
    * the default branch) and moves the branch to it. `author: null` is a commit GitHub could not
    * link to an account. Returns its SHA.
    */
+  /** Deletes a branch, as a push deleting it would (its commits stay reachable by SHA). */
+  deleteBranch(owner: string, name: string, branch: string): void {
+    this.repo(owner, name).branches.delete(branch);
+  }
+
   addCommit(
     owner: string,
     name: string,

@@ -1,0 +1,160 @@
+import { ValidationError } from '../../libs/errors';
+import {
+  checkWindow,
+  DeployWindow,
+  endOf,
+  formatWindowDuration,
+  localTime,
+  parseDuration,
+  scheduleAt,
+  spanAt,
+} from './window-rules';
+
+const HOUR = 3_600_000;
+const at = (iso: string) => new Date(iso);
+
+/** Friday 16:00 to Monday 08:00 in Berlin: the issue's own example. */
+const weekend: DeployWindow = {
+  id: 'w-1',
+  kind: 'deny',
+  cron: '0 16 * * 5',
+  durationMs: 64 * HOUR,
+  timeZone: 'Europe/Berlin',
+};
+
+describe('window arithmetic', () => {
+  describe('across the end of daylight-saving time (Berlin, Sunday 25 October 2026, 03:00 CEST → 02:00 CET)', () => {
+    // Starts Friday 23 October 16:00 CEST = 14:00Z. 64 wall-clock hours later is Monday 26
+    // October 08:00 local, which is CET by then: 07:00Z. That is 65 real hours.
+    it('ends on Monday at 08:00 local time, 65 real hours after the start', () => {
+      const start = at('2026-10-23T14:00:00Z');
+      const end = endOf(weekend, start);
+      expect(end.toISOString()).toBe('2026-10-26T07:00:00.000Z');
+      expect((end.getTime() - start.getTime()) / HOUR).toBe(65);
+      expect(localTime(end, 'Europe/Berlin')).toBe('Mon 26 Oct 08:00 (UTC+01:00)');
+    });
+
+    it('is closed from Friday 16:00 to Monday 08:00 local, open a minute either side', () => {
+      expect(scheduleAt([weekend], at('2026-10-23T13:59:00Z')).open).toBe(true);
+      expect(scheduleAt([weekend], at('2026-10-23T14:00:00Z')).open).toBe(false);
+      // Sunday night, in the repeated hour after the clocks went back.
+      expect(scheduleAt([weekend], at('2026-10-25T01:30:00Z')).open).toBe(false);
+      expect(scheduleAt([weekend], at('2026-10-26T06:59:00Z')).open).toBe(false);
+      expect(scheduleAt([weekend], at('2026-10-26T07:00:00Z')).open).toBe(true);
+    });
+
+    it('says when it opens while closed, and when it closes while open', () => {
+      const closed = scheduleAt([weekend], at('2026-10-24T10:00:00Z'));
+      expect(closed.deniedBy?.window.id).toBe('w-1');
+      expect(closed.changesAt?.toISOString()).toBe('2026-10-26T07:00:00.000Z');
+      // The next Friday is already CET: 16:00 local = 15:00Z.
+      const open = scheduleAt([weekend], at('2026-10-27T10:00:00Z'));
+      expect(open).toEqual({ open: true, changesAt: at('2026-10-30T15:00:00Z') });
+    });
+  });
+
+  describe('across the start of daylight-saving time (Berlin, Sunday 29 March 2026, 02:00 CET → 03:00 CEST)', () => {
+    // Friday 27 March 16:00 CET = 15:00Z; Monday 30 March 08:00 CEST = 06:00Z: 63 real hours.
+    it('ends on Monday at 08:00 local time, 63 real hours after the start', () => {
+      const start = at('2026-03-27T15:00:00Z');
+      expect(endOf(weekend, start).toISOString()).toBe('2026-03-30T06:00:00.000Z');
+      expect(scheduleAt([weekend], at('2026-03-30T05:59:00Z')).open).toBe(false);
+      expect(scheduleAt([weekend], at('2026-03-30T06:00:00Z')).open).toBe(true);
+    });
+
+    it('starts a window set at a local time the change skips at the first moment after it', () => {
+      // 02:30 does not exist on 29 March in Berlin: the window starts at 03:30 CEST (01:30Z).
+      const night: DeployWindow = { ...weekend, cron: '30 2 * * *', durationMs: HOUR };
+      const span = spanAt(night, at('2026-03-29T01:45:00Z'));
+      expect(span?.start.toISOString()).toBe('2026-03-29T01:30:00.000Z');
+    });
+  });
+
+  describe('allow and deny together', () => {
+    // Weekdays 09:00–17:00 in New York (EST in January: UTC−5).
+    const office: DeployWindow = {
+      id: 'w-2',
+      kind: 'allow',
+      cron: '0 9 * * 1-5',
+      durationMs: 8 * HOUR,
+      timeZone: 'America/New_York',
+    };
+    const lunch: DeployWindow = {
+      id: 'w-3',
+      kind: 'deny',
+      cron: '0 12 * * *',
+      durationMs: HOUR,
+      timeZone: 'America/New_York',
+    };
+
+    it('takes deploys only inside an allow window, and gives the next opening', () => {
+      // Saturday 9 January 2027, 15:00Z: closed; opens Monday 11 January 09:00 EST = 14:00Z.
+      const state = scheduleAt([office, lunch], at('2027-01-09T15:00:00Z'));
+      expect(state.open).toBe(false);
+      expect(state.deniedBy).toBeUndefined();
+      expect(state.changesAt?.toISOString()).toBe('2027-01-11T14:00:00.000Z');
+    });
+
+    it('lets deny win inside an allow window', () => {
+      // Monday 12:30 EST = 17:30Z: inside the office hours and inside lunch.
+      const state = scheduleAt([office, lunch], at('2027-01-11T17:30:00Z'));
+      expect(state.open).toBe(false);
+      expect(state.deniedBy?.window.id).toBe('w-3');
+      expect(state.changesAt?.toISOString()).toBe('2027-01-11T18:00:00.000Z');
+    });
+
+    it('is open with no windows at all, and says nothing about a change', () => {
+      expect(scheduleAt([], at('2027-01-11T17:30:00Z'))).toEqual({ open: true });
+    });
+  });
+
+  describe('checking a new window', () => {
+    const now = at('2026-12-04T12:00:00Z');
+
+    it('gives the next three spans in order', () => {
+      const { next } = checkWindow(weekend, [], now);
+      expect(next.map((span) => span.start.toISOString())).toEqual([
+        '2026-12-04T15:00:00.000Z',
+        '2026-12-11T15:00:00.000Z',
+        '2026-12-18T15:00:00.000Z',
+      ]);
+      expect(next[0].end.toISOString()).toBe('2026-12-07T07:00:00.000Z');
+    });
+
+    it.each([
+      ['a cron expression that never fires', { cron: '0 0 30 2 *' }, /never fires|Invalid cron/],
+      ['a cron expression with six fields', { cron: '0 0 16 * * 5' }, /five fields/],
+      ['nonsense', { cron: 'every friday' }, /five fields|Invalid cron/],
+      ['a time zone that does not exist', { timeZone: 'Mars/Olympus_Mons' }, /IANA/],
+      ['a duration of zero', { durationMs: 0 }, /Invalid duration/],
+      [
+        'a deny window that fires every minute for an hour',
+        { cron: '* * * * *', durationMs: HOUR },
+        /closed for good/,
+      ],
+    ])('refuses %s', (_what, change, message) => {
+      expect(() => checkWindow({ ...weekend, ...change }, [], now)).toThrow(ValidationError);
+      expect(() => checkWindow({ ...weekend, ...change }, [], now)).toThrow(message);
+    });
+
+    it('allows an allow window that fires every minute (it never closes anything)', () => {
+      const always: DeployWindow = {
+        ...weekend,
+        kind: 'allow',
+        cron: '* * * * *',
+        durationMs: 60_000,
+      };
+      expect(checkWindow(always, [], now).next).toHaveLength(3);
+    });
+  });
+
+  it('reads durations as people write them', () => {
+    expect(parseDuration('64h')).toBe(64 * HOUR);
+    expect(parseDuration('1d12h')).toBe(36 * HOUR);
+    expect(parseDuration('90m')).toBe(90 * 60_000);
+    expect(parseDuration('2w')).toBe(14 * 24 * HOUR);
+    for (const bad of ['', '0m', '5', 'h', '1y', '-1h', '1h 2x'])
+      expect(parseDuration(bad)).toBeUndefined();
+    expect(formatWindowDuration(64 * HOUR)).toBe('2d 16h');
+  });
+});

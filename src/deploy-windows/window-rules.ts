@@ -1,0 +1,262 @@
+import { CronExpressionParser } from 'cron-parser';
+import { DateTime, IANAZone } from 'luxon';
+import { ValidationError } from '../../libs/errors';
+
+/**
+ * A scheduled window of a target: from each start the cron expression gives (in its time zone)
+ * for `durationMs`. `deny` closes the target meanwhile; with `allow` windows, the target takes
+ * deploys only inside one of them. Deny wins over allow.
+ *
+ * Cron and time zones are never computed by hand: cron-parser finds the starts in the zone
+ * (daylight-saving changes included) and luxon does the wall-clock arithmetic of the end.
+ */
+export interface DeployWindow {
+  id: string;
+  kind: 'deny' | 'allow';
+  cron: string;
+  durationMs: number;
+  timeZone: string;
+}
+
+export interface WindowSpan {
+  window: DeployWindow;
+  start: Date;
+  end: Date;
+}
+
+/** Where a target stands at one moment. */
+export interface ScheduleState {
+  open: boolean;
+  /** Closed: the deny window that closes it (the one that ends last), if one does. */
+  deniedBy?: WindowSpan;
+  /** When it opens (closed) or closes (open), if that happens within a year. */
+  changesAt?: Date;
+}
+
+/** How far ahead the rules look for an opening or a closing. */
+export const HORIZON_MS = 366 * 24 * 3_600_000;
+/** The most window boundaries walked through looking for the next change. */
+const MAX_STEPS = 2_000;
+export const MIN_DURATION_MS = 60_000;
+export const MAX_DURATION_MS = 31 * 24 * 3_600_000;
+
+const DURATION = /^(?:(\d{1,4})w)?(?:(\d{1,4})d)?(?:(\d{1,5})h)?(?:(\d{1,6})m)?$/;
+
+/** `64h`, `90m`, `1d12h`, `2w`: a duration in minutes, hours, days and weeks. */
+export function parseDuration(text: string): number | undefined {
+  const match = DURATION.exec(text.trim().toLowerCase());
+  if (!match || !text.trim()) return undefined;
+  const [, w, d, h, m] = match.map((part) => Number(part ?? 0));
+  const ms = (((w * 7 + d) * 24 + h) * 60 + m) * 60_000;
+  return ms > 0 ? ms : undefined;
+}
+
+/** `64h`, `1d 2h`, `45m`: a duration as people write it back. */
+export function formatWindowDuration(ms: number): string {
+  const minutes = Math.round(ms / 60_000);
+  const d = Math.floor(minutes / 1_440);
+  const h = Math.floor((minutes % 1_440) / 60);
+  const m = minutes % 60;
+  return [d && `${d}d`, h && `${h}h`, m && `${m}m`].filter(Boolean).join(' ') || '0m';
+}
+
+export function isTimeZone(zone: string): boolean {
+  return IANAZone.isValidZone(zone);
+}
+
+function expression(window: DeployWindow, currentDate: Date) {
+  return CronExpressionParser.parse(window.cron, { tz: window.timeZone, currentDate });
+}
+
+/**
+ * The last start at or before `at`. Walking back skips a start at a local time a spring change
+ * leaves out, where walking forward moves it to the first moment after the change: the start
+ * found backwards is confirmed forwards, so both directions agree on every start.
+ */
+export function startAtOrBefore(window: DeployWindow, at: Date): Date | undefined {
+  let start: Date;
+  try {
+    start = expression(window, new Date(at.getTime() + 1))
+      .prev()
+      .toDate();
+  } catch {
+    return undefined;
+  }
+  for (let step = 0; step < 3; step++) {
+    const next = startAfter(window, start);
+    if (!next || next.getTime() > at.getTime()) break;
+    start = next;
+  }
+  return start;
+}
+
+/** The first start after `at`. */
+export function startAfter(window: DeployWindow, at: Date): Date | undefined {
+  try {
+    return expression(window, at).next().toDate();
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The end of the window that starts at `start`: the duration is wall-clock time in the window's
+ * zone (Friday 16:00 for 64h ends Monday 08:00 local, whatever daylight saving does between).
+ */
+export function endOf(window: DeployWindow, start: Date): Date {
+  return DateTime.fromJSDate(start, { zone: window.timeZone })
+    .setZone('UTC', { keepLocalTime: true })
+    .plus({ milliseconds: window.durationMs })
+    .setZone(window.timeZone, { keepLocalTime: true })
+    .toJSDate();
+}
+
+/** The span of `window` that covers `at`, if one does (start ≤ at < end). */
+export function spanAt(window: DeployWindow, at: Date): WindowSpan | undefined {
+  const start = startAtOrBefore(window, at);
+  if (!start) return undefined;
+  const end = endOf(window, start);
+  return at.getTime() < end.getTime() ? { window, start, end } : undefined;
+}
+
+/** Open, or closed and by which deny window, given the span of each window that covers `at`. */
+function stateFrom(spans: Array<{ window: DeployWindow; span?: WindowSpan }>) {
+  let deniedBy: WindowSpan | undefined;
+  let allowed = false;
+  let anyAllow = false;
+  for (const { window, span } of spans) {
+    if (window.kind === 'allow') {
+      anyAllow = true;
+      if (span) allowed = true;
+    } else if (span && (!deniedBy || span.end > deniedBy.end)) deniedBy = span;
+  }
+  if (deniedBy) return { open: false, deniedBy };
+  return { open: !anyAllow || allowed };
+}
+
+/**
+ * One window walked forward in time: its last start so far and the next one, from one cron
+ * iterator (each step is one `next()`, not a new parse).
+ */
+class Cursor {
+  private readonly starts: ReturnType<typeof expression> | undefined;
+  last?: WindowSpan;
+  next?: Date;
+
+  constructor(
+    readonly window: DeployWindow,
+    at: Date,
+  ) {
+    const start = startAtOrBefore(window, at);
+    if (start) this.last = { window, start, end: endOf(window, start) };
+    try {
+      this.starts = expression(window, at);
+      this.next = this.starts.next().toDate();
+    } catch {
+      this.next = undefined;
+    }
+  }
+
+  /** Moves to `t`: every start up to it becomes the last. */
+  moveTo(t: Date): void {
+    while (this.next && this.next.getTime() <= t.getTime()) {
+      this.last = { window: this.window, start: this.next, end: endOf(this.window, this.next) };
+      try {
+        this.next = this.starts!.next().toDate();
+      } catch {
+        this.next = undefined;
+      }
+    }
+  }
+
+  spanAt(t: Date): WindowSpan | undefined {
+    return this.last && t.getTime() < this.last.end.getTime() ? this.last : undefined;
+  }
+
+  /** The next moment after `t` when this window starts or ends. */
+  boundaryAfter(t: Date): Date | undefined {
+    const end = this.spanAt(t)?.end;
+    return end && (!this.next || end < this.next) ? end : this.next;
+  }
+}
+
+/** Whether the target is open at `at`, what closes it, and when that changes. */
+export function scheduleAt(windows: DeployWindow[], at: Date): ScheduleState {
+  const cursors = windows.map((window) => new Cursor(window, at));
+  const stateAt = (t: Date) =>
+    stateFrom(cursors.map((cursor) => ({ window: cursor.window, span: cursor.spanAt(t) })));
+  const state = stateAt(at);
+  if (windows.length === 0) return state;
+  const limit = at.getTime() + HORIZON_MS;
+  let t = at;
+  for (let step = 0; step < MAX_STEPS; step++) {
+    let boundary: Date | undefined;
+    for (const cursor of cursors) {
+      const candidate = cursor.boundaryAfter(t);
+      if (candidate && candidate > t && (!boundary || candidate < boundary)) boundary = candidate;
+    }
+    if (!boundary || boundary.getTime() > limit) break;
+    t = boundary;
+    for (const cursor of cursors) cursor.moveTo(t);
+    if (stateAt(t).open !== state.open) return { ...state, changesAt: t };
+  }
+  return state;
+}
+
+/**
+ * Checks a new window and gives its next three spans: a cron expression that does not parse or
+ * never fires, a zone that does not exist, a duration out of range, or a deny window that would
+ * keep the target closed for good (with the windows it already has) is refused with a reason.
+ */
+export function checkWindow(
+  window: DeployWindow,
+  others: DeployWindow[],
+  now: Date,
+): { next: WindowSpan[] } {
+  if (!isTimeZone(window.timeZone))
+    throw new ValidationError(
+      `Invalid time zone: "${window.timeZone.slice(0, 64)}" is not an IANA time zone (for example Europe/Berlin, America/New_York or UTC).`,
+    );
+  if (window.cron.trim().split(/\s+/).length !== 5)
+    throw new ValidationError(
+      'Invalid cron expression: five fields, minute hour day-of-month month day-of-week (for example `0 16 * * 5`).',
+    );
+  try {
+    expression(window, now);
+  } catch (error) {
+    throw new ValidationError(
+      `Invalid cron expression: ${(error as Error).message.slice(0, 200)}.`,
+    );
+  }
+  if (window.durationMs < MIN_DURATION_MS || window.durationMs > MAX_DURATION_MS)
+    throw new ValidationError('Invalid duration: from 1 minute (`1m`) to 31 days (`31d`).');
+  const next: WindowSpan[] = [];
+  for (let at = now; next.length < 3;) {
+    const start = startAfter(window, at);
+    if (!start || start.getTime() > now.getTime() + HORIZON_MS) break;
+    next.push({ window, start, end: endOf(window, start) });
+    at = start;
+  }
+  if (next.length === 0)
+    throw new ValidationError(
+      `The cron expression \`${window.cron}\` never fires within a year in ${window.timeZone}: the window would never start.`,
+    );
+  if (window.kind === 'deny') {
+    const all = [...others, window];
+    const state = scheduleAt(all, now);
+    // Closed now and never opening, or open now but closing for good at its next change.
+    const closedForGood =
+      (!state.open && !state.changesAt) ||
+      (state.open && state.changesAt && !scheduleAt(all, state.changesAt).changesAt);
+    if (closedForGood)
+      throw new ValidationError(
+        `This deny window would keep the target closed for good: \`${window.cron}\` starts again before each ${formatWindowDuration(window.durationMs)} ends. Use /freeze to stop deploys until further notice.`,
+      );
+  }
+  return { next };
+}
+
+/** `Fri 11 Dec 16:00 (UTC+01:00)`: a moment as the window's zone shows it. */
+export function localTime(at: Date, zone: string): string {
+  return DateTime.fromJSDate(at, { zone }).toFormat("ccc d LLL HH:mm '(UTC'ZZ')'");
+}

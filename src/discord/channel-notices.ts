@@ -1,0 +1,30 @@
+import { Injectable } from '@nestjs/common';
+import { Client } from 'discord.js';
+import { truncate } from '../../libs/text';
+import { classifyDiscordFailure, UnusableChannelError } from './discord-failures';
+import { LIMITS } from './limits';
+
+/** How posting a notice went: sent, worth another try later, or never going to work. */
+export type NoticeOutcome = { sent: true } | { sent: false; retry: boolean; reason: string };
+
+/** Short notices to a channel that mention at most one member (and nobody else). */
+@Injectable()
+export class ChannelNotices {
+  constructor(private readonly client: Client) {}
+
+  async post(channelId: string, content: string, mention?: string): Promise<NoticeOutcome> {
+    try {
+      const channel = await this.client.channels.fetch(channelId);
+      if (!channel?.isSendable())
+        throw new UnusableChannelError('the bot cannot post in the channel');
+      await channel.send({
+        content: truncate(content, LIMITS.content),
+        allowedMentions: { users: mention ? [mention] : [] },
+      });
+      return { sent: true };
+    } catch (error) {
+      const failure = classifyDiscordFailure(error);
+      return { sent: false, retry: failure.kind === 'transient', reason: failure.reason };
+    }
+  }
+}
