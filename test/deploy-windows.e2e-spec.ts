@@ -251,7 +251,7 @@ describe('freezes and deploy windows', () => {
     await waitForStatus(app, inside.id, 'dispatched');
   });
 
-  it('refuses windows that never fire, never end, or name no real time zone', async () => {
+  it('refuses windows that never fire, fire every minute, never end, or name no real time zone', async () => {
     const service = await newService(app);
     const base = {
       service: service.name,
@@ -264,7 +264,18 @@ describe('freezes and deploy windows', () => {
     ).toMatch(/never fires|Invalid cron expression/);
     expect(
       await windowCommand('add', 'admin', { ...base, kind: 'deny', cron: '* * * * *' }),
+    ).toContain('more often than once an hour');
+    expect(
+      await windowCommand('add', 'admin', {
+        ...base,
+        kind: 'deny',
+        cron: '0 0 * * *',
+        duration: '24h',
+      }),
     ).toContain('would keep the target closed for good');
+    expect(
+      await windowCommand('add', 'admin', { ...base, kind: 'deny', cron: 'H 16 * * 5' }),
+    ).toContain('`H`');
     expect(
       await windowCommand('add', 'admin', {
         ...base,

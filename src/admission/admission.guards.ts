@@ -30,6 +30,14 @@ export class AdmissionGuards {
     environment: string,
   ): Promise<() => Promise<void>> {
     await this.refuseBusy(service, environment);
+    return this.claimCooldown(memberId);
+  }
+
+  /**
+   * Takes the member's cooldown (a deploy, or a request put in a queue); the function that gives
+   * it back, for a later refusal.
+   */
+  async claimCooldown(memberId: string): Promise<() => Promise<void>> {
     const now = this.clock.now();
     const cooldownMs = this.config.deploy.cooldownMs;
     // 0 turns the cooldown off: nothing to take (a member's simultaneous deploys are not raced).

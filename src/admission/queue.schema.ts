@@ -64,9 +64,25 @@ export class QueueEntryDocument {
   @Prop({ required: true })
   expiresAt!: Date;
 
-  /** Not admitted before then (after a failure that may pass). */
+  /** Not admitted before then (after a failure that may pass); it keeps its place meanwhile. */
   @Prop()
   notBefore?: Date;
+
+  /** Admissions that failed in a way that may pass: past a few, the entry fails. */
+  @Prop()
+  attempts?: number;
+
+  /**
+   * Its place under the target's cap while it is in line (queued or being admitted), 0 to the cap
+   * − 1, unique per target: taken with its insert, given up in the update that takes it out of
+   * the line. Racing requests cannot pass the cap, and no count can drift.
+   */
+  @Prop()
+  slot?: number;
+
+  /** Admitting: the instance doing it (its turn's owner); writes of any other are ignored. */
+  @Prop()
+  owner?: string;
 
   @Prop()
   deploymentId?: string;
@@ -95,6 +111,10 @@ QueueEntrySchema.index({ service: 1, environment: 1, state: 1, seq: 1 });
 QueueEntrySchema.index({ state: 1, expiresAt: 1 });
 QueueEntrySchema.index({ noticeDue: 1 }, { sparse: true });
 QueueEntrySchema.index({ purgeAt: 1 }, { expireAfterSeconds: 0 });
+QueueEntrySchema.index(
+  { slot: 1, service: 1, environment: 1 },
+  { unique: true, partialFilterExpression: { slot: { $exists: true } } },
+);
 
 /**
  * One document per target with a queue: the counter that orders its entries, and its turn (the

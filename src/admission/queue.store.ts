@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import { Model } from 'mongoose';
-import { isDuplicateKey } from '../../libs/mongo-errors';
+import { duplicateKeyField, isDuplicateKey } from '../../libs/mongo-errors';
 import type { Person } from '../../libs/people';
 import { QueueEntryDocument, QueueState, QueueTargetDocument, QueueTurn } from './queue.schema';
 
@@ -23,6 +23,8 @@ export interface QueueEntry {
   queuedAt?: Date;
   expiresAt: Date;
   notBefore?: Date;
+  attempts?: number;
+  owner?: string;
   deploymentId?: string;
   endedAt?: Date;
   note?: string;
@@ -40,6 +42,8 @@ export const QUEUE_ENTRY_ID = /^q-[0-9a-f]{6}$/;
 /** An ended entry stays readable this long, then MongoDB deletes it. */
 const KEEP_ENDED_MS = 7 * 24 * 3_600_000;
 const ENDED: QueueState[] = ['done', 'cancelled', 'expired', 'failed'];
+/** The states that hold a place in the line (counted against the cap). */
+const IN_LINE: QueueState[] = ['queued', 'admitting'];
 
 const targetKey = (target: Target) => `${target.service}:${target.environment}`;
 
@@ -73,10 +77,9 @@ export class QueueStore {
   }
 
   /**
-   * Puts a request in its target's queue (a new one, or an offer taken up), last. Its position
-   * counts the queued entries up to it; past `max` it is taken out again and `full` returned.
-   * Positions follow the order of the counter, so two requests racing for the last place cannot
-   * both get it.
+   * Puts a request in its target's queue (a new one, or an offer taken up), last (its order is
+   * one atomic increment of the target's counter). It takes a free place under `max` in the same
+   * write (a unique index on the target's places), so racing requests cannot pass the cap.
    */
   async enqueue(
     entry: QueueEntry | Omit<QueueEntry, 'id' | 'state' | 'createdAt'>,
@@ -86,47 +89,53 @@ export class QueueStore {
   ): Promise<{ entry: QueueEntry; position: number } | { full: number } | { gone: true }> {
     const seq = await this.nextSeq(entry);
     const set = { state: 'queued' as const, seq, queuedAt: now, expiresAt };
-    let queued: QueueEntry | null;
-    if ('id' in entry) {
-      queued = fromStored(
-        await this.entries
-          .findOneAndUpdate(
-            { _id: entry.id, state: 'offered', expiresAt: { $gt: now } },
-            {
-              $set: {
-                ...set,
-                service: entry.service,
-                environment: entry.environment,
-                ...(entry.shaAtQueue ? { shaAtQueue: entry.shaAtQueue } : {}),
-              },
-              $unset: { purgeAt: 1 },
-            },
-            { returnDocument: 'after' },
-          )
-          .lean<QueueEntryDocument>(),
-      );
-      if (!queued) return { gone: true };
-    } else {
-      queued = { ...entry, ...set, id: newEntryId(), createdAt: now };
+    const first = await this.entries.countDocuments({
+      service: entry.service,
+      environment: entry.environment,
+      slot: { $exists: true },
+    });
+    for (let tried = 0; tried < max; tried++) {
+      const slot = (first + tried) % max;
+      try {
+        const queued = await this.putInLine(entry, { ...set, slot }, now);
+        if (!queued) return { gone: true };
+        for (const listener of this.listeners) listener();
+        return { entry: queued, position: await this.positionOf(queued) };
+      } catch (error) {
+        if (duplicateKeyField(error) !== 'slot') throw error;
+      }
+    }
+    return { full: max };
+  }
+
+  /** The entry written as queued at `set.slot` (an offer taken up: null once it is gone). */
+  private async putInLine(
+    entry: QueueEntry | Omit<QueueEntry, 'id' | 'state' | 'createdAt'>,
+    set: { state: 'queued'; seq: number; queuedAt: Date; expiresAt: Date; slot: number },
+    now: Date,
+  ): Promise<QueueEntry | null> {
+    if (!('id' in entry)) {
+      const queued = { ...entry, ...set, id: newEntryId(), createdAt: now };
       await this.entries.create(stored(queued));
+      return queued;
     }
-    const position = await this.positionOf(queued);
-    if (position > max) {
-      await this.entries.updateOne(
-        { _id: queued.id, state: 'queued' },
-        {
-          $set: {
-            state: 'cancelled',
-            endedAt: now,
-            note: 'the queue was full',
-            purgeAt: ended(now),
+    return fromStored(
+      await this.entries
+        .findOneAndUpdate(
+          { _id: entry.id, state: 'offered', expiresAt: { $gt: now } },
+          {
+            $set: {
+              ...set,
+              service: entry.service,
+              environment: entry.environment,
+              ...(entry.shaAtQueue ? { shaAtQueue: entry.shaAtQueue } : {}),
+            },
+            $unset: { purgeAt: 1 },
           },
-        },
-      );
-      return { full: position - 1 };
-    }
-    for (const listener of this.listeners) listener();
-    return { entry: queued, position };
+          { returnDocument: 'after' },
+        )
+        .lean<QueueEntryDocument>(),
+    );
   }
 
   async find(id: string): Promise<QueueEntry | null> {
@@ -163,29 +172,41 @@ export class QueueStore {
     return this.entries.countDocuments({ ...target, state: 'queued' });
   }
 
+  /** A member's requests in line, on every target. */
+  async countInLineFor(memberId: string): Promise<number> {
+    return this.entries.countDocuments({ 'requester.id': memberId, state: { $in: IN_LINE } });
+  }
+
   /** Targets with entries queued, admitting or admitted: the ones the admitter looks at. */
   async activeTargets(): Promise<Target[]> {
+    // The targets waiting longest first, so that past the limit none is left out for good.
     const found = await this.entries.aggregate<{ _id: Target }>([
       { $match: { state: { $in: ['queued', 'admitting', 'admitted'] } } },
-      { $group: { _id: { service: '$service', environment: '$environment' } } },
+      {
+        $group: {
+          _id: { service: '$service', environment: '$environment' },
+          oldest: { $min: '$createdAt' },
+        },
+      },
+      { $sort: { oldest: 1 } },
       { $limit: 500 },
     ]);
     return found.map((group) => group._id);
   }
 
-  /** The first queued entry of the target that may go now. */
+  /**
+   * The first queued entry of the target, if it may go now: one waiting out a failure that may
+   * pass (`notBefore`) keeps its place, and the entries behind it wait too (first come, first
+   * served).
+   */
   async head(target: Target, now: Date): Promise<QueueEntry | null> {
-    return fromStored(
+    const first = fromStored(
       await this.entries
-        .findOne({
-          ...target,
-          state: 'queued',
-          expiresAt: { $gt: now },
-          $or: [{ notBefore: null }, { notBefore: { $lte: now } }],
-        })
+        .findOne({ ...target, state: 'queued', expiresAt: { $gt: now } })
         .sort({ seq: 1 })
         .lean<QueueEntryDocument>(),
     );
+    return first && (!first.notBefore || first.notBefore <= now) ? first : null;
   }
 
   async turnOf(target: Target): Promise<QueueTurn | undefined> {
@@ -207,10 +228,10 @@ export class QueueStore {
     if (taken.modifiedCount !== 1) return false;
     const moved = await this.entries.updateOne(
       { _id: entry.id, state: 'queued' },
-      { $set: { state: 'admitting' } },
+      { $set: { state: 'admitting', owner } },
     );
     if (moved.modifiedCount === 1) return true;
-    await this.clearTurn(entry, entry.id);
+    await this.clearTurn(entry, entry.id, owner);
     return false;
   }
 
@@ -228,7 +249,10 @@ export class QueueStore {
       },
       { $set: { 'turn.owner': owner, 'turn.leaseUntil': new Date(now.getTime() + leaseMs) } },
     );
-    return taken.modifiedCount === 1;
+    if (taken.modifiedCount !== 1) return false;
+    // The stopped instance's late writes to the entry no longer match.
+    await this.entries.updateOne({ _id: entryId, state: 'admitting' }, { $set: { owner } });
+    return true;
   }
 
   /** Keeps the admitting instance's turn while it works; false once it is no longer its. */
@@ -256,31 +280,45 @@ export class QueueStore {
     );
   }
 
-  /** The entry became deployment `deploymentId`: the turn stays with it until that ends. */
+  /**
+   * The entry became deployment `deploymentId` (whoever admitted it: the deployment exists, under
+   * a unique index on the entry): it leaves the line, and the target's turn stays with that
+   * deployment until it ends (taken if no entry holds it).
+   */
   async admitted(entry: Target & { id: string }, deploymentId: string, now: Date): Promise<void> {
     await this.entries.updateOne(
-      { _id: entry.id, state: { $in: ['queued', 'admitting'] } },
-      { $set: { state: 'admitted', deploymentId, endedAt: now } },
+      { _id: entry.id, state: { $in: IN_LINE } },
+      { $set: { state: 'admitted', deploymentId, endedAt: now }, $unset: { owner: 1, slot: 1 } },
     );
     await this.targets.updateOne(
-      { _id: targetKey(entry), 'turn.entryId': entry.id },
+      { _id: targetKey(entry), $or: [{ 'turn.entryId': entry.id }, { turn: null }] },
       { $set: { turn: { entryId: entry.id, phase: 'admitted', deploymentId } } },
     );
   }
 
-  /** Back in the queue at its place (the target closed or filled meanwhile), the turn given up. */
-  async requeue(entry: QueueEntry, notBefore?: Date): Promise<void> {
+  /**
+   * Back in the queue at its place (the target closed or filled meanwhile), the turn given up;
+   * only by the turn's owner. `notBefore`: a failure that may pass, counted.
+   */
+  async requeue(entry: QueueEntry, owner: string, notBefore?: Date): Promise<void> {
     await this.entries.updateOne(
-      { _id: entry.id, state: 'admitting' },
-      { $set: { state: 'queued', ...(notBefore ? { notBefore } : {}) } },
+      { _id: entry.id, state: 'admitting', owner },
+      {
+        $set: { state: 'queued', ...(notBefore ? { notBefore } : {}) },
+        $unset: { owner: 1 },
+        ...(notBefore ? { $inc: { attempts: 1 } } : {}),
+      },
     );
-    await this.clearTurn(entry, entry.id);
+    await this.clearTurn(entry, entry.id, owner);
   }
 
-  /** Ends an entry that was being admitted (failed), with a notice for its requester. */
-  async fail(entry: QueueEntry, note: string, now: Date): Promise<void> {
+  /**
+   * Ends an entry that was being admitted (failed), with a notice for its requester; only by the
+   * turn's owner.
+   */
+  async fail(entry: QueueEntry, note: string, now: Date, owner: string): Promise<void> {
     await this.entries.updateOne(
-      { _id: entry.id, state: 'admitting' },
+      { _id: entry.id, state: 'admitting', owner },
       {
         $set: {
           state: 'failed',
@@ -289,9 +327,10 @@ export class QueueStore {
           noticeDue: true,
           purgeAt: ended(now),
         },
+        $unset: { owner: 1, slot: 1 },
       },
     );
-    await this.clearTurn(entry, entry.id);
+    await this.clearTurn(entry, entry.id, owner);
   }
 
   /** The admitted entry's deployment ended: the target's turn is free for the next. */
@@ -309,28 +348,26 @@ export class QueueStore {
     by: Person,
     now: Date,
   ): Promise<{ cancelled: QueueEntry } | { entry: QueueEntry | null }> {
-    const cancelled = fromStored(
+    const note = `cancelled by ${by.name}`.slice(0, 200);
+    const before = fromStored(
       await this.entries
         .findOneAndUpdate(
           { _id: id, state: { $in: ['queued', 'offered'] } },
           {
-            $set: {
-              state: 'cancelled',
-              endedAt: now,
-              note: `cancelled by ${by.name}`.slice(0, 200),
-              purgeAt: ended(now),
-            },
+            $set: { state: 'cancelled', endedAt: now, note, purgeAt: ended(now) },
+            $unset: { slot: 1 },
           },
-          { returnDocument: 'after' },
+          { returnDocument: 'before' },
         )
         .lean<QueueEntryDocument>(),
     );
-    return cancelled ? { cancelled } : { entry: await this.find(id) };
+    if (!before) return { entry: await this.find(id) };
+    return { cancelled: { ...before, state: 'cancelled', endedAt: now, note } };
   }
 
   /** Expires one queued entry past its time, with a notice; null when none is left. */
   async expireOne(now: Date): Promise<QueueEntry | null> {
-    return fromStored(
+    const expired = fromStored(
       await this.entries
         .findOneAndUpdate(
           { state: 'queued', expiresAt: { $lte: now } },
@@ -342,11 +379,13 @@ export class QueueStore {
               noticeDue: true,
               purgeAt: ended(now),
             },
+            $unset: { slot: 1 },
           },
           { returnDocument: 'after' },
         )
         .lean<QueueEntryDocument>(),
     );
+    return expired;
   }
 
   /** Entries whose notice is still to be posted. */
@@ -375,10 +414,14 @@ export class QueueStore {
     );
   }
 
-  /** Gives the target's turn back if `entryId` holds it. */
-  async clearTurn(target: Target, entryId: string): Promise<void> {
+  /** Gives the target's turn back if `entryId` holds it (and `owner`, when given, owns it). */
+  async clearTurn(target: Target, entryId: string, owner?: string): Promise<void> {
     await this.targets.updateOne(
-      { _id: targetKey(target), 'turn.entryId': entryId },
+      {
+        _id: targetKey(target),
+        'turn.entryId': entryId,
+        ...(owner ? { 'turn.owner': owner } : {}),
+      },
       { $set: { turn: null } },
     );
   }

@@ -247,6 +247,61 @@ describe('ApprovalService.approve', () => {
     expect(await refused()).toBe(1);
   });
 
+  describe('with an admin\'s "Deploy anyway" through a freeze or a closed window', () => {
+    const bob = { id: '8', name: 'bob' };
+    const gateOverrideBy = (by: { id: string; name: string }) => ({
+      mode: 'all' as const,
+      verdict: 'failed' as const,
+      total: 1,
+      pending: 0,
+      checks: [],
+      checkedAt: NOW,
+      waitUntil: NOW,
+      override: { by, at: NOW, reason: 'hotfix', checks: [] },
+    });
+    const scheduleOverrideBy = (by: { id: string; name: string }) => ({
+      by,
+      at: NOW,
+      reason: 'the outage fix cannot wait',
+      closure: 'frozen',
+      rule: 'freeze' as const,
+    });
+
+    it('does not let the admin who overrode the schedule give the only approval', async () => {
+      const overridden = aRequest({ scheduleOverride: scheduleOverrideBy(admin) });
+      const { service, calls } = approvals({ stored: [overridden] });
+      await expect(service.approve(admin, overridden.id)).rejects.toThrow(
+        'You sent this through a freeze or a closed deploy window: another admin has to approve it.',
+      );
+      expect(calls).not.toContain('transitions.recordApproval');
+    });
+
+    it("lets two admins who each made one override sign off on each other's", async () => {
+      // alice sent it through the freeze, bob past the CI gate: alice's approval is the second
+      // admin's for bob's override, and bob's override is the second admin's for hers.
+      const overridden = aRequest({
+        scheduleOverride: scheduleOverrideBy(admin),
+        gate: gateOverrideBy(bob),
+      });
+      const approved = { ...overridden, status: 'approved' as const };
+      const { service, calls } = approvals({
+        stored: [overridden],
+        outcomes: [{ outcome: 'approved', deployment: approved, leaseOwner: 'host-1-ab#3' }],
+      });
+      expect((await service.approve(admin, overridden.id)).kind).toBe('approved');
+      expect(calls).toContain('transitions.recordApproval');
+    });
+
+    it('still needs a second admin when one admin made both overrides', async () => {
+      const overridden = aRequest({
+        scheduleOverride: scheduleOverrideBy(admin),
+        gate: gateOverrideBy(admin),
+      });
+      const { service } = approvals({ stored: [overridden] });
+      await expect(service.approve(admin, overridden.id)).rejects.toThrow(/another admin/);
+    });
+  });
+
   it('expires a request past its time instead of approving it, whatever the sweeper did', async () => {
     const request = aRequest({
       approval: { required: 1, approvals: [], expiresAt: new Date(NOW.getTime() - 1) },

@@ -263,17 +263,25 @@ export class ApprovalService {
 
   /**
    * Who sent a request past the CI gate, a freeze or a closed window ("Deploy anyway") cannot be
-   * its only approver: a second admin must approve it.
+   * its only approver: each override needs a second admin, who approved it or made the other
+   * override (an admin who pushed it past the CI gate has looked at one made by another).
    */
   private refuseOverriderAlone(deployment: Deployment, approverId: string): void {
-    const overriders = [deployment.gate?.override?.by.id, deployment.scheduleOverride?.by.id];
-    if (!overriders.includes(approverId)) return;
-    const others = deployment.approval!.approvals.some(
-      (approval) => !overriders.includes(approval.id),
-    );
-    if (others) return;
-    this.refused(deployment);
-    throw new OverriderAloneError(Boolean(deployment.scheduleOverride));
+    const signed = new Set([
+      approverId,
+      ...deployment.approval!.approvals.map((approval) => approval.id),
+    ]);
+    const overrides = [
+      { by: deployment.gate?.override?.by.id, schedule: false },
+      { by: deployment.scheduleOverride?.by.id, schedule: true },
+    ];
+    for (const override of overrides) {
+      if (!override.by) continue;
+      const others = overrides.map((each) => each.by).filter((by) => by && by !== override.by);
+      if ([...signed, ...others].some((id) => id !== override.by)) continue;
+      this.refused(deployment);
+      throw new OverriderAloneError(override.schedule);
+    }
   }
 
   private async summarize(request: AdmittedRequest): Promise<ChangeSummary> {

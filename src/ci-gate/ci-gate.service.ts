@@ -163,11 +163,17 @@ export class CiGateService {
     options: { by?: Person; note?: string; quietWhenHeld?: boolean },
   ): Promise<Deployment> {
     // An admin's lock, a freeze or a closed window that came while the request waited holds it
-    // too (an admin's override of the schedule goes through those two, to its approval).
+    // too (an admin's override of the schedule goes through what closed the target when it was
+    // made, to its approval; a freeze or a deny window made since stops it).
     try {
       await this.locks.refuseLocked(deployment.service, deployment.environment);
-      if (!deployment.rollback && !deployment.scheduleOverride)
-        await this.schedule.refuseClosed(deployment.service, deployment.environment);
+      if (!deployment.rollback)
+        await this.schedule.refuseClosed(
+          deployment.service,
+          deployment.environment,
+          undefined,
+          deployment.scheduleOverride?.at,
+        );
     } catch (error) {
       if (!(error instanceof AppError) || !options.quietWhenHeld) throw error;
       return this.holdBack(deployment, gate, error.message);

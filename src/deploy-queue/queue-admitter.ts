@@ -26,8 +26,10 @@ import { TargetLocksService } from '../target-locks/target-locks.service';
 export const QUEUE_TICK_MS = 2_000;
 /** An admitting instance's hold on a target's turn, renewed while it works. */
 const TURN_LEASE_MS = 60_000;
-/** A failure that may pass (GitHub, MongoDB) puts the entry back in line for this long. */
+/** A failure that may pass (GitHub, MongoDB) holds the entry, at its place, this long. */
 const RETRY_AFTER_MS = 30_000;
+/** After so many of those in a row the entry fails (the queue behind it has waited enough). */
+const PASSING_ATTEMPTS = 10;
 /** A notice Discord keeps refusing is given up on after so many tries. */
 const NOTICE_ATTEMPTS = 20;
 
@@ -175,8 +177,8 @@ export class QueueAdmitter
       const admitted = await this.history.findByQueueEntry(turn.entryId);
       const entry = await this.queue.find(turn.entryId);
       if (admitted) await this.queue.admitted({ ...target, id: turn.entryId }, admitted.id, now);
-      else if (entry) await this.queue.requeue(entry);
-      else await this.queue.clearTurn(target, turn.entryId);
+      else if (entry) await this.queue.requeue(entry, owner);
+      else await this.queue.clearTurn(target, turn.entryId, owner);
       return;
     }
     if (await this.blockerOf(target)) return;
@@ -188,11 +190,17 @@ export class QueueAdmitter
   }
 
   private async admit(entry: QueueEntry, owner: string): Promise<void> {
+    // The turn's lease is renewed while the checks run (GitHub may be slow): another instance
+    // takes it over only from an instance that stopped.
+    const renewal = setInterval(() => {
+      this.queue.renewTurn(entry, owner, this.clock.now(), TURN_LEASE_MS).catch(() => undefined);
+    }, TURN_LEASE_MS / 4);
     try {
       const actor = await this.members.actorOf(entry.requester.id);
       if (!actor) {
         await this.failed(
           entry,
+          owner,
           `${plainText(entry.requester.name, 60)} is no longer a member of the server.`,
         );
         return;
@@ -215,12 +223,14 @@ export class QueueAdmitter
       await this.queue.admitted(entry, deployment.id, this.clock.now());
       this.metrics.queue.inc({ outcome: 'admitted' });
     } catch (error) {
-      await this.settle(entry, error);
+      await this.settle(entry, owner, error);
+    } finally {
+      clearInterval(renewal);
     }
   }
 
   /** After a failed admission: became a deployment after all, back in line, or failed. */
-  private async settle(entry: QueueEntry, error: unknown): Promise<void> {
+  private async settle(entry: QueueEntry, owner: string, error: unknown): Promise<void> {
     const now = this.clock.now();
     const admitted = await this.history.findByQueueEntry(entry.id).catch(() => null);
     if (admitted) {
@@ -228,22 +238,27 @@ export class QueueAdmitter
       return;
     }
     if (error instanceof AppError && WAIT_AGAIN.has(error.code)) {
-      await this.queue.requeue(entry);
+      await this.queue.requeue(entry, owner);
       this.metrics.queue.inc({ outcome: 'requeued' });
       return;
     }
     if (error instanceof AppError && !PASSING.has(error.code)) {
-      await this.failed(entry, error.message);
+      await this.failed(entry, owner, error.message);
+      return;
+    }
+    const why = error instanceof AppError ? error.message : 'GitHub or MongoDB failed';
+    if ((entry.attempts ?? 0) + 1 >= PASSING_ATTEMPTS) {
+      await this.failed(entry, owner, `${why} (${PASSING_ATTEMPTS} tries in a row).`);
       return;
     }
     this.logger.warn(
-      `Admitting ${entry.id} failed for now (${(error as Error).message}); it keeps its place`,
+      `Admitting ${entry.id} failed for now (${(error as Error).message}); it keeps its place and is tried again in ${RETRY_AFTER_MS / 1000} s, the entries behind it waiting`,
     );
-    await this.queue.requeue(entry, new Date(now.getTime() + RETRY_AFTER_MS));
+    await this.queue.requeue(entry, owner, new Date(now.getTime() + RETRY_AFTER_MS));
   }
 
-  private async failed(entry: QueueEntry, why: string): Promise<void> {
-    await this.queue.fail(entry, why, this.clock.now());
+  private async failed(entry: QueueEntry, owner: string, why: string): Promise<void> {
+    await this.queue.fail(entry, why, this.clock.now(), owner);
     this.metrics.queue.inc({ outcome: 'failed' });
   }
 

@@ -113,14 +113,20 @@ export class QueueComponents {
         409,
       );
     const now = this.clock.now();
-    if (!(await this.queue.useOffer(offer.id, now, `deployed anyway by ${actor.name}`)))
-      throw new OfferGoneError();
     const request = await this.deploys.prepareOverride(
       actor,
       actor,
       { service: offer.service, environment: offer.environment, ref: offer.ref },
       { reason, closure: closure.error.message.slice(0, 500), rule: closure.kind, at: now },
     );
+    // Used once the request passed its checks (a refused one leaves the offer open), and once
+    // only, whichever click of which instance gets here first.
+    if (
+      !(await this.queue.useOffer(offer.id, this.clock.now(), `deployed anyway by ${actor.name}`))
+    ) {
+      await request.release();
+      throw new OfferGoneError();
+    }
     this.metrics.scheduleOverrides.inc({
       environment: request.draft.environment,
       rule: closure.kind,

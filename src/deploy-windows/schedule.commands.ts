@@ -16,7 +16,7 @@ import {
   WindowRemoveOptions,
 } from './dto/schedule.options';
 import { freezeText } from './schedule.errors';
-import { closedText, TargetSchedule, windowLine } from './target-schedule.service';
+import { closedText, closesText, TargetSchedule, windowLine } from './target-schedule.service';
 import { localTime } from './window-rules';
 
 /** /freeze and /unfreeze: an admin stops deploys to every matching target, for a while. */
@@ -114,7 +114,7 @@ export class WindowCommands {
     const view = await this.schedule.viewOf(options.service, env);
     const lines = view.windows.map((window) => `• ${windowLine(window)}`);
     const now = view.state.open
-      ? `Open now${view.state.changesAt ? `; closes ${discordTime(view.state.changesAt)}` : ''}.`
+      ? `Open now${closesText(view.state, discordTime)}.`
       : `Closed now: ${closedText(view.state)}.`;
     const freezes = view.freezes.map((freeze) => `🧊 ${freezeText(freeze)}`);
     const body = fitLines(

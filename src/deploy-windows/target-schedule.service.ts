@@ -25,6 +25,7 @@ import {
   DeployWindow,
   formatWindowDuration,
   localTime,
+  openAt,
   parseDuration,
   scheduleAt,
   ScheduleState,
@@ -45,6 +46,9 @@ export interface TargetScheduleView {
 
 /** The most windows one target may have. */
 export const MAX_WINDOWS = 10;
+/** How long a target's computed state is kept at most, and for how many targets. */
+const STATE_KEPT_MS = 5 * 60_000;
+const MAX_KEPT_STATES = 1_000;
 /** A freeze ends at most this far ahead (`until`). */
 const MAX_FREEZE_MS = 366 * 24 * 3_600_000;
 
@@ -63,6 +67,11 @@ export class TargetSchedule {
     private readonly windows: WindowRepository,
     private readonly clock: Clock,
   ) {}
+
+  private readonly states = new Map<
+    string,
+    { fingerprint: string; from: number; until: number; state: ScheduleState }
+  >();
 
   async freeze(
     actor: Actor,
@@ -162,26 +171,36 @@ export class TargetSchedule {
       this.freezes.findFor(service, environment, now),
       this.windows.listFor(service, environment),
     ]);
-    return { freezes, windows, state: scheduleAt(windows, now) };
+    return { freezes, windows, state: this.stateOf(service, environment, windows, now) };
   }
 
   /**
    * Why the target takes no deploys now, if it does not: a freeze (the one that lasts longest)
    * comes first, then the windows. `after` ends the message (what happens to the request).
+   * `overriddenAt`: an admin's "Deploy anyway" made then covers what closed the target at that
+   * moment; only a freeze or a deny window made since still stops it.
    */
   async closure(
     service: string,
     environment: string,
     after?: string,
+    overriddenAt?: Date,
   ): Promise<Closure | undefined> {
     const target = { service, environment };
     const now = this.clock.now();
-    const [freeze] = await this.freezes.findFor(service, environment, now);
+    const since = overriddenAt ? new Date(overriddenAt).getTime() : undefined;
+    const freezes = await this.freezes.findFor(service, environment, now);
+    const freeze = freezes.find((each) => since === undefined || each.at.getTime() > since);
     if (freeze) return { kind: 'freeze', freeze, error: new FrozenError(target, freeze, after) };
-    const windows = await this.windows.listFor(service, environment);
+    let windows = await this.windows.listFor(service, environment);
+    if (since !== undefined)
+      windows = windows.filter((each) => each.kind === 'deny' && each.at.getTime() > since);
     if (windows.length === 0) return undefined;
-    const state = scheduleAt(windows, now);
-    if (state.open) return undefined;
+    if (openAt(windows, now).open) return undefined;
+    const state =
+      since === undefined
+        ? this.stateOf(service, environment, windows, now)
+        : scheduleAt(windows, now);
     return {
       kind: 'window',
       state,
@@ -189,9 +208,48 @@ export class TargetSchedule {
     };
   }
 
-  /** Refuses a target closed by a freeze or its windows. */
-  async refuseClosed(service: string, environment: string, after?: string): Promise<void> {
-    const closure = await this.closure(service, environment, after);
+  /**
+   * The target's state with its next change. The search walks window starts on the event loop,
+   * so its answer is kept per target for as long as it holds: until the change it found (or five
+   * minutes), for the same windows (any change to them is a new key, on every instance).
+   */
+  private stateOf(
+    service: string,
+    environment: string,
+    windows: DeployWindow[],
+    now: Date,
+  ): ScheduleState {
+    const key = `${service}|${environment}`;
+    const fingerprint = windows
+      .map((w) => `${w.id}/${w.kind}/${w.cron}/${w.durationMs}/${w.timeZone}`)
+      .join(' ');
+    const kept = this.states.get(key);
+    if (
+      kept &&
+      kept.fingerprint === fingerprint &&
+      now.getTime() >= kept.from &&
+      now.getTime() < kept.until
+    )
+      return kept.state;
+    const state = scheduleAt(windows, now);
+    const until = Math.min(
+      state.changesAt?.getTime() ?? Infinity,
+      state.lookedUntil?.getTime() ?? Infinity,
+      now.getTime() + STATE_KEPT_MS,
+    );
+    if (this.states.size >= MAX_KEPT_STATES) this.states.clear();
+    this.states.set(key, { fingerprint, from: now.getTime(), until, state });
+    return state;
+  }
+
+  /** Refuses a target closed by a freeze or its windows (made since `overriddenAt`, if given). */
+  async refuseClosed(
+    service: string,
+    environment: string,
+    after?: string,
+    overriddenAt?: Date,
+  ): Promise<void> {
+    const closure = await this.closure(service, environment, after, overriddenAt);
     if (closure) throw closure.error;
   }
 
@@ -235,11 +293,20 @@ export class TargetSchedule {
 export function closedText(state: ScheduleState): string {
   const opens = state.changesAt
     ? `it opens ${utcTime(state.changesAt)}`
-    : 'no opening within a year';
+    : state.lookedUntil
+      ? `it stays closed at least until ${utcTime(state.lookedUntil)}`
+      : 'no opening within a year';
   const span = state.deniedBy;
   if (span)
     return `deny window ${span.window.id} (\`${span.window.cron}\` for ${formatWindowDuration(span.window.durationMs)}, ${span.window.timeZone}) until ${localTime(span.end, span.window.timeZone)}; ${opens}`;
   return `no allow window covers now; ${opens}`;
+}
+
+/** When an open target closes, as `; closes …`, written by `when`; empty if not within a year. */
+export function closesText(state: ScheduleState, when: (at: Date) => string): string {
+  if (state.changesAt) return `; closes ${when(state.changesAt)}`;
+  if (state.lookedUntil) return `; open at least until ${when(state.lookedUntil)}`;
+  return '';
 }
 
 /** How a window reads in a list. */

@@ -5,6 +5,7 @@ import {
   endOf,
   formatWindowDuration,
   localTime,
+  openAt,
   parseDuration,
   scheduleAt,
   spanAt,
@@ -130,6 +131,13 @@ describe('window arithmetic', () => {
       [
         'a deny window that fires every minute for an hour',
         { cron: '* * * * *', durationMs: HOUR },
+        /more often than once an hour/,
+      ],
+      ['a window that starts twice within an hour', { cron: '0,30 9 * * *' }, /once an hour/],
+      ['a random (H) minute', { cron: 'H 16 * * 5' }, /`H`/],
+      [
+        'a deny window that starts again as it ends (every day for a day)',
+        { cron: '0 0 * * *', durationMs: 24 * HOUR },
         /closed for good/,
       ],
     ])('refuses %s', (_what, change, message) => {
@@ -137,14 +145,101 @@ describe('window arithmetic', () => {
       expect(() => checkWindow({ ...weekend, ...change }, [], now)).toThrow(message);
     });
 
-    it('allows an allow window that fires every minute (it never closes anything)', () => {
-      const always: DeployWindow = {
+    it('refuses an allow window that every opening of falls inside a deny window', () => {
+      const weekday: DeployWindow = {
+        ...weekend,
+        id: 'w-2',
+        cron: '0 0 * * 1',
+        durationMs: 5 * 24 * HOUR,
+      };
+      const saturday: DeployWindow = {
+        ...weekend,
+        id: 'w-3',
+        cron: '0 0 * * 6',
+        durationMs: 2 * 24 * HOUR,
+      };
+      // The two deny windows leave the target closed for good already; an allow window cannot open it.
+      const noon: DeployWindow = {
+        ...weekend,
+        id: 'w-4',
+        kind: 'allow',
+        cron: '0 12 * * *',
+        durationMs: HOUR,
+      };
+      expect(() => checkWindow(noon, [weekday, saturday], now)).toThrow(/never open/);
+    });
+
+    it("refuses a deny window that, with the target's other deny window, leaves no opening", () => {
+      const weekday: DeployWindow = {
+        ...weekend,
+        id: 'w-2',
+        cron: '0 0 * * 1',
+        durationMs: 5 * 24 * HOUR,
+      };
+      const saturday: DeployWindow = {
+        ...weekend,
+        id: 'w-3',
+        cron: '0 0 * * 6',
+        durationMs: 2 * 24 * HOUR,
+      };
+      expect(() => checkWindow(saturday, [weekday], now)).toThrow(/closed for good/);
+      expect(checkWindow(saturday, [], now).next).toHaveLength(3);
+    });
+
+    it('allows an hourly allow window, and a deny window that overlaps itself only sometimes', () => {
+      const hourly: DeployWindow = {
         ...weekend,
         kind: 'allow',
-        cron: '* * * * *',
+        cron: '0 * * * *',
         durationMs: 60_000,
       };
-      expect(checkWindow(always, [], now).next).toHaveLength(3);
+      expect(checkWindow(hourly, [], now).next).toHaveLength(3);
+      // The 1st at 09:00 to the 2nd at 21:00, overlapping the start on the 2nd: still opens.
+      const monthStart: DeployWindow = { ...weekend, cron: '0 9 1,2 * *', durationMs: 36 * HOUR };
+      expect(checkWindow(monthStart, [], now).next).toHaveLength(3);
+    });
+  });
+
+  describe('the cost of a search', () => {
+    // Ten hourly allow windows a minute long, each at its own minute, closed by a deny window
+    // for the first week of each month: finding the opening walks ~ 7 × 24 × 10 starts. The
+    // search stops at its budget and says how far the state is known to hold instead of
+    // blocking the event loop.
+    const allows: DeployWindow[] = Array.from({ length: 10 }, (_, i) => ({
+      id: `w-a${i}`,
+      kind: 'allow',
+      cron: `${i} * * * *`,
+      durationMs: 60_000,
+      timeZone: 'UTC',
+    }));
+    const month: DeployWindow = {
+      id: 'w-m',
+      kind: 'deny',
+      cron: '0 0 1 * *',
+      durationMs: 7 * 24 * HOUR,
+      timeZone: 'UTC',
+    };
+
+    it('stops at its budget and says until when the state is known', () => {
+      const state = scheduleAt([...allows, month], at('2027-01-01T00:30:00Z'));
+      expect(state.open).toBe(false);
+      expect(state.changesAt).toBeUndefined();
+      expect(state.lookedUntil!.getTime()).toBeGreaterThan(at('2027-01-01T00:30:00Z').getTime());
+      expect(state.lookedUntil!.getTime()).toBeLessThan(at('2027-01-08T00:00:00Z').getTime());
+    });
+
+    it('answers "open now?" without looking ahead, and agrees with the full search', () => {
+      for (const iso of ['2027-01-01T00:30:00Z', '2026-12-31T23:05:30Z', '2026-12-31T23:15:00Z']) {
+        const t = at(iso);
+        expect(openAt([...allows, month], t)).toEqual({
+          open: scheduleAt([...allows, month], t).open,
+          ...(scheduleAt([...allows, month], t).deniedBy
+            ? { deniedBy: scheduleAt([...allows, month], t).deniedBy }
+            : {}),
+        });
+      }
+      expect(openAt([...allows, month], at('2026-12-31T23:05:30Z')).open).toBe(true);
+      expect(openAt([...allows, month], at('2026-12-31T23:15:00Z')).open).toBe(false);
     });
   });
 

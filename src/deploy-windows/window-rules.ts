@@ -1,6 +1,7 @@
 import { CronExpressionParser } from 'cron-parser';
 import { DateTime, IANAZone } from 'luxon';
 import { ValidationError } from '../../libs/errors';
+import { plainText } from '../../libs/text';
 
 /**
  * A scheduled window of a target: from each start the cron expression gives (in its time zone)
@@ -31,12 +32,26 @@ export interface ScheduleState {
   deniedBy?: WindowSpan;
   /** When it opens (closed) or closes (open), if that happens within a year. */
   changesAt?: Date;
+  /**
+   * No change found up to here, but the search stopped early (its budget of window starts ran
+   * out): the state holds at least until then, and may change after.
+   */
+  lookedUntil?: Date;
 }
 
 /** How far ahead the rules look for an opening or a closing. */
 export const HORIZON_MS = 366 * 24 * 3_600_000;
-/** The most window boundaries walked through looking for the next change. */
-const MAX_STEPS = 2_000;
+/**
+ * The most window starts one search for the next change walks through, all windows together:
+ * each start costs a cron step and a time-zone computation, and a search runs on the event loop.
+ * Checking a new window looks further, once.
+ */
+export const SEARCH_BUDGET = 200;
+export const CHECK_BUDGET = 12_000;
+/** Starts of one window closer together than this are refused (a cron firing every minute). */
+export const MIN_START_GAP_MS = 3_600_000;
+/** How many starts of a new window are checked for that gap (a cron's pattern repeats). */
+const GAP_SAMPLE = 200;
 export const MIN_DURATION_MS = 60_000;
 export const MAX_DURATION_MS = 31 * 24 * 3_600_000;
 
@@ -74,17 +89,23 @@ function expression(window: DeployWindow, currentDate: Date) {
  * found backwards is confirmed forwards, so both directions agree on every start.
  */
 export function startAtOrBefore(window: DeployWindow, at: Date): Date | undefined {
+  let starts: ReturnType<typeof expression>;
   let start: Date;
   try {
-    start = expression(window, new Date(at.getTime() + 1))
-      .prev()
-      .toDate();
+    starts = expression(window, new Date(at.getTime() + 1));
+    start = starts.prev().toDate();
   } catch {
     return undefined;
   }
+  // The same iterator, forwards from the start found: one parse for both directions.
   for (let step = 0; step < 3; step++) {
-    const next = startAfter(window, start);
-    if (!next || next.getTime() > at.getTime()) break;
+    let next: Date;
+    try {
+      next = starts.next().toDate();
+    } catch {
+      break;
+    }
+    if (next.getTime() > at.getTime()) break;
     start = next;
   }
   return start;
@@ -138,6 +159,11 @@ function stateFrom(spans: Array<{ window: DeployWindow; span?: WindowSpan }>) {
  * One window walked forward in time: its last start so far and the next one, from one cron
  * iterator (each step is one `next()`, not a new parse).
  */
+/** How many window starts a search may still walk through. */
+class Budget {
+  constructor(public left: number) {}
+}
+
 class Cursor {
   private readonly starts: ReturnType<typeof expression> | undefined;
   last?: WindowSpan;
@@ -146,6 +172,7 @@ class Cursor {
   constructor(
     readonly window: DeployWindow,
     at: Date,
+    private readonly budget: Budget,
   ) {
     const start = startAtOrBefore(window, at);
     if (start) this.last = { window, start, end: endOf(window, start) };
@@ -160,6 +187,7 @@ class Cursor {
   /** Moves to `t`: every start up to it becomes the last. */
   moveTo(t: Date): void {
     while (this.next && this.next.getTime() <= t.getTime()) {
+      this.budget.left--;
       this.last = { window: this.window, start: this.next, end: endOf(this.window, this.next) };
       try {
         this.next = this.starts!.next().toDate();
@@ -180,27 +208,44 @@ class Cursor {
   }
 }
 
-/** Whether the target is open at `at`, what closes it, and when that changes. */
-export function scheduleAt(windows: DeployWindow[], at: Date): ScheduleState {
-  const cursors = windows.map((window) => new Cursor(window, at));
+/**
+ * Whether the target is open at `at` and what closes it, without looking ahead: one span per
+ * window, cheap enough for every deploy, approval and dispatch.
+ */
+export function openAt(windows: DeployWindow[], at: Date): ScheduleState {
+  return stateFrom(windows.map((window) => ({ window, span: spanAt(window, at) })));
+}
+
+/**
+ * Whether the target is open at `at`, what closes it, and when that changes: the windows'
+ * boundaries walked in time order until the state changes, within a year and within `budget`
+ * window starts (past it, `lookedUntil` says how far the state is known to hold).
+ */
+export function scheduleAt(
+  windows: DeployWindow[],
+  at: Date,
+  budget: number = SEARCH_BUDGET,
+): ScheduleState {
+  const left = new Budget(budget);
+  const cursors = windows.map((window) => new Cursor(window, at, left));
   const stateAt = (t: Date) =>
     stateFrom(cursors.map((cursor) => ({ window: cursor.window, span: cursor.spanAt(t) })));
   const state = stateAt(at);
   if (windows.length === 0) return state;
   const limit = at.getTime() + HORIZON_MS;
   let t = at;
-  for (let step = 0; step < MAX_STEPS; step++) {
+  for (;;) {
     let boundary: Date | undefined;
     for (const cursor of cursors) {
       const candidate = cursor.boundaryAfter(t);
       if (candidate && candidate > t && (!boundary || candidate < boundary)) boundary = candidate;
     }
-    if (!boundary || boundary.getTime() > limit) break;
+    if (!boundary || boundary.getTime() > limit) return state;
+    if (left.left <= 0) return { ...state, lookedUntil: t };
     t = boundary;
     for (const cursor of cursors) cursor.moveTo(t);
     if (stateAt(t).open !== state.open) return { ...state, changesAt: t };
   }
-  return state;
 }
 
 /**
@@ -221,38 +266,56 @@ export function checkWindow(
     throw new ValidationError(
       'Invalid cron expression: five fields, minute hour day-of-month month day-of-week (for example `0 16 * * 5`).',
     );
+  if (/(^|[^a-z])h(?![a-z])/i.test(window.cron))
+    throw new ValidationError(
+      'Invalid cron expression: `H` (a random minute or hour) is not supported here; write the time out.',
+    );
   try {
     expression(window, now);
   } catch (error) {
     throw new ValidationError(
-      `Invalid cron expression: ${(error as Error).message.slice(0, 200)}.`,
+      `Invalid cron expression: ${plainText((error as Error).message).slice(0, 200)}.`,
     );
   }
   if (window.durationMs < MIN_DURATION_MS || window.durationMs > MAX_DURATION_MS)
     throw new ValidationError('Invalid duration: from 1 minute (`1m`) to 31 days (`31d`).');
-  const next: WindowSpan[] = [];
-  for (let at = now; next.length < 3;) {
-    const start = startAfter(window, at);
-    if (!start || start.getTime() > now.getTime() + HORIZON_MS) break;
-    next.push({ window, start, end: endOf(window, start) });
-    at = start;
+  const starts: Date[] = [];
+  const iterator = expression(window, now);
+  while (starts.length < GAP_SAMPLE) {
+    let start: Date;
+    try {
+      start = iterator.next().toDate();
+    } catch {
+      break;
+    }
+    if (start.getTime() > now.getTime() + HORIZON_MS) break;
+    const previous = starts[starts.length - 1];
+    if (previous && start.getTime() - previous.getTime() < MIN_START_GAP_MS)
+      throw new ValidationError(
+        `The cron expression \`${window.cron}\` starts the window more often than once an hour (${localTime(previous, window.timeZone)} and ${localTime(start, window.timeZone)}): a deploy window starts at most hourly.`,
+      );
+    starts.push(start);
   }
-  if (next.length === 0)
+  if (starts.length === 0)
     throw new ValidationError(
       `The cron expression \`${window.cron}\` never fires within a year in ${window.timeZone}: the window would never start.`,
     );
-  if (window.kind === 'deny') {
-    const all = [...others, window];
-    const state = scheduleAt(all, now);
-    // Closed now and never opening, or open now but closing for good at its next change.
-    const closedForGood =
-      (!state.open && !state.changesAt) ||
-      (state.open && state.changesAt && !scheduleAt(all, state.changesAt).changesAt);
-    if (closedForGood)
-      throw new ValidationError(
-        `This deny window would keep the target closed for good: \`${window.cron}\` starts again before each ${formatWindowDuration(window.durationMs)} ends. Use /freeze to stop deploys until further notice.`,
-      );
-  }
+  const next = starts.slice(0, 3).map((start) => ({ window, start, end: endOf(window, start) }));
+  const all = [...others, window];
+  const state = scheduleAt(all, now, CHECK_BUDGET);
+  const after = state.changesAt && scheduleAt(all, state.changesAt, CHECK_BUDGET);
+  if (state.lookedUntil || after?.lookedUntil)
+    throw new ValidationError(
+      'These windows change too often to check a year ahead: use fewer windows, or crons that fire less often.',
+    );
+  // Closed now and never opening, or open now but closing for good at its next change.
+  const closedForGood = state.open ? after && !after.changesAt : !state.changesAt;
+  if (closedForGood)
+    throw new ValidationError(
+      window.kind === 'deny'
+        ? `This deny window would keep the target closed for good: \`${window.cron}\` starts again before each ${formatWindowDuration(window.durationMs)} ends, or the target's other windows never open around it. Use /freeze to stop deploys until further notice.`
+        : `With this allow window the target would never open within a year: deny windows cover every span it allows.`,
+    );
   return { next };
 }
 

@@ -8,7 +8,7 @@ import { OfferedRefusal } from '../discord/interaction-errors';
 import { queueOfferControls } from '../discord/queue-buttons';
 import { AppMetrics } from '../metrics/app-metrics';
 import { DeployRequest, DeployService } from './deploy.service';
-import { OfferGoneError, QueueFullError } from './deploy.errors';
+import { MemberQueueLimitError, OfferGoneError, QueueFullError } from './deploy.errors';
 
 /** Refusals a queue waits out: the target becomes free, open or unlocked by itself. */
 const QUEUEABLE: Record<string, string> = {
@@ -20,6 +20,11 @@ const QUEUEABLE: Record<string, string> = {
 };
 /** Of those, the ones an admin may push one deployment through ("Deploy anyway"). */
 const OVERRIDABLE = ['DEPLOY.FROZEN', 'DEPLOY.WINDOW_CLOSED'];
+/**
+ * The most requests one member has in line, on all targets together (with the cooldown, which a
+ * queued request takes like a deploy, it keeps one member from filling the queues).
+ */
+export const MAX_IN_LINE_PER_MEMBER = 5;
 /** An offer to queue a refused request holds this long. */
 const OFFER_MS = 15 * 60_000;
 
@@ -48,6 +53,8 @@ export class DeployQueueing {
     channelId: string,
     options: { waitedFor?: string; offerId?: string } = {},
   ): Promise<{ entry: QueueEntry; position: number }> {
+    const inLine = await this.queue.countInLineFor(actor.id);
+    if (inLine >= MAX_IN_LINE_PER_MEMBER) throw new MemberQueueLimitError(MAX_IN_LINE_PER_MEMBER);
     const prepared = await this.deploys.prepareToQueue(actor, request);
     const now = this.clock.now();
     const entry = {
@@ -60,14 +67,25 @@ export class DeployQueueing {
       ...(options.waitedFor ? { waitedFor: options.waitedFor } : {}),
       expiresAt: new Date(now.getTime() + this.config.queue.ttlMs),
     };
-    const result = await this.queue.enqueue(
-      options.offerId ? { ...entry, id: options.offerId, state: 'offered', createdAt: now } : entry,
-      now,
-      entry.expiresAt,
-      this.config.queue.maxPerTarget,
-    );
-    if ('gone' in result) throw new OfferGoneError();
+    const result = await this.queue
+      .enqueue(
+        options.offerId
+          ? { ...entry, id: options.offerId, state: 'offered', createdAt: now }
+          : entry,
+        now,
+        entry.expiresAt,
+        this.config.queue.maxPerTarget,
+      )
+      .catch(async (error: unknown) => {
+        await prepared.release();
+        throw error;
+      });
+    if ('gone' in result) {
+      await prepared.release();
+      throw new OfferGoneError();
+    }
     if ('full' in result) {
+      await prepared.release();
       this.metrics.queue.inc({ outcome: 'full' });
       throw new QueueFullError(entry, result.full);
     }
@@ -91,7 +109,7 @@ export class DeployQueueing {
       const now = this.clock.now();
       const offer = await this.queue.offer(
         {
-          service: request.service.trim(),
+          service: request.service.trim().toLowerCase(),
           environment: request.environment.trim().toLowerCase(),
           ...(request.ref ? { ref: request.ref.trim() } : {}),
           requester: { id: actor.id, name: actor.name },

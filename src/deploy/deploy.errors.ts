@@ -61,6 +61,16 @@ export class QueueFullError extends AppError {
   }
 }
 
+export class MemberQueueLimitError extends AppError {
+  constructor(max: number) {
+    super(
+      'QUEUE.MEMBER_LIMIT',
+      `You have ${max} requests waiting in queues already, the most one member may have: /cancel one (/queue shows them) or wait for them to go.`,
+      429,
+    );
+  }
+}
+
 export class OfferGoneError extends AppError {
   constructor() {
     super(

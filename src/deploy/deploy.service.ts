@@ -60,19 +60,33 @@ export class DeployService {
 
   /**
    * What `/deploy … queue:true` (or "Queue it") checks before a request waits: the target, the
-   * member's rights there, and that the ref exists and is allowed. Locks, freezes, windows, a busy
-   * target and the cap are what it waits for; everything is checked again when it is admitted.
+   * member's rights there, their cooldown (taken now, as for a deploy: `release` gives it back if
+   * the request does not get into the queue), and that the ref exists and is allowed. Locks,
+   * freezes, windows, a busy target and the cap are what it waits for; everything is checked
+   * again when it is admitted.
    */
   async prepareToQueue(
     actor: Actor,
     request: DeployRequest,
-  ): Promise<{ service: Service; environment: string; ref?: string; sha: string }> {
+  ): Promise<{
+    service: Service;
+    environment: string;
+    ref?: string;
+    sha: string;
+    release: () => Promise<void>;
+  }> {
     const environment = request.environment.trim().toLowerCase();
     const service = await this.registry.getForEnvironment(request.service, environment);
     await this.access.requireDeployer(actor, `deploy ${service.name}`, environment);
     const ref = refOf(service, request.ref);
-    const { sha } = await this.refs.resolve(service, environment, ref);
-    return { service, environment, ...(request.ref ? { ref } : {}), sha };
+    const release = await this.admission.claimCooldown(actor.id);
+    try {
+      const { sha } = await this.refs.resolve(service, environment, ref);
+      return { service, environment, ...(request.ref ? { ref } : {}), sha, release };
+    } catch (error) {
+      await release();
+      throw error;
+    }
   }
 
   /**

@@ -72,8 +72,14 @@ export class LaunchChecks {
       },
     );
     if (locked) return { rule: 'lock', code: locked.code, message: locked.message };
-    if (!deployment.rollback && !deployment.scheduleOverride) {
-      const closure = await this.schedule.closure(service, environment);
+    if (!deployment.rollback) {
+      // An admin's "Deploy anyway" covers what closed the target then, not a freeze made since.
+      const closure = await this.schedule.closure(
+        service,
+        environment,
+        undefined,
+        deployment.scheduleOverride?.at,
+      );
       if (closure)
         return { rule: closure.kind, code: closure.error.code, message: closure.error.message };
     }

@@ -1,5 +1,5 @@
 import { freezeText } from '../deploy-windows/schedule.errors';
-import { closedText } from '../deploy-windows/target-schedule.service';
+import { closedText, closesText } from '../deploy-windows/target-schedule.service';
 import { EmbedBuilder } from 'discord.js';
 import { Deployment, deploymentDurationMs } from '../deployments/deployment';
 import { formatDuration, statusLabel } from '../discord/deployment-views/deployment-message.views';
@@ -82,7 +82,7 @@ function environmentText(status: EnvironmentStatus, budget: number): string {
   if (windows.length)
     lines.push(
       state.open
-        ? `🕒 Open now (${windows.length} window${windows.length === 1 ? '' : 's'})${state.changesAt ? `; closes ${when(state.changesAt)}` : ''}`
+        ? `🕒 Open now (${windows.length} window${windows.length === 1 ? '' : 's'})${closesText(state, when)}`
         : `🕒 Closed by its windows: ${closedText(state)}`,
     );
   if (status.queued) lines.push(`⏳ ${status.queued} queued: /queue shows them`);
