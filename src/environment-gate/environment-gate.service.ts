@@ -67,11 +67,7 @@ export class EnvironmentGateService {
     if (asked.deploymentId) return this.stepOfDeployment(asked, asked.deploymentId);
     // GitHub's environment names ignore case; the bot's are lowercase.
     const request = { ...asked, environment: asked.environment.toLowerCase() };
-    const services = (await this.registry.list()).filter(
-      (service) =>
-        service.owner.toLowerCase() === request.owner.toLowerCase() &&
-        service.repo.toLowerCase() === request.repo.toLowerCase(),
-    );
+    const services = await this.registry.servicesOfRepository(request.owner, request.repo);
     // A repository no service deploys is none of the bot's business: it does not answer.
     if (!services.length)
       return { decide: { state: 'ignored', comment: 'repository not served by the bot' } };
@@ -105,15 +101,13 @@ export class EnvironmentGateService {
     const looking = await this.history.findLookingForRun(service.name, request.environment);
     if (looking && now - request.createdAt.getTime() < DISPATCH_GRACE_MS)
       return { lookAgainAt: new Date(now + OWN_RUN_RETRY_MS) };
-    // Opened already (by a worker that stopped before it could note it): that one it is.
-    const opened = await this.history.findStartedOnGithub(
-      request.runId,
-      request.environment,
-      request.createdAt,
-    );
-    if (opened) return { opened };
-    // This attempt was decided in Discord already (a job asking late, or a replay): as decided.
-    const decided = await this.history.findStartedOnGithub(request.runId, request.environment);
+    // The newest deployment this run opened for the environment. Opened since this question (by
+    // a worker that stopped before it could note it): that one it is. Before it, for this attempt
+    // (a job asking late, or a replay): decided in Discord already, as decided.
+    const latest = await this.history.findStartedOnGithub(request.runId, request.environment);
+    if (latest && latest.createdAt.getTime() >= request.createdAt.getTime())
+      return { opened: latest };
+    const decided = latest;
     if (decided && (decided.origin?.runAttempt ?? 1) === run.attempt) {
       const decision = decisionOf(decided, request.runId, this.config.approval.timeoutMs);
       return decision ? { decide: decision } : { opened: decided };

@@ -54,11 +54,8 @@ export class OutsideRunsService {
 
   /** The registered service whose deploy workflow ran `run`, if any. */
   async serviceOf(run: ObservedRun): Promise<Service | undefined> {
-    return (await this.registry.list()).find(
-      (service) =>
-        service.owner.toLowerCase() === run.owner.toLowerCase() &&
-        service.repo.toLowerCase() === run.repo.toLowerCase() &&
-        deploysWith(service, run),
+    return (await this.registry.servicesOfRepository(run.owner, run.repo)).find((service) =>
+      deploysWith(service, run),
     );
   }
 

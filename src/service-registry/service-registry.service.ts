@@ -190,12 +190,17 @@ export class ServiceRegistryService {
     return service;
   }
 
-  /** Whether any service deploys from `owner/repo` (GitHub's names ignore case). */
-  async servesRepository(owner: string, repo: string): Promise<boolean> {
+  /** The services that deploy from `owner/repo` (GitHub's names ignore case). */
+  async servicesOfRepository(owner: string, repo: string): Promise<Service[]> {
     const key = `${owner}/${repo}`.toLowerCase();
-    return (await this.list()).some(
+    return (await this.list()).filter(
       (service) => `${service.owner}/${service.repo}`.toLowerCase() === key,
     );
+  }
+
+  /** Whether any service deploys from `owner/repo`. */
+  async servesRepository(owner: string, repo: string): Promise<boolean> {
+    return (await this.servicesOfRepository(owner, repo)).length > 0;
   }
 
   list(): Promise<Service[]> {
