@@ -189,6 +189,16 @@ describe('freezes and deploy windows', () => {
     expect(await ephemeralAnswer(alone)).toMatch(
       /another admin has to approve it|cannot approve your own/i,
     );
+    // A freeze made after the override is not one it went through: it stops the approval.
+    app.clock.advance(1_000);
+    const staging = { env: 'staging', service: service.name };
+    expect(await command('freeze', 'secondAdmin', { ...staging, reason: 'incident 100' })).toMatch(
+      /^🧊/,
+    );
+    const frozen = await app.discord.clickButton('Approve', app.actors.secondAdmin, messageId);
+    expect(await ephemeralAnswer(frozen)).toContain('incident 100');
+    expect((await storedDeployment(app, id)).status).toBe('pending_approval');
+    expect(await command('unfreeze', 'secondAdmin', staging)).toMatch(/^Freeze lifted/);
     await (
       await app.discord.clickButton('Approve', app.actors.secondAdmin, messageId)
     ).firstCallback();

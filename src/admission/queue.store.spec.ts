@@ -99,6 +99,32 @@ describe('QueueStore on the real engine', () => {
     expect(await store.turnOf(target)).toBeUndefined();
   });
 
+  it('puts back in line an entry left admitting by a write that landed after its turn was lost', async () => {
+    const entry = await queued();
+    // A stopped instance's late write: the entry admitting under it, the turn free.
+    await entries.updateOne({ _id: entry.id }, { $set: { state: 'admitting', owner: 'gone' } });
+    expect(await store.releaseStray(target, undefined)).toBe(1);
+    expect(await store.find(entry.id)).toMatchObject({ state: 'queued' });
+    expect(await store.find(entry.id)).not.toHaveProperty('owner');
+    // The entry that holds the turn is left alone.
+    expect(await store.takeTurn(entry, 'one', NOW, LEASE)).toBe(true);
+    expect(await store.releaseStray(target, entry.id)).toBe(0);
+    expect(await store.find(entry.id)).toMatchObject({ state: 'admitting', owner: 'one' });
+  });
+
+  it('counts failures that may pass in a row: the target busy again starts anew', async () => {
+    const entry = await queued();
+    const retry = new Date(NOW.getTime() + 30_000);
+    for (let i = 0; i < 2; i++) {
+      expect(await store.takeTurn(entry, 'one', retry, LEASE)).toBe(true);
+      await store.requeue(entry, 'one', retry);
+    }
+    expect(await store.find(entry.id)).toMatchObject({ attempts: 2 });
+    expect(await store.takeTurn(entry, 'one', retry, LEASE)).toBe(true);
+    await store.requeue(entry, 'one');
+    expect(await store.find(entry.id)).toMatchObject({ attempts: 0 });
+  });
+
   it('keeps the turn with an admitted entry whatever instance records it', async () => {
     const entry = await queued();
     await store.admitted(entry, 'd-123456', NOW);

@@ -230,8 +230,17 @@ export class QueueStore {
       { _id: entry.id, state: 'queued' },
       { $set: { state: 'admitting', owner } },
     );
-    if (moved.modifiedCount === 1) return true;
-    await this.clearTurn(entry, entry.id, owner);
+    if (moved.modifiedCount !== 1) {
+      await this.clearTurn(entry, entry.id, owner);
+      return false;
+    }
+    // The second write may have landed late, after the turn was taken over and given back: then
+    // the entry goes back in line rather than stay admitting under an owner that lost its turn.
+    if ((await this.turnOf(entry))?.owner === owner) return true;
+    await this.entries.updateOne(
+      { _id: entry.id, state: 'admitting', owner },
+      { $set: { state: 'queued' }, $unset: { owner: 1 } },
+    );
     return false;
   }
 
@@ -253,6 +262,22 @@ export class QueueStore {
     // The stopped instance's late writes to the entry no longer match.
     await this.entries.updateOne({ _id: entryId, state: 'admitting' }, { $set: { owner } });
     return true;
+  }
+
+  /**
+   * Puts back in line the target's entries marked admitting that do not hold its turn (only the
+   * turn's entry is admitted at a time): left so by a write that landed after its turn was lost.
+   */
+  async releaseStray(target: Target, turnEntryId?: string): Promise<number> {
+    const released = await this.entries.updateMany(
+      {
+        ...target,
+        state: 'admitting',
+        ...(turnEntryId ? { _id: { $ne: turnEntryId } } : {}),
+      },
+      { $set: { state: 'queued' }, $unset: { owner: 1 } },
+    );
+    return released.modifiedCount;
   }
 
   /** Keeps the admitting instance's turn while it works; false once it is no longer its. */
@@ -298,15 +323,17 @@ export class QueueStore {
 
   /**
    * Back in the queue at its place (the target closed or filled meanwhile), the turn given up;
-   * only by the turn's owner. `notBefore`: a failure that may pass, counted.
+   * only by the turn's owner. `notBefore`: a failure that may pass, counted in a row.
    */
   async requeue(entry: QueueEntry, owner: string, notBefore?: Date): Promise<void> {
     await this.entries.updateOne(
       { _id: entry.id, state: 'admitting', owner },
       {
-        $set: { state: 'queued', ...(notBefore ? { notBefore } : {}) },
+        // A failure that may pass counts; the target being busy again starts the count anew.
+        ...(notBefore
+          ? { $set: { state: 'queued', notBefore }, $inc: { attempts: 1 } }
+          : { $set: { state: 'queued', attempts: 0 } }),
         $unset: { owner: 1 },
-        ...(notBefore ? { $inc: { attempts: 1 } } : {}),
       },
     );
     await this.clearTurn(entry, entry.id, owner);

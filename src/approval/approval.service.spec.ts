@@ -276,14 +276,19 @@ describe('ApprovalService.approve', () => {
       expect(calls).not.toContain('transitions.recordApproval');
     });
 
-    it("lets two admins who each made one override sign off on each other's", async () => {
-      // alice sent it through the freeze, bob past the CI gate: alice's approval is the second
-      // admin's for bob's override, and bob's override is the second admin's for hers.
+    it("counts an admin who overrode the CI gate after a schedule override as that override's second admin, never the other way round", async () => {
+      // alice sent it through the freeze; bob, who saw that, then pushed it past the CI gate.
       const overridden = aRequest({
-        scheduleOverride: scheduleOverrideBy(admin),
+        scheduleOverride: { ...scheduleOverrideBy(admin), at: new Date(NOW.getTime() - 60_000) },
         gate: gateOverrideBy(bob),
       });
       const approved = { ...overridden, status: 'approved' as const };
+      // bob alone: alice's override has its second admin (bob), bob's own has none.
+      const alone = approvals({ stored: [overridden] });
+      await expect(alone.service.approve({ ...admin, ...bob }, overridden.id)).rejects.toThrow(
+        'You deployed this past the CI gate: another admin has to approve it.',
+      );
+      // alice approving: bob signed off on hers, she on his.
       const { service, calls } = approvals({
         stored: [overridden],
         outcomes: [{ outcome: 'approved', deployment: approved, leaseOwner: 'host-1-ab#3' }],

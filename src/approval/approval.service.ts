@@ -263,22 +263,26 @@ export class ApprovalService {
 
   /**
    * Who sent a request past the CI gate, a freeze or a closed window ("Deploy anyway") cannot be
-   * its only approver: each override needs a second admin, who approved it or made the other
-   * override (an admin who pushed it past the CI gate has looked at one made by another).
+   * its only approver: each override needs a second admin, who approved it or made another
+   * override after it (and so saw it). An override made after another one never counts for it.
    */
   private refuseOverriderAlone(deployment: Deployment, approverId: string): void {
-    const signed = new Set([
-      approverId,
-      ...deployment.approval!.approvals.map((approval) => approval.id),
-    ]);
+    const signed = [approverId, ...deployment.approval!.approvals.map((approval) => approval.id)];
     const overrides = [
-      { by: deployment.gate?.override?.by.id, schedule: false },
-      { by: deployment.scheduleOverride?.by.id, schedule: true },
-    ];
+      deployment.gate?.override && { ...deployment.gate.override, schedule: false },
+      deployment.scheduleOverride && { ...deployment.scheduleOverride, schedule: true },
+    ]
+      .filter((override) => !!override)
+      .map((override) => ({
+        by: override.by.id,
+        at: new Date(override.at).getTime(),
+        schedule: override.schedule,
+      }));
     for (const override of overrides) {
-      if (!override.by) continue;
-      const others = overrides.map((each) => each.by).filter((by) => by && by !== override.by);
-      if ([...signed, ...others].some((id) => id !== override.by)) continue;
+      const later = overrides
+        .filter((other) => other.by !== override.by && other.at > override.at)
+        .map((other) => other.by);
+      if ([...signed, ...later].some((id) => id !== override.by)) continue;
       this.refused(deployment);
       throw new OverriderAloneError(override.schedule);
     }

@@ -11,7 +11,7 @@ import { Instance } from '../../libs/instance';
 import { plainText } from '../../libs/text';
 import { QueueEntry, QueueStore, Target } from '../admission/queue.store';
 import { AppConfig } from '../config/app-config';
-import { isTerminal } from '../deployments/deployment';
+import { Deployment, isTerminal } from '../deployments/deployment';
 import { DeploymentEvents } from '../deployments/deployment.events';
 import { DeploymentHistory } from '../deployments/deployment-history.repository';
 import { DeployService } from '../deploy/deploy.service';
@@ -30,6 +30,9 @@ const TURN_LEASE_MS = 60_000;
 const RETRY_AFTER_MS = 30_000;
 /** After so many of those in a row the entry fails (the queue behind it has waited enough). */
 const PASSING_ATTEMPTS = 10;
+/** Why an entry whose id an older, admitted entry had fails (one chance in millions). */
+const ID_CLASH =
+  'its id was taken by an older request that became a deployment: queue it again (it gets a new id).';
 /** A notice Discord keeps refusing is given up on after so many tries. */
 const NOTICE_ATTEMPTS = 20;
 
@@ -41,14 +44,17 @@ const WAIT_AGAIN = new Set([
   'DEPLOY.FROZEN',
   'DEPLOY.WINDOW_CLOSED',
 ]);
-/** GitHub or MongoDB failing for now: tried again a little later. */
+/**
+ * GitHub or MongoDB failing for now: tried again a little later, the entry keeping its place.
+ * The requester's own GitHub budget is not among them: a member could spend it on purpose to
+ * hold the queue; their entry fails instead.
+ */
 const PASSING = new Set([
   'DATABASE.UNAVAILABLE',
   'GITHUB.UNAVAILABLE',
   'GITHUB.UNREACHABLE',
   'GITHUB.RATE_LIMITED',
   'GITHUB.BUDGET_CLOSED',
-  'GITHUB.MEMBER_BUDGET',
 ]);
 
 /**
@@ -165,6 +171,7 @@ export class QueueAdmitter
   private async step(target: Target): Promise<void> {
     const turn = await this.queue.turnOf(target);
     const now = this.clock.now();
+    await this.queue.releaseStray(target, turn?.entryId);
     if (turn?.phase === 'admitted') {
       const deployment = turn.deploymentId ? await this.history.findById(turn.deploymentId) : null;
       if (deployment && !isTerminal(deployment.status)) return;
@@ -174,11 +181,15 @@ export class QueueAdmitter
       // The instance admitting it stopped: did the entry become a deployment before it did?
       const owner = this.instance.leaseOwner();
       if (!(await this.queue.takeOver(target, turn.entryId, owner, now, TURN_LEASE_MS))) return;
-      const admitted = await this.history.findByQueueEntry(turn.entryId);
       const entry = await this.queue.find(turn.entryId);
-      if (admitted) await this.queue.admitted({ ...target, id: turn.entryId }, admitted.id, now);
-      else if (entry) await this.queue.requeue(entry, owner);
-      else await this.queue.clearTurn(target, turn.entryId, owner);
+      if (!entry) {
+        await this.queue.clearTurn(target, turn.entryId, owner);
+        return;
+      }
+      const admitted = await this.deploymentOf(entry);
+      if (admitted === 'clash') await this.failed(entry, owner, ID_CLASH);
+      else if (admitted) await this.queue.admitted(entry, admitted.id, now);
+      else await this.queue.requeue(entry, owner);
       return;
     }
     if (await this.blockerOf(target)) return;
@@ -232,7 +243,11 @@ export class QueueAdmitter
   /** After a failed admission: became a deployment after all, back in line, or failed. */
   private async settle(entry: QueueEntry, owner: string, error: unknown): Promise<void> {
     const now = this.clock.now();
-    const admitted = await this.history.findByQueueEntry(entry.id).catch(() => null);
+    const admitted = await this.deploymentOf(entry).catch(() => null);
+    if (admitted === 'clash') {
+      await this.failed(entry, owner, ID_CLASH);
+      return;
+    }
     if (admitted) {
       await this.queue.admitted(entry, admitted.id, now);
       return;
@@ -255,6 +270,18 @@ export class QueueAdmitter
       `Admitting ${entry.id} failed for now (${(error as Error).message}); it keeps its place and is tried again in ${RETRY_AFTER_MS / 1000} s, the entries behind it waiting`,
     );
     await this.queue.requeue(entry, owner, new Date(now.getTime() + RETRY_AFTER_MS));
+  }
+
+  /**
+   * The deployment the entry became, if it did. Entry ids are short and the deployments keep
+   * theirs for good: one made from an older entry with the same id (its time of queueing differs)
+   * is a `clash`, not this entry's deployment.
+   */
+  private async deploymentOf(entry: QueueEntry): Promise<Deployment | 'clash' | null> {
+    const found = await this.history.findByQueueEntry(entry.id);
+    if (!found) return null;
+    const queuedAt = new Date(found.queued?.queuedAt ?? 0).getTime();
+    return queuedAt === (entry.queuedAt ?? entry.createdAt).getTime() ? found : 'clash';
   }
 
   private async failed(entry: QueueEntry, owner: string, why: string): Promise<void> {

@@ -105,6 +105,8 @@ export class QueueComponents {
     );
     // Public: the reply becomes the deployment's message, the override on it for everyone.
     await interaction.deferReply();
+    // The moment of the override comes first: a freeze made after it is not one it covers.
+    const now = this.clock.now();
     const closure = await this.schedule.closure(offer.service, offer.environment);
     if (!closure)
       throw new AppError(
@@ -112,7 +114,6 @@ export class QueueComponents {
         `${offer.service} → ${offer.environment} takes deploys now: no override is needed, run /deploy.`,
         409,
       );
-    const now = this.clock.now();
     const request = await this.deploys.prepareOverride(
       actor,
       actor,

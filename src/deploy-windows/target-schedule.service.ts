@@ -24,8 +24,8 @@ import {
   checkWindow,
   DeployWindow,
   formatWindowDuration,
+  closedTheSameSince,
   localTime,
-  openAt,
   parseDuration,
   scheduleAt,
   ScheduleState,
@@ -178,7 +178,8 @@ export class TargetSchedule {
    * Why the target takes no deploys now, if it does not: a freeze (the one that lasts longest)
    * comes first, then the windows. `after` ends the message (what happens to the request).
    * `overriddenAt`: an admin's "Deploy anyway" made then covers what closed the target at that
-   * moment; only a freeze or a deny window made since still stops it.
+   * moment, and only that: a freeze made since, a deny span that started since, or the end of
+   * the allow window it was in, stops it. The windows' state is kept per target (`stateOf`).
    */
   async closure(
     service: string,
@@ -188,19 +189,15 @@ export class TargetSchedule {
   ): Promise<Closure | undefined> {
     const target = { service, environment };
     const now = this.clock.now();
-    const since = overriddenAt ? new Date(overriddenAt).getTime() : undefined;
+    const since = overriddenAt ? new Date(overriddenAt) : undefined;
     const freezes = await this.freezes.findFor(service, environment, now);
-    const freeze = freezes.find((each) => since === undefined || each.at.getTime() > since);
+    const freeze = freezes.find((each) => !since || each.at.getTime() > since.getTime());
     if (freeze) return { kind: 'freeze', freeze, error: new FrozenError(target, freeze, after) };
-    let windows = await this.windows.listFor(service, environment);
-    if (since !== undefined)
-      windows = windows.filter((each) => each.kind === 'deny' && each.at.getTime() > since);
+    const windows = await this.windows.listFor(service, environment);
     if (windows.length === 0) return undefined;
-    if (openAt(windows, now).open) return undefined;
-    const state =
-      since === undefined
-        ? this.stateOf(service, environment, windows, now)
-        : scheduleAt(windows, now);
+    const state = this.stateOf(service, environment, windows, now);
+    if (state.open) return undefined;
+    if (since && closedTheSameSince(windows, since, now)) return undefined;
     return {
       kind: 'window',
       state,

@@ -1,6 +1,7 @@
 import { ValidationError } from '../../libs/errors';
 import {
   checkWindow,
+  closedTheSameSince,
   DeployWindow,
   endOf,
   formatWindowDuration,
@@ -197,6 +198,54 @@ describe('window arithmetic', () => {
       // The 1st at 09:00 to the 2nd at 21:00, overlapping the start on the 2nd: still opens.
       const monthStart: DeployWindow = { ...weekend, cron: '0 9 1,2 * *', durationMs: 36 * HOUR };
       expect(checkWindow(monthStart, [], now).next).toHaveLength(3);
+    });
+  });
+
+  describe('what an override made at one moment covers later', () => {
+    const created = at('2026-11-01T00:00:00Z');
+    // Weekdays 09:00 to 17:00 in Berlin, and the weekend deny window from Friday 16:00.
+    const office: DeployWindow & { at: Date } = {
+      id: 'w-2',
+      kind: 'allow',
+      cron: '0 9 * * 1-5',
+      durationMs: 8 * HOUR,
+      timeZone: 'Europe/Berlin',
+      at: created,
+    };
+    const friday = { ...weekend, at: created };
+
+    it('covers the same deny span, not the next one', () => {
+      // Overridden Saturday 5 December; still Sunday: the span from Friday 4 December.
+      const since = at('2026-12-05T10:00:00Z');
+      expect(closedTheSameSince([friday], since, at('2026-12-06T10:00:00Z'))).toBe(true);
+      // The next weekend's span started after the override.
+      expect(closedTheSameSince([friday], since, at('2026-12-12T10:00:00Z'))).toBe(false);
+    });
+
+    it('does not cover a deny window older than the override whose span starts after it', () => {
+      // Overridden Friday 4 December 14:00 Berlin (outside the deny window), sent at 16:30.
+      const since = at('2026-12-04T13:00:00Z');
+      expect(closedTheSameSince([friday], since, at('2026-12-04T15:30:00Z'))).toBe(false);
+    });
+
+    it('does not cover a deny window added after the override', () => {
+      const since = at('2026-12-05T10:00:00Z');
+      const added = { ...weekend, at: at('2026-12-05T11:00:00Z') };
+      expect(closedTheSameSince([added], since, at('2026-12-05T12:00:00Z'))).toBe(false);
+    });
+
+    it('covers the time outside the allow windows it was made in, until one opens', () => {
+      // Overridden Monday 7 December 20:00 Berlin (after office hours), sent at 22:00.
+      const since = at('2026-12-07T19:00:00Z');
+      expect(closedTheSameSince([office], since, at('2026-12-07T21:00:00Z'))).toBe(true);
+      // Tuesday evening: the office window opened and closed again in between.
+      expect(closedTheSameSince([office], since, at('2026-12-08T19:00:00Z'))).toBe(false);
+    });
+
+    it('does not cover the end of the allow window it was made in (an override of a freeze)', () => {
+      // Overridden Monday 16:00 Berlin, inside office hours; sent at 17:30, after they ended.
+      const since = at('2026-12-07T15:00:00Z');
+      expect(closedTheSameSince([office], since, at('2026-12-07T16:30:00Z'))).toBe(false);
     });
   });
 

@@ -249,6 +249,32 @@ export function scheduleAt(
 }
 
 /**
+ * Whether what closes the target by its windows at `now` closed it already at `since` (an
+ * admin's override made then covers it): every deny span covering now started by then, in a
+ * window that existed then; and if no allow window covers now, the target had allow windows then
+ * and was outside all of them, and none has started since (it did not open and close again).
+ */
+export function closedTheSameSince(
+  windows: Array<DeployWindow & { at: Date }>,
+  since: Date,
+  now: Date,
+): boolean {
+  const existed = (window: { at: Date }) => window.at.getTime() <= since.getTime();
+  for (const window of windows.filter((each) => each.kind === 'deny')) {
+    const span = spanAt(window, now);
+    if (span && (!existed(window) || span.start.getTime() > since.getTime())) return false;
+  }
+  const allows = windows.filter((each) => each.kind === 'allow');
+  if (allows.length === 0 || allows.some((window) => spanAt(window, now))) return true;
+  const before = allows.filter(existed);
+  if (before.length === 0 || before.some((window) => spanAt(window, since))) return false;
+  return allows.every((window) => {
+    const last = startAtOrBefore(window, now);
+    return !last || last.getTime() <= since.getTime();
+  });
+}
+
+/**
  * Checks a new window and gives its next three spans: a cron expression that does not parse or
  * never fires, a zone that does not exist, a duration out of range, or a deny window that would
  * keep the target closed for good (with the windows it already has) is refused with a reason.
