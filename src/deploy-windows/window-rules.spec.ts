@@ -146,19 +146,21 @@ describe('window arithmetic', () => {
       expect(() => checkWindow({ ...weekend, ...change }, [], now)).toThrow(message);
     });
 
+    // Monday 00:00 for five days, and Saturday 00:00 for two: together, every moment.
+    const weekday: DeployWindow = {
+      ...weekend,
+      id: 'w-2',
+      cron: '0 0 * * 1',
+      durationMs: 5 * 24 * HOUR,
+    };
+    const saturday: DeployWindow = {
+      ...weekend,
+      id: 'w-3',
+      cron: '0 0 * * 6',
+      durationMs: 2 * 24 * HOUR,
+    };
+
     it('refuses an allow window that every opening of falls inside a deny window', () => {
-      const weekday: DeployWindow = {
-        ...weekend,
-        id: 'w-2',
-        cron: '0 0 * * 1',
-        durationMs: 5 * 24 * HOUR,
-      };
-      const saturday: DeployWindow = {
-        ...weekend,
-        id: 'w-3',
-        cron: '0 0 * * 6',
-        durationMs: 2 * 24 * HOUR,
-      };
       // The two deny windows leave the target closed for good already; an allow window cannot open it.
       const noon: DeployWindow = {
         ...weekend,
@@ -171,18 +173,6 @@ describe('window arithmetic', () => {
     });
 
     it("refuses a deny window that, with the target's other deny window, leaves no opening", () => {
-      const weekday: DeployWindow = {
-        ...weekend,
-        id: 'w-2',
-        cron: '0 0 * * 1',
-        durationMs: 5 * 24 * HOUR,
-      };
-      const saturday: DeployWindow = {
-        ...weekend,
-        id: 'w-3',
-        cron: '0 0 * * 6',
-        durationMs: 2 * 24 * HOUR,
-      };
       expect(() => checkWindow(saturday, [weekday], now)).toThrow(/closed for good/);
       expect(checkWindow(saturday, [], now).next).toHaveLength(3);
     });
