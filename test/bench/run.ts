@@ -12,6 +12,8 @@
  *       with and without webhooks (test/bench/tracking.ts), beside the figures kept from
  *       before webhook-aware polling and workflow listings (test/bench/tracking-before.json).
  *       `npm run bench -- tracking` runs this section alone.
+ *   (g) deploy windows on the event loop: "open now?", the bounded search for the next change,
+ *       and checking a new window (test/bench/windows.ts). `npm run bench -- windows` runs it alone.
  * Prints a table and writes bench-results/latest.json.
  */
 import '../support/necord-restarts';
@@ -41,6 +43,7 @@ import {
 } from '../support/test-app';
 import { waitFor } from '../support/wait-for';
 import { measureTrackingScenario, TRACKING_SCENARIOS, TrackingFigures } from './tracking';
+import { measureWindows, printWindows } from './windows';
 import { isValidSignature } from '../../src/github/webhook/webhook-signature';
 
 const COMMANDS = 200;
@@ -392,6 +395,7 @@ async function benchWorld() {
 
 async function main(): Promise<void> {
   if (process.argv.includes('tracking')) return mainTracking();
+  if (process.argv.includes('windows')) return mainWindows();
   const { dataDir, host, dbUri, discord, github } = await benchWorld();
   let app: TestApp | undefined;
   try {
@@ -616,6 +620,7 @@ async function main(): Promise<void> {
         target: '≤ 3 rate-limited requests on the webhook path',
       },
       tracking,
+      windows: measureWindows(),
     };
     mkdirSync('bench-results', { recursive: true });
     writeFileSync('bench-results/latest.json', `${JSON.stringify(results, null, 2)}\n`);
@@ -660,6 +665,7 @@ async function main(): Promise<void> {
       `| (e) start to ready, 10,000 deployments + 1,000 rollbacks (median of ${startUp.runs}) | ${startUp.historyMs} ms | not slower |`,
     );
     printTracking(tracking);
+    printWindows(results.windows);
     console.log(
       `\nMongoDB: ${results.mongo}; Node ${process.version}. Written to bench-results/latest.json`,
     );
@@ -686,6 +692,14 @@ async function mainTracking(): Promise<void> {
     await host?.stop();
     rmSync(dataDir, { recursive: true, force: true });
   }
+}
+
+/** `npm run bench -- windows`: the deploy windows section alone (no database needed). */
+function mainWindows(): void {
+  const windows = measureWindows();
+  mkdirSync('bench-results', { recursive: true });
+  writeFileSync('bench-results/windows.json', `${JSON.stringify(windows, null, 2)}\n`);
+  printWindows(windows);
 }
 
 main().catch((error) => {
