@@ -24,7 +24,10 @@ async function closeWithin(closing: Promise<void> | undefined, ms: number, what:
   });
   const outcome = await Promise.race([closing?.then(() => 'closed' as const), late]);
   clearTimeout(timer);
-  if (outcome === 'late') console.warn(`${what} was still closing after ${ms / 1000} s`);
+  if (outcome === 'late')
+    console.warn(
+      `${what} was still closing after ${ms / 1000} s; resources still active: ${process.getActiveResourcesInfo().join(', ')}`,
+    );
 }
 
 /** The app keeps running while MongoDB is away, says so, and recovers by itself. */
