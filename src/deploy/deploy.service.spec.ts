@@ -31,7 +31,8 @@ function harness(
   } = {},
 ) {
   const calls: string[] = [];
-  const clock = new ManualClock();
+  // A fixed moment: the cooldown's time left is computed from it, not from a clock that moves.
+  const clock = new ManualClock(new Date('2026-12-06T12:00:00Z'));
   const history = strictFake<DeploymentHistory>(
     'history',
     {
