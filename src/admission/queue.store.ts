@@ -375,26 +375,29 @@ export class QueueStore {
     by: Person,
     now: Date,
   ): Promise<{ cancelled: QueueEntry } | { entry: QueueEntry | null }> {
-    const note = `cancelled by ${by.name}`.slice(0, 200);
-    const before = fromStored(
+    const cancelled = fromStored(
       await this.entries
         .findOneAndUpdate(
           { _id: id, state: { $in: ['queued', 'offered'] } },
           {
-            $set: { state: 'cancelled', endedAt: now, note, purgeAt: ended(now) },
+            $set: {
+              state: 'cancelled',
+              endedAt: now,
+              note: `cancelled by ${by.name}`.slice(0, 200),
+              purgeAt: ended(now),
+            },
             $unset: { slot: 1 },
           },
-          { returnDocument: 'before' },
+          { returnDocument: 'after' },
         )
         .lean<QueueEntryDocument>(),
     );
-    if (!before) return { entry: await this.find(id) };
-    return { cancelled: { ...before, state: 'cancelled', endedAt: now, note } };
+    return cancelled ? { cancelled } : { entry: await this.find(id) };
   }
 
   /** Expires one queued entry past its time, with a notice; null when none is left. */
   async expireOne(now: Date): Promise<QueueEntry | null> {
-    const expired = fromStored(
+    return fromStored(
       await this.entries
         .findOneAndUpdate(
           { state: 'queued', expiresAt: { $lte: now } },
@@ -412,7 +415,6 @@ export class QueueStore {
         )
         .lean<QueueEntryDocument>(),
     );
-    return expired;
   }
 
   /** Entries whose notice is still to be posted. */

@@ -155,14 +155,15 @@ function stateFrom(spans: Array<{ window: DeployWindow; span?: WindowSpan }>) {
   return { open: !anyAllow || allowed };
 }
 
-/**
- * One window walked forward in time: its last start so far and the next one, from one cron
- * iterator (each step is one `next()`, not a new parse).
- */
 /** How many window starts a search may still walk through. */
 class Budget {
   constructor(public left: number) {}
 }
+
+/**
+ * One window walked forward in time: its last start so far and the next one, from one cron
+ * iterator (each step is one `next()`, not a new parse).
+ */
 
 class Cursor {
   private readonly starts: ReturnType<typeof expression> | undefined;
@@ -206,14 +207,6 @@ class Cursor {
     const end = this.spanAt(t)?.end;
     return end && (!this.next || end < this.next) ? end : this.next;
   }
-}
-
-/**
- * Whether the target is open at `at` and what closes it, without looking ahead: one span per
- * window, cheap enough for every deploy, approval and dispatch.
- */
-export function openAt(windows: DeployWindow[], at: Date): ScheduleState {
-  return stateFrom(windows.map((window) => ({ window, span: spanAt(window, at) })));
 }
 
 /**

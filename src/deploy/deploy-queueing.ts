@@ -67,30 +67,28 @@ export class DeployQueueing {
       ...(options.waitedFor ? { waitedFor: options.waitedFor } : {}),
       expiresAt: new Date(now.getTime() + this.config.queue.ttlMs),
     };
-    const result = await this.queue
-      .enqueue(
+    let queued = false;
+    try {
+      const result = await this.queue.enqueue(
         options.offerId
           ? { ...entry, id: options.offerId, state: 'offered', createdAt: now }
           : entry,
         now,
         entry.expiresAt,
         this.config.queue.maxPerTarget,
-      )
-      .catch(async (error: unknown) => {
-        await prepared.release();
-        throw error;
-      });
-    if ('gone' in result) {
-      await prepared.release();
-      throw new OfferGoneError();
+      );
+      if ('gone' in result) throw new OfferGoneError();
+      if ('full' in result) {
+        this.metrics.queue.inc({ outcome: 'full' });
+        throw new QueueFullError(entry, result.full);
+      }
+      queued = true;
+      this.metrics.queue.inc({ outcome: 'queued' });
+      return result;
+    } finally {
+      // A request that did not get into the queue gives the cooldown it took back.
+      if (!queued) await prepared.release();
     }
-    if ('full' in result) {
-      await prepared.release();
-      this.metrics.queue.inc({ outcome: 'full' });
-      throw new QueueFullError(entry, result.full);
-    }
-    this.metrics.queue.inc({ outcome: 'queued' });
-    return result;
   }
 
   /**

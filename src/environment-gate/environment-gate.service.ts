@@ -107,10 +107,9 @@ export class EnvironmentGateService {
     const latest = await this.history.findStartedOnGithub(request.runId, request.environment);
     if (latest && latest.createdAt.getTime() >= request.createdAt.getTime())
       return { opened: latest };
-    const decided = latest;
-    if (decided && (decided.origin?.runAttempt ?? 1) === run.attempt) {
-      const decision = decisionOf(decided, request.runId, this.config.approval.timeoutMs);
-      return decision ? { decide: decision } : { opened: decided };
+    if (latest && (latest.origin?.runAttempt ?? 1) === run.attempt) {
+      const decision = decisionOf(latest, request.runId, this.config.approval.timeoutMs);
+      return decision ? { decide: decision } : { opened: latest };
     }
     // Another request of the run is still undecided or running: one environment at a time.
     const other = await this.history.findUnfinishedStartedOnGithub(request.runId);

@@ -1,7 +1,6 @@
 import {
   checkWindow,
   DeployWindow,
-  openAt,
   scheduleAt,
   SEARCH_BUDGET,
 } from '../../src/deploy-windows/window-rules';
@@ -61,16 +60,18 @@ const refused = (fn: () => unknown) => () => {
 };
 
 /**
- * (g) Deploy windows on the event loop: "open now?" (every deploy, approval and dispatch), the
- * search for the next change (bounded by SEARCH_BUDGET starts; kept per target until then), and
- * checking a new window (once, at /service window add).
+ * (g) Deploy windows on the event loop: a target's state and its next change (bounded by
+ * SEARCH_BUDGET starts; kept per target until that change), and checking a new window (once, at
+ * /service window add).
  */
 export function measureWindows(): WindowFigure[] {
   const inFirstWeek = new Date('2027-01-01T00:30:00Z');
+  // Inside the allow window at minute 5, outside the deny window.
+  const openMinute = new Date('2026-12-31T22:05:30Z');
   return [
     time(
-      'open now?, 11 windows (10 hourly allow + a deny)',
-      () => openAt([...hourlyAllows, firstWeek], inFirstWeek),
+      'state and next change while open, 11 windows (10 hourly allow + a deny)',
+      () => scheduleAt([...hourlyAllows, firstWeek], openMinute),
       50,
     ),
     time(
