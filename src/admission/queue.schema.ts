@@ -84,6 +84,10 @@ export class QueueEntryDocument {
   @Prop()
   owner?: string;
 
+  /** Admitting since then: one left admitting without the turn is put back only once it is old. */
+  @Prop()
+  admittingSince?: Date;
+
   @Prop()
   deploymentId?: string;
 

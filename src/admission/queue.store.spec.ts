@@ -103,12 +103,15 @@ describe('QueueStore on the real engine', () => {
     const entry = await queued();
     // A stopped instance's late write: the entry admitting under it, the turn free.
     await entries.updateOne({ _id: entry.id }, { $set: { state: 'admitting', owner: 'gone' } });
-    expect(await store.releaseStray(target, undefined)).toBe(1);
+    expect(await store.releaseStray(target, undefined, NOW)).toBe(1);
     expect(await store.find(entry.id)).toMatchObject({ state: 'queued' });
     expect(await store.find(entry.id)).not.toHaveProperty('owner');
     // The entry that holds the turn is left alone.
     expect(await store.takeTurn(entry, 'one', NOW, LEASE)).toBe(true);
-    expect(await store.releaseStray(target, entry.id)).toBe(0);
+    expect(await store.releaseStray(target, entry.id, LATER)).toBe(0);
+    expect(await store.find(entry.id)).toMatchObject({ state: 'admitting', owner: 'one' });
+    // Nor one another instance took a moment ago, after this one read the turn as free.
+    expect(await store.releaseStray(target, undefined, new Date(NOW.getTime() - LEASE))).toBe(0);
     expect(await store.find(entry.id)).toMatchObject({ state: 'admitting', owner: 'one' });
   });
 

@@ -25,6 +25,7 @@ export interface QueueEntry {
   notBefore?: Date;
   attempts?: number;
   owner?: string;
+  admittingSince?: Date;
   deploymentId?: string;
   endedAt?: Date;
   note?: string;
@@ -228,7 +229,7 @@ export class QueueStore {
     if (taken.modifiedCount !== 1) return false;
     const moved = await this.entries.updateOne(
       { _id: entry.id, state: 'queued' },
-      { $set: { state: 'admitting', owner } },
+      { $set: { state: 'admitting', owner, admittingSince: now } },
     );
     if (moved.modifiedCount !== 1) {
       await this.clearTurn(entry, entry.id, owner);
@@ -239,7 +240,7 @@ export class QueueStore {
     if ((await this.turnOf(entry))?.owner === owner) return true;
     await this.entries.updateOne(
       { _id: entry.id, state: 'admitting', owner },
-      { $set: { state: 'queued' }, $unset: { owner: 1 } },
+      { $set: { state: 'queued' }, $unset: { owner: 1, admittingSince: 1 } },
     );
     return false;
   }
@@ -267,15 +268,18 @@ export class QueueStore {
   /**
    * Puts back in line the target's entries marked admitting that do not hold its turn (only the
    * turn's entry is admitted at a time): left so by a write that landed after its turn was lost.
+   * Only entries admitting since `olderThan` or before: one whose turn another instance took a
+   * moment ago (after this one read the turn) is not touched.
    */
-  async releaseStray(target: Target, turnEntryId?: string): Promise<number> {
+  async releaseStray(target: Target, turnEntryId: string | undefined, olderThan: Date) {
     const released = await this.entries.updateMany(
       {
         ...target,
         state: 'admitting',
         ...(turnEntryId ? { _id: { $ne: turnEntryId } } : {}),
+        $or: [{ admittingSince: null }, { admittingSince: { $lte: olderThan } }],
       },
-      { $set: { state: 'queued' }, $unset: { owner: 1 } },
+      { $set: { state: 'queued' }, $unset: { owner: 1, admittingSince: 1 } },
     );
     return released.modifiedCount;
   }
@@ -313,7 +317,10 @@ export class QueueStore {
   async admitted(entry: Target & { id: string }, deploymentId: string, now: Date): Promise<void> {
     await this.entries.updateOne(
       { _id: entry.id, state: { $in: IN_LINE } },
-      { $set: { state: 'admitted', deploymentId, endedAt: now }, $unset: { owner: 1, slot: 1 } },
+      {
+        $set: { state: 'admitted', deploymentId, endedAt: now },
+        $unset: { owner: 1, admittingSince: 1, slot: 1 },
+      },
     );
     await this.targets.updateOne(
       { _id: targetKey(entry), $or: [{ 'turn.entryId': entry.id }, { turn: null }] },
@@ -333,7 +340,7 @@ export class QueueStore {
         ...(notBefore
           ? { $set: { state: 'queued', notBefore }, $inc: { attempts: 1 } }
           : { $set: { state: 'queued', attempts: 0 } }),
-        $unset: { owner: 1 },
+        $unset: { owner: 1, admittingSince: 1 },
       },
     );
     await this.clearTurn(entry, entry.id, owner);
@@ -354,7 +361,7 @@ export class QueueStore {
           noticeDue: true,
           purgeAt: ended(now),
         },
-        $unset: { owner: 1, slot: 1 },
+        $unset: { owner: 1, admittingSince: 1, slot: 1 },
       },
     );
     await this.clearTurn(entry, entry.id, owner);

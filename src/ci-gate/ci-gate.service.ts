@@ -172,7 +172,7 @@ export class CiGateService {
           deployment.service,
           deployment.environment,
           undefined,
-          deployment.scheduleOverride?.at,
+          deployment.scheduleOverride,
         );
     } catch (error) {
       if (!(error instanceof AppError) || !options.quietWhenHeld) throw error;

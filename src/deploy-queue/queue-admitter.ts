@@ -171,7 +171,7 @@ export class QueueAdmitter
   private async step(target: Target): Promise<void> {
     const turn = await this.queue.turnOf(target);
     const now = this.clock.now();
-    await this.queue.releaseStray(target, turn?.entryId);
+    await this.queue.releaseStray(target, turn?.entryId, new Date(now.getTime() - TURN_LEASE_MS));
     if (turn?.phase === 'admitted') {
       const deployment = turn.deploymentId ? await this.history.findById(turn.deploymentId) : null;
       if (deployment && !isTerminal(deployment.status)) return;

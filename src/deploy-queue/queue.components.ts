@@ -114,11 +114,22 @@ export class QueueComponents {
         `${offer.service} → ${offer.environment} takes deploys now: no override is needed, run /deploy.`,
         409,
       );
+    // Whether the windows closed it too (a freeze comes first in `closure`): windows closing it
+    // later, when they did not then, are not something this override went through.
+    const windowsClosed =
+      closure.kind === 'window' ||
+      (await this.schedule.windowsClosed(offer.service, offer.environment));
     const request = await this.deploys.prepareOverride(
       actor,
       actor,
       { service: offer.service, environment: offer.environment, ref: offer.ref },
-      { reason, closure: closure.error.message.slice(0, 500), rule: closure.kind, at: now },
+      {
+        reason,
+        closure: closure.error.message.slice(0, 500),
+        rule: closure.kind,
+        windowsClosed,
+        at: now,
+      },
     );
     // Used once the request passed its checks (a refused one leaves the offer open), and once
     // only, whichever click of which instance gets here first.

@@ -55,6 +55,8 @@ describe('TargetSchedule on the real engine', () => {
     );
   });
 
+  /** An override made through a freeze alone: the windows did not close the target then. */
+  const throughFreeze = { at: OVERRIDE_AT, rule: 'freeze' as const, windowsClosed: false };
   const freeze = (at: Date, environment = 'prod') =>
     freezes.freeze({ environment, reason: 'release week', by, at }, at);
 
@@ -62,22 +64,43 @@ describe('TargetSchedule on the real engine', () => {
     await freeze(new Date(OVERRIDE_AT.getTime() - HOUR));
     await windows.add(weekend(new Date('2026-11-01T00:00:00Z')));
     expect((await schedule.closure('api', 'prod'))?.kind).toBe('freeze');
-    expect(await schedule.closure('api', 'prod', undefined, OVERRIDE_AT)).toBeUndefined();
+    // Made through the freeze, the weekend window closing the target then too.
+    expect(await schedule.windowsClosed('api', 'prod')).toBe(true);
+    const override = { at: OVERRIDE_AT, rule: 'freeze' as const, windowsClosed: true };
+    expect(await schedule.closure('api', 'prod', undefined, override)).toBeUndefined();
   });
 
   it('stops an override at a freeze made after it (lifted and frozen again, or wider)', async () => {
     await freeze(new Date(OVERRIDE_AT.getTime() - HOUR));
     await freeze(new Date(OVERRIDE_AT.getTime() + 60_000), '*');
-    const closure = await schedule.closure('api', 'prod', undefined, OVERRIDE_AT);
+    const closure = await schedule.closure('api', 'prod', undefined, throughFreeze);
     expect(closure?.kind).toBe('freeze');
     expect(closure?.error.message).toContain('release week');
   });
 
   it('stops an override at a deny window added after it that covers now', async () => {
     await windows.add(weekend(new Date(OVERRIDE_AT.getTime() + 60_000)));
-    const closure = await schedule.closure('api', 'prod', undefined, OVERRIDE_AT);
+    const closure = await schedule.closure('api', 'prod', undefined, throughFreeze);
     expect(closure?.kind).toBe('window');
     expect(closure?.error.code).toBe('DEPLOY.WINDOW_CLOSED');
+  });
+
+  it('stops an override at windows that close the target when they did not then (one removed)', async () => {
+    // Saturday 5 December: from 09:00 for 10 h, and from 20:00 for an hour (UTC).
+    const day = { ...weekend(new Date('2026-11-01T00:00:00Z'), 'w-222222'), timeZone: 'UTC' };
+    await windows.add({ ...day, kind: 'allow', cron: '0 9 * * *', durationMs: 10 * HOUR });
+    const evening = { ...day, id: 'w-333333', kind: 'allow' as const, cron: '0 20 * * *' };
+    await windows.add({ ...evening, durationMs: HOUR });
+    await freeze(new Date(OVERRIDE_AT.getTime() - HOUR));
+    // At 13:00 the day window had the target open: the override went through the freeze only.
+    expect(await schedule.windowsClosed('api', 'prod')).toBe(false);
+    // An admin removes the day window to stop deploys: the windows close it now.
+    await windows.remove('api', 'prod', 'w-222222');
+    const closure = await schedule.closure('api', 'prod', undefined, throughFreeze);
+    expect(closure?.kind).toBe('window');
+    // An override from before the windows' state was recorded through the freeze: the same.
+    const older = { at: OVERRIDE_AT, rule: 'freeze' as const };
+    expect((await schedule.closure('api', 'prod', undefined, older))?.kind).toBe('window');
   });
 
   it('says when a closed target opens, and keeps that answer only while it holds', async () => {

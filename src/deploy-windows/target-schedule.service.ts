@@ -32,6 +32,16 @@ import {
   WindowSpan,
 } from './window-rules';
 
+/**
+ * What an admin's "Deploy anyway" went through: made at `at`, through a freeze or the windows
+ * (`rule`), and whether the windows closed the target then (absent on older overrides).
+ */
+export interface CoveredClosure {
+  at: Date;
+  rule: 'freeze' | 'window';
+  windowsClosed?: boolean;
+}
+
 /** Why a target takes no deploys now: a freeze, or its windows. */
 export type Closure =
   | { kind: 'freeze'; freeze: Freeze; error: FrozenError }
@@ -177,19 +187,20 @@ export class TargetSchedule {
   /**
    * Why the target takes no deploys now, if it does not: a freeze (the one that lasts longest)
    * comes first, then the windows. `after` ends the message (what happens to the request).
-   * `overriddenAt`: an admin's "Deploy anyway" made then covers what closed the target at that
-   * moment, and only that: a freeze made since, a deny span that started since, or the end of
-   * the allow window it was in, stops it. The windows' state is kept per target (`stateOf`).
+   * `override`: an admin's "Deploy anyway" covers what closed the target when it was made, and
+   * only that: a freeze made since, a deny span that started since, the end of the allow window
+   * it was in, or windows closing a target they did not close then (one removed, say) stops it.
+   * The windows' state is kept per target (`stateOf`).
    */
   async closure(
     service: string,
     environment: string,
     after?: string,
-    overriddenAt?: Date,
+    override?: CoveredClosure,
   ): Promise<Closure | undefined> {
     const target = { service, environment };
     const now = this.clock.now();
-    const since = overriddenAt ? new Date(overriddenAt) : undefined;
+    const since = override ? new Date(override.at) : undefined;
     const freezes = await this.freezes.findFor(service, environment, now);
     const freeze = freezes.find((each) => !since || each.at.getTime() > since.getTime());
     if (freeze) return { kind: 'freeze', freeze, error: new FrozenError(target, freeze, after) };
@@ -197,7 +208,9 @@ export class TargetSchedule {
     if (windows.length === 0) return undefined;
     const state = this.stateOf(service, environment, windows, now);
     if (state.open) return undefined;
-    if (since && closedTheSameSince(windows, since, now)) return undefined;
+    // Made before the windows' state was recorded on overrides: its rule says whether they closed it.
+    const windowsClosedThen = override && (override.windowsClosed ?? override.rule === 'window');
+    if (since && windowsClosedThen && closedTheSameSince(windows, since, now)) return undefined;
     return {
       kind: 'window',
       state,
@@ -239,14 +252,22 @@ export class TargetSchedule {
     return state;
   }
 
-  /** Refuses a target closed by a freeze or its windows (made since `overriddenAt`, if given). */
+  /** Whether the target's windows alone close it now (whatever its freezes). */
+  async windowsClosed(service: string, environment: string): Promise<boolean> {
+    const windows = await this.windows.listFor(service, environment);
+    return (
+      windows.length > 0 && !this.stateOf(service, environment, windows, this.clock.now()).open
+    );
+  }
+
+  /** Refuses a target closed by a freeze or its windows (beyond what `override` covers). */
   async refuseClosed(
     service: string,
     environment: string,
     after?: string,
-    overriddenAt?: Date,
+    override?: CoveredClosure,
   ): Promise<void> {
-    const closure = await this.closure(service, environment, after, overriddenAt);
+    const closure = await this.closure(service, environment, after, override);
     if (closure) throw closure.error;
   }
 

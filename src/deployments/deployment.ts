@@ -215,6 +215,11 @@ export interface ScheduleOverride {
   /** What stopped the target when the override was made, in plain words. */
   closure: string;
   rule: 'freeze' | 'window';
+  /**
+   * Whether the target's windows closed it when the override was made (a freeze may have closed
+   * it too): if not, windows closing it later are not something the override went through.
+   */
+  windowsClosed?: boolean;
 }
 
 /** Short and human: `d-7f3a2c`. */

@@ -78,7 +78,7 @@ export class LaunchChecks {
         service,
         environment,
         undefined,
-        deployment.scheduleOverride?.at,
+        deployment.scheduleOverride,
       );
       if (closure)
         return { rule: closure.kind, code: closure.error.code, message: closure.error.message };
