@@ -25,6 +25,7 @@ const ROLES = {
   features: [
     'environment-gate',
     'deploy-queue',
+    'verification',
     'rollback',
     'deploy',
     'ci-gate',
@@ -43,7 +44,8 @@ const ROLES = {
 /**
  * The launch pipeline: how a request becomes a dispatch, owned by DeploymentLauncher
  * (deploy/deployment-launcher.ts). /deploy and /rollback start it, and the environment gate
- * for runs started on GitHub; the CI gate holds a request
+ * for runs started on GitHub, the queue, and the automatic rollback after a failed verification;
+ * the CI gate holds a request
  * until CI passes; approval asks the admins; dispatch sends it (with GitHub's record of it), after
  * the admission guards and the launch checks (CI, read by ci-checks). A folder of the pipeline
  * imports only folders after it here; no other feature imports another.
@@ -51,6 +53,7 @@ const ROLES = {
 const LAUNCH_PIPELINE = [
   'environment-gate',
   'deploy-queue',
+  'verification',
   'rollback',
   'deploy',
   'ci-gate',
@@ -148,7 +151,7 @@ module.exports = {
       severity: 'error',
       from: { path: '^src/', pathNot: ['^src/deployments/', '\\.spec\\.ts$'] },
       to: {
-        path: '^src/deployments/(deployment|deployment-claims|deployment-gate|deployment-jobs)\\.repository\\.ts$',
+        path: '^src/deployments/(deployment|deployment-claims|deployment-gate|deployment-jobs|deployment-verification)\\.repository\\.ts$',
       },
     },
     {

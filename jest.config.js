@@ -11,6 +11,7 @@ const ESM_PACKAGES = [
   'universal-github-app-jwt',
   'toad-cache',
   'github-slugger',
+  'request-filtering-agent',
 ];
 
 const transform = {

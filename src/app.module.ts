@@ -22,6 +22,7 @@ import { WebhookModule } from './github/webhook/webhook.module';
 import { HealthModule } from './health/health.module';
 import { HttpSurface } from './http/http-surface';
 import { InstancesModule } from './instances/instances.module';
+import { VerificationModule } from './verification/verification.module';
 import { LoggingModule } from './logging/logging.module';
 import { MetricsModule } from './metrics/metrics.module';
 import { RollbackModule } from './rollback/rollback.module';
@@ -66,6 +67,7 @@ export class AppModule {
         DeploymentMetricsModule,
         DeployModule,
         RollbackModule,
+        VerificationModule,
         EnvironmentGateModule,
         TrackingModule,
         StatusModule,

@@ -1,6 +1,7 @@
 import type { Person } from '../../libs/people';
 import type { Deployment, DeploymentDraft } from '../deployments/deployment';
 import { githubDeploymentOf, type Service } from '../service-registry/service';
+import { verificationOf } from '../service-registry/verification-settings';
 
 /**
  * A deploy or rollback that passed the checks made before GitHub (rights, locks, busy target,
@@ -46,6 +47,7 @@ export function admittedRequest(
       },
       ...(target.rollback ? { rollback: target.rollback } : {}),
       ...withGithubDeployment(githubDeploymentOf(service, target.environment)),
+      ...withVerification(verificationOf(service, target.environment)),
     },
     protected: service.protectedEnvironments.includes(target.environment),
     release,
@@ -54,4 +56,8 @@ export function admittedRequest(
 
 function withGithubDeployment(record: ReturnType<typeof githubDeploymentOf>) {
   return record ? { githubDeployment: record } : {};
+}
+
+function withVerification(plan: ReturnType<typeof verificationOf>) {
+  return plan ? { verification: plan } : {};
 }

@@ -68,6 +68,11 @@ export class AppConfig {
   /** The queue of each target: how long an entry waits at most, and how many may wait. */
   queue!: { ttlMs: number; maxPerTarget: number };
   audit!: { retentionDays: number };
+  /**
+   * Verification probes: the hosts they may reach although private or loopback (names, IPs or
+   * CIDR ranges), and how long one may take.
+   */
+  verify!: { allowedHosts: string[]; probeTimeoutMs: number };
 
   /** Every secret value, so log output can be scrubbed of them whatever path they take. */
   secrets(): string[] {
@@ -143,6 +148,7 @@ export function loadAppConfig(env: Record<string, string | undefined>): AppConfi
     },
     queue: { ttlMs: v.QUEUE_TTL_MS, maxPerTarget: v.QUEUE_MAX_PER_TARGET },
     audit: { retentionDays: v.AUDIT_RETENTION_DAYS },
+    verify: { allowedHosts: v.VERIFY_ALLOWED_HOSTS, probeTimeoutMs: v.VERIFY_PROBE_TIMEOUT_MS },
   });
 }
 

@@ -19,6 +19,19 @@ const snowflakeList = Joi.string()
     return ids.every((id) => SNOWFLAKE.test(id)) ? ids : helpers.error('list.snowflakes');
   });
 
+/** Host names, IP addresses or CIDR ranges a verification probe may reach although private. */
+const hostList = Joi.string()
+  .empty('')
+  .custom((value: string, helpers) => {
+    const hosts = value
+      .split(',')
+      .map((host) => host.trim().toLowerCase())
+      .filter(Boolean);
+    return hosts.every((host) => /^[a-z0-9.:[\]-]{1,253}(\/\d{1,3})?$/.test(host))
+      ? hosts
+      : helpers.error('list.hosts');
+  });
+
 const mongoUri = Joi.string().custom((value: string, helpers) => {
   try {
     new ConnectionString(value);
@@ -113,6 +126,8 @@ export const schema = Joi.object({
     .default(86_400_000),
   QUEUE_MAX_PER_TARGET: Joi.number().integer().min(1).max(50).default(20),
   AUDIT_RETENTION_DAYS: Joi.number().integer().min(1).max(36_500).default(365),
+  VERIFY_ALLOWED_HOSTS: hostList.default([]),
+  VERIFY_PROBE_TIMEOUT_MS: Joi.number().integer().min(500).max(30_000).default(5_000),
 })
   .and('GITHUB_OWNER', 'GITHUB_REPO')
   .oxor('GITHUB_APP_PRIVATE_KEY', 'GITHUB_APP_PRIVATE_KEY_PATH')
@@ -162,6 +177,8 @@ export function describeProblem(detail: Joi.ValidationErrorItem): string {
       return `${name} is not a valid MongoDB connection string (mongodb:// or mongodb+srv://)`;
     case 'list.snowflakes':
       return `${name} must be a comma-separated list of Discord ids`;
+    case 'list.hosts':
+      return `${name} must be a comma-separated list of host names, IP addresses or CIDR ranges`;
     case 'string.pattern.base':
       return SNOWFLAKE.source === (detail.context?.regex as RegExp | undefined)?.source
         ? `${name} must be a Discord id (17-20 digits)`
@@ -175,6 +192,7 @@ export function describeProblem(detail: Joi.ValidationErrorItem): string {
 
 export const validationMessages = {
   'list.snowflakes': '{{#label}} must be a list of Discord ids',
+  'list.hosts': '{{#label}} must be a list of host names, IP addresses or CIDR ranges',
   'mongo.uri': '{{#label}} is not a valid MongoDB connection string',
   'url.insecure': '{{#label}} must use https in production',
 };

@@ -1,3 +1,4 @@
+import { VerifiedDeployments } from '../deployments/verified-deployments.repository';
 import { TargetSchedule } from '../deploy-windows/target-schedule.service';
 import { ManualClock } from '../../libs/clock';
 import { aDeployment, aService } from '../../test/support/factories';
@@ -79,6 +80,7 @@ function harness(
     new LaunchChecks(
       strictFake<ServiceRegistryService>('registry'),
       history,
+      strictFake<VerifiedDeployments>('verified'),
       strictFake<TargetLocksService>('locks'),
       strictFake<TargetSchedule>('schedule'),
       strictFake<CiChecks>('ci'),

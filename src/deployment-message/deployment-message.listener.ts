@@ -111,7 +111,7 @@ export class DeploymentMessageListener extends OutboxWorker<OutboxClaim> impleme
     // A deployment started on GitHub, or admitted from a queue, has no command to reply to: its
     // message is posted here.
     if (
-      (deployment.origin || deployment.queued) &&
+      (deployment.origin || deployment.queued || deployment.rollback?.automatic) &&
       deployment.channelId &&
       !deployment.messageId &&
       !deployment.messageLost

@@ -59,6 +59,16 @@ export class DeploymentMetricsListener
           (new Date(decidedAt).getTime() - new Date(deployment.createdAt).getTime()) / 1000,
         );
     });
+    this.events.on('verification', 'verification metrics', ({ deployment, from }) => {
+      const record = deployment.verification;
+      if (!record) return;
+      const environment = deployment.environment;
+      // Counted once, by the instance whose update ended it (or settled its rollback).
+      if (from === 'failed' && record.rollback && record.rollback.state !== 'due')
+        this.metrics.automaticRollbacks.inc({ environment, outcome: record.rollback.state });
+      else if (from !== record.state && ['verified', 'failed', 'stopped'].includes(record.state))
+        this.metrics.verifications.inc({ environment, outcome: record.state });
+    });
     this.events.on(['created', 'moved'], 'active gauge', () => this.refreshGauge());
   }
 

@@ -111,3 +111,75 @@ export interface ChangeSummary {
   /** Set when GitHub could not compare (the lists are then empty). */
   unavailable?: string;
 }
+
+/**
+ * What proves a deployment healthy after its run succeeded: copied from its target's settings
+ * when it was requested (a change of the settings applies to the next deployment).
+ */
+export interface VerificationPlan {
+  /** An http(s) URL that must answer `expectStatus` (redirects are not followed). */
+  url?: string;
+  expectStatus: number;
+  /** Text the answer's body must contain (plain text, not a pattern). */
+  bodyContains?: string;
+  /** A check run or commit status that must pass on the deployed SHA (`name` or `name@app-slug`). */
+  check?: string;
+  /** How long the deployment must stay healthy after its run succeeded. */
+  soakMs: number;
+  /** How often it is probed while it soaks. */
+  intervalMs: number;
+  /** Failed probes in a row that fail the verification. */
+  failuresToFail: number;
+  /** A failed verification rolls the target back to its last verified deployment. */
+  autoRollback: boolean;
+  /** With autoRollback: a failed run is rolled back too. */
+  onRunFailure: boolean;
+}
+
+/**
+ * `waiting`: its run has not succeeded yet; `verifying`: probed while it soaks; `verified`;
+ * `failed`; `stopped`: a newer deployment to the target was dispatched before the soak ended.
+ */
+export type VerificationState = 'waiting' | 'verifying' | 'verified' | 'failed' | 'stopped';
+
+/** One probe: healthy, unhealthy, or (a check still running) neither yet. */
+export interface ProbeResult {
+  at: Date;
+  outcome: 'healthy' | 'unhealthy' | 'pending';
+  /** What was seen, in plain words (`503 after 120 ms`, `check smoke: failure`). */
+  detail: string;
+}
+
+/**
+ * The automatic rollback of a failed verification: due, then started, or held without one (no
+ * verified deployment, a rollback that failed, a target locked by an admin), or skipped (a newer
+ * deployment went to the target meanwhile).
+ */
+export interface AutomaticRollback {
+  state: 'due' | 'started' | 'held' | 'skipped';
+  /** Why the target is rolled back or held, in plain words. */
+  reason: string;
+  /** The rollback dispatched, and the deployment (and SHA) it puts back. */
+  deploymentId?: string;
+  toId?: string;
+  toSha?: string;
+  at?: Date;
+}
+
+/** A deployment's verification after its run: its plan, where it stands, and its last probe. */
+export interface VerificationRecord {
+  plan: VerificationPlan;
+  state: VerificationState;
+  startedAt?: Date;
+  soakUntil?: Date;
+  nextProbeAt?: Date;
+  endedAt?: Date;
+  probes: number;
+  failuresInRow: number;
+  lastProbe?: ProbeResult;
+  /** Why it failed or stopped, in plain words. */
+  reason?: string;
+  rollback?: AutomaticRollback;
+  /** The channel still has to be told of the failure (and its rollback or hold). */
+  noticeDue?: boolean;
+}

@@ -1,5 +1,5 @@
 import { BeforeApplicationShutdown, Injectable, Logger } from '@nestjs/common';
-import { Deployment, DeploymentStatus } from './deployment';
+import { Deployment, DeploymentStatus, VerificationState } from './deployment';
 
 /**
  * What happens to a deployment, as the kernel tells it (DeploymentTransitions is the only one
@@ -17,7 +17,12 @@ export type DeploymentEvent =
   /** GitHub has not started its run in time: the requester is to be told. */
   | { type: 'watchdog'; deployment: Deployment }
   /** Something people see changed without the status: its run, a late conclusion, its message. */
-  | { type: 'updated'; deployment: Deployment };
+  | { type: 'updated'; deployment: Deployment }
+  /**
+   * Its verification after the run moved (began, probed, ended, rolled back): `from` is the state
+   * it had before (the same for a probe that did not end it).
+   */
+  | { type: 'verification'; deployment: Deployment; from: VerificationState };
 
 export type DeploymentEventType = DeploymentEvent['type'];
 export type DeploymentEventOf<T extends DeploymentEventType> = Extract<

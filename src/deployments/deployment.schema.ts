@@ -56,6 +56,8 @@ export class DeploymentDocument {
   @Prop({ type: Object }) origin?: object;
   @Prop({ type: Object }) queued?: object;
   @Prop({ type: Object }) scheduleOverride?: object;
+  /** The verification after the run, with its probe lease (`leaseUntil`, `leaseOwner`). */
+  @Prop({ type: Object }) verification?: object;
   @Prop() supersededBy?: string;
   @Prop() watchdogNotifiedAt?: Date;
 
@@ -109,6 +111,23 @@ DeploymentSchema.index({ 'ghSync.open': 1 }, { sparse: true });
 DeploymentSchema.index({ 'origin.runId': 1 }, { sparse: true });
 // A run belongs to one deployment.
 DeploymentSchema.index({ runId: 1 }, { unique: true, sparse: true });
+// Verification after the run: the next probe due, the automatic rollbacks and notices to do.
+DeploymentSchema.index(
+  { 'verification.state': 1, 'verification.nextProbeAt': 1 },
+  { partialFilterExpression: { 'verification.state': { $exists: true } } },
+);
+DeploymentSchema.index({ 'verification.rollback.state': 1 }, { sparse: true });
+DeploymentSchema.index({ 'verification.noticeDue': 1 }, { sparse: true });
+// Promotion and rollback look for the target's verified deployments.
+DeploymentSchema.index(
+  { service: 1, environment: 1, 'verification.state': 1, finishedAt: -1 },
+  { partialFilterExpression: { 'verification.state': 'verified' } },
+);
+// One automatic rollback per failed verification, however many instances try.
+DeploymentSchema.index(
+  { 'rollback.of': 1 },
+  { unique: true, partialFilterExpression: { 'rollback.automatic': true } },
+);
 // One deployment per queue entry, whichever instance admits it and however often it is tried.
 DeploymentSchema.index({ 'queued.entryId': 1 }, { unique: true, sparse: true });
 // One in-flight deployment per target, and at most MAX_CONCURRENT_DEPLOYS in flight: both

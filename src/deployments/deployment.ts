@@ -6,6 +6,8 @@ import type {
   GateRecord,
   GithubDeploymentRecord,
   JobLine,
+  VerificationPlan,
+  VerificationRecord,
 } from './deployment-details';
 
 export type { Person };
@@ -168,8 +170,12 @@ export interface Deployment {
   approval?: ApprovalState;
   /** What would ship: the commits since the last successful deployment to this environment. */
   changes?: ChangeSummary;
-  /** A rollback: the deployment it replaces, and the earlier one whose SHA it puts back. */
-  rollback?: { of: string; ofSha: string; to: string };
+  /**
+   * A rollback: the deployment it replaces, and the earlier one whose SHA it puts back;
+   * `automatic`: started by the bot after `of` failed its verification (one per failure);
+   * `unverified`: the target verifies its deployments, and `to` was not verified there.
+   */
+  rollback?: { of: string; ofSha: string; to: string; automatic?: boolean; unverified?: boolean };
   /** Rolled back over by a successful rollback: a later rollback goes further back. */
   supersededBy?: string;
   /** When the requester was told GitHub had not started the run. */
@@ -188,6 +194,8 @@ export interface Deployment {
   queued?: DeploymentQueued;
   /** Sent through a freeze or a closed deploy window by an admin (see ScheduleOverride). */
   scheduleOverride?: ScheduleOverride;
+  /** What proves it healthy after its run succeeded, and where that stands (see VerificationRecord). */
+  verification?: VerificationRecord;
 }
 
 /**
@@ -274,6 +282,8 @@ export interface DeploymentDraft {
   queued?: DeploymentQueued;
   channelId?: string;
   scheduleOverride?: ScheduleOverride;
+  /** Its target verifies deployments after their run: how. */
+  verification?: VerificationPlan;
 }
 
 /** The record of a new deployment: its id, first status, and the inputs its dispatch sends. */
@@ -311,6 +321,11 @@ export function newDeployment(
     ...(draft.channelId ? { channelId: draft.channelId } : {}),
     ...(draft.queued ? { queued: draft.queued } : {}),
     ...(draft.scheduleOverride ? { scheduleOverride: draft.scheduleOverride } : {}),
+    ...(draft.verification
+      ? {
+          verification: { plan: draft.verification, state: 'waiting', probes: 0, failuresInRow: 0 },
+        }
+      : {}),
     ...extra,
   };
 }

@@ -6,6 +6,9 @@ import { DeploymentHistory } from './deployment-history.repository';
 import { DeploymentJobs } from './deployment-jobs.repository';
 import { DeploymentLeases } from './deployment-leases.repository';
 import { DeploymentTransitions } from './deployment-transitions.service';
+import { DeploymentVerificationRepository } from './deployment-verification.repository';
+import { DeploymentVerifications } from './deployment-verifications.service';
+import { VerifiedDeployments } from './verified-deployments.repository';
 import { DeploymentEvents } from './deployment.events';
 import { DeploymentRepository } from './deployment.repository';
 import { DeploymentDocument, DeploymentSchema } from './deployment.schema';
@@ -33,7 +36,18 @@ const model = MongooseModule.forFeature([
     DeploymentTransitions,
     DeploymentEvents,
     DeploymentHistory,
+    DeploymentVerificationRepository,
+    DeploymentVerifications,
+    VerifiedDeployments,
   ],
-  exports: [model, DeploymentTransitions, DeploymentEvents, DeploymentHistory, DeploymentLeases],
+  exports: [
+    model,
+    DeploymentTransitions,
+    DeploymentEvents,
+    DeploymentHistory,
+    DeploymentLeases,
+    DeploymentVerifications,
+    VerifiedDeployments,
+  ],
 })
 export class DeploymentsModule {}

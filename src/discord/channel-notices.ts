@@ -7,19 +7,24 @@ import { LIMITS } from './limits';
 /** How posting a notice went: sent, worth another try later, or never going to work. */
 export type NoticeOutcome = { sent: true } | { sent: false; retry: boolean; reason: string };
 
-/** Short notices to a channel that mention at most one member (and nobody else). */
+/** Short notices to a channel that mention at most one member or the given roles (nobody else). */
 @Injectable()
 export class ChannelNotices {
   constructor(private readonly client: Client) {}
 
-  async post(channelId: string, content: string, mention?: string): Promise<NoticeOutcome> {
+  async post(
+    channelId: string,
+    content: string,
+    mention?: string,
+    roles: string[] = [],
+  ): Promise<NoticeOutcome> {
     try {
       const channel = await this.client.channels.fetch(channelId);
       if (!channel?.isSendable())
         throw new UnusableChannelError('the bot cannot post in the channel');
       await channel.send({
         content: truncate(content, LIMITS.content),
-        allowedMentions: { users: mention ? [mention] : [] },
+        allowedMentions: { users: mention ? [mention] : [], roles },
       });
       return { sent: true };
     } catch (error) {

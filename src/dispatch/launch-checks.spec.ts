@@ -1,3 +1,4 @@
+import { VerifiedDeployments } from '../deployments/verified-deployments.repository';
 import { TargetSchedule } from '../deploy-windows/target-schedule.service';
 import { ManualClock } from '../../libs/clock';
 import { aDeployment, aService } from '../../test/support/factories';
@@ -55,6 +56,7 @@ function launchChecks(now: { succeededOnStaging: boolean; ci: GateRecord['verdic
       { hasSucceeded: async () => now.succeededOnStaging },
       calls,
     ),
+    strictFake<VerifiedDeployments>('verified'),
     strictFake<TargetLocksService>('locks', { refuseLocked: async () => undefined }),
     strictFake<TargetSchedule>('schedule', { closure: async () => undefined }),
     strictFake<CiChecks>(

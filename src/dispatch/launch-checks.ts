@@ -8,9 +8,11 @@ import { unheld } from '../github/github-budget';
 import { GithubClient } from '../github/github.client';
 import { onBehalfOfTheBot } from '../github/member-context';
 import { Service } from '../service-registry/service';
+import { formatSpan, verificationOf } from '../service-registry/verification-settings';
+import { VerifiedDeployments } from '../deployments/verified-deployments.repository';
 import { UnknownServiceError } from '../service-registry/service.errors';
 import { ServiceRegistryService } from '../service-registry/service-registry.service';
-import { TargetLocksService } from '../target-locks/target-locks.service';
+import { AUTOMATIC, TargetLocksService } from '../target-locks/target-locks.service';
 import { TargetSchedule } from '../deploy-windows/target-schedule.service';
 import { PromotionOrderError } from './dispatch.errors';
 
@@ -37,7 +39,8 @@ const BRANCH_TRUST_MS = 60_000;
  * - no admin's lock on the target;
  * - no freeze, and its deploy windows open (unless an admin's override with a second admin's
  *   approval sent it through them);
- * - the promotion order (a target with `promote-from` takes only what succeeded there);
+ * - the promotion order (a target with `promote-from` takes only what succeeded there, verified
+ *   when that target verifies, and at least `min-soak` ago when set);
  * - CI, for a gated request no admin overrode: a check that turned red (or cannot be read) since
  *   refuses it;
  * - right before the send, that the branch the workflow runs from is still the repository's
@@ -52,6 +55,7 @@ export class LaunchChecks {
   constructor(
     private readonly registry: ServiceRegistryService,
     private readonly history: DeploymentHistory,
+    private readonly verified: VerifiedDeployments,
     private readonly locks: TargetLocksService,
     private readonly schedule: TargetSchedule,
     private readonly ci: CiChecks,
@@ -64,7 +68,14 @@ export class LaunchChecks {
     moment: 'approval' | 'dispatch',
   ): Promise<Refusal | undefined> {
     const { service, environment } = deployment;
-    const locked = await this.locks.refuseLocked(service, environment).then(
+    // The bot's own hold after a failed verification lets its automatic rollback through.
+    const lock = deployment.rollback?.automatic
+      ? await this.locks.find(service, environment)
+      : null;
+    const heldForIt = lock?.by.id === AUTOMATIC.id;
+    const locked = await (
+      heldForIt ? Promise.resolve() : this.locks.refuseLocked(service, environment)
+    ).then(
       () => undefined,
       (error: unknown) => {
         if (error instanceof AppError) return error;
@@ -95,15 +106,39 @@ export class LaunchChecks {
     return undefined;
   }
 
-  /** The promotion order: a target with `promote-from` takes only a SHA that succeeded there. */
+  /**
+   * The promotion order: a target with `promote-from` takes only a SHA that succeeded there, and
+   * was verified there when that target verifies its deployments; with `min-soak`, only once its
+   * run there succeeded at least that long ago.
+   */
   async promotionRefusal(
     service: Service,
     environment: string,
     sha: string,
   ): Promise<PromotionOrderError | undefined> {
-    const from = service.targets?.[environment]?.promoteFrom;
-    if (from && !(await this.history.hasSucceeded(service.name, from, sha)))
-      return new PromotionOrderError(sha, environment, from);
+    const target = service.targets?.[environment];
+    const from = target?.promoteFrom;
+    if (!from) return undefined;
+    let since: Date | null;
+    if (verificationOf(service, from)) {
+      since = await this.verified.verifiedAt(service.name, from, sha);
+      if (!since) return new PromotionOrderError(sha, environment, from, { unverified: true });
+    } else {
+      if (!(await this.history.hasSucceeded(service.name, from, sha)))
+        return new PromotionOrderError(sha, environment, from);
+      since = target.promoteMinSoakMs
+        ? ((await this.history.findSuccessful(service.name, from, sha))?.finishedAt ?? null)
+        : null;
+    }
+    const minSoak = target.promoteMinSoakMs;
+    if (minSoak && since) {
+      const left = new Date(since).getTime() + minSoak - this.clock.now().getTime();
+      if (left > 0)
+        return new PromotionOrderError(sha, environment, from, {
+          // To the minute, rounded up: nobody waits for seconds.
+          soakLeft: formatSpan(Math.ceil(left / 60_000) * 60_000),
+        });
+    }
     return undefined;
   }
 

@@ -22,6 +22,8 @@ export const METRIC = {
   gateAnswers: 'chatops_environment_gate_answers_total',
   scheduleOverrides: 'chatops_schedule_overrides_total',
   queue: 'chatops_queue_total',
+  verifications: 'chatops_verifications_total',
+  automaticRollbacks: 'chatops_automatic_rollbacks_total',
 } as const;
 
 /** Typed access to the chatops_ metrics; features record through this, never by name. */
@@ -52,5 +54,9 @@ export class AppMetrics {
     @InjectMetric(METRIC.scheduleOverrides)
     readonly scheduleOverrides: Counter<'environment' | 'rule'>,
     @InjectMetric(METRIC.queue) readonly queue: Counter<'outcome'>,
+    @InjectMetric(METRIC.verifications)
+    readonly verifications: Counter<'environment' | 'outcome'>,
+    @InjectMetric(METRIC.automaticRollbacks)
+    readonly automaticRollbacks: Counter<'environment' | 'outcome'>,
   ) {}
 }

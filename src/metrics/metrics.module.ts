@@ -103,6 +103,16 @@ import { AppMetrics, METRIC } from './app-metrics';
       labelNames: ['environment', 'rule'],
     }),
     makeCounterProvider({
+      name: METRIC.verifications,
+      help: 'Verifications after a successful run that ended, by environment and outcome: verified, failed, stopped (a newer deployment went to the target first)',
+      labelNames: ['environment', 'outcome'],
+    }),
+    makeCounterProvider({
+      name: METRIC.automaticRollbacks,
+      help: 'What the bot did after a failed verification on a target with auto-rollback on, by environment and outcome: started, held (nothing verified to go back to, a rollback that failed, a target an admin locked), skipped (a newer deployment went there first)',
+      labelNames: ['environment', 'outcome'],
+    }),
+    makeCounterProvider({
       name: METRIC.queue,
       help: "Requests in the targets' queues, by outcome: queued, full (refused: the queue was full), admitted, requeued (the target closed again before it went), failed (its re-check refused it), expired, cancelled",
       labelNames: ['outcome'],

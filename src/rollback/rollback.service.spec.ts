@@ -1,3 +1,4 @@
+import { VerifiedDeployments } from '../deployments/verified-deployments.repository';
 import { aDeployment, aService } from '../../test/support/factories';
 import { strictFake } from '../../test/support/strict-fake';
 import { AdmissionGuards } from '../admission/admission.guards';
@@ -37,6 +38,8 @@ function planner(history: {
       { admit: async () => async () => void calls.push('cooldown released') },
       calls,
     ),
+    // The service verifies nothing: verified deployments are never asked for.
+    strictFake<VerifiedDeployments>('verified', {}, calls),
   );
   return { rollbacks, calls };
 }

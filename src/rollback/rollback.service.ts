@@ -7,6 +7,8 @@ import { AdmittedRequest, admittedRequest } from '../admission/admitted-request'
 import { DeploymentHistory } from '../deployments/deployment-history.repository';
 import { DeployService } from '../deploy/deploy.service';
 import { ServiceRegistryService } from '../service-registry/service-registry.service';
+import { verificationOf } from '../service-registry/verification-settings';
+import { VerifiedDeployments } from '../deployments/verified-deployments.repository';
 import { NothingToRollBackError } from './rollback.errors';
 
 export interface RollbackRequest {
@@ -20,7 +22,9 @@ const short = (sha: string) => `\`${sha.slice(0, 7)}\``;
 
 /**
  * What `/rollback` puts back: by default the newest successful deployment whose SHA differs from
- * the one deployed now, skipping deployments a rollback has already gone over. It is then a
+ * the one deployed now, skipping deployments a rollback has already gone over; on a target that
+ * verifies its deployments, the newest verified one, falling back to one that only succeeded
+ * (the message says so). It is then a
  * deploy like any other (the same target checks, guards and approvals), dispatched on the
  * default branch with that SHA.
  */
@@ -31,6 +35,7 @@ export class RollbackService {
     private readonly deploys: DeployService,
     private readonly history: DeploymentHistory,
     private readonly admission: AdmissionGuards,
+    private readonly verified: VerifiedDeployments,
   ) {}
 
   async plan(actor: Actor, request: RollbackRequest): Promise<AdmittedRequest> {
@@ -47,9 +52,13 @@ export class RollbackService {
         `Nothing has been deployed successfully to ${environment}: nothing to roll back.`,
       );
     const to = request.to?.trim();
+    // Where the target verifies its deployments, the newest verified one comes first.
+    const verifies = Boolean(verificationOf(service, environment));
     const target = to
       ? await this.history.findSuccessful(service.name, environment, to)
-      : await this.history.findRollbackTarget(service.name, environment, current.sha);
+      : (verifies &&
+          (await this.verified.findLastVerified(service.name, environment, current.sha))) ||
+        (await this.history.findRollbackTarget(service.name, environment, current.sha));
     if (!target) {
       if (to)
         throw new ValidationError(
@@ -69,7 +78,12 @@ export class RollbackService {
         ref: service.defaultRef,
         sha: target.sha,
         requester: { id: actor.id, name: actor.name },
-        rollback: { of: current.id, ofSha: current.sha, to: target.id },
+        rollback: {
+          of: current.id,
+          ofSha: current.sha,
+          to: target.id,
+          ...(verifies && target.verification?.state !== 'verified' ? { unverified: true } : {}),
+        },
       },
       release,
     );

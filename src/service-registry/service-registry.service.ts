@@ -18,6 +18,7 @@ import {
 import { ServiceRepository } from './service.repository';
 import { parseRefPatterns } from './ref-policy';
 import { parseCheckNames, parseEnvironmentUrl, parsePromoteFrom } from './service.rules';
+import { parseMinSoak } from './verification-settings';
 
 const DEFAULT_ENVIRONMENTS = 'staging, prod';
 const PROTECTED_BY_DEFAULT = ['prod', 'production'];
@@ -112,13 +113,14 @@ export class ServiceRegistryService {
     actor: Actor,
     name: string,
     environment: string,
-    changes: { url?: string; promoteFrom?: string },
+    changes: { url?: string; promoteFrom?: string; minSoak?: string },
   ): Promise<Service> {
     const env = environment.trim().toLowerCase();
     const service = await this.getForEnvironment(name, env);
     await this.access.requireAdmin(actor, 'change the target settings', env);
-    if (changes.url === undefined && changes.promoteFrom === undefined)
-      throw new ValidationError('Nothing to change: give url, promote-from or both.');
+    if (Object.values(changes).every((value) => value === undefined))
+      throw new ValidationError('Nothing to change: give url, promote-from or min-soak.');
+    const minSoak = changes.minSoak === undefined ? undefined : parseMinSoak(changes.minSoak);
     const url = changes.url === undefined ? undefined : parseEnvironmentUrl(changes.url);
     const order =
       changes.promoteFrom === undefined
@@ -127,7 +129,7 @@ export class ServiceRegistryService {
     const updated = await this.services.setTargetFields(
       service.name,
       env,
-      { environmentUrl: url, promoteFrom: order?.from },
+      { environmentUrl: url, promoteFrom: order?.from, promoteMinSoakMs: minSoak },
       order?.chain ?? {},
     );
     if (updated) return updated;

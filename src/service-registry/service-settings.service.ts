@@ -9,6 +9,7 @@ import { UnknownServiceError } from './service.errors';
 import { ServiceRepository } from './service.repository';
 import { ServiceRegistryService } from './service-registry.service';
 import { parseOutsideRuns } from './service.rules';
+import { parseVerification, verificationOf, type VerificationInput } from './verification-settings';
 
 /** A channel named in a command, as the Discord handler found it. */
 export interface ChannelChoice {
@@ -68,6 +69,29 @@ export class ServiceSettingsService {
     const updated = await this.services.setTargetFields(service.name, env, {
       channelId: change.channel?.id ?? null,
     });
+    if (!updated) throw new UnknownServiceError(name);
+    return updated;
+  }
+
+  /**
+   * Admins for that environment set what proves a deployment there healthy after its run (see
+   * parseVerification), or turn it off. A deployment keeps the plan its target had when it was
+   * requested: a change applies to the next one.
+   */
+  async setVerification(
+    actor: Actor,
+    name: string,
+    environment: string,
+    input: VerificationInput & { off?: boolean },
+  ): Promise<Service> {
+    const env = environment.trim().toLowerCase();
+    const service = await this.registry.getForEnvironment(name, env);
+    await this.access.requireAdmin(actor, 'change how deployments are verified', env);
+    const { off, ...changes } = input;
+    if (off && Object.values(changes).some((value) => value !== undefined))
+      throw new ValidationError('Give off:true alone, or the settings to change.');
+    const plan = off ? null : parseVerification(verificationOf(service, env), changes);
+    const updated = await this.services.setTargetFields(service.name, env, { verification: plan });
     if (!updated) throw new UnknownServiceError(name);
     return updated;
   }

@@ -24,6 +24,7 @@ import {
   ServiceChannelOptions,
   ServiceOutsideRunsOptions,
 } from './dto/service-settings.options';
+import { ServiceVerifyOptions } from './dto/service-verify.options';
 import { ServiceAutocomplete } from './service.autocomplete';
 import { ServiceRegistryService } from './service-registry.service';
 import { ServiceSettingsService } from './service-settings.service';
@@ -161,7 +162,11 @@ export class ServiceCommands {
       options.name,
       options.env,
       // An option left out arrives as null.
-      { url: options.url ?? undefined, promoteFrom: options.promoteFrom ?? undefined },
+      {
+        url: options.url ?? undefined,
+        promoteFrom: options.promoteFrom ?? undefined,
+        minSoak: options.minSoak ?? undefined,
+      },
     );
     return interaction.reply(
       withinLimits({
@@ -195,6 +200,43 @@ export class ServiceCommands {
     return interaction.reply(
       withinLimits({
         embeds: [serviceEmbed(service, `Channel of ${service.name} ${env} changed`)],
+        flags: MessageFlags.Ephemeral,
+      }),
+    );
+  }
+
+  @UseInterceptors(ServiceAutocomplete)
+  @Subcommand({
+    name: 'verify',
+    description: 'Set what proves a deployment healthy after its run, and auto-rollback (admin)',
+  })
+  async verify(
+    @Context() [interaction]: SlashCommandContext,
+    @Options() options: ServiceVerifyOptions,
+  ) {
+    // An option left out arrives as null.
+    const given = <T>(value: T | null | undefined) => value ?? undefined;
+    const service = await this.settings.setVerification(
+      actorFrom(interaction),
+      options.name,
+      options.env,
+      {
+        url: given(options.url),
+        status: given(options.status),
+        body: given(options.body),
+        check: given(options.check),
+        soak: given(options.soak),
+        interval: given(options.interval),
+        failures: given(options.failures),
+        autoRollback: given(options.autoRollback) as 'on' | 'off' | undefined,
+        onRunFailure: given(options.onRunFailure),
+        off: given(options.off),
+      },
+    );
+    const env = options.env.trim().toLowerCase();
+    return interaction.reply(
+      withinLimits({
+        embeds: [serviceEmbed(service, `Verification of ${service.name} ${env} changed`)],
         flags: MessageFlags.Ephemeral,
       }),
     );

@@ -105,14 +105,16 @@ export class ServiceRepository {
   async setTargetFields(
     name: string,
     environment: string,
-    fields: Partial<Record<'environmentUrl' | 'promoteFrom' | 'channelId', string | null>>,
+    fields: Partial<
+      Record<'environmentUrl' | 'promoteFrom' | 'channelId', string | null> &
+        Record<'promoteMinSoakMs', number | null> &
+        Record<'verification', object | null>
+    >,
     expected: Record<string, string | null> = {},
   ): Promise<Service | null> {
-    const set: Record<string, string> = {};
+    const set: Record<string, unknown> = {};
     const unset: Record<string, ''> = {};
-    for (const [field, value] of Object.entries(fields) as Array<
-      [keyof TargetPolicy, string | null | undefined]
-    >) {
+    for (const [field, value] of Object.entries(fields) as Array<[keyof TargetPolicy, unknown]>) {
       if (value === undefined) continue;
       if (value === null) unset[`targets.${environment}.${field}`] = '';
       else set[`targets.${environment}.${field}`] = value;

@@ -1,5 +1,5 @@
 import type { Person } from '../../libs/people';
-import type { GateMode } from '../deployments/deployment';
+import type { GateMode, VerificationPlan } from '../deployments/deployment';
 
 /** A deployable service: which workflow deploys it, where, and which targets need approval. */
 export interface Service {
@@ -40,8 +40,15 @@ export interface TargetPolicy {
   requiredChecks?: string[];
   /** Where the environment can be reached: given to GitHub with a successful deployment. */
   environmentUrl?: string;
-  /** A commit must have been deployed successfully there before it may be requested here. */
+  /**
+   * A commit must have been deployed successfully there (verified, when that target verifies its
+   * deployments) before it may be requested here.
+   */
   promoteFrom?: string;
+  /** With promoteFrom: how long ago, at least, the commit's run must have succeeded there. */
+  promoteMinSoakMs?: number;
+  /** What proves a deployment here healthy after its run (`/service verify`). */
+  verification?: VerificationPlan;
   /** The Discord channel of the target's deployment requests and messages; absent: DEPLOY_CHANNEL_ID. */
   channelId?: string;
 }

@@ -1,3 +1,4 @@
+import { formatSpan, verificationLines, verificationOf } from './verification-settings';
 import { EmbedBuilder } from 'discord.js';
 import { code, discordTime, plain } from '../discord/format';
 import { fitLines, LIMITS } from '../discord/limits';
@@ -67,7 +68,11 @@ function targetsText(service: Service): string {
   const lines = service.environments.flatMap((env) => {
     const target = service.targets?.[env];
     const parts = [
-      ...(target?.promoteFrom ? [`after ${target.promoteFrom}`] : []),
+      ...(target?.promoteFrom
+        ? [
+            `after ${target.promoteFrom}${target.promoteMinSoakMs ? ` (run there ${formatSpan(target.promoteMinSoakMs)} at least)` : ''}`,
+          ]
+        : []),
       ...(target?.environmentUrl ? [plain(target.environmentUrl, 200)] : []),
     ];
     return parts.length ? [`${env}: ${parts.join(' · ')}`] : [];
@@ -75,6 +80,18 @@ function targetsText(service: Service): string {
   return lines.length
     ? fitLines(lines, LIMITS.fieldValue, (n) => `… and ${n} more environments`)
     : 'no URLs, no promotion order';
+}
+
+function verificationText(service: Service): string {
+  const lines = service.environments.flatMap((env) => {
+    const plan = verificationOf(service, env);
+    return plan
+      ? [`**${env}**`, ...verificationLines(plan).map((line) => `• ${plain(line, 300)}`)]
+      : [];
+  });
+  return lines.length
+    ? fitLines(lines, LIMITS.fieldValue, (n) => `… and ${n} more lines`)
+    : 'none: a deployment is done when its run succeeds (`/service verify`)';
 }
 
 /** A channel as a mention (a channel mention notifies no one). */
@@ -144,6 +161,7 @@ export function serviceEmbed(
       inline: true,
     },
     { name: 'Targets', value: targetsText(service) },
+    { name: 'Verification', value: verificationText(service) },
     { name: 'Channels', value: channelsText(service) },
     { name: 'Outside Discord', value: outsideRunsText(service, identity) },
     { name: 'Run matching', value: correlationText(service) },

@@ -7,6 +7,9 @@ import { ServiceRegistryService } from '../service-registry/service-registry.ser
 import { TargetLock, TargetLockRepository } from './target-lock.repository';
 import { NotLockedError, TargetLockedError } from './target-locks.errors';
 
+/** Who holds a lock the bot took itself: a name, never a member to mention. */
+export const AUTOMATIC = { id: 'bot:automatic', name: 'the deploy bot (automatic)' } as const;
+
 /**
  * Admin freezes: a locked target refuses deploys, rollbacks and the approval that would
  * dispatch, with the reason, until an admin for that environment unlocks it.
@@ -42,6 +45,23 @@ export class TargetLocksService {
     if (!outcome.locked)
       throw new TargetLockedError(outcome.existing, 'Unlock it first to change the reason.');
     return lock;
+  }
+
+  /**
+   * The bot's own hold on a target (after an automatic rollback, or when it found nothing to
+   * roll back to): a lock like an admin's, lifted the same way with /unlock. The lock already
+   * there, when there is one, stays as it is.
+   */
+  async hold(service: string, environment: string, reason: string): Promise<TargetLock> {
+    const lock: TargetLock = {
+      service,
+      environment,
+      reason: reason.slice(0, 300),
+      by: { ...AUTOMATIC },
+      at: this.clock.now(),
+    };
+    const outcome = await this.locks.lock(lock);
+    return outcome.locked ? lock : outcome.existing;
   }
 
   async unlock(actor: Actor, serviceName: string, environment: string): Promise<TargetLock> {

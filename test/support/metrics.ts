@@ -75,6 +75,18 @@ export function testMetrics(): { metrics: AppMetrics; registry: Registry } {
       registers,
     }),
     new Counter({ name: METRIC.queue, help: 'h', labelNames: ['outcome'], registers }),
+    new Counter({
+      name: METRIC.verifications,
+      help: 'h',
+      labelNames: ['environment', 'outcome'],
+      registers,
+    }),
+    new Counter({
+      name: METRIC.automaticRollbacks,
+      help: 'h',
+      labelNames: ['environment', 'outcome'],
+      registers,
+    }),
   );
   return { metrics, registry };
 }

@@ -1,3 +1,4 @@
+import { verificationField } from './verification.views';
 import { ActionRowBuilder, ButtonBuilder, ButtonStyle, EmbedBuilder } from 'discord.js';
 import { approvalButtonId } from './approval-buttons';
 import { checksText, ciSummary, gateButtons, gateStatusLine } from './ci.views';
@@ -257,9 +258,22 @@ export function deploymentMessage(deployment: Deployment): {
       value: `${code(shortSha(deployment.rollback.ofSha))} (${deployment.rollback.of}) → ${code(shortSha(deployment.sha))} (${deployment.rollback.to})`,
     });
   }
+  if (deployment.rollback?.automatic) {
+    embed.addFields({
+      name: 'Automatic',
+      value: `Started by the bot after ${deployment.rollback.of} failed its verification; no approval needed to restore a verified version.`,
+    });
+  } else if (deployment.rollback?.unverified) {
+    embed.addFields({
+      name: 'Not verified',
+      value: `⚠️ No verified deployment to go back to: ${deployment.rollback.to} only succeeded (it was not verified).`,
+    });
+  }
   if (deployment.jobs?.length) {
     embed.addFields({ name: 'Jobs', value: jobsText(deployment.jobs, deployment.runUrl) });
   }
+  const verification = verificationField(deployment);
+  if (verification) embed.addFields(verification);
   if (deployment.githubDeployment?.error) {
     embed.addFields({
       name: 'GitHub Deployments',

@@ -216,4 +216,12 @@ export class ServiceTargetOptions {
     max_length: 32,
   })
   promoteFrom?: string;
+
+  @StringOption({
+    name: 'min-soak',
+    description: 'How long the commit must have run there first, e.g. 1h; "none" clears',
+    required: false,
+    max_length: 20,
+  })
+  minSoak?: string;
 }
