@@ -291,6 +291,7 @@ describe('verification after the run', () => {
     // v2 is dispatched while v1 soaks: v1's verification stops, unverified. Nothing is verified.
     const v2 = await shipped(service, 'v2');
     expect((await verificationOf(v1.id))!.state).toBe('stopped');
+    expect((await verificationOf(v2.id))!.state).toBe('verifying');
     const fallback = await rollback();
     const fallbackId = await deploymentIdOf(fallback);
     expect(messageText(fallback.reply()!)).toContain(
@@ -334,6 +335,13 @@ describe('verification after the run', () => {
     expect(text).toContain('Probe https://api.example.com/health?…: expects 200');
     expect(text).toContain('Soak 15m, a probe every 30s');
     expect(text).not.toContain('s3cret');
+    // Nor does the audit log keep it.
+    const audited = await waitFor('the audit entry', () =>
+      appConnection(app.app)
+        .collection('audit')
+        .findOne({ command: 'service verify', 'options.soak': '15m' }),
+    );
+    expect(audited.options.url).toBe('https://api.example.com/health?…');
     const stored = await appConnection(app.app)
       .collection('services')
       .findOne({ name: service.name });

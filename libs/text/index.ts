@@ -66,3 +66,20 @@ export function fitLines(lines: string[], max: number, more: (hidden: number) =>
 export function utcTime(date: Date | string): string {
   return `${new Date(date).toISOString().slice(0, 16).replace('T', ' ')} UTC`;
 }
+
+/** A span of time as people read it: `1d 2h`, `1h 30m`, `45s`, `0s`. */
+export function spanText(ms: number): string {
+  const seconds = Math.max(0, Math.round(ms / 1_000));
+  const parts = [
+    [Math.floor(seconds / 86_400), 'd'],
+    [Math.floor((seconds % 86_400) / 3_600), 'h'],
+    [Math.floor((seconds % 3_600) / 60), 'm'],
+    [seconds % 60, 's'],
+  ] as const;
+  return (
+    parts
+      .filter(([value]) => value > 0)
+      .map(([value, unit]) => `${value}${unit}`)
+      .join(' ') || '0s'
+  );
+}

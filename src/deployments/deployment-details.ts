@@ -164,6 +164,8 @@ export interface AutomaticRollback {
   toId?: string;
   toSha?: string;
   at?: Date;
+  /** Tries at starting it so far (a busy target, the cap, GitHub or MongoDB away). */
+  attempts?: number;
 }
 
 /** A deployment's verification after its run: its plan, where it stands, and its last probe. */

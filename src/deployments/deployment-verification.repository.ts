@@ -11,8 +11,11 @@ const AFTER = { returnDocument: 'after' as const };
 /** An update that reads the document's own fields (the soak's end from its plan). */
 const PIPELINE = { ...AFTER, updatePipeline: true };
 
-/** Run outcomes a target's `on-run-failure` rolls back (a run that did not deploy cleanly). */
-export const FAILED_RUN_STATUSES = ['failure', 'timed_out'];
+/**
+ * Run outcomes a target's `on-run-failure` rolls back: a run that failed. A timed-out run may
+ * still be going (it could deploy after the rollback), so it is not one.
+ */
+export const FAILED_RUN_STATUSES = ['failure'];
 
 /** What a probe changes: its result and the counts, and the state when it ends the soak. */
 export interface ProbeRecord {
@@ -34,6 +37,11 @@ export class DeploymentVerificationRepository {
   constructor(
     @InjectModel(DeploymentDocument.name) private readonly deployments: Model<DeploymentDocument>,
   ) {}
+
+  /** Whether MongoDB is connected now (1: mongoose's `connected`). */
+  connected(): boolean {
+    return this.deployments.db.readyState === 1;
+  }
 
   /** A deployment whose run succeeded starts its soak now (`waiting` → `verifying`). */
   async beginNext(now: Date): Promise<Deployment | null> {
@@ -110,19 +118,6 @@ export class DeploymentVerificationRepository {
     );
   }
 
-  /** Extends the probe lease while `owner` still holds it. */
-  async renewProbe(id: string, owner: string, now: Date, until: Date): Promise<boolean> {
-    const renewed = await this.deployments.updateOne(
-      {
-        _id: id,
-        'verification.leaseOwner': owner,
-        'verification.leaseUntil': { $gt: now },
-      },
-      { $set: { 'verification.leaseUntil': until } },
-    );
-    return renewed.matchedCount === 1;
-  }
-
   /**
    * Records a probe while `owner` holds the probe lease and the deployment still soaks: the
    * result, the counts, the next probe, and the end of the soak when it ends.
@@ -187,6 +182,7 @@ export class DeploymentVerificationRepository {
             'verification.rollback.leaseUntil': until,
             'verification.rollback.leaseOwner': owner,
           },
+          $inc: { 'verification.rollback.attempts': 1 },
         },
         AFTER,
       ),

@@ -22,6 +22,11 @@ export class DeploymentVerifications {
     private readonly clock: Clock,
   ) {}
 
+  /** Whether MongoDB is connected now: without it, nothing here is worth trying. */
+  connected(): boolean {
+    return this.verifications.connected();
+  }
+
   /** The next deployment whose run succeeded begins its soak; null when none waits. */
   async beginNext(): Promise<Deployment | null> {
     return this.told(await this.verifications.beginNext(this.clock.now()), 'waiting');
@@ -46,11 +51,6 @@ export class DeploymentVerifications {
   claimProbe(owner: string, leaseMs: number): Promise<Deployment | null> {
     const now = this.clock.now();
     return this.verifications.claimProbe(now, new Date(now.getTime() + leaseMs), owner);
-  }
-
-  renewProbe(id: string, owner: string, leaseMs: number): Promise<boolean> {
-    const now = this.clock.now();
-    return this.verifications.renewProbe(id, owner, now, new Date(now.getTime() + leaseMs));
   }
 
   /** Records a probe (and the end of the soak it brings) while `owner` holds the probe. */

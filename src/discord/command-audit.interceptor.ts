@@ -32,10 +32,25 @@ function flattenOptions(options: readonly CommandInteractionOption[]): Record<st
     ) {
       Object.assign(flat, flattenOptions(option.options ?? []));
     } else if (option.value !== undefined) {
-      flat[option.name] = option.value;
+      flat[option.name] =
+        typeof option.value === 'string' ? withoutUrlSecrets(option.value) : option.value;
     }
   }
   return flat;
+}
+
+/**
+ * An address typed into an option (a verification or environment URL) is kept without its query
+ * and fragment, which may carry a token: the audit log keeps entries for a year.
+ */
+function withoutUrlSecrets(value: string): string {
+  if (!/^https?:\/\//i.test(value.trim())) return value;
+  try {
+    const url = new URL(value.trim());
+    return `${url.origin}${url.pathname}${url.search || url.hash ? '?…' : ''}`;
+  } catch {
+    return value;
+  }
 }
 
 /** `approval/d-7f3a2c/approve` → `approval/approve`: the route without the deployment's id. */

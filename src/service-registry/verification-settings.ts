@@ -1,4 +1,5 @@
 import { ValidationError } from '../../libs/errors';
+import { spanText } from '../../libs/text';
 import type { VerificationPlan } from '../deployments/deployment';
 import { parseEnvironmentUrl } from './service.rules';
 import type { Service } from './service';
@@ -45,21 +46,7 @@ export function parseSpan(text: string): number | undefined {
 }
 
 /** `1h 30m`, `45s`, `0s`: a span written back. */
-export function formatSpan(ms: number): string {
-  const seconds = Math.round(ms / 1_000);
-  const parts = [
-    [Math.floor(seconds / 86_400), 'd'],
-    [Math.floor((seconds % 86_400) / 3_600), 'h'],
-    [Math.floor((seconds % 3_600) / 60), 'm'],
-    [seconds % 60, 's'],
-  ] as const;
-  return (
-    parts
-      .filter(([value]) => value > 0)
-      .map(([value, unit]) => `${value}${unit}`)
-      .join(' ') || '0s'
-  );
-}
+export const formatSpan = spanText;
 
 function spanWithin(name: string, text: string, limits: { min: number; max: number }): number {
   const ms = parseSpan(text);

@@ -19,15 +19,18 @@ import { AUTOMATIC, TargetLocksService } from '../target-locks/target-locks.serv
 /** Long enough to hold the target, start the rollback and send its dispatch. */
 const LEASE_MS = 60_000;
 const PER_ROUND = 10;
+/** Tries at starting a rollback (one a lease apart) before the target is held without it. */
+const MAX_ATTEMPTS = 5;
 
 /**
  * The automatic rollback after a failed verification, once per failure however many instances
  * try: each one due is taken under a lease; the rollback deployment names the failed one under a
  * unique index (`rollback.of` of an automatic rollback), so a second attempt finds the first
  * instead of starting another. It goes to the newest verified deployment of the target, without
- * approval (it restores what passed verification there), after the target is held ("held after
- * the automatic rollback of d-…"): the hold lets only that rollback through until an admin
- * unlocks. Nothing verified to go back to: the target is held and the admins are told. A rollback
+ * approval (it restores what passed verification there); once it is in flight the target is held
+ * ("held after the automatic rollback of d-…") until an admin unlocks, and the hold lets only
+ * that rollback through. Nothing verified to go back to, a rollback GitHub refused, or one that
+ * could not start in MAX_ATTEMPTS tries: the target is held and the admins are told. A rollback
  * that fails its verification is never rolled back in turn: the target is held.
  */
 @Injectable()
@@ -90,6 +93,10 @@ export class AutomaticRollbacks {
         state: 'held',
         reason: `not rolled back: ${service} → ${environment} is locked by ${lock.by.name} (${lock.reason})`,
       }));
+    if ((failed.verification?.rollback?.attempts ?? 1) > MAX_ATTEMPTS)
+      return hold(
+        `held after ${failed.id} failed its verification (${why}): its rollback could not be started after ${MAX_ATTEMPTS} tries`,
+      );
     const to = await this.verified.findLastVerified(service, environment, failed.sha);
     if (!to)
       return hold(
@@ -106,12 +113,6 @@ export class AutomaticRollbacks {
         }));
       throw error;
     }
-    // Held first: nothing else goes to the target from here, the rollback itself excepted.
-    await this.locks.hold(
-      service,
-      environment,
-      `held after the automatic rollback of ${failed.id}: ${why}`,
-    );
     const request = admittedRequest(
       registered,
       {
@@ -128,7 +129,8 @@ export class AutomaticRollbacks {
       channelOf(registered, environment, this.config.discord.deployChannelId) ?? failed.channelId;
     let rollback: Deployment;
     try {
-      // It restores what passed verification there: no approval, whatever the target.
+      // It restores what passed verification there: no approval, whatever the target. In flight,
+      // it makes the target busy: nothing else goes there until the hold below.
       rollback = await this.launcher.launch({ ...request, protected: false });
     } catch (error) {
       if (!isDuplicateKey(error)) throw error;
@@ -148,6 +150,12 @@ export class AutomaticRollbacks {
     why: string,
     settle: (rollback: Omit<AutomaticRollback, 'at'>) => Promise<unknown>,
   ): Promise<void> {
+    if (rollback.status === 'dispatch_failed') {
+      const reason = `held after ${failed.id} failed its verification (${why}): its rollback ${rollback.id} was not dispatched (${rollback.failureReason ?? 'GitHub refused it'})`;
+      await this.locks.hold(failed.service, failed.environment, reason);
+      await settle({ state: 'held', reason, deploymentId: rollback.id });
+      return;
+    }
     await this.locks.hold(
       failed.service,
       failed.environment,

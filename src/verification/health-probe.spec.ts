@@ -28,6 +28,8 @@ describe('HealthProbe', () => {
       '/health': (res) => res.writeHead(200, { 'content-type': 'text/plain' }).end('status: ok'),
       '/down': (res) => res.writeHead(503).end('down'),
       '/moved': (res) => res.writeHead(302, { location: 'http://169.254.169.254/latest' }).end(),
+      '/to-https': (res) =>
+        res.writeHead(301, { location: 'https://api.example.com/health?token=s3cret' }).end(),
       // Ten megabytes, sent slowly enough that reading it all would be noticed.
       '/huge': (res) => {
         res.writeHead(200);
@@ -86,6 +88,12 @@ describe('HealthProbe', () => {
         'answered 302 (a redirect to http://169.254.169.254/latest, not followed), expected 200',
       ),
     });
+  });
+
+  it('never shows the query of a redirect, which may carry a token', async () => {
+    const outcome = await allowed().probe({ url: `${base}/to-https`, expectStatus: 200 });
+    expect(outcome.detail).toContain('a redirect to https://api.example.com/health?…');
+    expect(outcome.detail).not.toContain('s3cret');
   });
 
   it('reads at most MAX_BODY_BYTES of a large answer', async () => {

@@ -5,6 +5,7 @@ import { isIP } from 'node:net';
 import { RequestFilteringHttpAgent, RequestFilteringHttpsAgent } from 'request-filtering-agent';
 import { plainText } from '../../libs/text';
 import { AppConfig } from '../config/app-config';
+import { shownUrl } from '../service-registry/verification-settings';
 
 /** What is read of an answer's body at most: enough for a health page, never a download. */
 export const MAX_BODY_BYTES = 64 * 1024;
@@ -74,7 +75,9 @@ export class HealthProbe implements OnModuleDestroy {
       const { status, body, location } = await this.fetch(url);
       if (status !== expectation.expectStatus) {
         const moved =
-          location !== undefined ? ` (a redirect to ${plainText(location, 80)}, not followed)` : '';
+          location !== undefined
+            ? ` (a redirect to ${plainText(shownUrl(new URL(location, url).href), 80)}, not followed)`
+            : '';
         return {
           healthy: false,
           detail: `answered ${status}${moved}, expected ${expectation.expectStatus}, after ${took()}`,

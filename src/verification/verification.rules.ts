@@ -38,7 +38,7 @@ export function probeResult(
 /**
  * A probe's effect on a soaking deployment: `failuresToFail` unhealthy probes in a row fail it
  * (with an automatic rollback due when the plan says so); once the soak is over, a healthy probe
- * verifies it, and a check that has still not passed fails it. Until then the next probe is an
+ * verifies it, and a check that has still not passed `failuresToFail` intervals later fails it. Until then the next probe is an
  * interval later, and the last one falls on the soak's end.
  */
 export function afterProbe(record: VerificationRecord, result: ProbeResult, now: Date): ProbeStep {
@@ -75,7 +75,12 @@ export function afterProbe(record: VerificationRecord, result: ProbeResult, now:
         reason: `healthy through a ${formatSpan(plan.soakMs)} soak (${probes} probe${probes === 1 ? '' : 's'})`,
       },
     };
-  if (result.outcome === 'pending')
-    return fail(`the check had not passed when the soak ended (${result.detail})`);
+  // A check still running, or GitHub not answering, gets as long past the soak as failing
+  // probes would: a GitHub outage alone does not fail a deployment at the soak's end.
+  const graceUntil = soakUntil.getTime() + plan.intervalMs * plan.failuresToFail;
+  if (result.outcome === 'pending' && now.getTime() >= graceUntil)
+    return fail(
+      `the check had not passed ${formatSpan(graceUntil - soakUntil.getTime())} after the soak ended (${result.detail})`,
+    );
   return step;
 }

@@ -72,7 +72,8 @@ export class VerificationWorker implements OnApplicationBootstrap, BeforeApplica
 
   /** One round of work (shared: a round asked for while one runs is that one). */
   round(): Promise<unknown> {
-    if (this.instance.stopping) return Promise.resolve();
+    // While MongoDB is away nothing is tried: the driver reconnects undisturbed.
+    if (this.instance.stopping || !this.verifications.connected()) return Promise.resolve();
     this.running ??= this.work()
       .catch((error: Error) => this.logger.warn(`Verification round failed: ${error.message}`))
       .finally(() => (this.running = undefined));

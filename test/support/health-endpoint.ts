@@ -9,18 +9,18 @@ export class HealthEndpoint {
   private readonly statuses = new Map<string, number>();
   private readonly hits = new Map<string, number>();
 
-  private constructor(private readonly server: Server) {}
+  private readonly server: Server = createServer((req, res) => {
+    const path = req.url ?? '/';
+    this.hits.set(path, (this.hits.get(path) ?? 0) + 1);
+    const status = this.statuses.get(path) ?? 200;
+    res.writeHead(status, { 'content-type': 'text/plain' }).end(status === 200 ? 'ok' : 'down');
+  });
+
+  private constructor() {}
 
   static async start(): Promise<HealthEndpoint> {
-    let endpoint: HealthEndpoint | undefined;
-    const server = createServer((req, res) => {
-      const path = req.url ?? '/';
-      endpoint!.hits.set(path, (endpoint!.hits.get(path) ?? 0) + 1);
-      const status = endpoint!.statuses.get(path) ?? 200;
-      res.writeHead(status, { 'content-type': 'text/plain' }).end(status === 200 ? 'ok' : 'down');
-    });
-    endpoint = new HealthEndpoint(server);
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const endpoint = new HealthEndpoint();
+    await new Promise<void>((resolve) => endpoint.server.listen(0, '127.0.0.1', resolve));
     return endpoint;
   }
 

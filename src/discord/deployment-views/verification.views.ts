@@ -1,22 +1,9 @@
 import type { Deployment, VerificationRecord } from '../../deployments/deployment';
 import { code, discordTime, plain, shortSha } from '../format';
 import { LIMITS } from '../limits';
+import { spanText } from '../../../libs/text';
 
-/** `1h 30m`, `45s`: a span of time as people read it. */
-function span(ms: number): string {
-  const seconds = Math.max(0, Math.round(ms / 1_000));
-  const parts = [
-    [Math.floor(seconds / 3_600), 'h'],
-    [Math.floor((seconds % 3_600) / 60), 'm'],
-    [seconds % 60, 's'],
-  ] as const;
-  return (
-    parts
-      .filter(([value]) => value > 0)
-      .map(([value, unit]) => `${value}${unit}`)
-      .join(' ') || '0s'
-  );
-}
+const span = spanText;
 
 function lastProbe(record: VerificationRecord): string {
   const probe = record.lastProbe;
