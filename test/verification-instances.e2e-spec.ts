@@ -112,6 +112,9 @@ describe('verification with two instances', () => {
     // Counted once across the instances: by whichever one started it.
     const series = 'chatops_automatic_rollbacks_total{environment="staging",outcome="started"}';
     expect((await first!.counter(series)) + (await second!.counter(series))).toBe(1);
+    expect(
+      await cluster.auditCount({ command: 'automatic rollback', 'options.failed': v2.id }),
+    ).toBe(1);
     const failures = 'chatops_verifications_total{environment="staging",outcome="failed"}';
     expect((await first!.counter(failures)) + (await second!.counter(failures))).toBe(1);
   });

@@ -193,6 +193,16 @@ describe('verification after the run', () => {
     expect(await metricsOf(app)).toMatch(
       /chatops_automatic_rollbacks_total\{environment="staging",outcome="started"\} [1-9]/,
     );
+    // Audited as the bot's own act.
+    const audited = await appConnection(app.app)
+      .collection('audit')
+      .find({ command: 'automatic rollback', 'options.failed': v2.id })
+      .toArray();
+    expect(audited).toHaveLength(1);
+    expect(audited[0]).toMatchObject({
+      actor: { id: 'bot:automatic' },
+      options: { rollback: rollbackId, outcome: 'started' },
+    });
   });
 
   it('holds the target and mentions the admins when nothing verified is there to go back to', async () => {

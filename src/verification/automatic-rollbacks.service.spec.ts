@@ -11,6 +11,8 @@ import type { VerifiedDeployments } from '../deployments/verified-deployments.re
 import type { ServiceRegistryService } from '../service-registry/service-registry.service';
 import type { TargetLocksService } from '../target-locks/target-locks.service';
 import type { TargetLock } from '../target-locks/target-lock.repository';
+import type { AuditEntry } from '../audit/audit-entry';
+import type { AuditRepository } from '../audit/audit.repository';
 import { AutomaticRollbacks } from './automatic-rollbacks.service';
 
 const PLAN = {
@@ -57,6 +59,7 @@ function rollbacks(
   const calls: string[] = [];
   const settled: AutomaticRollback[] = [];
   const holds: string[] = [];
+  const audited: AuditEntry[] = [];
   let claimed = false;
   const service = new AutomaticRollbacks(
     { discord: {} } as unknown as AppConfig,
@@ -106,17 +109,32 @@ function rollbacks(
     ),
     new Instance('test-instance'),
     new ManualClock(new Date('2026-12-06T10:00:00Z')),
+    strictFake<AuditRepository>('audit', {
+      record: async (entry: AuditEntry) => void audited.push(entry),
+    }),
   );
-  return { service, calls, settled, holds };
+  return { service, calls, settled, holds, audited };
 }
 
 describe('AutomaticRollbacks', () => {
   const verified = aDeployment({ id: 'd-900d00', sha: 'b'.repeat(40) });
 
   it('rolls back to the newest verified deployment without approval, then holds the target', async () => {
-    const { service, calls, settled, holds } = rollbacks(failedDeployment(), { verified });
+    const { service, calls, settled, holds, audited } = rollbacks(failedDeployment(), { verified });
     await service.work();
     expect(calls.indexOf('launcher.launch')).toBeLessThan(calls.indexOf('locks.hold'));
+    expect(audited).toEqual([
+      expect.objectContaining({
+        command: 'automatic rollback',
+        actor: { id: 'bot:automatic', name: 'the deploy bot (automatic)' },
+        options: expect.objectContaining({
+          failed: 'd-fa11ed',
+          rollback: 'd-r011ba',
+          outcome: 'started',
+        }),
+        outcome: 'ok',
+      }),
+    ]);
     expect(holds).toEqual([
       'held after the automatic rollback of d-fa11ed: 3 failed probes in a row',
     ]);

@@ -4,6 +4,7 @@ import { AppError } from '../../libs/errors';
 import { Instance } from '../../libs/instance';
 import { isDuplicateKey } from '../../libs/mongo-errors';
 import { admittedRequest } from '../admission/admitted-request';
+import { AuditRepository } from '../audit/audit.repository';
 import { AppConfig } from '../config/app-config';
 import { DeploymentLauncher } from '../deploy/deployment-launcher';
 import { Deployment } from '../deployments/deployment';
@@ -47,6 +48,7 @@ export class AutomaticRollbacks {
     private readonly launcher: DeploymentLauncher,
     private readonly instance: Instance,
     private readonly clock: Clock,
+    private readonly audit: AuditRepository,
   ) {}
 
   /** Works off the automatic rollbacks due, a few per round. */
@@ -68,8 +70,15 @@ export class AutomaticRollbacks {
   private async rollBack(failed: Deployment, owner: string): Promise<void> {
     const why = failed.verification?.rollback?.reason ?? 'its verification failed';
     const { service, environment } = failed;
-    const settle = (rollback: Omit<AutomaticRollback, 'at'>) =>
-      this.verifications.settleRollback(failed.id, owner, { ...rollback, at: this.clock.now() });
+    const settle = async (rollback: Omit<AutomaticRollback, 'at'>) => {
+      const settled = await this.verifications.settleRollback(failed.id, owner, {
+        ...rollback,
+        at: this.clock.now(),
+      });
+      // Audited once, by the holder whose update recorded it.
+      if (settled) await this.audited(failed, rollback);
+      return settled;
+    };
     const hold = async (reason: string) => {
       await this.locks.hold(service, environment, reason);
       await settle({ state: 'held', reason });
@@ -142,6 +151,32 @@ export class AutomaticRollbacks {
       `${failed.id} failed its verification: rolled back automatically as ${rollback.id}`,
     );
     await this.holdAndSettle(failed, rollback, why, settle);
+  }
+
+  /** The audit log's entry of what the bot did, as `automatic rollback` by the bot itself. */
+  private async audited(failed: Deployment, rollback: Omit<AutomaticRollback, 'at'>) {
+    try {
+      await this.audit.record({
+        at: this.clock.now(),
+        actor: { ...AUTOMATIC },
+        command: 'automatic rollback',
+        options: {
+          service: failed.service,
+          env: failed.environment,
+          failed: failed.id,
+          outcome: rollback.state,
+          ...(rollback.deploymentId ? { rollback: rollback.deploymentId } : {}),
+          ...(rollback.toId ? { to: rollback.toId } : {}),
+        },
+        outcome: rollback.state === 'started' ? 'ok' : 'refused',
+        message: rollback.reason.slice(0, 500),
+        durationMs: 0,
+      });
+    } catch (error) {
+      this.logger.warn(
+        `Auditing the automatic rollback of ${failed.id}: ${(error as Error).message}`,
+      );
+    }
   }
 
   private async holdAndSettle(

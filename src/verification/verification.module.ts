@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { AuditModule } from '../audit/audit.module';
 import { CiChecksModule } from '../ci-checks/ci-checks.module';
 import { DeployModule } from '../deploy/deploy.module';
 import { DeploymentsModule } from '../deployments/deployments.module';
@@ -15,6 +16,7 @@ import { VerificationWorker } from './verification.worker';
  */
 @Module({
   imports: [
+    AuditModule,
     DeploymentsModule,
     DeployModule,
     CiChecksModule,
