@@ -37,6 +37,7 @@ const ROLES = {
     'tracking',
     'deployment-message',
     'deployment-metrics',
+    'delivery-insight',
   ],
   overviews: ['status', 'health'],
 };

@@ -23,6 +23,7 @@ import { HealthModule } from './health/health.module';
 import { HttpSurface } from './http/http-surface';
 import { InstancesModule } from './instances/instances.module';
 import { VerificationModule } from './verification/verification.module';
+import { DeliveryInsightModule } from './delivery-insight/delivery-insight.module';
 import { LoggingModule } from './logging/logging.module';
 import { MetricsModule } from './metrics/metrics.module';
 import { RollbackModule } from './rollback/rollback.module';
@@ -68,6 +69,7 @@ export class AppModule {
         DeployModule,
         RollbackModule,
         VerificationModule,
+        DeliveryInsightModule,
         EnvironmentGateModule,
         TrackingModule,
         StatusModule,

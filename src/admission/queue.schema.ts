@@ -36,6 +36,10 @@ export class QueueEntryDocument {
   @Prop()
   shaAtQueue?: string;
 
+  /** Asked for as a hotfix. */
+  @Prop()
+  hotfix?: boolean;
+
   @Prop({ type: Object, required: true })
   requester!: Person;
 

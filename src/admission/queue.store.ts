@@ -14,6 +14,8 @@ export interface QueueEntry {
   environment: string;
   ref?: string;
   shaAtQueue?: string;
+  /** Asked for as a hotfix (see DeployRequest). */
+  hotfix?: boolean;
   requester: Person;
   channelId: string;
   state: QueueState;

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { describeProblem, schema, validationMessages } from './config-schema';
+import { describeProblem, failureWindowHours, schema, validationMessages } from './config-schema';
 import { GithubIdentity, githubIdentity, githubWebHost } from './github-identity';
 
 export type { GithubIdentity };
@@ -73,6 +73,8 @@ export class AppConfig {
    * CIDR ranges), and how long one may take.
    */
   verify!: { allowedHosts: string[]; probeTimeoutMs: number };
+  /** The delivery metrics: how long after a deployment a rollback or fault report fails it. */
+  delivery!: { failureWindowMs: number };
 
   /** Every secret value, so log output can be scrubbed of them whatever path they take. */
   secrets(): string[] {
@@ -149,6 +151,7 @@ export function loadAppConfig(env: Record<string, string | undefined>): AppConfi
     queue: { ttlMs: v.QUEUE_TTL_MS, maxPerTarget: v.QUEUE_MAX_PER_TARGET },
     audit: { retentionDays: v.AUDIT_RETENTION_DAYS },
     verify: { allowedHosts: v.VERIFY_ALLOWED_HOSTS, probeTimeoutMs: v.VERIFY_PROBE_TIMEOUT_MS },
+    delivery: { failureWindowMs: failureWindowHours(v.DORA_FAILURE_WINDOW)! * 3_600_000 },
   });
 }
 

@@ -9,6 +9,14 @@ import { ConnectionString } from 'mongodb-connection-string-url';
 
 const SNOWFLAKE = /^\d{17,20}$/;
 
+/** `24h`, `2d`: whole hours or days, from 1 hour to 30 days; undefined for anything else. */
+export function failureWindowHours(value: string): number | undefined {
+  const match = /^(\d{1,4})(h|d)$/.exec(value);
+  if (!match) return undefined;
+  const hours = Number(match[1]) * (match[2] === 'd' ? 24 : 1);
+  return hours >= 1 && hours <= 720 ? hours : undefined;
+}
+
 const snowflakeList = Joi.string()
   .empty('')
   .custom((value: string, helpers) => {
@@ -128,6 +136,13 @@ export const schema = Joi.object({
   AUDIT_RETENTION_DAYS: Joi.number().integer().min(1).max(36_500).default(365),
   VERIFY_ALLOWED_HOSTS: hostList.default([]),
   VERIFY_PROBE_TIMEOUT_MS: Joi.number().integer().min(500).max(30_000).default(5_000),
+  DORA_FAILURE_WINDOW: Joi.string()
+    .trim()
+    .lowercase()
+    .custom((value: string, helpers) =>
+      failureWindowHours(value) === undefined ? helpers.error('span.hours') : value,
+    )
+    .default('24h'),
 })
   .and('GITHUB_OWNER', 'GITHUB_REPO')
   .oxor('GITHUB_APP_PRIVATE_KEY', 'GITHUB_APP_PRIVATE_KEY_PATH')
@@ -177,6 +192,8 @@ export function describeProblem(detail: Joi.ValidationErrorItem): string {
       return `${name} is not a valid MongoDB connection string (mongodb:// or mongodb+srv://)`;
     case 'list.snowflakes':
       return `${name} must be a comma-separated list of Discord ids`;
+    case 'span.hours':
+      return `${name} must be a span of hours or days, from 1h to 30d (24h, 2d)`;
     case 'list.hosts':
       return `${name} must be a comma-separated list of host names, IP addresses or CIDR ranges`;
     case 'string.pattern.base':
@@ -195,4 +212,5 @@ export const validationMessages = {
   'list.hosts': '{{#label}} must be a list of host names, IP addresses or CIDR ranges',
   'mongo.uri': '{{#label}} is not a valid MongoDB connection string',
   'url.insecure': '{{#label}} must use https in production',
+  'span.hours': '{{#label}} must be a span of hours or days (24h, 2d)',
 };

@@ -220,6 +220,7 @@ export class QueueAdmitter
         service: entry.service,
         environment: entry.environment,
         ref: entry.ref,
+        ...(entry.hotfix ? { hotfix: true } : {}),
         channelId: entry.channelId,
         queued: {
           entryId: entry.id,

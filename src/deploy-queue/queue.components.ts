@@ -58,7 +58,12 @@ export class QueueComponents {
       await interaction.deferUpdate();
       const { entry, position } = await this.queueing.enqueue(
         actor,
-        { service: offer.service, environment: offer.environment, ref: offer.ref },
+        {
+          service: offer.service,
+          environment: offer.environment,
+          ref: offer.ref,
+          ...(offer.hotfix ? { hotfix: true } : {}),
+        },
         offer.channelId,
         { waitedFor: offer.waitedFor, offerId: offer.id },
       );
@@ -122,7 +127,12 @@ export class QueueComponents {
     const request = await this.deploys.prepareOverride(
       actor,
       actor,
-      { service: offer.service, environment: offer.environment, ref: offer.ref },
+      {
+        service: offer.service,
+        environment: offer.environment,
+        ref: offer.ref,
+        ...(offer.hotfix ? { hotfix: true } : {}),
+      },
       {
         reason,
         closure: closure.error.message.slice(0, 500),

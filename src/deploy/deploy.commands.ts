@@ -48,6 +48,7 @@ export class DeployCommands {
       service: options.service,
       environment: options.env,
       ref: options.ref ?? undefined,
+      ...(options.hotfix ? { hotfix: true } : {}),
     };
     if (options.queue) {
       // Queued: the answer is for the member alone; the deployment gets its own message later.

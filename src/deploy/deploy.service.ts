@@ -17,6 +17,12 @@ export interface DeployRequest {
   service: string;
   environment: string;
   ref?: string;
+  /** Asked for as a hotfix: recorded on the deployment (rework in the delivery metrics). */
+  hotfix?: boolean;
+}
+
+function withHotfix(admitted: AdmittedRequest, request: DeployRequest): AdmittedRequest {
+  return request.hotfix ? { ...admitted, draft: { ...admitted.draft, hotfix: true } } : admitted;
 }
 
 /**
@@ -55,7 +61,7 @@ export class DeployService {
     const service = await this.checkTarget(actor, request.service, environment, 'deploy');
     const ref = refOf(service, request.ref);
     const release = await this.admission.admit(actor.id, service.name, environment);
-    return this.admitted(service, environment, ref, actor, release);
+    return withHotfix(await this.admitted(service, environment, ref, actor, release), request);
   }
 
   /**
@@ -105,7 +111,12 @@ export class DeployService {
     const admitted = await this.admitted(service, environment, ref, actor, async () => undefined);
     return {
       ...admitted,
-      draft: { ...admitted.draft, queued: request.queued, channelId: request.channelId },
+      draft: {
+        ...admitted.draft,
+        queued: request.queued,
+        channelId: request.channelId,
+        ...(request.hotfix ? { hotfix: true } : {}),
+      },
     };
   }
 
@@ -134,7 +145,11 @@ export class DeployService {
       ...override,
       by: { id: admin.id, name: admin.name },
     };
-    return { ...admitted, protected: true, draft: { ...admitted.draft, scheduleOverride } };
+    return {
+      ...withHotfix(admitted, request),
+      protected: true,
+      draft: { ...withHotfix(admitted, request).draft, scheduleOverride },
+    };
   }
 
   /** The request for the commit `ref` names now, if the promotion order allows it there. */

@@ -8,9 +8,30 @@ import {
   IN_FLIGHT_STATUSES,
   TERMINAL_STATUSES,
 } from './deployment';
+import type { VerificationState } from './deployment-details';
 import { busyTargetOf } from './deployment.repository';
 import { DeploymentDocument } from './deployment.schema';
 import { Stored, toDomain } from './deployment.mapping';
+
+/** A finished deployment as the delivery metrics count it: the record without what they ignore. */
+export interface DeliveryFact {
+  id: string;
+  environment: string;
+  ref: string;
+  sha: string;
+  status: Deployment['status'];
+  requester: string;
+  createdAt: Date;
+  finishedAt: Date;
+  /** A rollback: the deployment it replaced. */
+  rollbackOf?: string;
+  hotfix?: boolean;
+  verification?: VerificationState;
+  faultAt?: Date;
+  /** Started on GitHub rather than from Discord. */
+  github?: boolean;
+  runUrl?: string;
+}
 
 /**
  * Reads: what is in flight or pending, what runs where, the history, and what a rollback can go
@@ -21,6 +42,11 @@ export class DeploymentHistory {
   constructor(
     @InjectModel(DeploymentDocument.name) private readonly deployments: Model<DeploymentDocument>,
   ) {}
+
+  /** Whether MongoDB is connected now (background work waits while it is away). */
+  connected(): boolean {
+    return this.deployments.db.readyState === 1;
+  }
 
   /**
    * The newest successful deployment to the target whose SHA differs from `currentSha`, among
@@ -111,6 +137,74 @@ export class DeploymentHistory {
       finishedAt: { $gt: success.finishedAt ?? new Date(0) },
     });
     return !unmarkedRollback;
+  }
+
+  /**
+   * The service's deployments to `environments` that finished in [from, to), oldest first, at
+   * most `limit` (one more tells the caller there were too many). Indexed by service and finish.
+   */
+  async findFinishedBetween(
+    service: string,
+    environments: string[],
+    from: Date,
+    to: Date,
+    limit: number,
+  ): Promise<DeliveryFact[]> {
+    const docs = await this.deployments
+      .find(
+        { service, finishedAt: { $gte: from, $lt: to }, environment: { $in: environments } },
+        {
+          environment: 1,
+          ref: 1,
+          sha: 1,
+          status: 1,
+          'requester.name': 1,
+          createdAt: 1,
+          finishedAt: 1,
+          'rollback.of': 1,
+          hotfix: 1,
+          'verification.state': 1,
+          'fault.at': 1,
+          'origin.kind': 1,
+          runUrl: 1,
+        },
+      )
+      .sort({ finishedAt: 1 })
+      .limit(limit + 1)
+      .lean<Stored[]>();
+    return docs.map((doc) => ({
+      id: doc._id,
+      environment: doc.environment,
+      ref: doc.ref,
+      sha: doc.sha,
+      status: doc.status,
+      requester: doc.requester?.name ?? '',
+      createdAt: doc.createdAt,
+      finishedAt: doc.finishedAt!,
+      ...(doc.rollback?.of ? { rollbackOf: doc.rollback.of } : {}),
+      ...(doc.hotfix ? { hotfix: true } : {}),
+      ...(doc.verification?.state ? { verification: doc.verification.state } : {}),
+      ...(doc.fault?.at ? { faultAt: doc.fault.at } : {}),
+      ...(doc.origin?.kind === 'github' ? { github: true } : {}),
+      ...(doc.runUrl ? { runUrl: doc.runUrl } : {}),
+    }));
+  }
+
+  /** The target's last successful deployment that finished before `before`: what ran before it. */
+  async findSuccessBefore(
+    service: string,
+    environment: string,
+    before: Date,
+  ): Promise<Deployment | null> {
+    return toDomain(
+      await this.deployments
+        .findOne(
+          { service, environment, status: 'success', finishedAt: { $lt: before } },
+          { transitions: 0, deliveryIds: 0, jobDeliveryIds: 0, jobs: 0 },
+        )
+        .sort({ finishedAt: -1 })
+        .lean<Stored>(),
+    );
   }
 
   /** The requests a member has waiting at the CI gate (by their places there). */

@@ -269,6 +269,16 @@ export class DeploymentTransitions {
     return recorded;
   }
 
+  /**
+   * A member reports a deployment that succeeded faulty (the delivery metrics count it as a failed
+   * change); null when it cannot be (not a success, reported already, older than `since`).
+   */
+  async reportFault(id: string, by: Person, since: Date): Promise<Deployment | null> {
+    const reported = await this.deployments.reportFault(id, by, since, this.clock.now());
+    if (reported) this.events.emit({ type: 'updated', deployment: reported });
+    return reported;
+  }
+
   /** The Discord message that shows the deployment. */
   async attachMessage(id: string, channelId: string, messageId: string): Promise<void> {
     const attached = await this.deployments.attachMessage(

@@ -250,6 +250,22 @@ export class DeploymentRepository implements OnModuleInit {
   }
 
   /** GitHub's own conclusion, recorded beside a status that ended first (a timeout). */
+  /**
+   * Marks a successful deployment faulty, once, while it is at most `since` old (finished at or
+   * after it); null when it is not (another report came first, it did not succeed, too old).
+   */
+  async reportFault(id: string, by: Person, since: Date, at: Date): Promise<Deployment | null> {
+    return toDomain(
+      await this.deployments
+        .findOneAndUpdate(
+          { _id: id, status: 'success', fault: { $exists: false }, finishedAt: { $gte: since } },
+          { $set: { fault: { by, at }, ...changed(at).$set }, $inc: { version: 1 } },
+          { returnDocument: 'after' },
+        )
+        .lean<Stored>(),
+    );
+  }
+
   async recordRunConclusion(
     id: string,
     conclusion: string,

@@ -59,6 +59,8 @@ export class DeploymentDocument {
   /** The verification after the run, with its probe lease (`leaseUntil`, `leaseOwner`). */
   @Prop({ type: Object }) verification?: object;
   @Prop() supersededBy?: string;
+  @Prop() hotfix?: boolean;
+  @Prop({ type: Object }) fault?: object;
   @Prop() watchdogNotifiedAt?: Date;
 
   /** `owner/repo`, lowercased: a webhook delivery counts only when its repository matches. */
@@ -127,6 +129,11 @@ DeploymentSchema.index(
 DeploymentSchema.index(
   { 'rollback.of': 1 },
   { unique: true, partialFilterExpression: { 'rollback.automatic': true } },
+);
+// The delivery metrics read a service's finished deployments by period.
+DeploymentSchema.index(
+  { service: 1, finishedAt: 1 },
+  { partialFilterExpression: { finishedAt: { $exists: true } } },
 );
 // One deployment per queue entry, whichever instance admits it and however often it is tried.
 DeploymentSchema.index({ 'queued.entryId': 1 }, { unique: true, sparse: true });

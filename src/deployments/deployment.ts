@@ -196,6 +196,16 @@ export interface Deployment {
   scheduleOverride?: ScheduleOverride;
   /** What proves it healthy after its run succeeded, and where that stands (see VerificationRecord). */
   verification?: VerificationRecord;
+  /** Asked for as a hotfix (`/deploy … hotfix:True`): counted as rework in the delivery metrics. */
+  hotfix?: boolean;
+  /** Reported faulty after it succeeded ("Report faulty" on its message): a failed change. */
+  fault?: FaultReport;
+}
+
+/** Someone who may deploy the target said a deployment that succeeded broke it. */
+export interface FaultReport {
+  by: Person;
+  at: Date;
 }
 
 /**
@@ -284,6 +294,7 @@ export interface DeploymentDraft {
   scheduleOverride?: ScheduleOverride;
   /** Its target verifies deployments after their run: how. */
   verification?: VerificationPlan;
+  hotfix?: boolean;
 }
 
 /** The record of a new deployment: its id, first status, and the inputs its dispatch sends. */
@@ -321,6 +332,7 @@ export function newDeployment(
     ...(draft.channelId ? { channelId: draft.channelId } : {}),
     ...(draft.queued ? { queued: draft.queued } : {}),
     ...(draft.scheduleOverride ? { scheduleOverride: draft.scheduleOverride } : {}),
+    ...(draft.hotfix ? { hotfix: true } : {}),
     ...(draft.verification
       ? {
           verification: { plan: draft.verification, state: 'waiting', probes: 0, failuresInRow: 0 },

@@ -115,6 +115,48 @@ export class GithubRepos extends GithubBase {
     }
   }
   /**
+   * When the commits a deployment of `head` brings were committed (their committer dates), oldest
+   * first: those `head` has that `base` lacks (at most `limit`, of `total`), or `head` alone without
+   * a base. Dates are what the commits claim, unchecked by GitHub.
+   * https://docs.github.com/en/rest/commits/commits#compare-two-commits (paginated, 100 a page)
+   */
+  async commitDates(
+    owner: string,
+    repo: string,
+    base: string | undefined,
+    head: string,
+    limit: number,
+  ): Promise<{ total: number; dates: Date[] }> {
+    const octokit = await this.octokit(owner, repo);
+    const dateOf = (commit: {
+      commit: { committer?: { date?: string } | null; author?: { date?: string } | null };
+    }) => new Date(commit.commit.committer?.date ?? commit.commit.author?.date ?? NaN);
+    try {
+      if (!base) {
+        const { data } = await octokit.rest.repos.getCommit({ owner, repo, ref: head });
+        return { total: 1, dates: [dateOf(data)] };
+      }
+      const dates: Date[] = [];
+      let total = 0;
+      for (let page = 1; dates.length < limit; page++) {
+        const { data } = await octokit.rest.repos.compareCommitsWithBasehead({
+          owner,
+          repo,
+          basehead: `${base}...${head}`,
+          per_page: 100,
+          page,
+        });
+        total = data.total_commits;
+        dates.push(...data.commits.map(dateOf));
+        if (data.commits.length < 100 || dates.length >= total) break;
+      }
+      return { total, dates: dates.slice(0, limit).filter((date) => !isNaN(date.getTime())) };
+    } catch (error) {
+      throw this.failure(error, owner, `the commits of ${head.slice(0, 7)} in ${owner}/${repo}`);
+    }
+  }
+
+  /**
    * The Apps enabled (or not) as custom deployment protection rules of an environment;
    * `no-environment` when the repository has no environment of that name.
    */

@@ -113,13 +113,15 @@ export class ServiceRegistryService {
     actor: Actor,
     name: string,
     environment: string,
-    changes: { url?: string; promoteFrom?: string; minSoak?: string },
+    changes: { url?: string; promoteFrom?: string; minSoak?: string; production?: boolean },
   ): Promise<Service> {
     const env = environment.trim().toLowerCase();
     const service = await this.getForEnvironment(name, env);
     await this.access.requireAdmin(actor, 'change the target settings', env);
     if (Object.values(changes).every((value) => value === undefined))
-      throw new ValidationError('Nothing to change: give url, promote-from or min-soak.');
+      throw new ValidationError(
+        'Nothing to change: give url, promote-from, min-soak or production.',
+      );
     const minSoak = changes.minSoak === undefined ? undefined : parseMinSoak(changes.minSoak);
     const url = changes.url === undefined ? undefined : parseEnvironmentUrl(changes.url);
     const order =
@@ -129,7 +131,12 @@ export class ServiceRegistryService {
     const updated = await this.services.setTargetFields(
       service.name,
       env,
-      { environmentUrl: url, promoteFrom: order?.from, promoteMinSoakMs: minSoak },
+      {
+        environmentUrl: url,
+        promoteFrom: order?.from,
+        promoteMinSoakMs: minSoak,
+        production: changes.production,
+      },
       order?.chain ?? {},
     );
     if (updated) return updated;

@@ -151,7 +151,8 @@ export class ServiceCommands {
   @UseInterceptors(ServiceAutocomplete)
   @Subcommand({
     name: 'target',
-    description: "Set an environment's URL and the environment it is promoted from (admin)",
+    description:
+      "Set an environment's URL, promotion order and whether it counts as production (admin)",
   })
   async target(
     @Context() [interaction]: SlashCommandContext,
@@ -166,6 +167,7 @@ export class ServiceCommands {
         url: options.url ?? undefined,
         promoteFrom: options.promoteFrom ?? undefined,
         minSoak: options.minSoak ?? undefined,
+        production: options.production ?? undefined,
       },
     );
     return interaction.reply(

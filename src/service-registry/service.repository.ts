@@ -108,6 +108,7 @@ export class ServiceRepository {
     fields: Partial<
       Record<'environmentUrl' | 'promoteFrom' | 'channelId', string | null> &
         Record<'promoteMinSoakMs', number | null> &
+        Record<'production', boolean | null> &
         Record<'verification', object | null>
     >,
     expected: Record<string, string | null> = {},

@@ -51,6 +51,8 @@ export interface TargetPolicy {
   verification?: VerificationPlan;
   /** The Discord channel of the target's deployment requests and messages; absent: DEPLOY_CHANNEL_ID. */
   channelId?: string;
+  /** Counted as production by the delivery metrics (`/stats`); absent: whether it is protected. */
+  production?: boolean;
 }
 
 /**
@@ -85,6 +87,13 @@ export function githubDeploymentOf(
     production: service.protectedEnvironments.includes(environment),
     ...(environmentUrl ? { environmentUrl } : {}),
   };
+}
+
+/** The environments the delivery metrics count as production: marked so, else the protected ones. */
+export function productionEnvironmentsOf(service: Service): string[] {
+  return service.environments.filter(
+    (env) => service.targets?.[env]?.production ?? service.protectedEnvironments.includes(env),
+  );
 }
 
 /** The Discord channel of a target's deployment requests and messages: its own, else `fallback`. */

@@ -74,6 +74,9 @@ function targetsText(service: Service): string {
           ]
         : []),
       ...(target?.environmentUrl ? [plain(target.environmentUrl, 200)] : []),
+      ...(target?.production !== undefined
+        ? [target.production ? 'production' : 'not production']
+        : []),
     ];
     return parts.length ? [`${env}: ${parts.join(' · ')}`] : [];
   });

@@ -22,4 +22,11 @@ export class DeployOptions {
     required: false,
   })
   queue?: boolean | null;
+
+  @BooleanOption({
+    name: 'hotfix',
+    description: 'true: a fix for something broken (counted as rework in /stats)',
+    required: false,
+  })
+  hotfix?: boolean | null;
 }

@@ -1,6 +1,7 @@
 import { verificationField } from './verification.views';
 import { ActionRowBuilder, ButtonBuilder, ButtonStyle, EmbedBuilder } from 'discord.js';
 import { approvalButtonId } from './approval-buttons';
+import { faultButtons } from './fault-buttons';
 import { checksText, ciSummary, gateButtons, gateStatusLine } from './ci.views';
 import {
   ChangeSummary,
@@ -252,6 +253,14 @@ export function deploymentMessage(deployment: Deployment): {
     });
   }
   if (deployment.queued) embed.addFields({ name: 'From the queue', value: queuedText(deployment) });
+  if (deployment.hotfix)
+    embed.addFields({ name: 'Hotfix', value: 'Asked for as a hotfix.', inline: true });
+  if (deployment.fault) {
+    embed.addFields({
+      name: 'Reported faulty',
+      value: `⚠️ by ${plain(deployment.fault.by.name, 60)} ${discordTime(deployment.fault.at, 'R')}`,
+    });
+  }
   if (deployment.rollback) {
     embed.addFields({
       name: 'Rolling back',
@@ -293,7 +302,11 @@ export function deploymentMessage(deployment: Deployment): {
   return withinLimits({
     content: '',
     embeds: [embed],
-    components: pending ? approvalButtons(deployment) : gated ? gateButtons(deployment) : [],
+    components: pending
+      ? approvalButtons(deployment)
+      : gated
+        ? gateButtons(deployment)
+        : faultButtons(deployment),
   });
 }
 

@@ -1,4 +1,4 @@
-import { StringOption } from 'necord';
+import { BooleanOption, StringOption } from 'necord';
 
 export class ServiceAddOptions {
   @StringOption({
@@ -224,4 +224,11 @@ export class ServiceTargetOptions {
     max_length: 20,
   })
   minSoak?: string;
+
+  @BooleanOption({
+    name: 'production',
+    description: 'Count it as production in /stats (default: whether it is protected)',
+    required: false,
+  })
+  production?: boolean;
 }

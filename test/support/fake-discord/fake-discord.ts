@@ -18,8 +18,12 @@ import {
   messagePayload,
   rolePayload,
   StoredMessage,
+  UploadedFile,
   userPayload,
 } from './payloads';
+
+/** Where readBody puts the files of a multipart request. */
+const FILES = Symbol('files');
 
 export interface RestCall {
   method: string;
@@ -1030,6 +1034,9 @@ export class FakeDiscord {
       edited_timestamp: null,
       history: [],
       interactionId,
+      ...((body as { [FILES]?: UploadedFile[] })[FILES]?.length
+        ? { files: (body as { [FILES]?: UploadedFile[] })[FILES] }
+        : {}),
     };
     message.history.push({
       content: message.content,
@@ -1070,6 +1077,8 @@ export class FakeDiscord {
   }
 
   private editMessage(message: StoredMessage, body: Record<string, unknown>): StoredMessage {
+    const files = (body as { [FILES]?: UploadedFile[] })[FILES];
+    if (files?.length) message.files = files;
     if ('content' in body) message.content = String(body.content ?? '');
     if ('embeds' in body) message.embeds = (body.embeds as StoredMessage['embeds']) ?? [];
     if ('components' in body)
@@ -1088,13 +1097,47 @@ export class FakeDiscord {
 async function readBody(req: IncomingMessage): Promise<unknown> {
   const chunks: Buffer[] = [];
   for await (const chunk of req) chunks.push(chunk as Buffer);
-  const raw = Buffer.concat(chunks).toString('utf8');
+  const bytes = Buffer.concat(chunks);
+  const raw = bytes.toString('utf8');
   if (!raw) return undefined;
   const type = req.headers['content-type'] ?? '';
   if (type.startsWith('multipart/form-data')) {
-    // discord.js sends JSON in a `payload_json` part when it attaches files.
-    const match = raw.match(/name="payload_json"\r\n(?:[^\r\n]+\r\n)*\r\n([\s\S]*?)\r\n--/);
-    return match ? JSON.parse(match[1]) : {};
+    // discord.js sends JSON in a `payload_json` part and each file in a `files[n]` part
+    // (https://discord.com/developers/docs/reference#uploading-files).
+    const boundary = /boundary=([^;]+)/.exec(type)?.[1]?.replace(/"/g, '') ?? '';
+    const files: UploadedFile[] = [];
+    let payload: Record<string, unknown> = {};
+    for (const part of multipartParts(bytes, boundary)) {
+      const name = /name="([^"]*)"/.exec(part.headers)?.[1];
+      if (name === 'payload_json') payload = JSON.parse(part.body.toString('utf8'));
+      else if (name?.startsWith('files['))
+        files.push({
+          name: /filename="([^"]*)"/.exec(part.headers)?.[1] ?? '',
+          contentType: /content-type:\s*([^\r\n]+)/i.exec(part.headers)?.[1] ?? '',
+          data: part.body,
+        });
+    }
+    return { ...payload, [FILES]: files };
   }
   return JSON.parse(raw);
+}
+
+/** A part of a multipart body: its header lines and its bytes. */
+function multipartParts(bytes: Buffer, boundary: string): Array<{ headers: string; body: Buffer }> {
+  const delimiter = Buffer.from(`--${boundary}`);
+  const parts: Array<{ headers: string; body: Buffer }> = [];
+  let start = bytes.indexOf(delimiter);
+  while (start !== -1) {
+    const next = bytes.indexOf(delimiter, start + delimiter.length);
+    if (next === -1) break;
+    const part = bytes.subarray(start + delimiter.length + 2, next - 2);
+    const split = part.indexOf('\r\n\r\n');
+    if (split !== -1)
+      parts.push({
+        headers: part.subarray(0, split).toString('utf8'),
+        body: part.subarray(split + 4),
+      });
+    start = next;
+  }
+  return parts;
 }

@@ -24,6 +24,13 @@ export interface FakeGuild {
   channels: FakeChannel[];
 }
 
+/** A file uploaded with a message (kept as bytes, never served back). */
+export interface UploadedFile {
+  name: string;
+  contentType: string;
+  data: Buffer;
+}
+
 export interface StoredMessage {
   id: string;
   channel_id: string;
@@ -37,6 +44,8 @@ export interface StoredMessage {
   edited_timestamp: string | null;
   /** Every version of the message, oldest first (a test can see what it said before an edit). */
   history: Array<Pick<StoredMessage, 'content' | 'embeds' | 'components'>>;
+  /** The files uploaded with its latest version that had any. */
+  files?: UploadedFile[];
   interactionId?: string;
 }
 

@@ -12,6 +12,8 @@ export interface FakeCommit {
   parents: string[];
   /** Insertion order: commits are listed oldest first, as GitHub's compare does. */
   order: number;
+  /** The commit's (author and committer) date, ISO 8601. */
+  date: string;
 }
 
 export interface FakeRun {

@@ -95,11 +95,11 @@ export class GithubState {
     branch: string,
     message: string,
     author: string | null = 'octocat',
-    { from, authorName }: { from?: string; authorName?: string } = {},
+    { from, authorName, date }: { from?: string; authorName?: string; date?: Date } = {},
   ): string {
     const repo = this.repo(owner, name);
     const parent = repo.branches.get(branch) ?? from ?? repo.branches.get(repo.defaultBranch);
-    const sha = this.newCommit(repo, message, author, authorName, parent ? [parent] : []);
+    const sha = this.newCommit(repo, message, author, authorName, parent ? [parent] : [], date);
     repo.branches.set(branch, sha);
     return sha;
   }
@@ -420,6 +420,7 @@ export class GithubState {
     login: string | null,
     authorName: string | undefined,
     parents: string[],
+    date = new Date(),
   ): string {
     const order = this.commitCount++;
     const sha = createHash('sha1')
@@ -432,6 +433,7 @@ export class GithubState {
       authorName: authorName ?? login ?? 'Someone',
       parents,
       order,
+      date: date.toISOString(),
     });
     if (repo.ci)
       repo.checkRuns.set(sha, [
@@ -484,7 +486,10 @@ export class GithubState {
       html_url: `https://github.example/${repo.owner}/${repo.name}/commit/${commit.sha}`,
       commit: {
         message: commit.message,
-        author: { name: commit.authorName, date: new Date().toISOString() },
+        // Git's own dates, as given (GitHub does not check them: a commit may claim any date).
+        // https://docs.github.com/en/rest/commits/commits#get-a-commit
+        author: { name: commit.authorName, date: commit.date },
+        committer: { name: commit.authorName, date: commit.date },
       },
       author: commit.login ? { login: commit.login } : null,
       parents: commit.parents.map((sha) => ({ sha })),
