@@ -34,6 +34,8 @@ export function parsePeriodDays(value: string | undefined): number {
 export interface DeliveryStats {
   service: Service;
   environments: string[];
+  /** The environments are the service's production ones (no `env` asked for). */
+  production: boolean;
   current: DeliveryFigures;
   previous: DeliveryFigures;
   weeks: WeekBar[];
@@ -84,7 +86,9 @@ export class DeliveryStatsService {
       throw new ValidationError(
         `More than ${MAX_DEPLOYMENTS_READ} deployments in that span: ask for a shorter period.`,
       );
-    const commitDates = await this.leadTimes.datesBetween(service.name, previous.from, now);
+    const commitDates = await this.leadTimes.datesOf(
+      facts.filter((fact) => fact.status === 'success' && !fact.rollbackOf).map((fact) => fact.id),
+    );
     const failureWindowMs = this.config.delivery.failureWindowMs;
     const input = (period: typeof current): DeliveryInput => ({
       facts,
@@ -95,6 +99,7 @@ export class DeliveryStatsService {
     return {
       service,
       environments,
+      production: !environment,
       current: deliveryFigures(input(current)),
       previous: deliveryFigures(input(previous)),
       weeks: weeklySeries({

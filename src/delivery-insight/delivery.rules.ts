@@ -146,16 +146,19 @@ export function deliveryFigures(input: DeliveryInput): DeliveryFigures {
 
   const recoveries: number[] = [];
   let unrecovered = 0;
+  const position = new Map(facts.map((fact, index) => [fact.id, index]));
   for (const change of changes) {
     const failure = failures.get(change.id);
     if (!failure) continue;
-    const next = facts.find(
-      (fact) =>
-        fact.id !== change.id &&
-        fact.status === 'success' &&
-        fact.finishedAt.getTime() > failure.since.getTime() &&
-        !failures.has(fact.id),
-    );
+    // Facts are in finishing order, and the failure begins at or after the change's success.
+    const next = facts
+      .slice(position.get(change.id)! + 1)
+      .find(
+        (fact) =>
+          fact.status === 'success' &&
+          fact.finishedAt.getTime() > failure.since.getTime() &&
+          !failures.has(fact.id),
+      );
     if (next) recoveries.push(next.finishedAt.getTime() - failure.since.getTime());
     else unrecovered++;
   }

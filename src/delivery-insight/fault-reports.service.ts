@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { Clock } from '../../libs/clock';
 import { AppError } from '../../libs/errors';
+import { plainText } from '../../libs/text';
 import { AccessService } from '../access/access.service';
 import { AppConfig } from '../config/app-config';
 import { Deployment } from '../deployments/deployment';
@@ -39,7 +40,13 @@ export class FaultReportsService {
     if (now?.fault)
       throw new AppError(
         'FAULT.REPORTED',
-        `${id} was reported faulty already, by ${now.fault.by.name}.`,
+        `${id} was reported faulty already, by ${plainText(now.fault.by.name, 60)}.`,
+        409,
+      );
+    if (now?.rollback)
+      throw new AppError(
+        'FAULT.ROLLBACK',
+        `${id} is a rollback: report the deployment it went back from, or deploy a fix.`,
         409,
       );
     if (now?.status !== 'success')

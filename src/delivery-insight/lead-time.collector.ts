@@ -21,7 +21,7 @@ const TICK_MS = 5_000;
 const LEASE_MS = 60_000;
 /** How often, and how far back, successes that were never asked for are found (a lost event). */
 const BACKFILL_MS = 10 * 60_000;
-const BACKFILL_DAYS = 7;
+const BACKFILL_DAYS = 2;
 /** At most this many commits' dates are kept per deployment. */
 export const MAX_COMMITS = 250;
 
@@ -101,7 +101,9 @@ export class LeadTimeCollector implements OnApplicationBootstrap, BeforeApplicat
       const environments = productionEnvironmentsOf(service);
       if (!environments.length) continue;
       const facts = (
-        await this.history.findFinishedBetween(service.name, environments, from, now, 1_000)
+        await this.history.findFinishedBetween(service.name, environments, from, now, 5_000, {
+          newestFirst: true,
+        })
       ).filter((fact) => fact.status === 'success' && !fact.rollbackOf);
       const known = await this.store.known(facts.map((fact) => fact.id));
       await this.store.request(
@@ -122,19 +124,22 @@ export class LeadTimeCollector implements OnApplicationBootstrap, BeforeApplicat
         deployment.environment,
         deployment.finishedAt,
       );
+      // Redeploying what ran there already brings no commit: GitHub is not asked.
+      if (before?.sha === deployment.sha) {
+        await this.store.done(id, owner, [], 0);
+        return;
+      }
       const source = deployment.source ?? (await this.registry.sourceOf(deployment));
       const { dates, total } = await onBehalfOfTheBot(() =>
         this.github.commitDates(
           source.owner,
           source.repo,
-          before && before.sha !== deployment.sha ? before.sha : undefined,
+          before?.sha,
           deployment.sha,
           MAX_COMMITS,
         ),
       );
-      // Redeploying what ran there already brings no commit.
-      const brought = before?.sha === deployment.sha ? [] : dates;
-      await this.store.done(id, owner, brought, before?.sha === deployment.sha ? 0 : total);
+      await this.store.done(id, owner, dates, total);
     } catch (error) {
       const reason = error instanceof Error ? error.message.slice(0, 300) : 'unknown error';
       const retryAt =

@@ -104,10 +104,10 @@ export class LeadTimeStore {
     );
   }
 
-  /** Per deployment id: its commits' dates, for the deployments of `service` in [from, to). */
-  async datesBetween(service: string, from: Date, to: Date): Promise<Map<string, Date[]>> {
+  /** Per deployment id (of `ids`): its commits' dates, when they were read. */
+  async datesOf(ids: string[]): Promise<Map<string, Date[]>> {
     const docs = await this.records
-      .find({ service, finishedAt: { $gte: from, $lt: to }, state: 'done' }, { dates: 1 })
+      .find({ _id: { $in: ids }, state: 'done' }, { dates: 1 })
       .lean<Array<{ _id: string; dates?: Date[] }>>();
     return new Map(docs.map((doc) => [doc._id, doc.dates ?? []]));
   }

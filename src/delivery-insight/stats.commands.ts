@@ -7,7 +7,8 @@ import { ServiceAutocomplete } from '../service-registry/service.autocomplete';
 import { DeliveryStatsService, parsePeriodDays } from './delivery-stats.service';
 import { StatsOptions } from './dto/stats.options';
 import { statsChart } from './stats-chart';
-import { statsCsv } from './stats-csv';
+import { statsCsvFile } from './stats-csv';
+import { ValidationError } from '../../libs/errors';
 import { chartTitle, statsEmbed } from './stats.views';
 
 /** `/stats`: DORA's five delivery metrics of a service, with a chart or the deployments as CSV. */
@@ -26,15 +27,17 @@ export class StatsCommands {
     await interaction.deferReply({ flags: MessageFlags.Ephemeral });
     const stats = await this.delivery.stats(options.service, options.env ?? undefined, days);
     const embed = statsEmbed(stats, days);
-    const file =
-      options.format === 'csv'
-        ? new AttachmentBuilder(Buffer.from(statsCsv(stats), 'utf8'), {
-            name: `${stats.service.name}-deployments.csv`,
-          })
-        : new AttachmentBuilder(statsChart(chartTitle(stats, days), stats.weeks), {
-            name: 'delivery.png',
-            description: 'Deployments per week by outcome, and the median lead time per week',
-          });
+    const csv = options.format === 'csv' ? statsCsvFile(stats) : undefined;
+    if (options.format === 'csv' && !csv)
+      throw new ValidationError(
+        'The deployments of that period do not fit in one file: ask for a shorter period.',
+      );
+    const file = csv
+      ? new AttachmentBuilder(csv, { name: `${stats.service.name}-deployments.csv` })
+      : new AttachmentBuilder(statsChart(chartTitle(stats, days), stats.weeks), {
+          name: 'delivery.png',
+          description: 'Deployments per week by outcome, and the median lead time per week',
+        });
     if (options.format !== 'csv') embed.setImage('attachment://delivery.png');
     return interaction.editReply(withinLimits({ embeds: [embed], files: [file] }));
   }

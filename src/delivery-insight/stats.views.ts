@@ -79,7 +79,7 @@ export function statsEmbed(stats: DeliveryStats, days: number): EmbedBuilder {
     .setTitle(`Delivery of ${plain(stats.service.name, 63)}: last ${days} days`)
     .setDescription(
       now.frequency.deployments || now.changeFail.failedRuns
-        ? `Production: ${scope}. Trends compare with the ${days} days before. A failure counts within ${spanText(stats.failureWindowMs)} of the deployment.`
+        ? `${stats.production ? 'Production' : 'Environment'}: ${scope}. Trends compare with the ${days} days before. A failure counts within ${spanText(stats.failureWindowMs)} of the deployment.`
         : `No deployment to ${scope} finished in the last ${days} days.`,
     )
     .addFields(fields)

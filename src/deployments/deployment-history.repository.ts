@@ -149,6 +149,7 @@ export class DeploymentHistory {
     from: Date,
     to: Date,
     limit: number,
+    { newestFirst = false } = {},
   ): Promise<DeliveryFact[]> {
     const docs = await this.deployments
       .find(
@@ -169,7 +170,7 @@ export class DeploymentHistory {
           runUrl: 1,
         },
       )
-      .sort({ finishedAt: 1 })
+      .sort({ finishedAt: newestFirst ? -1 : 1 })
       .limit(limit + 1)
       .lean<Stored[]>();
     return docs.map((doc) => ({

@@ -258,7 +258,13 @@ export class DeploymentRepository implements OnModuleInit {
     return toDomain(
       await this.deployments
         .findOneAndUpdate(
-          { _id: id, status: 'success', fault: { $exists: false }, finishedAt: { $gte: since } },
+          {
+            _id: id,
+            status: 'success',
+            fault: { $exists: false },
+            'rollback.of': { $exists: false },
+            finishedAt: { $gte: since },
+          },
           { $set: { fault: { by, at }, ...changed(at).$set }, $inc: { version: 1 } },
           { returnDocument: 'after' },
         )

@@ -132,7 +132,7 @@ DeploymentSchema.index(
 );
 // The delivery metrics read a service's finished deployments by period.
 DeploymentSchema.index(
-  { service: 1, finishedAt: 1 },
+  { service: 1, environment: 1, finishedAt: 1 },
   { partialFilterExpression: { finishedAt: { $exists: true } } },
 );
 // One deployment per queue entry, whichever instance admits it and however often it is tried.

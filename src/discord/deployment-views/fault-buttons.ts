@@ -18,9 +18,9 @@ export function parseFaultButtonId(customId: string): { id: string } | undefined
   return parsed ? { id: parsed.id } : undefined;
 }
 
-/** The button, while the deployment succeeded and nobody reported it yet. */
+/** The button, while a deployment (not a rollback) succeeded and nobody reported it yet. */
 export function faultButtons(deployment: Deployment): ActionRowBuilder<ButtonBuilder>[] {
-  if (deployment.status !== 'success' || deployment.fault) return [];
+  if (deployment.status !== 'success' || deployment.fault || deployment.rollback) return [];
   return [
     new ActionRowBuilder<ButtonBuilder>().addComponents(
       new ButtonBuilder()
