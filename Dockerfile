@@ -4,11 +4,11 @@
 # exactly what was tested. Update the digest deliberately, like any dependency.
 ARG NODE_IMAGE=node:22-trixie-slim@sha256:c5849ff9c9ebcd66615412f0b548ca5b8ecaef84003dc9ac2e077ebe46aaa3f6
 
-# --- build: compile TypeScript with the dev dependencies
+# --- build: compile TypeScript with the dev dependencies (and the optional ones: see @resvg below)
 FROM ${NODE_IMAGE} AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
-RUN npm ci --omit=optional --no-audit --no-fund
+RUN npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json nest-cli.json ./
 COPY src ./src
 COPY libs ./libs
@@ -24,6 +24,11 @@ COPY package.json package-lock.json ./
 # image always uses MONGODB_URI). CI runs the same install and starts it: npm run smoke:production.
 RUN npm ci --omit=dev --omit=optional --no-audit --no-fund && npm cache clean --force
 COPY --from=build /app/dist ./dist
+# The /stats chart: resvg's binary for this platform (an optional dependency, like the engine
+# left out above, so it comes from the build stage's full install) and a font for its text.
+COPY --from=build /app/node_modules/@resvg ./node_modules/@resvg
+RUN apt-get update && apt-get install -y --no-install-recommends fonts-dejavu-core \
+  && rm -rf /var/lib/apt/lists/*
 USER node
 EXPOSE 3000
 HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \

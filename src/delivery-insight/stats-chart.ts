@@ -1,4 +1,4 @@
-import { Resvg } from '@resvg/resvg-js';
+import { Logger } from '@nestjs/common';
 import * as echarts from 'echarts';
 import { HOUR_MS, type WeekBar } from './delivery.rules';
 
@@ -9,8 +9,12 @@ const HEIGHT = 420;
  * The chart of /stats as a PNG: deployments per week stacked by outcome, and the median lead time
  * per week (hours, right axis). Drawn as SVG by ECharts' server-side renderer and rasterised by
  * resvg (no native canvas, no browser); text in DejaVu Sans or the system's sans-serif.
+ * Undefined when resvg's binary for this platform is not installed (an install without its
+ * optional dependencies): the answer then goes without the chart.
  */
-export function statsChart(title: string, weeks: WeekBar[]): Buffer {
+export async function statsChart(title: string, weeks: WeekBar[]): Promise<Buffer | undefined> {
+  const Resvg = await resvg();
+  if (!Resvg) return undefined;
   const chart = echarts.init(null, null, {
     renderer: 'svg',
     ssr: true,
@@ -83,4 +87,20 @@ export function statsChart(title: string, weeks: WeekBar[]): Buffer {
   } finally {
     chart.dispose();
   }
+}
+
+let loaded: Promise<typeof import('@resvg/resvg-js').Resvg | undefined> | undefined;
+
+/** resvg, loaded on first use; undefined (once logged) when its native binary is missing. */
+function resvg(): Promise<typeof import('@resvg/resvg-js').Resvg | undefined> {
+  loaded ??= import('@resvg/resvg-js').then(
+    (module) => module.Resvg,
+    (error: Error) => {
+      new Logger('StatsChart').warn(
+        `No chart: resvg's binary for this platform is not installed (${error.message.split('\n')[0]})`,
+      );
+      return undefined;
+    },
+  );
+  return loaded;
 }

@@ -32,13 +32,16 @@ export class StatsCommands {
       throw new ValidationError(
         'The deployments of that period do not fit in one file: ask for a shorter period.',
       );
+    const png = csv ? undefined : await statsChart(chartTitle(stats, days), stats.weeks);
     const file = csv
       ? new AttachmentBuilder(csv, { name: `${stats.service.name}-deployments.csv` })
-      : new AttachmentBuilder(statsChart(chartTitle(stats, days), stats.weeks), {
-          name: 'delivery.png',
-          description: 'Deployments per week by outcome, and the median lead time per week',
-        });
-    if (options.format !== 'csv') embed.setImage('attachment://delivery.png');
-    return interaction.editReply(withinLimits({ embeds: [embed], files: [file] }));
+      : png
+        ? new AttachmentBuilder(png, {
+            name: 'delivery.png',
+            description: 'Deployments per week by outcome, and the median lead time per week',
+          })
+        : undefined;
+    if (png) embed.setImage('attachment://delivery.png');
+    return interaction.editReply(withinLimits({ embeds: [embed], files: file ? [file] : [] }));
   }
 }

