@@ -9,6 +9,7 @@ import {
 import { InjectConnection, MongooseModule } from '@nestjs/mongoose';
 import { Connection } from 'mongoose';
 import { DatabasePing } from './database-ping';
+import { guardDriverConnections } from './driver-guard';
 import { MongoEndpoint } from './mongo-endpoint';
 
 @Global()
@@ -52,6 +53,7 @@ function watchConnection(connection: Connection): Connection {
 @Module({})
 export class DatabaseModule {
   static forRoot(endpoint: MongoEndpoint): DynamicModule {
+    guardDriverConnections();
     return {
       module: DatabaseModule,
       imports: [
