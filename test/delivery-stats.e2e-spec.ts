@@ -1,6 +1,8 @@
+import { DeliveryGauges } from '../src/delivery-insight/delivery-gauges';
 import { answerOf, deploy, finishRun, newService, storedDeployment } from './support/deploys';
 import { messageText } from './support/fake-discord/fake-discord';
 import { appConnection } from './support/mongo';
+import { snowflake } from './support/snowflake';
 import { startAppWithFakes, TestApp } from './support/test-app';
 import { waitFor } from './support/wait-for';
 
@@ -101,6 +103,23 @@ describe('/stats: the delivery metrics', () => {
     expect(lines[0]).toMatch(/^id,environment,ref,sha,status,requested_by,created_at,finished_at/);
     expect(lines).toHaveLength(5);
     expect(lines.find((line) => line.startsWith(v3.id))).toContain('rolled back');
+
+    // The same figures over 30 days as Prometheus gauges (refreshed every 5 minutes; now here).
+    await app.app.get(DeliveryGauges).refresh();
+    const metrics = await (await fetch(`${app.url}/metrics`)).text();
+    const gauge = (name: string, extra = '') =>
+      new RegExp(
+        `^${name}\\{service="${service.name}",environment="prod"${extra}\\} (\\S+)$`,
+        'm',
+      ).exec(metrics)?.[1];
+    expect(Number(gauge('chatops_delivery_deployments_per_day'))).toBeCloseTo(4 / 30, 6);
+    expect(Number(gauge('chatops_delivery_change_fail_ratio'))).toBeCloseTo(1 / 3, 6);
+    expect(Number(gauge('chatops_delivery_rework_ratio'))).toBeCloseTo(0.25, 6);
+    // The median lead time is v2's commit: 3 hours before its deployment succeeded, and a bit.
+    const leadTime = Number(gauge('chatops_delivery_lead_time_seconds', ',quantile="0.5"'));
+    expect(leadTime).toBeGreaterThanOrEqual(3 * 3_600);
+    expect(leadTime).toBeLessThan(4 * 3_600);
+    expect(Number(gauge('chatops_delivery_recovery_time_seconds'))).toBeGreaterThan(0);
   });
 
   it('answers a service without deployments, and refuses a bad period without reading anything', async () => {
@@ -120,5 +139,70 @@ describe('/stats: the delivery metrics', () => {
           }),
         ),
       ).toBe('Invalid period: a number of days or weeks from 1d to 365d (7d, 4w, 90d).');
+  });
+
+  it('sets the weekly digest for admins only, shows it, refuses bad input and turns it off', async () => {
+    const service = await newService(app);
+    const channel = { id: snowflake(), name: 'delivery' };
+    app.discord.addChannel(channel);
+    const services = () => appConnection(app.app).collection('services');
+    const digest = async () => (await services().findOne({ name: service.name }))?.digest;
+    const answer = async (options: Record<string, unknown>, actor = app.actors.admin) => {
+      const handle = await app.discord.command('service', actor, {
+        subcommand: 'digest',
+        options: { name: service.name, ...options },
+      });
+      const text = await answerOf(handle);
+      expect(handle.ephemeral).toBe(true);
+      return text;
+    };
+
+    expect(await answer({ channel: channel.id }, app.actors.deployer)).toMatch(/admin/i);
+    expect(await digest()).toBeUndefined();
+    for (const [options, message] of [
+      [{}, 'Name the channel the digest goes to (channel:…).'],
+      [
+        { channel: snowflake() },
+        'Invalid channel: a text or announcement channel of this server the bot can see.',
+      ],
+      [
+        { channel: channel.id, time: '25:00' },
+        'Invalid time: HH:MM on a 24-hour clock, like 09:30.',
+      ],
+      [
+        { channel: channel.id, timezone: 'Moon/Base' },
+        'Unknown time zone "Moon/Base": an IANA name like Europe/Berlin or UTC.',
+      ],
+    ] as const)
+      expect(await answer(options)).toBe(message);
+    expect(await digest()).toBeUndefined();
+
+    const set = await answer({
+      channel: channel.id,
+      day: 'friday',
+      time: '16:30',
+      timezone: 'Europe/Berlin',
+    });
+    expect(set).toContain(
+      `The weekly digest of ${service.name} goes to <#${channel.id}> every Friday 16:30 (Europe/Berlin)`,
+    );
+    expect(await digest()).toMatchObject({
+      channelId: channel.id,
+      weekday: 5,
+      time: '16:30',
+      timeZone: 'Europe/Berlin',
+    });
+    const shown = await app.discord.command('service', app.actors.viewer, {
+      subcommand: 'show',
+      options: { name: service.name },
+    });
+    await shown.waitForReply();
+    expect(shown.replyText()).toContain(`Friday 16:30 (Europe/Berlin) in <#${channel.id}>`);
+
+    expect(await answer({ off: true, time: '10:00' })).toBe(
+      'Give off:true alone, or the settings to change.',
+    );
+    expect(await answer({ off: true })).toBe(`${service.name} has no weekly digest any more.`);
+    expect(await digest()).toBeUndefined();
   });
 });

@@ -146,6 +146,11 @@ describe('against the running app', () => {
       'Approval wait',
       'Webhook',
       'GitHub requests',
+      'deployment frequency',
+      'change lead time',
+      'change fail rate',
+      'recovery time',
+      'rework rate',
     ]) {
       expect(titles).toContain(needed);
     }

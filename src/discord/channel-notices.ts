@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { Client } from 'discord.js';
+import { Client, type MessageCreateOptions } from 'discord.js';
 import { truncate } from '../../libs/text';
 import { classifyDiscordFailure, UnusableChannelError } from './discord-failures';
 import { LIMITS } from './limits';
@@ -11,6 +11,31 @@ export type NoticeOutcome = { sent: true } | { sent: false; retry: boolean; reas
 @Injectable()
 export class ChannelNotices {
   constructor(private readonly client: Client) {}
+
+  /**
+   * A message of embeds and files that mentions no one. With `nonce`, Discord keeps it unique
+   * for a few minutes (enforced): a post repeated after a lost answer is the same message.
+   */
+  async postMessage(
+    channelId: string,
+    message: Pick<MessageCreateOptions, 'embeds' | 'files'>,
+    nonce?: string,
+  ): Promise<NoticeOutcome> {
+    try {
+      const channel = await this.client.channels.fetch(channelId);
+      if (!channel?.isSendable())
+        throw new UnusableChannelError('the bot cannot post in the channel');
+      await channel.send({
+        ...message,
+        allowedMentions: { parse: [] },
+        ...(nonce ? { nonce, enforceNonce: true } : {}),
+      });
+      return { sent: true };
+    } catch (error) {
+      const failure = classifyDiscordFailure(error);
+      return { sent: false, retry: failure.kind === 'transient', reason: failure.reason };
+    }
+  }
 
   async post(
     channelId: string,

@@ -24,6 +24,11 @@ export const METRIC = {
   queue: 'chatops_queue_total',
   verifications: 'chatops_verifications_total',
   automaticRollbacks: 'chatops_automatic_rollbacks_total',
+  deliveryFrequency: 'chatops_delivery_deployments_per_day',
+  deliveryLeadTime: 'chatops_delivery_lead_time_seconds',
+  deliveryChangeFail: 'chatops_delivery_change_fail_ratio',
+  deliveryRecovery: 'chatops_delivery_recovery_time_seconds',
+  deliveryRework: 'chatops_delivery_rework_ratio',
 } as const;
 
 /** Typed access to the chatops_ metrics; features record through this, never by name. */
@@ -58,5 +63,15 @@ export class AppMetrics {
     readonly verifications: Counter<'environment' | 'outcome'>,
     @InjectMetric(METRIC.automaticRollbacks)
     readonly automaticRollbacks: Counter<'environment' | 'outcome'>,
+    @InjectMetric(METRIC.deliveryFrequency)
+    readonly deliveryFrequency: Gauge<'service' | 'environment'>,
+    @InjectMetric(METRIC.deliveryLeadTime)
+    readonly deliveryLeadTime: Gauge<'service' | 'environment' | 'quantile'>,
+    @InjectMetric(METRIC.deliveryChangeFail)
+    readonly deliveryChangeFail: Gauge<'service' | 'environment'>,
+    @InjectMetric(METRIC.deliveryRecovery)
+    readonly deliveryRecovery: Gauge<'service' | 'environment'>,
+    @InjectMetric(METRIC.deliveryRework)
+    readonly deliveryRework: Gauge<'service' | 'environment'>,
   ) {}
 }

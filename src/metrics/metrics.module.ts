@@ -117,6 +117,34 @@ import { AppMetrics, METRIC } from './app-metrics';
       help: "Requests in the targets' queues, by outcome: queued, full (refused: the queue was full), admitted, requeued (the target closed again before it went), failed (its re-check refused it), expired, cancelled",
       labelNames: ['outcome'],
     }),
+    // The delivery metrics of /stats over the last 30 days, per service and production
+    // environment (both from the registry: bounded), refreshed every 5 minutes. A figure with
+    // nothing to measure is absent, not 0.
+    makeGaugeProvider({
+      name: METRIC.deliveryFrequency,
+      help: 'Successful deployments per day over the last 30 days (DORA deployment frequency)',
+      labelNames: ['service', 'environment'],
+    }),
+    makeGaugeProvider({
+      name: METRIC.deliveryLeadTime,
+      help: "Change lead time over the last 30 days: from a commit's date to the success of the deployment that brought it, median (quantile 0.5) and p90",
+      labelNames: ['service', 'environment', 'quantile'],
+    }),
+    makeGaugeProvider({
+      name: METRIC.deliveryChangeFail,
+      help: 'Change fail rate over the last 30 days: changes rolled back, failing verification or reported faulty within DORA_FAILURE_WINDOW, over all changes',
+      labelNames: ['service', 'environment'],
+    }),
+    makeGaugeProvider({
+      name: METRIC.deliveryRecovery,
+      help: 'Failed deployment recovery time over the last 30 days: median from the failure to the next good deployment',
+      labelNames: ['service', 'environment'],
+    }),
+    makeGaugeProvider({
+      name: METRIC.deliveryRework,
+      help: 'Deployment rework rate over the last 30 days: rollbacks and hotfixes over successful deployments',
+      labelNames: ['service', 'environment'],
+    }),
     AppMetrics,
   ],
   exports: [AppMetrics],

@@ -26,6 +26,6 @@ import { ServiceDocument, ServiceSchema } from './service.schema';
     ServiceCommands,
     ServiceBootstrap,
   ],
-  exports: [ServiceRegistryService, ServiceAutocomplete],
+  exports: [ServiceRegistryService, ServiceAutocomplete, ServiceSettingsService],
 })
 export class ServiceRegistryModule {}

@@ -1,3 +1,4 @@
+import { Clock } from '../../libs/clock';
 import { strictFake } from '../../test/support/strict-fake';
 import { aService } from '../../test/support/factories';
 import { AccessService } from '../access/access.service';
@@ -50,7 +51,7 @@ function settings(
   );
   const config = { github: { identity: options.identity ?? APP } } as AppConfig;
   return {
-    settings: new ServiceSettingsService(registry, repository, access, github, config),
+    settings: new ServiceSettingsService(registry, repository, access, github, config, new Clock()),
     calls,
   };
 }

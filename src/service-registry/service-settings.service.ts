@@ -10,6 +10,8 @@ import { ServiceRepository } from './service.repository';
 import { ServiceRegistryService } from './service-registry.service';
 import { parseOutsideRuns } from './service.rules';
 import { parseVerification, verificationOf, type VerificationInput } from './verification-settings';
+import { type DigestInput, parseDigest } from './digest-settings';
+import { Clock } from '../../libs/clock';
 
 /** A channel named in a command, as the Discord handler found it. */
 export interface ChannelChoice {
@@ -41,7 +43,30 @@ export class ServiceSettingsService {
     private readonly access: AccessService,
     private readonly github: GithubClient,
     private readonly config: AppConfig,
+    private readonly clock: Clock,
   ) {}
+
+  /**
+   * Admins set where and when the service's weekly delivery digest is posted (see parseDigest),
+   * or turn it off.
+   */
+  async setDigest(
+    actor: Actor,
+    name: string,
+    input: DigestInput & { off?: boolean },
+  ): Promise<Service> {
+    const service = await this.registry.get(name);
+    await this.access.requireAdmin(actor, 'change the weekly digest');
+    const { off, ...changes } = input;
+    if (off && Object.values(changes).some((value) => value !== undefined))
+      throw new ValidationError('Give off:true alone, or the settings to change.');
+    if (off && !service.digest)
+      throw new ValidationError(`${service.name} has no digest to turn off.`);
+    const digest = off ? null : parseDigest(changes, service.digest, this.clock.now());
+    const updated = await this.services.setDigest(service.name, digest);
+    if (!updated) throw new UnknownServiceError(name);
+    return updated;
+  }
 
   /**
    * Admins for that environment set the channel of its deployment requests and messages, or

@@ -3,7 +3,13 @@ import { InjectModel } from '@nestjs/mongoose';
 import { Model } from 'mongoose';
 import { isDuplicateKey } from '../../libs/mongo-errors';
 import type { GateMode } from '../deployments/deployment';
-import { GithubDeploymentsMode, OutsideRuns, Service, TargetPolicy } from './service';
+import {
+  DigestSchedule,
+  GithubDeploymentsMode,
+  OutsideRuns,
+  Service,
+  TargetPolicy,
+} from './service';
 import { ServiceExistsError } from './service.errors';
 import { ServiceDocument } from './service.schema';
 
@@ -147,6 +153,16 @@ export class ServiceRepository {
     );
     return this.services
       .findOneAndUpdate({ name }, { $set: set }, { returnDocument: 'after', projection: PLAIN })
+      .lean<Service>();
+  }
+
+  /** Sets the weekly digest, or removes it (null). */
+  async setDigest(name: string, digest: DigestSchedule | null): Promise<Service | null> {
+    return this.services
+      .findOneAndUpdate({ name }, digest ? { $set: { digest } } : { $unset: { digest: '' } }, {
+        returnDocument: 'after',
+        projection: PLAIN,
+      })
       .lean<Service>();
   }
 

@@ -41,6 +41,9 @@ export class ServiceDocument {
   @Prop({ type: Object })
   outsideRuns?: object;
 
+  @Prop({ type: Object })
+  digest?: object;
+
   @Prop({ type: Object, required: true })
   addedBy!: { id: string; name: string };
 

@@ -26,6 +26,8 @@ export interface Service {
   targets?: Record<string, TargetPolicy>;
   /** How runs and protection-rule requests that did not start in Discord are treated. */
   outsideRuns?: OutsideRuns;
+  /** The weekly delivery digest (`/service digest`): where and when; absent: none. */
+  digest?: DigestSchedule;
   addedBy: Person;
   addedAt: Date;
 }
@@ -75,6 +77,19 @@ export interface OutsideRuns {
 }
 
 export type GithubDeploymentsMode = 'bot' | 'off';
+
+/** Where and when a service's weekly delivery digest is posted. */
+export interface DigestSchedule {
+  channelId: string;
+  /** ISO weekday: 1 is Monday, 7 Sunday. */
+  weekday: number;
+  /** Wall-clock time of day in `timeZone`, `HH:MM`. */
+  time: string;
+  /** An IANA time zone (`Europe/Berlin`, `UTC`). */
+  timeZone: string;
+  /** When it was set: the first digest is the first of its times after this. */
+  since: Date;
+}
 
 /** What a deployment to `environment` tells GitHub's Deployments API; undefined when `off`. */
 export function githubDeploymentOf(

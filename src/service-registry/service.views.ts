@@ -3,6 +3,7 @@ import { EmbedBuilder } from 'discord.js';
 import { code, discordTime, plain } from '../discord/format';
 import { fitLines, LIMITS } from '../discord/limits';
 import { allowedRefPatterns } from './ref-policy';
+import { digestText } from './digest-settings';
 import { gateOf, outsideRunsOf, parseRequiredCheck, Service } from './service';
 import type { ProtectionRuleCheck, ProtectionRuleState } from './service-settings.service';
 
@@ -166,6 +167,12 @@ export function serviceEmbed(
     { name: 'Targets', value: targetsText(service) },
     { name: 'Verification', value: verificationText(service) },
     { name: 'Channels', value: channelsText(service) },
+    {
+      name: 'Weekly digest',
+      value: service.digest
+        ? `${digestText(service.digest)} in ${channelMention(service.digest.channelId)}`
+        : 'none (`/service digest`)',
+    },
     { name: 'Outside Discord', value: outsideRunsText(service, identity) },
     { name: 'Run matching', value: correlationText(service) },
     {

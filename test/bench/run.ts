@@ -14,6 +14,8 @@
  *       `npm run bench -- tracking` runs this section alone.
  *   (g) deploy windows on the event loop: "open now?", the bounded search for the next change,
  *       and checking a new window (test/bench/windows.ts). `npm run bench -- windows` runs it alone.
+ *   (h) /stats on a service with 10,000 production deployments: first callback and answer, for a
+ *       year and for 30 days (test/bench/stats.ts). `npm run bench -- stats` runs it alone.
  * Prints a table and writes bench-results/latest.json.
  */
 import '../support/necord-restarts';
@@ -43,6 +45,7 @@ import {
 } from '../support/test-app';
 import { waitFor } from '../support/wait-for';
 import { measureTrackingScenario, TRACKING_SCENARIOS, TrackingFigures } from './tracking';
+import { measureStats, printStats } from './stats';
 import { measureWindows, printWindows } from './windows';
 import { isValidSignature } from '../../src/github/webhook/webhook-signature';
 
@@ -396,6 +399,7 @@ async function benchWorld() {
 async function main(): Promise<void> {
   if (process.argv.includes('tracking')) return mainTracking();
   if (process.argv.includes('windows')) return mainWindows();
+  if (process.argv.includes('stats')) return mainStats();
   const { dataDir, host, dbUri, discord, github } = await benchWorld();
   let app: TestApp | undefined;
   try {
@@ -571,6 +575,8 @@ async function main(): Promise<void> {
 
     await app.close();
     app = undefined;
+    // (h) /stats on 10,000 deployments.
+    const stats = await measureStats(discord, github, dbUri);
     // (f) tracking at scale, last: it takes longest.
     const tracking = await measureTracking(discord, github, dbUri);
 
@@ -621,6 +627,7 @@ async function main(): Promise<void> {
       },
       tracking,
       windows: measureWindows(),
+      stats,
     };
     mkdirSync('bench-results', { recursive: true });
     writeFileSync('bench-results/latest.json', `${JSON.stringify(results, null, 2)}\n`);
@@ -666,6 +673,7 @@ async function main(): Promise<void> {
     );
     printTracking(tracking);
     printWindows(results.windows);
+    printStats(stats);
     console.log(
       `\nMongoDB: ${results.mongo}; Node ${process.version}. Written to bench-results/latest.json`,
     );
@@ -686,6 +694,24 @@ async function mainTracking(): Promise<void> {
     mkdirSync('bench-results', { recursive: true });
     writeFileSync('bench-results/tracking.json', `${JSON.stringify(tracking, null, 2)}\n`);
     printTracking(tracking);
+  } finally {
+    await discord.close();
+    await github.close();
+    await host?.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+/** `npm run bench -- stats`: the /stats section alone. */
+async function mainStats(): Promise<void> {
+  const { dataDir, host, dbUri, discord, github } = await benchWorld();
+  try {
+    const stats = await measureStats(discord, github, dbUri);
+    mkdirSync('bench-results', { recursive: true });
+    writeFileSync('bench-results/stats.json', `${JSON.stringify(stats, null, 2)}\n`);
+    console.log('| measure | result | target |');
+    console.log('| --- | --- | --- |');
+    printStats(stats);
   } finally {
     await discord.close();
     await github.close();

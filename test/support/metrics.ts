@@ -87,6 +87,18 @@ export function testMetrics(): { metrics: AppMetrics; registry: Registry } {
       labelNames: ['environment', 'outcome'],
       registers,
     }),
+    ...((
+      [
+        [METRIC.deliveryFrequency, ['service', 'environment']],
+        [METRIC.deliveryLeadTime, ['service', 'environment', 'quantile']],
+        [METRIC.deliveryChangeFail, ['service', 'environment']],
+        [METRIC.deliveryRecovery, ['service', 'environment']],
+        [METRIC.deliveryRework, ['service', 'environment']],
+      ] as const
+    ).map(
+      ([name, labelNames]) =>
+        new Gauge({ name, help: 'h', labelNames: [...labelNames], registers }) as Gauge<never>,
+    ) as [Gauge<never>, Gauge<never>, Gauge<never>, Gauge<never>, Gauge<never>]),
   );
   return { metrics, registry };
 }

@@ -1,0 +1,153 @@
+import { createHash } from 'node:crypto';
+import {
+  BeforeApplicationShutdown,
+  Injectable,
+  Logger,
+  OnApplicationBootstrap,
+} from '@nestjs/common';
+import { SchedulerRegistry } from '@nestjs/schedule';
+import { Clock } from '../../libs/clock';
+import { Instance } from '../../libs/instance';
+import { DeploymentHistory } from '../deployments/deployment-history.repository';
+import { ChannelNotices, type NoticeOutcome } from '../discord/channel-notices';
+import { DiscordStatus } from '../discord/discord-status';
+import { digestDueBefore } from '../service-registry/digest-settings';
+import { productionEnvironmentsOf, Service } from '../service-registry/service';
+import { ServiceRegistryService } from '../service-registry/service-registry.service';
+import { DeliveryStatsService } from './delivery-stats.service';
+import { DigestStore, MAX_DIGEST_ATTEMPTS } from './digest.store';
+import { statsChart } from './stats-chart';
+import { digestMessage } from './digest.views';
+import { chartTitle } from './stats.views';
+
+const TICK_MS = 5_000;
+/** Each post holds its turn this long (a crashed instance's digest is taken over after it). */
+const LEASE_MS = 2 * 60_000;
+/** A digest not posted this long after its time (every instance was down) is skipped. */
+export const DIGEST_LATE_LIMIT_MS = 6 * 3_600_000;
+const DIGEST_DAYS = 7;
+
+/**
+ * Posts each service's weekly delivery digest (`/service digest`) at its weekday and time in its
+ * time zone: the /stats figures of the last 7 days against the 7 before, with the chart, to its
+ * channel. Every instance connected to Discord looks every 5 seconds; the first to take a digest's record posts it
+ * (one record per service and due time), so it is posted once whatever the number of instances.
+ * A failed post is tried again a minute later, 3 times in all; a digest more than 6 hours late is
+ * skipped.
+ */
+@Injectable()
+export class DigestScheduler implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private readonly logger = new Logger('Digest');
+  private running?: Promise<void>;
+  /** Per service, the due time this instance knows was posted or given up (nothing to ask). */
+  private readonly settled = new Map<string, number>();
+
+  constructor(
+    private readonly registry: ServiceRegistryService,
+    private readonly delivery: DeliveryStatsService,
+    private readonly store: DigestStore,
+    private readonly notices: ChannelNotices,
+    private readonly discord: DiscordStatus,
+    private readonly history: DeploymentHistory,
+    private readonly scheduler: SchedulerRegistry,
+    private readonly instance: Instance,
+    private readonly clock: Clock,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    this.scheduler.addInterval(
+      'digest',
+      setInterval(() => void this.round(), TICK_MS),
+    );
+    void this.round();
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    if (this.scheduler.doesExist('interval', 'digest')) this.scheduler.deleteInterval('digest');
+    await this.running;
+  }
+
+  /** One look at every digest (shared: a round asked for while one runs is that one). */
+  round(): Promise<void> {
+    // Nothing is tried while MongoDB is away, nor before the bot is connected to Discord.
+    if (this.instance.stopping || !this.history.connected() || !this.discord.gateway().ready)
+      return Promise.resolve();
+    this.running ??= this.work()
+      .catch((error: Error) => this.logger.warn(`Digest round failed: ${error.message}`))
+      .finally(() => (this.running = undefined));
+    return this.running;
+  }
+
+  private async work(): Promise<void> {
+    for (const service of await this.registry.list()) {
+      if (this.instance.stopping) return;
+      const digest = service.digest;
+      if (!digest) continue;
+      const now = this.clock.now();
+      const dueAt = digestDueBefore(digest, now);
+      if (dueAt <= new Date(digest.since) || now.getTime() - dueAt.getTime() > DIGEST_LATE_LIMIT_MS)
+        continue;
+      if (this.settled.get(service.name) === dueAt.getTime()) continue;
+      const owner = this.instance.leaseOwner();
+      const turn = await this.store.claim(service.name, dueAt, now, owner, LEASE_MS);
+      if (turn) {
+        if (await this.post(service, turn, owner)) this.settled.set(service.name, dueAt.getTime());
+      } else {
+        const state = await this.store.state(service.name, dueAt);
+        if (state === 'posted' || state === 'failed') {
+          this.settled.set(service.name, dueAt.getTime());
+          this.logger.log(
+            `Weekly digest of ${service.name} settled by another instance (${state})`,
+          );
+        }
+      }
+    }
+  }
+
+  /** Posts the digest on this turn; true when that week's digest is settled (posted or given up). */
+  private async post(
+    service: Service,
+    turn: { id: string; attempts: number },
+    owner: string,
+  ): Promise<boolean> {
+    const channelId = service.digest!.channelId;
+    const outcome = await this.compose(service, channelId, turn.id).catch(
+      (error: Error): NoticeOutcome => ({ sent: false, retry: true, reason: error.message }),
+    );
+    const now = this.clock.now();
+    if (outcome.sent) {
+      this.logger.log(`Weekly digest of ${service.name} posted (${turn.id})`);
+      await this.store.posted(turn.id, owner, now);
+      return true;
+    }
+    const again = outcome.retry && turn.attempts < MAX_DIGEST_ATTEMPTS;
+    this.logger.warn(
+      `Weekly digest of ${service.name} not posted (try ${turn.attempts}${again ? ', tried again in a minute' : ', given up'}): ${outcome.reason}`,
+    );
+    await this.store.failed(
+      turn.id,
+      owner,
+      outcome.reason.slice(0, 300),
+      again ? new Date(now.getTime() + 60_000) : undefined,
+    );
+    return !again;
+  }
+
+  /** The digest, composed and posted (the figures of the last 7 days, the chart). */
+  private async compose(service: Service, channelId: string, id: string): Promise<NoticeOutcome> {
+    if (!productionEnvironmentsOf(service).length)
+      return { sent: false, retry: false, reason: 'the service has no production environment' };
+    const stats = await this.delivery.stats(service.name, undefined, DIGEST_DAYS);
+    const png = await statsChart(chartTitle(stats, DIGEST_DAYS), stats.weeks);
+    return this.notices.postMessage(
+      channelId,
+      digestMessage(stats, DIGEST_DAYS, png),
+      digestNonce(id),
+    );
+  }
+}
+
+/** The post's nonce (at most 25 characters): the same for every try of one digest. */
+export function digestNonce(id: string): string {
+  return `dg-${createHash('sha256').update(id).digest('hex').slice(0, 20)}`;
+}
