@@ -199,6 +199,9 @@ describe('/stats: the delivery metrics', () => {
     await shown.waitForReply();
     expect(shown.replyText()).toContain(`Friday 16:30 (Europe/Berlin) in <#${channel.id}>`);
 
+    expect(await answer({})).toBe(
+      'Nothing to change: give channel, day, time or timezone, or off:true.',
+    );
     expect(await answer({ off: true, time: '10:00' })).toBe(
       'Give off:true alone, or the settings to change.',
     );

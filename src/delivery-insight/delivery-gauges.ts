@@ -27,8 +27,8 @@ export interface TargetGauges {
 
 /**
  * The delivery metrics as Prometheus gauges, per service and production environment, over the
- * last 30 days: computed by the same rules and reads as /stats, every 5 minutes and at start,
- * one target at a time. Every instance exports them (from the same records), so dashboards
+ * last 30 days: computed by the same rules as /stats from one bounded, indexed read per target
+ * (this period only), every 5 minutes and at start, one target at a time. Every instance exports them (from the same records), so dashboards
  * take `max` across instances. A figure with nothing to measure (no commit, no failure) is left
  * out rather than shown as 0; a target no longer in the registry disappears at the next refresh.
  */
@@ -75,15 +75,15 @@ export class DeliveryGauges implements OnApplicationBootstrap, BeforeApplication
     for (const service of await this.registry.list()) {
       for (const environment of productionEnvironmentsOf(service)) {
         if (this.instance.stopping) return targets;
-        const stats = await this.delivery
-          .stats(service.name, environment, GAUGE_PERIOD_DAYS)
+        const figures = await this.delivery
+          .figures(service.name, environment, GAUGE_PERIOD_DAYS)
           .catch((error: Error) => {
             this.logger.warn(
               `Delivery figures of ${service.name} ${environment} not read: ${error.message}`,
             );
             return undefined;
           });
-        if (stats) targets.push({ service: service.name, environment, figures: stats.current });
+        if (figures) targets.push({ service: service.name, environment, figures });
       }
     }
     return targets;

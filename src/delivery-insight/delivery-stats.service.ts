@@ -75,20 +75,7 @@ export class DeliveryStatsService {
     const spanMs = days * DAY_MS;
     const current = { from: new Date(now.getTime() - spanMs), to: now };
     const previous = { from: new Date(now.getTime() - 2 * spanMs), to: current.from };
-    const facts = await this.history.findFinishedBetween(
-      service.name,
-      environments,
-      previous.from,
-      new Date(now.getTime() + 1),
-      MAX_DEPLOYMENTS_READ,
-    );
-    if (facts.length > MAX_DEPLOYMENTS_READ)
-      throw new ValidationError(
-        `More than ${MAX_DEPLOYMENTS_READ} deployments in that span: ask for a shorter period.`,
-      );
-    const commitDates = await this.leadTimes.datesOf(
-      facts.filter((fact) => fact.status === 'success' && !fact.rollbackOf).map((fact) => fact.id),
-    );
+    const { facts, commitDates } = await this.read(service.name, environments, previous.from, now);
     const failureWindowMs = this.config.delivery.failureWindowMs;
     const input = (period: typeof current): DeliveryInput => ({
       facts,
@@ -110,5 +97,40 @@ export class DeliveryStatsService {
       commitDates,
       failureWindowMs,
     };
+  }
+
+  /**
+   * The figures alone of one target over the last `days` (the gauges): one period read, no
+   * trend, no weeks.
+   */
+  async figures(service: string, environment: string, days: number): Promise<DeliveryFigures> {
+    const now = this.clock.now();
+    const period = { from: new Date(now.getTime() - days * DAY_MS), to: now };
+    const { facts, commitDates } = await this.read(service, [environment], period.from, now);
+    return deliveryFigures({
+      facts,
+      commitDates,
+      period,
+      failureWindowMs: this.config.delivery.failureWindowMs,
+    });
+  }
+
+  /** The deployments that finished from `from` to now, and their commits' dates: bounded. */
+  private async read(service: string, environments: string[], from: Date, now: Date) {
+    const facts = await this.history.findFinishedBetween(
+      service,
+      environments,
+      from,
+      new Date(now.getTime() + 1),
+      MAX_DEPLOYMENTS_READ,
+    );
+    if (facts.length > MAX_DEPLOYMENTS_READ)
+      throw new ValidationError(
+        `More than ${MAX_DEPLOYMENTS_READ} deployments in that span: ask for a shorter period.`,
+      );
+    const commitDates = await this.leadTimes.datesOf(
+      facts.filter((fact) => fact.status === 'success' && !fact.rollbackOf).map((fact) => fact.id),
+    );
+    return { facts, commitDates };
   }
 }

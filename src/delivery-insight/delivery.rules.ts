@@ -150,15 +150,18 @@ export function deliveryFigures(input: DeliveryInput): DeliveryFigures {
   for (const change of changes) {
     const failure = failures.get(change.id);
     if (!failure) continue;
-    // Facts are in finishing order, and the failure begins at or after the change's success.
-    const next = facts
-      .slice(position.get(change.id)! + 1)
-      .find(
-        (fact) =>
-          fact.status === 'success' &&
-          fact.finishedAt.getTime() > failure.since.getTime() &&
-          !failures.has(fact.id),
-      );
+    // Facts are in finishing order, and the failure begins at or after the change's success:
+    // the search walks on from the change, without copying the rest.
+    let next: DeliveryFact | undefined;
+    for (let i = position.get(change.id)! + 1; i < facts.length && !next; i++) {
+      const fact = facts[i];
+      if (
+        fact.status === 'success' &&
+        fact.finishedAt.getTime() > failure.since.getTime() &&
+        !failures.has(fact.id)
+      )
+        next = fact;
+    }
     if (next) recoveries.push(next.finishedAt.getTime() - failure.since.getTime());
     else unrecovered++;
   }

@@ -6,13 +6,11 @@ import { Audited } from '../discord/command-audit.interceptor';
 import { withinLimits } from '../discord/limits';
 import { discordTime, plain } from '../discord/format';
 import { channelChoice } from '../service-registry/dto/service-settings.options';
-import { digestDueBefore, digestText } from '../service-registry/digest-settings';
+import { digestDueAfter, digestText } from '../service-registry/digest-settings';
 import { ServiceAutocomplete } from '../service-registry/service.autocomplete';
 import { ServiceGroup } from '../service-registry/service.commands';
 import { ServiceSettingsService } from '../service-registry/service-settings.service';
 import { ServiceDigestOptions } from './dto/digest.options';
-
-const WEEK_MS = 7 * 86_400_000;
 
 /** `/service digest`: where and when the weekly delivery digest of a service is posted. */
 @Injectable()
@@ -39,7 +37,7 @@ export class DigestCommands {
     });
     const name = plain(service.name, 63);
     const digest = service.digest;
-    const next = digest && digestDueBefore(digest, new Date(digest.since.getTime() + WEEK_MS));
+    const next = digest && digestDueAfter(digest, new Date(digest.since));
     return interaction.reply(
       withinLimits({
         content: digest

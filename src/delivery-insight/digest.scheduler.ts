@@ -11,18 +11,22 @@ import { Instance } from '../../libs/instance';
 import { DeploymentHistory } from '../deployments/deployment-history.repository';
 import { ChannelNotices, type NoticeOutcome } from '../discord/channel-notices';
 import { DiscordStatus } from '../discord/discord-status';
-import { digestDueBefore } from '../service-registry/digest-settings';
+import { digestDate, digestDueBefore } from '../service-registry/digest-settings';
 import { productionEnvironmentsOf, Service } from '../service-registry/service';
 import { ServiceRegistryService } from '../service-registry/service-registry.service';
 import { DeliveryStatsService } from './delivery-stats.service';
-import { DigestStore, MAX_DIGEST_ATTEMPTS } from './digest.store';
+import { digestId, DigestStore, MAX_DIGEST_ATTEMPTS } from './digest.store';
 import { statsChart } from './stats-chart';
 import { digestMessage } from './digest.views';
 import { chartTitle } from './stats.views';
 
 const TICK_MS = 5_000;
-/** Each post holds its turn this long (a crashed instance's digest is taken over after it). */
-const LEASE_MS = 2 * 60_000;
+/**
+ * Each post holds its turn this long: a crashed instance's digest is taken over after it, and a
+ * post whose record could not be written (MongoDB away) is recorded when MongoDB is back, before
+ * anyone else may take it.
+ */
+const LEASE_MS = 10 * 60_000;
 /** A digest not posted this long after its time (every instance was down) is skipped. */
 export const DIGEST_LATE_LIMIT_MS = 6 * 3_600_000;
 const DIGEST_DAYS = 7;
@@ -30,17 +34,19 @@ const DIGEST_DAYS = 7;
 /**
  * Posts each service's weekly delivery digest (`/service digest`) at its weekday and time in its
  * time zone: the /stats figures of the last 7 days against the 7 before, with the chart, to its
- * channel. Every instance connected to Discord looks every 5 seconds; the first to take a digest's record posts it
- * (one record per service and due time), so it is posted once whatever the number of instances.
- * A failed post is tried again a minute later, 3 times in all; a digest more than 6 hours late is
- * skipped.
+ * channel. Every instance connected to Discord looks every 5 seconds; the first to take a
+ * digest's record posts it (one record per service and due date in its time zone), so it is
+ * posted once whatever the number of instances. A failed post is tried again a minute later, 3
+ * times in all; a digest more than 6 hours late is skipped.
  */
 @Injectable()
 export class DigestScheduler implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger('Digest');
   private running?: Promise<void>;
-  /** Per service, the due time this instance knows was posted or given up (nothing to ask). */
-  private readonly settled = new Map<string, number>();
+  /** Per service, the digest (its id) this instance knows is posted or given up. */
+  private readonly settled = new Map<string, string>();
+  /** Posted here, but not yet recorded so (MongoDB failed the write): id → lease owner. */
+  private readonly unrecorded = new Map<string, string>();
 
   constructor(
     private readonly registry: ServiceRegistryService,
@@ -79,7 +85,11 @@ export class DigestScheduler implements OnApplicationBootstrap, BeforeApplicatio
   }
 
   private async work(): Promise<void> {
-    for (const service of await this.registry.list()) {
+    for (const [id, owner] of this.unrecorded) {
+      await this.record(id, owner);
+      this.unrecorded.delete(id);
+    }
+    for (const service of await this.registry.withDigest()) {
       if (this.instance.stopping) return;
       const digest = service.digest;
       if (!digest) continue;
@@ -87,24 +97,26 @@ export class DigestScheduler implements OnApplicationBootstrap, BeforeApplicatio
       const dueAt = digestDueBefore(digest, now);
       if (dueAt <= new Date(digest.since) || now.getTime() - dueAt.getTime() > DIGEST_LATE_LIMIT_MS)
         continue;
-      if (this.settled.get(service.name) === dueAt.getTime()) continue;
+      const week = digestDate(digest, dueAt);
+      const id = digestId(service.name, week);
+      if (this.settled.get(service.name) === id) continue;
       const owner = this.instance.leaseOwner();
-      const turn = await this.store.claim(service.name, dueAt, now, owner, LEASE_MS);
+      const turn = await this.store.claim(service.name, week, dueAt, now, owner, LEASE_MS);
       if (turn) {
-        if (await this.post(service, turn, owner)) this.settled.set(service.name, dueAt.getTime());
-      } else {
-        const state = await this.store.state(service.name, dueAt);
-        if (state === 'posted' || state === 'failed') {
-          this.settled.set(service.name, dueAt.getTime());
-          this.logger.log(
-            `Weekly digest of ${service.name} settled by another instance (${state})`,
-          );
-        }
+        if (await this.post(service, turn, owner)) this.settled.set(service.name, id);
+        continue;
+      }
+      const state = await this.store.settle(service.name, week, now);
+      if (state === 'posted' || state === 'failed') {
+        this.settled.set(service.name, id);
+        this.logger.log(`Weekly digest of ${service.name} settled by another instance (${state})`);
       }
     }
   }
 
-  /** Posts the digest on this turn; true when that week's digest is settled (posted or given up). */
+  /**
+   * Posts the digest on this turn; true when that week's digest is settled (posted, or given up).
+   */
   private async post(
     service: Service,
     turn: { id: string; attempts: number },
@@ -114,23 +126,39 @@ export class DigestScheduler implements OnApplicationBootstrap, BeforeApplicatio
     const outcome = await this.compose(service, channelId, turn.id).catch(
       (error: Error): NoticeOutcome => ({ sent: false, retry: true, reason: error.message }),
     );
-    const now = this.clock.now();
     if (outcome.sent) {
       this.logger.log(`Weekly digest of ${service.name} posted (${turn.id})`);
-      await this.store.posted(turn.id, owner, now);
+      try {
+        await this.record(turn.id, owner);
+      } catch (error) {
+        // Posted, but MongoDB did not take the word: recorded as soon as it is back (the turn is
+        // held 10 minutes), so that no other instance posts it again.
+        this.unrecorded.set(turn.id, owner);
+        throw error;
+      }
       return true;
     }
     const again = outcome.retry && turn.attempts < MAX_DIGEST_ATTEMPTS;
     this.logger.warn(
       `Weekly digest of ${service.name} not posted (try ${turn.attempts}${again ? ', tried again in a minute' : ', given up'}): ${outcome.reason}`,
     );
-    await this.store.failed(
+    const now = this.clock.now();
+    const kept = await this.store.failed(
       turn.id,
       owner,
       outcome.reason.slice(0, 300),
       again ? new Date(now.getTime() + 60_000) : undefined,
     );
+    if (!kept)
+      this.logger.warn(`Weekly digest ${turn.id}: the turn had passed to another instance`);
     return !again;
+  }
+
+  private async record(id: string, owner: string): Promise<void> {
+    if (!(await this.store.posted(id, owner, this.clock.now())))
+      this.logger.warn(
+        `Weekly digest ${id} was posted after its turn had passed to another instance`,
+      );
   }
 
   /** The digest, composed and posted (the figures of the last 7 days, the chart). */

@@ -15,18 +15,20 @@ export class DigestStore {
   ) {}
 
   /**
-   * Takes the turn to post the digest of `service` due at `dueAt`, for `leaseMs`: one atomic
+   * Takes the turn to post the digest of `service` for `week` (the due date in its time zone;
+   * `dueAt`, the moment, is kept for the record), for `leaseMs`: one atomic
    * upsert. Null when it was posted, given up, or another instance holds the turn (the insert of
    * a second record for the same digest fails on its id).
    */
   async claim(
     service: string,
+    week: string,
     dueAt: Date,
     now: Date,
     owner: string,
     leaseMs: number,
   ): Promise<{ id: string; attempts: number } | null> {
-    const id = `${service}@${dueAt.toISOString()}`;
+    const id = digestId(service, week);
     try {
       const doc = await this.posts
         .findOneAndUpdate(
@@ -51,29 +53,56 @@ export class DigestStore {
     }
   }
 
-  /** Posted, by the holder of the turn. */
-  async posted(id: string, owner: string, now: Date): Promise<void> {
-    await this.posts.updateOne(
+  /** Posted, by the holder of the turn. False when the turn was no longer its own. */
+  async posted(id: string, owner: string, now: Date): Promise<boolean> {
+    const result = await this.posts.updateOne(
       { _id: id, owner, state: 'posting' },
       { $set: { state: 'posted', postedAt: now }, $unset: { error: '' } },
     );
+    return result.modifiedCount === 1;
   }
 
-  /** Not posted: tried again after `retryAt`, or given up (no retryAt). */
-  async failed(id: string, owner: string, reason: string, retryAt?: Date): Promise<void> {
-    await this.posts.updateOne(
+  /**
+   * Not posted: tried again after `retryAt`, or given up (no retryAt). False when the turn was no
+   * longer its own.
+   */
+  async failed(id: string, owner: string, reason: string, retryAt?: Date): Promise<boolean> {
+    const result = await this.posts.updateOne(
       { _id: id, owner, state: 'posting' },
       retryAt
         ? { $set: { leaseUntil: retryAt, error: reason } }
         : { $set: { state: 'failed', error: reason } },
     );
+    return result.modifiedCount === 1;
   }
 
-  /** Whether the digest of `service` due at `dueAt` was posted (for tests and /service show). */
-  async state(service: string, dueAt: Date): Promise<DigestPostDocument['state'] | undefined> {
+  /**
+   * Where the digest stands, for an instance that did not get the turn. A last try whose holder
+   * went silent (its lease ran out with no tries left) is given up here, in one update.
+   */
+  async settle(
+    service: string,
+    week: string,
+    now: Date,
+  ): Promise<DigestPostDocument['state'] | undefined> {
+    const id = digestId(service, week);
+    await this.posts.updateOne(
+      {
+        _id: id,
+        state: 'posting',
+        leaseUntil: { $lt: now },
+        attempts: { $gte: MAX_DIGEST_ATTEMPTS },
+      },
+      { $set: { state: 'failed', error: `no answer after ${MAX_DIGEST_ATTEMPTS} tries` } },
+    );
     const doc = await this.posts
-      .findById(`${service}@${dueAt.toISOString()}`, { state: 1 })
+      .findById(id, { state: 1 })
       .lean<Pick<DigestPostDocument, 'state'>>();
     return doc?.state;
   }
+}
+
+/** One digest: the service and the due date in its time zone. */
+export function digestId(service: string, week: string): string {
+  return `${service}@${week}`;
 }

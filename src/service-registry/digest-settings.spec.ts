@@ -1,5 +1,11 @@
 import { ValidationError } from '../../libs/errors';
-import { digestDueBefore, digestText, parseDigest } from './digest-settings';
+import {
+  digestDate,
+  digestDueAfter,
+  digestDueBefore,
+  digestText,
+  parseDigest,
+} from './digest-settings';
 import type { DigestSchedule } from './service';
 
 const NOW = new Date('2026-12-02T10:00:00Z'); // a Wednesday
@@ -89,6 +95,36 @@ describe('digestDueBefore', () => {
     // Tokyo is 9 hours ahead: Monday 09:00 there is Monday 00:00 UTC.
     expect(digestDueBefore(schedule({ timeZone: 'Asia/Tokyo' }), NOW)).toEqual(
       new Date('2026-11-30T00:00:00Z'),
+    );
+  });
+
+  it('is one digest, posted at the first, for a time the clocks pass twice', () => {
+    // Sunday 25 October 2026, Berlin goes back from UTC+2 to UTC+1 at 01:00 UTC: 02:30 there
+    // happens at 00:30 UTC and again at 01:30 UTC. Every minute of that night, as the scheduler
+    // looks, names the due digest by its date there: one digest, first due at 00:30 UTC.
+    const sunday = schedule({ weekday: 7, time: '02:30', timeZone: 'Europe/Berlin' });
+    const seen = new Map<string, Date>();
+    for (
+      let t = Date.parse('2026-10-24T22:00:00Z');
+      t <= Date.parse('2026-10-25T04:00:00Z');
+      t += 60_000
+    ) {
+      const due = digestDueBefore(sunday, new Date(t));
+      const key = digestDate(sunday, due);
+      if (!seen.has(key)) seen.set(key, new Date(t));
+    }
+    expect([...seen.keys()]).toEqual(['2026-10-18', '2026-10-25']);
+    expect(seen.get('2026-10-25')).toEqual(new Date('2026-10-25T00:30:00Z'));
+  });
+
+  it('says when the next one is, by the calendar across a daylight-saving change', () => {
+    const monday = schedule({ timeZone: 'Europe/Berlin' });
+    // Set on Saturday 28 March (UTC+1); the next Monday 09:00 is after the change (UTC+2).
+    expect(digestDueAfter(monday, new Date('2026-03-28T12:00:00Z'))).toEqual(
+      new Date('2026-03-30T07:00:00Z'),
+    );
+    expect(digestDueAfter(monday, new Date('2026-03-30T07:00:00Z'))).toEqual(
+      new Date('2026-04-06T07:00:00Z'),
     );
   });
 

@@ -78,6 +78,22 @@ export function digestDueBefore(schedule: DigestSchedule, at: Date): Date {
   return due.toJSDate();
 }
 
+/**
+ * Which week's digest a due time is: its calendar date in the schedule's time zone. The key of
+ * its record, so that a time the clocks pass twice (the hour repeated when they go back, where the
+ * due instant moves by an hour) is still one digest, posted at the first.
+ */
+export function digestDate(schedule: DigestSchedule, dueAt: Date): string {
+  return DateTime.fromJSDate(dueAt, { zone: schedule.timeZone }).toISODate()!;
+}
+
+/** The first time the digest is due after `at` (a week on from the last, by the calendar). */
+export function digestDueAfter(schedule: DigestSchedule, at: Date): Date {
+  const [hour, minute] = schedule.time.split(':').map(Number);
+  const last = DateTime.fromJSDate(digestDueBefore(schedule, at), { zone: schedule.timeZone });
+  return last.plus({ weeks: 1 }).set({ hour, minute }).toJSDate();
+}
+
 /** `Monday 09:00 (Europe/Berlin)` */
 export function digestText(schedule: DigestSchedule): string {
   const day = WEEKDAYS[schedule.weekday - 1];

@@ -216,6 +216,11 @@ export class ServiceRegistryService {
     return this.services.list();
   }
 
+  /** The services that have a weekly digest (`/service digest`). */
+  withDigest(): Promise<Service[]> {
+    return this.services.withDigest();
+  }
+
   namesStartingWith(prefix: string): Promise<string[]> {
     return this.services.namesStartingWith(prefix);
   }

@@ -62,10 +62,17 @@ export class ServiceSettingsService {
       throw new ValidationError('Give off:true alone, or the settings to change.');
     if (off && !service.digest)
       throw new ValidationError(`${service.name} has no digest to turn off.`);
+    if (!off && service.digest && Object.values(changes).every((value) => value === undefined))
+      throw new ValidationError(
+        'Nothing to change: give channel, day, time or timezone, or off:true.',
+      );
     const digest = off ? null : parseDigest(changes, service.digest, this.clock.now());
-    const updated = await this.services.setDigest(service.name, digest);
-    if (!updated) throw new UnknownServiceError(name);
-    return updated;
+    const updated = await this.services.setDigest(service.name, digest, service.digest?.since);
+    if (updated) return updated;
+    await this.registry.get(name);
+    throw new ValidationError(
+      `The digest of ${service.name} was changed meanwhile: look at /service show and try again.`,
+    );
   }
 
   /**

@@ -49,6 +49,14 @@ export class ServiceRepository {
     return this.services.find({}, PLAIN).sort({ name: 1 }).lean<Service[]>();
   }
 
+  /** The services that have a weekly digest. */
+  async withDigest(): Promise<Service[]> {
+    return this.services
+      .find({ digest: { $exists: true } }, PLAIN)
+      .sort({ name: 1 })
+      .lean<Service[]>();
+  }
+
   /** Names starting with `prefix`, for autocomplete. */
   async namesStartingWith(prefix: string, limit = 25): Promise<string[]> {
     const escaped = prefix.toLowerCase().replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
@@ -156,13 +164,25 @@ export class ServiceRepository {
       .lean<Service>();
   }
 
-  /** Sets the weekly digest, or removes it (null). */
-  async setDigest(name: string, digest: DigestSchedule | null): Promise<Service | null> {
+  /**
+   * Sets the weekly digest, or removes it (null), while it is still the one read (`expectedSince`,
+   * or none): two admins changing it at once never merge into a digest neither asked for. Null
+   * when the service is gone or the digest changed meanwhile.
+   */
+  async setDigest(
+    name: string,
+    digest: DigestSchedule | null,
+    expectedSince: Date | undefined,
+  ): Promise<Service | null> {
+    const unchanged = expectedSince
+      ? { 'digest.since': expectedSince }
+      : { digest: { $exists: false } };
     return this.services
-      .findOneAndUpdate({ name }, digest ? { $set: { digest } } : { $unset: { digest: '' } }, {
-        returnDocument: 'after',
-        projection: PLAIN,
-      })
+      .findOneAndUpdate(
+        { name, ...unchanged },
+        digest ? { $set: { digest } } : { $unset: { digest: '' } },
+        { returnDocument: 'after', projection: PLAIN },
+      )
       .lean<Service>();
   }
 
