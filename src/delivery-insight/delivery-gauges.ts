@@ -5,6 +5,7 @@ import {
   OnApplicationBootstrap,
 } from '@nestjs/common';
 import { SchedulerRegistry } from '@nestjs/schedule';
+import { BackgroundRound } from '../../libs/background-round';
 import { Instance } from '../../libs/instance';
 import { DeploymentHistory } from '../deployments/deployment-history.repository';
 import { AppMetrics } from '../metrics/app-metrics';
@@ -35,39 +36,37 @@ export interface TargetGauges {
 @Injectable()
 export class DeliveryGauges implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger('DeliveryGauges');
-  private running?: Promise<void>;
+  private readonly rounds: BackgroundRound;
 
   constructor(
     private readonly registry: ServiceRegistryService,
     private readonly delivery: DeliveryStatsService,
     private readonly history: DeploymentHistory,
     private readonly metrics: AppMetrics,
-    private readonly scheduler: SchedulerRegistry,
+    scheduler: SchedulerRegistry,
     private readonly instance: Instance,
-  ) {}
-
-  onApplicationBootstrap(): void {
-    this.scheduler.addInterval(
-      'delivery-gauges',
-      setInterval(() => void this.refresh(), REFRESH_MS),
-    );
-    void this.refresh();
+  ) {
+    this.rounds = new BackgroundRound(scheduler, instance, {
+      name: 'delivery-gauges',
+      everyMs: REFRESH_MS,
+      work: async () => this.show(await this.read()),
+      ready: () => this.history.connected(),
+      logger: this.logger,
+      failure: 'Delivery gauges not refreshed',
+    });
   }
 
-  async beforeApplicationShutdown(): Promise<void> {
-    if (this.scheduler.doesExist('interval', 'delivery-gauges'))
-      this.scheduler.deleteInterval('delivery-gauges');
-    await this.running;
+  onApplicationBootstrap(): void {
+    this.rounds.start(true);
+  }
+
+  beforeApplicationShutdown(): Promise<void> {
+    return this.rounds.stop();
   }
 
   /** Reads every production target's figures, then replaces the gauges at once. */
   refresh(): Promise<void> {
-    if (this.instance.stopping || !this.history.connected()) return Promise.resolve();
-    this.running ??= this.read()
-      .then((targets) => this.show(targets))
-      .catch((error: Error) => this.logger.warn(`Delivery gauges not refreshed: ${error.message}`))
-      .finally(() => (this.running = undefined));
-    return this.running;
+    return this.rounds.run();
   }
 
   private async read(): Promise<TargetGauges[]> {

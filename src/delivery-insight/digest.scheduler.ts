@@ -7,6 +7,7 @@ import {
 } from '@nestjs/common';
 import { SchedulerRegistry } from '@nestjs/schedule';
 import { Clock } from '../../libs/clock';
+import { BackgroundRound } from '../../libs/background-round';
 import { Instance } from '../../libs/instance';
 import { DeploymentHistory } from '../deployments/deployment-history.repository';
 import { ChannelNotices, type NoticeOutcome } from '../discord/channel-notices';
@@ -42,7 +43,7 @@ const DIGEST_DAYS = 7;
 @Injectable()
 export class DigestScheduler implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger('Digest');
-  private running?: Promise<void>;
+  private readonly rounds: BackgroundRound;
   /** Per service, the digest (its id) this instance knows is posted or given up. */
   private readonly settled = new Map<string, string>();
   /** Posted here, but not yet recorded so (MongoDB failed the write): id → lease owner. */
@@ -55,33 +56,32 @@ export class DigestScheduler implements OnApplicationBootstrap, BeforeApplicatio
     private readonly notices: ChannelNotices,
     private readonly discord: DiscordStatus,
     private readonly history: DeploymentHistory,
-    private readonly scheduler: SchedulerRegistry,
+    scheduler: SchedulerRegistry,
     private readonly instance: Instance,
     private readonly clock: Clock,
-  ) {}
-
-  onApplicationBootstrap(): void {
-    this.scheduler.addInterval(
-      'digest',
-      setInterval(() => void this.round(), TICK_MS),
-    );
-    void this.round();
+  ) {
+    this.rounds = new BackgroundRound(scheduler, instance, {
+      name: 'digest',
+      everyMs: TICK_MS,
+      work: () => this.work(),
+      // Nothing is tried while MongoDB is away, nor before the bot is connected to Discord.
+      ready: () => this.history.connected() && this.discord.gateway().ready,
+      logger: this.logger,
+      failure: 'Digest round failed',
+    });
   }
 
-  async beforeApplicationShutdown(): Promise<void> {
-    if (this.scheduler.doesExist('interval', 'digest')) this.scheduler.deleteInterval('digest');
-    await this.running;
+  onApplicationBootstrap(): void {
+    this.rounds.start(true);
+  }
+
+  beforeApplicationShutdown(): Promise<void> {
+    return this.rounds.stop();
   }
 
   /** One look at every digest (shared: a round asked for while one runs is that one). */
   round(): Promise<void> {
-    // Nothing is tried while MongoDB is away, nor before the bot is connected to Discord.
-    if (this.instance.stopping || !this.history.connected() || !this.discord.gateway().ready)
-      return Promise.resolve();
-    this.running ??= this.work()
-      .catch((error: Error) => this.logger.warn(`Digest round failed: ${error.message}`))
-      .finally(() => (this.running = undefined));
-    return this.running;
+    return this.rounds.run();
   }
 
   private async work(): Promise<void> {

@@ -1,8 +1,8 @@
-import { AttachmentBuilder, type MessageCreateOptions } from 'discord.js';
+import type { MessageCreateOptions } from 'discord.js';
 import { withinLimits } from '../discord/limits';
 import { plain } from '../discord/format';
 import type { DeliveryStats } from './delivery-stats.service';
-import { statsEmbed } from './stats.views';
+import { chartAttachment, statsEmbed } from './stats.views';
 
 /** The weekly digest: the /stats text of the week, and the chart when there is one. */
 export function digestMessage(
@@ -13,17 +13,7 @@ export function digestMessage(
   const embed = statsEmbed(stats, days).setTitle(
     `Weekly delivery digest: ${plain(stats.service.name, 63)}`,
   );
-  if (png) embed.setImage('attachment://delivery.png');
+  const files = png ? [chartAttachment(embed, png)] : [];
   const { embeds } = withinLimits({ embeds: [embed] });
-  return {
-    embeds,
-    files: png
-      ? [
-          new AttachmentBuilder(png, {
-            name: 'delivery.png',
-            description: 'Deployments per week by outcome, and the median lead time per week',
-          }),
-        ]
-      : [],
-  };
+  return { embeds, files };
 }

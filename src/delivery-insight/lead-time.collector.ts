@@ -6,6 +6,7 @@ import {
 } from '@nestjs/common';
 import { SchedulerRegistry } from '@nestjs/schedule';
 import { Clock } from '../../libs/clock';
+import { BackgroundRound } from '../../libs/background-round';
 import { Instance } from '../../libs/instance';
 import { DeploymentEvents } from '../deployments/deployment.events';
 import { DeploymentHistory } from '../deployments/deployment-history.repository';
@@ -34,7 +35,7 @@ export const MAX_COMMITS = 250;
 @Injectable()
 export class LeadTimeCollector implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger('LeadTime');
-  private running?: Promise<unknown>;
+  private readonly rounds: BackgroundRound;
   private lastBackfill = 0;
 
   constructor(
@@ -43,16 +44,22 @@ export class LeadTimeCollector implements OnApplicationBootstrap, BeforeApplicat
     private readonly registry: ServiceRegistryService,
     private readonly github: GithubClient,
     private readonly events: DeploymentEvents,
-    private readonly scheduler: SchedulerRegistry,
+    scheduler: SchedulerRegistry,
     private readonly instance: Instance,
     private readonly clock: Clock,
-  ) {}
+  ) {
+    this.rounds = new BackgroundRound(scheduler, instance, {
+      name: 'lead-time',
+      everyMs: TICK_MS,
+      work: () => this.work(),
+      ready: () => this.history.connected(),
+      logger: this.logger,
+      failure: 'Lead time round failed',
+    });
+  }
 
   onApplicationBootstrap(): void {
-    this.scheduler.addInterval(
-      'lead-time',
-      setInterval(() => void this.round(), TICK_MS),
-    );
+    this.rounds.start();
     this.events.on('finished', 'lead-time', async ({ deployment }) => {
       if (deployment.status !== 'success' || deployment.rollback || !deployment.finishedAt) return;
       const service = await this.registry.get(deployment.service).catch(() => undefined);
@@ -65,19 +72,13 @@ export class LeadTimeCollector implements OnApplicationBootstrap, BeforeApplicat
     });
   }
 
-  async beforeApplicationShutdown(): Promise<void> {
-    if (this.scheduler.doesExist('interval', 'lead-time'))
-      this.scheduler.deleteInterval('lead-time');
-    await this.running;
+  beforeApplicationShutdown(): Promise<void> {
+    return this.rounds.stop();
   }
 
   /** One round (shared: a round asked for while one runs is that one). */
-  round(): Promise<unknown> {
-    if (this.instance.stopping || !this.history.connected()) return Promise.resolve();
-    this.running ??= this.work()
-      .catch((error: Error) => this.logger.warn(`Lead time round failed: ${error.message}`))
-      .finally(() => (this.running = undefined));
-    return this.running;
+  round(): Promise<void> {
+    return this.rounds.run();
   }
 
   private async work(): Promise<void> {

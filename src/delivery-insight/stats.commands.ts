@@ -9,7 +9,7 @@ import { StatsOptions } from './dto/stats.options';
 import { statsChart } from './stats-chart';
 import { statsCsvFile } from './stats-csv';
 import { ValidationError } from '../../libs/errors';
-import { chartTitle, statsEmbed } from './stats.views';
+import { chartAttachment, chartTitle, statsEmbed } from './stats.views';
 
 /** `/stats`: DORA's five delivery metrics of a service, with a chart or the deployments as CSV. */
 @Injectable()
@@ -36,12 +36,8 @@ export class StatsCommands {
     const file = csv
       ? new AttachmentBuilder(csv, { name: `${stats.service.name}-deployments.csv` })
       : png
-        ? new AttachmentBuilder(png, {
-            name: 'delivery.png',
-            description: 'Deployments per week by outcome, and the median lead time per week',
-          })
+        ? chartAttachment(embed, png)
         : undefined;
-    if (png) embed.setImage('attachment://delivery.png');
     return interaction.editReply(withinLimits({ embeds: [embed], files: file ? [file] : [] }));
   }
 }

@@ -1,4 +1,4 @@
-import { EmbedBuilder } from 'discord.js';
+import { AttachmentBuilder, EmbedBuilder } from 'discord.js';
 import { spanText } from '../../libs/text';
 import { plain } from '../discord/format';
 import { Band, DAY_MS, DeliveryFigures, bandsOf } from './delivery.rules';
@@ -101,4 +101,13 @@ function leadTimeNotes(figures: DeliveryFigures): string {
 /** The chart's title: the service, the scope, the period. */
 export function chartTitle(stats: DeliveryStats, days: number): string {
   return `${stats.service.name} → ${stats.environments.join(', ')}: ${Math.ceil((days * DAY_MS) / (7 * DAY_MS))} weeks`;
+}
+
+/** The chart as the embed's image: the file to attach, and the embed pointing at it. */
+export function chartAttachment(embed: EmbedBuilder, png: Buffer): AttachmentBuilder {
+  embed.setImage('attachment://delivery.png');
+  return new AttachmentBuilder(png, {
+    name: 'delivery.png',
+    description: 'Deployments per week by outcome, and the median lead time per week',
+  });
 }

@@ -16,41 +16,37 @@ export class ChannelNotices {
    * A message of embeds and files that mentions no one. With `nonce`, Discord keeps it unique
    * for a few minutes (enforced): a post repeated after a lost answer is the same message.
    */
-  async postMessage(
+  postMessage(
     channelId: string,
     message: Pick<MessageCreateOptions, 'embeds' | 'files'>,
     nonce?: string,
   ): Promise<NoticeOutcome> {
-    try {
-      const channel = await this.client.channels.fetch(channelId);
-      if (!channel?.isSendable())
-        throw new UnusableChannelError('the bot cannot post in the channel');
-      await channel.send({
-        ...message,
-        allowedMentions: { parse: [] },
-        ...(nonce ? { nonce, enforceNonce: true } : {}),
-      });
-      return { sent: true };
-    } catch (error) {
-      const failure = classifyDiscordFailure(error);
-      return { sent: false, retry: failure.kind === 'transient', reason: failure.reason };
-    }
+    return this.send(channelId, {
+      ...message,
+      allowedMentions: { parse: [] },
+      ...(nonce ? { nonce, enforceNonce: true } : {}),
+    });
   }
 
-  async post(
+  post(
     channelId: string,
     content: string,
     mention?: string,
     roles: string[] = [],
   ): Promise<NoticeOutcome> {
+    return this.send(channelId, {
+      content: truncate(content, LIMITS.content),
+      allowedMentions: { users: mention ? [mention] : [], roles },
+    });
+  }
+
+  /** Sends to the channel; a failure is told, never thrown. */
+  private async send(channelId: string, message: MessageCreateOptions): Promise<NoticeOutcome> {
     try {
       const channel = await this.client.channels.fetch(channelId);
       if (!channel?.isSendable())
         throw new UnusableChannelError('the bot cannot post in the channel');
-      await channel.send({
-        content: truncate(content, LIMITS.content),
-        allowedMentions: { users: mention ? [mention] : [], roles },
-      });
+      await channel.send(message);
       return { sent: true };
     } catch (error) {
       const failure = classifyDiscordFailure(error);

@@ -6,6 +6,7 @@ import {
 } from '@nestjs/common';
 import { SchedulerRegistry } from '@nestjs/schedule';
 import { Clock } from '../../libs/clock';
+import { BackgroundRound } from '../../libs/background-round';
 import { Instance } from '../../libs/instance';
 import { AppError } from '../../libs/errors';
 import { AppConfig } from '../config/app-config';
@@ -39,7 +40,7 @@ const CHECK_MAX_AGE_MS = 10_000;
 @Injectable()
 export class VerificationWorker implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger('Verification');
-  private running?: Promise<unknown>;
+  private readonly rounds: BackgroundRound;
 
   constructor(
     private readonly config: AppConfig,
@@ -50,34 +51,33 @@ export class VerificationWorker implements OnApplicationBootstrap, BeforeApplica
     private readonly rollbacks: AutomaticRollbacks,
     private readonly notices: VerificationNotices,
     private readonly events: DeploymentEvents,
-    private readonly scheduler: SchedulerRegistry,
+    scheduler: SchedulerRegistry,
     private readonly instance: Instance,
     private readonly clock: Clock,
-  ) {}
+  ) {
+    this.rounds = new BackgroundRound(scheduler, instance, {
+      name: 'verification',
+      everyMs: TICK_MS,
+      work: () => this.work(),
+      ready: () => this.verifications.connected(),
+      logger: this.logger,
+      failure: 'Verification round failed',
+    });
+  }
 
   onApplicationBootstrap(): void {
-    this.scheduler.addInterval(
-      'verification',
-      setInterval(() => void this.round(), TICK_MS),
-    );
+    this.rounds.start();
     // A run that just succeeded, or a failure just recorded, is taken up without waiting a tick.
     this.events.on(['finished', 'verification'], 'verification', () => this.round());
   }
 
-  async beforeApplicationShutdown(): Promise<void> {
-    if (this.scheduler.doesExist('interval', 'verification'))
-      this.scheduler.deleteInterval('verification');
-    await this.running;
+  beforeApplicationShutdown(): Promise<void> {
+    return this.rounds.stop();
   }
 
   /** One round of work (shared: a round asked for while one runs is that one). */
-  round(): Promise<unknown> {
-    // While MongoDB is away nothing is tried: the driver reconnects undisturbed.
-    if (this.instance.stopping || !this.verifications.connected()) return Promise.resolve();
-    this.running ??= this.work()
-      .catch((error: Error) => this.logger.warn(`Verification round failed: ${error.message}`))
-      .finally(() => (this.running = undefined));
-    return this.running;
+  round(): Promise<void> {
+    return this.rounds.run();
   }
 
   private async work(): Promise<void> {

@@ -495,6 +495,37 @@ async function measureHotPaths(
   return { app, firstCallback, appRounds, bareRounds, ingestion, baseline };
 }
 
+/** The figures of (a) and (b) as bench-results/latest.json keeps them. */
+function hotFigures(hot: Awaited<ReturnType<typeof measureHotPaths>>) {
+  const { firstCallback, appRounds, bareRounds, ingestion, baseline } = hot;
+  return {
+    firstCallbackMs: {
+      commands: COMMANDS,
+      p50: round(percentile(firstCallback, 50)),
+      p99: round(percentile(firstCallback, 99)),
+      target: FIRST_CALLBACK_TARGET,
+    },
+    webhookIngestion: {
+      deliveries: DELIVERIES,
+      rounds: ROUNDS,
+      concurrency: CONCURRENCY,
+      ratioPerRound: appRounds.map((r, i) => round(r.perSecond / bareRounds[i].perSecond, 2)),
+      app: {
+        perSecond: Math.round(ingestion.perSecond),
+        p50Ms: round(ingestion.p50),
+        p99Ms: round(ingestion.p99),
+      },
+      bareBaseline: {
+        perSecond: Math.round(baseline.perSecond),
+        p50Ms: round(baseline.p50),
+        p99Ms: round(baseline.p99),
+      },
+      ratio: round(ingestion.perSecond / baseline.perSecond, 2),
+      target: INGESTION_TARGET,
+    },
+  };
+}
+
 /** The engine (or MONGODB_URI), a database per part, and the fakes. */
 async function benchWorld() {
   const dataDir = mkdtempSync(join(tmpdir(), 'chatops-bench-'));
@@ -508,7 +539,13 @@ async function benchWorld() {
   };
   const discord = await startFakeDiscord();
   const github = await FakeGithub.start();
-  return { dataDir, host, dbUri, discord, github };
+  const close = async () => {
+    await discord.close();
+    await github.close();
+    await host?.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  };
+  return { host, dbUri, discord, github, close };
 }
 
 async function main(): Promise<void> {
@@ -516,12 +553,11 @@ async function main(): Promise<void> {
   if (process.argv.includes('windows')) return mainWindows();
   if (process.argv.includes('stats')) return mainStats();
   if (process.argv.includes('hot')) return mainHot();
-  const { dataDir, host, dbUri, discord, github } = await benchWorld();
+  const { host, dbUri, discord, github, close } = await benchWorld();
   let app: TestApp | undefined;
   try {
     const hot = await measureHotPaths(discord, github, dbUri);
     app = hot.app;
-    const { firstCallback, appRounds, bareRounds, ingestion, baseline } = hot;
 
     // (d) a flood of unsigned requests, each with an event name of its own.
     const abuse = await measureAbuse(app.url);
@@ -625,32 +661,7 @@ async function main(): Promise<void> {
       date: new Date().toISOString(),
       node: process.version,
       mongo: process.env.MONGODB_URI ? 'MONGODB_URI' : `embedded (${host!.runtime.kind})`,
-      firstCallbackMs: {
-        commands: COMMANDS,
-        p50: round(percentile(firstCallback, 50)),
-        p99: round(percentile(firstCallback, 99)),
-        target: FIRST_CALLBACK_TARGET,
-      },
-      webhookIngestion: {
-        deliveries: DELIVERIES,
-        rounds: ROUNDS,
-        concurrency: CONCURRENCY,
-        ratioPerRound: appRounds.map((r: { perSecond: number }, i: number) =>
-          round(r.perSecond / bareRounds[i].perSecond, 2),
-        ),
-        app: {
-          perSecond: Math.round(ingestion.perSecond),
-          p50Ms: round(ingestion.p50),
-          p99Ms: round(ingestion.p99),
-        },
-        bareBaseline: {
-          perSecond: Math.round(baseline.perSecond),
-          p50Ms: round(baseline.p50),
-          p99Ms: round(baseline.p99),
-        },
-        ratio: round(ingestion.perSecond / baseline.perSecond, 2),
-        target: INGESTION_TARGET,
-      },
+      ...hotFigures(hot),
       webhookAbuse: abuse,
       startToReadyMs: startUp,
       githubRequestsPerDeployment: {
@@ -716,26 +727,20 @@ async function main(): Promise<void> {
     );
   } finally {
     await app?.close();
-    await discord.close();
-    await github.close();
-    await host?.stop();
-    rmSync(dataDir, { recursive: true, force: true });
+    await close();
   }
 }
 
 /** `npm run bench -- tracking`: the tracking section alone. */
 async function mainTracking(): Promise<void> {
-  const { dataDir, host, dbUri, discord, github } = await benchWorld();
+  const { dbUri, discord, github, close } = await benchWorld();
   try {
     const tracking = await measureTracking(discord, github, dbUri);
     mkdirSync('bench-results', { recursive: true });
     writeFileSync('bench-results/tracking.json', `${JSON.stringify(tracking, null, 2)}\n`);
     printTracking(tracking);
   } finally {
-    await discord.close();
-    await github.close();
-    await host?.stop();
-    rmSync(dataDir, { recursive: true, force: true });
+    await close();
   }
 }
 
@@ -745,7 +750,7 @@ async function mainTracking(): Promise<void> {
  * 10,000 deployments (h). Their figures replace the same keys of bench-results/latest.json.
  */
 async function mainHot(): Promise<void> {
-  const { dataDir, host, dbUri, discord, github } = await benchWorld();
+  const { dbUri, discord, github, close } = await benchWorld();
   let app: TestApp | undefined;
   try {
     if (process.argv.includes('profile')) {
@@ -774,27 +779,7 @@ async function mainHot(): Promise<void> {
       'hotmem',
     );
     const stats = await measureStats(discord, github, dbUri);
-    const firstCallbackMs = {
-      commands: COMMANDS,
-      p50: round(percentile(hot.firstCallback, 50)),
-      p99: round(percentile(hot.firstCallback, 99)),
-      target: FIRST_CALLBACK_TARGET,
-    };
-    const webhookIngestion = {
-      deliveries: DELIVERIES,
-      rounds: ROUNDS,
-      concurrency: CONCURRENCY,
-      ratioPerRound: hot.appRounds.map((r, i) =>
-        round(r.perSecond / hot.bareRounds[i].perSecond, 2),
-      ),
-      app: { perSecond: Math.round(hot.ingestion.perSecond), p99Ms: round(hot.ingestion.p99) },
-      bareBaseline: {
-        perSecond: Math.round(hot.baseline.perSecond),
-        p99Ms: round(hot.baseline.p99),
-      },
-      ratio: round(hot.ingestion.perSecond / hot.baseline.perSecond, 2),
-      target: INGESTION_TARGET,
-    };
+    const { firstCallbackMs, webhookIngestion } = hotFigures(hot);
     const inFlightMemory = {
       deployments: memory.runs,
       heapPerDeploymentKb: memory.heapPerDeploymentKb,
@@ -821,16 +806,13 @@ async function mainHot(): Promise<void> {
     printStats(stats);
   } finally {
     await app?.close();
-    await discord.close();
-    await github.close();
-    await host?.stop();
-    rmSync(dataDir, { recursive: true, force: true });
+    await close();
   }
 }
 
 /** `npm run bench -- stats`: the /stats section alone. */
 async function mainStats(): Promise<void> {
-  const { dataDir, host, dbUri, discord, github } = await benchWorld();
+  const { dbUri, discord, github, close } = await benchWorld();
   try {
     const stats = await measureStats(discord, github, dbUri);
     mkdirSync('bench-results', { recursive: true });
@@ -839,10 +821,7 @@ async function mainStats(): Promise<void> {
     console.log('| --- | --- | --- |');
     printStats(stats);
   } finally {
-    await discord.close();
-    await github.close();
-    await host?.stop();
-    rmSync(dataDir, { recursive: true, force: true });
+    await close();
   }
 }
 

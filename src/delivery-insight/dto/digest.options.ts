@@ -1,16 +1,11 @@
 import type { GuildBasedChannel } from 'discord.js';
 import { BooleanOption, ChannelOption, StringOption } from 'necord';
 import { TARGET_CHANNEL_TYPES } from '../../service-registry/dto/service-settings.options';
+import { ServiceNameOption } from '../../service-registry/dto/target.options';
 import { WEEKDAYS } from '../../service-registry/digest-settings';
 
 export class ServiceDigestOptions {
-  @StringOption({
-    name: 'name',
-    description: 'Service name',
-    required: true,
-    autocomplete: true,
-    max_length: 63,
-  })
+  @ServiceNameOption()
   name!: string;
 
   @ChannelOption({

@@ -7,21 +7,13 @@ import {
 } from 'discord.js';
 import { BooleanOption, ChannelOption, StringOption } from 'necord';
 import type { ChannelChoice } from '../service-settings.service';
+import { ServiceNameOption } from './target.options';
 
 /** The channels a target's deployment requests and messages may go to. */
 export const TARGET_CHANNEL_TYPES: readonly ApplicationCommandOptionAllowedChannelType[] = [
   ChannelType.GuildText,
   ChannelType.GuildAnnouncement,
 ];
-
-const ServiceNameOption = () =>
-  StringOption({
-    name: 'name',
-    description: 'Service name',
-    required: true,
-    autocomplete: true,
-    max_length: 63,
-  });
 
 export class ServiceChannelOptions {
   @ServiceNameOption()

@@ -1,13 +1,8 @@
 import { BooleanOption, IntegerOption, StringOption } from 'necord';
+import { ServiceNameOption } from './target.options';
 
 export class ServiceVerifyOptions {
-  @StringOption({
-    name: 'name',
-    description: 'Service name',
-    required: true,
-    autocomplete: true,
-    max_length: 63,
-  })
+  @ServiceNameOption()
   name!: string;
 
   @StringOption({

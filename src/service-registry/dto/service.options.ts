@@ -1,4 +1,5 @@
 import { BooleanOption, StringOption } from 'necord';
+import { ServiceNameOption } from './target.options';
 
 export class ServiceAddOptions {
   @StringOption({
@@ -78,13 +79,7 @@ export class ServiceAddOptions {
 }
 
 export class ServiceRefsOptions {
-  @StringOption({
-    name: 'name',
-    description: 'Service name',
-    required: true,
-    autocomplete: true,
-    max_length: 63,
-  })
+  @ServiceNameOption()
   name!: string;
 
   @StringOption({
@@ -106,24 +101,12 @@ export class ServiceRefsOptions {
 }
 
 export class ServiceNameOptions {
-  @StringOption({
-    name: 'name',
-    description: 'Service name',
-    required: true,
-    autocomplete: true,
-    max_length: 63,
-  })
+  @ServiceNameOption()
   name!: string;
 }
 
 export class ServiceGateOptions {
-  @StringOption({
-    name: 'name',
-    description: 'Service name',
-    required: true,
-    autocomplete: true,
-    max_length: 63,
-  })
+  @ServiceNameOption()
   name!: string;
 
   @StringOption({
@@ -158,13 +141,7 @@ export class ServiceGateOptions {
 }
 
 export class ServiceGithubDeploymentsOptions {
-  @StringOption({
-    name: 'name',
-    description: 'Service name',
-    required: true,
-    autocomplete: true,
-    max_length: 63,
-  })
+  @ServiceNameOption()
   name!: string;
 
   @StringOption({
@@ -183,13 +160,7 @@ export class ServiceGithubDeploymentsOptions {
 }
 
 export class ServiceTargetOptions {
-  @StringOption({
-    name: 'name',
-    description: 'Service name',
-    required: true,
-    autocomplete: true,
-    max_length: 63,
-  })
+  @ServiceNameOption()
   name!: string;
 
   @StringOption({

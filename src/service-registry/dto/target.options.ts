@@ -10,6 +10,16 @@ export const ServiceOption = (description = 'Service') =>
     max_length: 63,
   });
 
+/** The `name` option of `/service` subcommands: a service, completed by ServiceAutocomplete. */
+export const ServiceNameOption = () =>
+  StringOption({
+    name: 'name',
+    description: 'Service name',
+    required: true,
+    autocomplete: true,
+    max_length: 63,
+  });
+
 /** The option naming one of the chosen service's environments; completed the same way. */
 export const EnvironmentOption = (description = 'Environment', required = true) =>
   StringOption({ name: 'env', description, required, autocomplete: true, max_length: 32 });
