@@ -3,6 +3,7 @@ import mongoose, { Connection } from 'mongoose';
 import { testDatabaseUri } from './support/database';
 import { DeploymentHistory } from '../src/deployments/deployment-history.repository';
 import { DeploymentOutbox } from '../src/deployment-message/message-outbox.store';
+import { RunDeliveryDocument, RunDeliverySchema } from '../src/tracking/run-delivery.schema';
 import { DeploymentTrackingStore } from '../src/tracking/tracking.store';
 import { DeploymentDocument, DeploymentSchema } from '../src/deployments/deployment.schema';
 
@@ -40,7 +41,10 @@ describe('what start-up reads, with 10,000 deployments and 1,000 rollbacks behin
     const model = connection.model(DeploymentDocument.name, DeploymentSchema);
     await model.init();
     history = new DeploymentHistory(model);
-    tracking = new DeploymentTrackingStore(model);
+    tracking = new DeploymentTrackingStore(
+      model,
+      connection.model(RunDeliveryDocument.name, RunDeliverySchema),
+    );
     outbox = new DeploymentOutbox(model);
     const long = new Date(Date.now() - 30 * 86_400_000);
     const past = (i: number, extra: Record<string, unknown> = {}) => ({

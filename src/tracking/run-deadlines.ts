@@ -58,11 +58,13 @@ export class RunDeadlines {
       return;
     }
     const answer = await this.fetchRun(deployment, deployment.runId);
-    if (!answer.notModified && answer.run.status === 'completed')
-      return this.progress.apply(deployment, answer.run, {}, 'polling', {
+    if (!answer.notModified && answer.run.status === 'completed') {
+      await this.progress.apply(deployment, answer.run, {}, 'polling', {
         etag: answer.etag,
         owner: deployment.leaseOwner,
       });
+      return;
+    }
     const etag = answer.notModified ? undefined : answer.etag;
     await this.tracking.releaseCheck(deployment, this.lateWatchAt(now), etag);
   }

@@ -34,13 +34,14 @@ export class RunDiscovery {
     if (run) {
       const claimed = { ...deployment, runId: run.id, runUrl: run.htmlUrl };
       const unsure = ['dispatching', 'dispatch_unknown'].includes(deployment.status);
-      return this.progress.apply(
+      await this.progress.apply(
         claimed,
         run,
         unsure ? { dispatchedAt: now } : {},
         await this.modeOf(deployment, now),
         { from: now, owner: deployment.leaseOwner },
       );
+      return;
     }
     const lookingSince = (deployment.dispatchSentAt ?? dispatchAskedAt(deployment)).getTime();
     const unsure = deployment.status === 'dispatching' || deployment.status === 'dispatch_unknown';

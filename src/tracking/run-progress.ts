@@ -9,7 +9,7 @@ import { DeploymentTransitions } from '../deployments/deployment-transitions.ser
 import type { RunInfo } from '../github/github.client';
 import { nextRunCheckAt, TrackingMode } from './run-schedule';
 import { statusFromRun } from './run-status';
-import { DeploymentTrackingStore, TrackedDeployment } from './tracking.store';
+import { DeliveryHolder, DeploymentTrackingStore } from './tracking.store';
 
 /** A run as far as moving its deployment goes. */
 export type RunReport = Pick<RunInfo, 'status' | 'conclusion' | 'htmlUrl' | 'updatedAt'>;
@@ -46,22 +46,22 @@ export class RunProgress {
   ) {}
 
   /** When `deployment` is looked at next in `mode`, counting from `from` (or now). */
-  nextCheckOf(deployment: Deployment, mode: TrackingMode, from?: Date): Date {
+  nextCheckOf(deployment: DeliveryHolder, mode: TrackingMode, from?: Date): Date {
     return nextRunCheckAt(deployment, from ?? this.now(), mode, this.config.deploy);
   }
 
   /**
    * Applies `run` to `deployment`. With `lease` (a poll holds the check lease), the lease is
    * released with the next check time (by `mode`) and the run's ETag; a webhook leaves a
-   * poller's lease alone.
+   * poller's lease alone. True when this moved the deployment to the run's status.
    */
   async apply(
-    deployment: Deployment,
+    deployment: DeliveryHolder & { claimedVersion?: number },
     run: RunReport,
     extra: Partial<Deployment>,
     mode: TrackingMode,
     lease?: HeldCheck,
-  ): Promise<void> {
+  ): Promise<boolean> {
     const etag = lease?.etag;
     const target = statusFromRun(run);
     const nextCheckAt = this.nextCheckOf({ ...deployment, status: target }, mode, lease?.from);
@@ -70,7 +70,7 @@ export class RunProgress {
     const held = {
       id: deployment.id,
       leaseOwner: lease?.owner,
-      claimedVersion: (deployment as TrackedDeployment).claimedVersion,
+      claimedVersion: deployment.claimedVersion,
     };
     if (isTerminal(deployment.status)) {
       // A run that ends after the deployment did (a timeout): its real conclusion goes beside it.
@@ -87,7 +87,7 @@ export class RunProgress {
           etag,
         );
       }
-      return;
+      return false;
     }
     const set: Partial<Deployment> = { ...extra, runUrl: run.htmlUrl };
     if (completed)
@@ -104,7 +104,7 @@ export class RunProgress {
           this.nextCheckOf(deployment, mode, lease.from),
           etag,
         );
-      return;
+      return false;
     }
     const moved = await this.transitions.move(deployment.id, target, {
       from,
@@ -113,5 +113,6 @@ export class RunProgress {
       tracking: isTerminal(target) ? { etag } : { nextCheckAt, etag },
     });
     if (!moved && lease) await this.tracking.releaseCheck(held, nextCheckAt, etag);
+    return Boolean(moved);
   }
 }

@@ -41,13 +41,17 @@ describe('RunTrackerService: a webhook delivery', () => {
   it('never moves backwards: an old event changes nothing', async () => {
     const { service, calls } = tracker({ recorded: aDeployment({ status: 'in_progress' }) });
     expect(await service.applyDelivery(7, 'd1', aRun('queued'), origin)).toBe('accepted');
-    expect(calls).toEqual(['tracking.recordDelivery']);
+    expect(calls).toEqual(['tracking.runHolder', 'tracking.claimDelivery']);
   });
 
   it('records the real conclusion of a run that ended after a timeout, beside it', async () => {
     const { service, calls } = tracker({ recorded: aDeployment({ status: 'timed_out' }) });
     await service.applyDelivery(7, 'd1', aRun('completed', 'success'), origin);
-    expect(calls).toEqual(['tracking.recordDelivery', 'transitions.recordRunConclusion']);
+    expect(calls).toEqual([
+      'tracking.runHolder',
+      'tracking.claimDelivery',
+      'transitions.recordRunConclusion',
+    ]);
   });
 
   it('recognises a redelivery and a run it does not know, changing nothing', async () => {
@@ -61,7 +65,55 @@ describe('RunTrackerService: a webhook delivery', () => {
     ).toBe('duplicate');
     const unknown = tracker({ recorded: null });
     expect(await unknown.service.applyDelivery(7, 'd', aRun('queued'), origin)).toBe('ignored');
-    expect(unknown.calls).toEqual(['tracking.recordDelivery']);
+    expect(unknown.calls).toEqual(['tracking.runHolder']);
+  });
+
+  describe('once it has seen the run', () => {
+    const fromPath = { repository: 'Acme/API', workflowPath: '.github/workflows/deploy.yml' };
+
+    it('takes a delivery that can move nothing without reading the deployment', async () => {
+      const deployment = aDeployment({ status: 'dispatched', runId: 7, source });
+      const { service, calls, moves } = tracker({ recorded: deployment });
+      expect(await service.applyDelivery(7, 'd1', aRun('in_progress'), fromPath)).toBe('accepted');
+      expect(moves.map((move) => move.to)).toEqual(['in_progress']);
+      calls.length = 0;
+      // In progress, then queued (older): nothing to move; the delivery is only taken.
+      expect(await service.applyDelivery(7, 'd2', aRun('in_progress'), fromPath)).toBe('accepted');
+      expect(await service.applyDelivery(7, 'd3', aRun('queued'), fromPath)).toBe('accepted');
+      expect(await service.applyDelivery(7, 'd2', aRun('in_progress'), fromPath)).toBe('duplicate');
+      expect(calls).toEqual([
+        'tracking.claimDelivery',
+        'tracking.claimDelivery',
+        'tracking.claimDelivery',
+      ]);
+      expect(moves).toHaveLength(1);
+    });
+
+    it('reads the deployment for an event further on, a completion, or another workflow', async () => {
+      const deployment = aDeployment({ status: 'queued', runId: 7, source });
+      const { service, calls, moves } = tracker({ recorded: deployment, moveFails: false });
+      await service.applyDelivery(7, 'd0', aRun('queued'), fromPath);
+      calls.length = 0;
+      await service.applyDelivery(7, 'd1', aRun('in_progress'), fromPath);
+      await service.applyDelivery(7, 'd2', aRun('completed', 'success'), fromPath);
+      const other = { ...fromPath, workflowPath: '.github/workflows/other.yml' };
+      await service.applyDelivery(7, 'd3', aRun('queued'), other);
+      expect(calls.filter((call) => call === 'tracking.runHolder')).toHaveLength(3);
+      expect(moves.map((move) => move.to)).toEqual(['in_progress', 'success']);
+    });
+
+    it('always reads the deployment of a run started on GitHub (its run may change hands)', async () => {
+      const observed = aDeployment({
+        status: 'in_progress',
+        runId: 7,
+        source,
+        origin: { kind: 'github', login: 'octocat', event: 'push', runId: 7, gated: false },
+      });
+      const { service, calls } = tracker({ recorded: observed });
+      await service.applyDelivery(7, 'd1', aRun('in_progress'), fromPath);
+      await service.applyDelivery(7, 'd2', aRun('in_progress'), fromPath);
+      expect(calls.filter((call) => call === 'tracking.runHolder')).toHaveLength(2);
+    });
   });
 
   it('forgets the delivery when the change could not be stored, so a redelivery is applied', async () => {

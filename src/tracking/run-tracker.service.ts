@@ -11,7 +11,9 @@ import { ServiceRegistryService } from '../service-registry/service-registry.ser
 import { RunDeadlines } from './run-deadlines';
 import { RunDiscovery } from './run-discovery';
 import { ListedRun, RunListingStore } from './run-listing.store';
+import { RunHolders } from './run-holders';
 import { RunProgress, RunReport } from './run-progress';
+import { statusFromRun } from './run-status';
 import { LISTING_SLACK_MS, pollEveryMs, TrackingMode, trackingMode } from './run-schedule';
 import {
   DeliveryOrigin,
@@ -29,6 +31,7 @@ import { WebhookActivityStore } from './webhook-activity.store';
 export class RunTrackerService {
   private readonly logger = new Logger('Tracking');
   private claiming: Promise<unknown> = Promise.resolve();
+  private readonly holders = new RunHolders();
 
   private readonly progress: RunProgress;
   private readonly discovery: RunDiscovery;
@@ -67,9 +70,10 @@ export class RunTrackerService {
 
   /**
    * Applies one webhook delivery about a run, when it comes from the deployment's repository
-   * and workflow. The delivery id is recorded on the deployment in the same update that reads
-   * it (so a redelivery is recognised), and the status moves on in a second update only when
-   * the event takes it further.
+   * and workflow. The delivery is taken as applied by inserting its id (so a redelivery, or the
+   * same delivery at another instance, is recognised) before the status moves on, which it does
+   * only when the event takes it further. A delivery this instance knows can move nothing (see
+   * RunHolders) is only taken: one insert, the deployment is not read.
    */
   async applyDelivery(
     runId: number,
@@ -77,21 +81,26 @@ export class RunTrackerService {
     run: RunReport,
     origin: DeliveryOrigin,
   ): Promise<'accepted' | 'duplicate' | 'ignored'> {
-    const recorded = await this.tracking.recordDelivery(runId, deliveryId, origin);
-    if (recorded === 'duplicate') return 'duplicate';
-    if (!recorded) return 'ignored';
+    const now = this.clock.now();
+    const target = statusFromRun(run);
+    if (this.holders.nothingToMove(runId, origin, target))
+      return (await this.tracking.claimDelivery(deliveryId, runId, now)) ? 'accepted' : 'duplicate';
+    const holder = await this.tracking.runHolder(runId, origin);
+    if (!holder) return 'ignored';
+    if (!(await this.tracking.claimDelivery(deliveryId, runId, now))) return 'duplicate';
+    this.holders.remember(runId, origin, holder);
     // A fresh event says the repository's webhooks arrive (the next look is a backstop); one
     // dated long ago (a replay) says nothing of the kind.
-    const now = this.clock.now().getTime();
-    const eventAt = new Date(Math.min(Date.parse(run.updatedAt) || 0, now));
+    const eventAt = new Date(Math.min(Date.parse(run.updatedAt) || 0, now.getTime()));
     try {
-      await this.progress.apply(recorded, run, {}, trackingMode(eventAt, new Date(now)));
+      if (await this.progress.apply(holder, run, {}, trackingMode(eventAt, now)))
+        this.holders.reached(runId, target);
     } catch (error) {
       // Not applied: a redelivery of the same id must be processed, not recognised; GitHub
       // does not redeliver by itself, so a poll looks at the run soon.
-      await this.tracking.forgetDelivery(recorded.id, deliveryId).catch(() => undefined);
+      await this.tracking.forgetDelivery(deliveryId).catch(() => undefined);
       const soon = new Date(this.clock.now().getTime() + this.config.deploy.pollIntervalMs);
-      await this.tracking.checkBy(recorded.id, soon).catch(() => undefined);
+      await this.tracking.checkBy(holder.id, soon).catch(() => undefined);
       throw error;
     }
     return 'accepted';

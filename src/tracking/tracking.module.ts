@@ -4,6 +4,7 @@ import { DeploymentsModule } from '../deployments/deployments.module';
 import { GithubModule } from '../github/github.module';
 import { WebhookModule } from '../github/webhook/webhook.module';
 import { ServiceRegistryModule } from '../service-registry/service-registry.module';
+import { RunDeliveryDocument, RunDeliverySchema } from './run-delivery.schema';
 import { RunListingDocument, RunListingSchema } from './run-listing.schema';
 import { RunListingStore } from './run-listing.store';
 import { FirstLookListener } from './first-look.listener';
@@ -26,6 +27,7 @@ import { WorkflowRunWebhook } from './workflow-run.webhook';
     MongooseModule.forFeature([
       { name: RunListingDocument.name, schema: RunListingSchema },
       { name: WebhookActivityDocument.name, schema: WebhookActivitySchema },
+      { name: RunDeliveryDocument.name, schema: RunDeliverySchema },
     ]),
     DeploymentsModule,
     GithubModule,

@@ -4,6 +4,7 @@ import { kernelDatabase } from '../../test/support/kernel';
 import { DeploymentLeases } from '../deployments/deployment-leases.repository';
 import { DeploymentRepository } from '../deployments/deployment.repository';
 import { DeploymentDocument } from '../deployments/deployment.schema';
+import { RunDeliveryDocument, RunDeliverySchema } from './run-delivery.schema';
 import { DeploymentTrackingStore } from './tracking.store';
 
 const NOW = new Date();
@@ -16,15 +17,18 @@ describe('DeploymentTrackingStore on the real engine', () => {
   let store: DeploymentTrackingStore;
   let repository: DeploymentRepository;
   let leases: DeploymentLeases;
+  let deliveries: Model<RunDeliveryDocument>;
 
   beforeAll(async () => {
     ({ connection, model } = await kernelDatabase('kernel_tracking'));
-    store = new DeploymentTrackingStore(model);
+    deliveries = connection.model(RunDeliveryDocument.name, RunDeliverySchema);
+    await deliveries.init();
+    store = new DeploymentTrackingStore(model, deliveries);
     repository = new DeploymentRepository(model);
     leases = new DeploymentLeases(model);
   });
   afterAll(() => connection.close());
-  beforeEach(() => model.deleteMany({}));
+  beforeEach(() => Promise.all([model.deleteMany({}), deliveries.deleteMany({})]));
 
   const due = async (count: number) => {
     const ids: string[] = [];
@@ -91,7 +95,20 @@ describe('DeploymentTrackingStore on the real engine', () => {
     expect((await model.findById(id).lean())!.nextCheckAt).toEqual(next);
   });
 
-  it('applies a delivery once, however many times it arrives at once', async () => {
+  it('takes a delivery once, however many times it arrives at once, until it is given back', async () => {
+    const results = await Promise.all(
+      Array.from({ length: 5 }, () => store.claimDelivery('delivery-1', 7, NOW)),
+    );
+    expect(results.filter(Boolean)).toHaveLength(1);
+    expect(await store.claimDelivery('delivery-1', 7, NOW)).toBe(false);
+    await store.forgetDelivery('delivery-1');
+    expect(await store.claimDelivery('delivery-1', 7, NOW)).toBe(true);
+    // Kept past GitHub's redelivery window (7 days at most), then let go by the TTL index.
+    const ttl = (await deliveries.collection.indexes()).find((index) => index.key.at === 1);
+    expect(ttl?.expireAfterSeconds).toBe(8 * 24 * 60 * 60);
+  });
+
+  it('finds the deployment holding a run only from its repository and workflow, by the run id index', async () => {
     const deployment = aDeployment({
       status: 'dispatched',
       runId: 7,
@@ -99,16 +116,20 @@ describe('DeploymentTrackingStore on the real engine', () => {
     });
     await repository.insertInFlight(deployment, 3, { leaseUntil: NOW, nextCheckAt: NOW });
     const origin = { repository: 'acme/api', workflowPath: '.github/workflows/deploy.yml' };
-    const results = await Promise.all(
-      Array.from({ length: 5 }, () => store.recordDelivery(7, 'delivery-1', origin)),
-    );
-    expect(results.filter((r) => r !== 'duplicate' && r !== null)).toHaveLength(1);
-    expect(results.filter((r) => r === 'duplicate')).toHaveLength(4);
-    expect(
-      await store.recordDelivery(7, 'delivery-2', { ...origin, repository: 'evil/api' }),
-    ).toBeNull();
-    await store.forgetDelivery(deployment.id, 'delivery-1');
-    expect(await store.recordDelivery(7, 'delivery-1', origin)).not.toBe('duplicate');
+    expect(await store.runHolder(7, origin)).toEqual({
+      id: deployment.id,
+      status: 'dispatched',
+      createdAt: deployment.createdAt,
+      workflow: 'deploy.yml',
+      observed: false,
+    });
+    expect(await store.runHolder(7, { ...origin, repository: 'evil/api' })).toBeNull();
+    expect(await store.runHolder(7, { ...origin, workflowPath: 'other.yml' })).toBeNull();
+    expect(await store.runHolder(8, origin)).toBeNull();
+    const plan = (await model
+      .find({ runId: 7, repository: 'acme/api', 'source.workflow': { $in: ['deploy.yml'] } })
+      .explain('queryPlanner')) as unknown as Array<{ queryPlanner: { winningPlan: unknown } }>;
+    expect(JSON.stringify(plan)).toContain('"indexName":"runId_1"');
   });
 
   it('claims with one deployment the other runs of its workflow due within the interval, and only those', async () => {

@@ -5,6 +5,8 @@ import { Deployment, DeploymentStatus, TRACKED_STATUSES } from '../deployments/d
 import { absentOrBy } from '../deployments/deployment-leases.repository';
 import { Stored, toDomain } from '../deployments/deployment.mapping';
 import { DeploymentDocument } from '../deployments/deployment.schema';
+import { isDuplicateKey } from '../../libs/mongo-errors';
+import { RunDeliveryDocument } from './run-delivery.schema';
 
 /** What the tracker needs beyond the domain record. */
 export interface TrackedDeployment extends Deployment {
@@ -13,6 +15,26 @@ export interface TrackedDeployment extends Deployment {
   leaseOwner?: string;
   /** The record's version when the check claimed it: a change since is someone else's. */
   claimedVersion?: number;
+}
+
+/** The deployment a delivery is about, as far as moving it on goes (RunProgress). */
+export type DeliveryHolder = Pick<
+  Deployment,
+  | 'id'
+  | 'status'
+  | 'runConclusion'
+  | 'createdAt'
+  | 'dispatchRequestedAt'
+  | 'dispatchedAt'
+  | 'watchdogNotifiedAt'
+>;
+
+/** The deployment holding a run, found for a delivery. */
+export interface RunHolder extends DeliveryHolder {
+  /** Its `source.workflow`. */
+  workflow: string;
+  /** A run started on GitHub and only observed (it may give its run to another deployment). */
+  observed: boolean;
 }
 
 /** Where a webhook delivery says its run comes from. */
@@ -37,8 +59,30 @@ export const CHECKED_STATUSES: DeploymentStatus[] = [
 /** Statuses in which a deployment follows its run (it has one, and the run can move it on). */
 export const RUN_FOLLOWING_STATUSES: DeploymentStatus[] = ['dispatched', 'queued', 'in_progress'];
 
-/** Recent webhook delivery ids kept per deployment, to recognise redeliveries. */
-const KEPT_DELIVERY_IDS = 50;
+/** What moving a deployment on a delivery reads (RunProgress), and whether it was observed. */
+const HOLDER_FIELDS = {
+  status: 1,
+  runConclusion: 1,
+  createdAt: 1,
+  dispatchRequestedAt: 1,
+  dispatchedAt: 1,
+  watchdogNotifiedAt: 1,
+  'source.workflow': 1,
+  'origin.kind': 1,
+};
+type HeldRun = DeliveryHolder & {
+  _id: string;
+  source: { workflow: string };
+  origin?: { kind: string };
+};
+
+/** The workflow a delivery names, as a deployment's `source.workflow` may hold it. */
+export function workflowsOf(origin: DeliveryOrigin): string[] {
+  return [
+    ...(origin.workflowId !== undefined ? [String(origin.workflowId)] : []),
+    ...(origin.workflowPath ? [origin.workflowPath.split('/').pop()!] : []),
+  ];
+}
 const EPOCH = new Date(0);
 
 /**
@@ -51,37 +95,55 @@ const EPOCH = new Date(0);
 export class DeploymentTrackingStore {
   constructor(
     @InjectModel(DeploymentDocument.name) private readonly deployments: Model<DeploymentDocument>,
+    @InjectModel(RunDeliveryDocument.name)
+    private readonly runDeliveries: Model<RunDeliveryDocument>,
   ) {}
 
   /**
-   * Notes a webhook delivery on the deployment of its run, in one update that also reads it:
-   * 'duplicate' when that delivery id was seen already, null when no deployment has the run or
-   * the delivery's repository or workflow is not the deployment's.
+   * The deployment that holds run `runId`, when the delivery's repository and workflow are the
+   * deployment's: the few fields that moving it on reads (RunProgress), by the unique run id
+   * index, null otherwise.
    */
-  async recordDelivery(
-    runId: number,
-    deliveryId: string,
-    origin: DeliveryOrigin,
-  ): Promise<Deployment | 'duplicate' | null> {
-    const workflows = [
-      ...(origin.workflowId !== undefined ? [String(origin.workflowId)] : []),
-      ...(origin.workflowPath ? [origin.workflowPath.split('/').pop()!] : []),
-    ];
-    const match = {
-      runId,
-      repository: origin.repository.toLowerCase(),
-      'source.workflow': { $in: workflows },
-    };
-    // The webhook hot path: one driver round trip, no schema casting, no history in the answer.
-    const before = await this.deployments.collection.findOneAndUpdate(
-      { ...match, deliveryIds: { $ne: deliveryId } },
+  async runHolder(runId: number, origin: DeliveryOrigin): Promise<RunHolder | null> {
+    const doc = await this.deployments.collection.findOne<HeldRun>(
       {
-        $push: { deliveryIds: { $each: [deliveryId], $slice: -KEPT_DELIVERY_IDS } },
-      } as unknown as mongo.UpdateFilter<mongo.Document>,
-      { returnDocument: 'before', projection: { deliveryIds: 0, transitions: 0 } },
+        runId,
+        repository: origin.repository.toLowerCase(),
+        'source.workflow': { $in: workflowsOf(origin) },
+      },
+      { projection: HOLDER_FIELDS },
     );
-    if (before) return toDomain({ ...(before as unknown as Stored), transitions: [] });
-    return (await this.deployments.exists(match)) ? 'duplicate' : null;
+    if (!doc) return null;
+    return {
+      id: doc._id,
+      status: doc.status,
+      createdAt: doc.createdAt,
+      ...(doc.runConclusion !== undefined ? { runConclusion: doc.runConclusion } : {}),
+      ...(doc.dispatchRequestedAt ? { dispatchRequestedAt: doc.dispatchRequestedAt } : {}),
+      ...(doc.dispatchedAt ? { dispatchedAt: doc.dispatchedAt } : {}),
+      ...(doc.watchdogNotifiedAt ? { watchdogNotifiedAt: doc.watchdogNotifiedAt } : {}),
+      workflow: doc.source.workflow,
+      observed: Boolean(doc.origin),
+    };
+  }
+
+  /**
+   * Takes a `workflow_run` delivery as applied: false when it was taken already (a redelivery,
+   * or the same delivery at another instance a moment earlier). One insert by its id.
+   */
+  async claimDelivery(deliveryId: string, runId: number, at: Date): Promise<boolean> {
+    try {
+      await this.runDeliveries.collection.insertOne({ _id: deliveryId as never, runId, at });
+      return true;
+    } catch (error) {
+      if (isDuplicateKey(error)) return false;
+      throw error;
+    }
+  }
+
+  /** Gives a delivery back (its change could not be stored): a redelivery is applied. */
+  async forgetDelivery(deliveryId: string): Promise<void> {
+    await this.runDeliveries.deleteOne({ _id: deliveryId });
   }
 
   /**
@@ -98,10 +160,6 @@ export class DeploymentTrackingStore {
   /** Brings the deployment's next check forward to `at` (never later than it was). */
   async checkBy(id: string, at: Date): Promise<void> {
     await this.deployments.updateOne({ _id: id }, { $min: { nextCheckAt: at } });
-  }
-
-  async forgetDelivery(id: string, deliveryId: string): Promise<void> {
-    await this.deployments.updateOne({ _id: id }, { $pull: { deliveryIds: deliveryId } });
   }
 
   /** Run ids some deployment already holds, among `runIds`. */

@@ -100,7 +100,26 @@ function post(
   });
 }
 
-/** Sends `bodies` with `concurrency` requests in flight; throughput (per s) and latencies. */
+/**
+ * CPU time the database process has used, in ms (Linux's /proc; undefined elsewhere, or with
+ * MONGODB_URI, whose server is not ours to look at).
+ */
+let databasePid: number | undefined;
+function databaseCpuMs(): number | undefined {
+  if (!databasePid) return undefined;
+  try {
+    const fields = readFileSync(`/proc/${databasePid}/stat`, 'utf8').split(') ')[1].split(' ');
+    // utime and stime (fields 14 and 15 of stat, 12 and 13 after the name), in clock ticks.
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Sends `bodies` with `concurrency` requests in flight; throughput (per s), latencies, and the
+ * CPU each delivery cost this process (server and client alike) and the database.
+ */
 async function load(
   url: string,
   bodies: Array<{ body: string; headers: Record<string, string> }>,
@@ -111,6 +130,8 @@ async function load(
   const target = new URL(url);
   const latencies: number[] = [];
   let next = 0;
+  const cpu = process.cpuUsage();
+  const database = databaseCpuMs();
   const started = performance.now();
   await Promise.all(
     Array.from({ length: concurrency }, async () => {
@@ -121,11 +142,18 @@ async function load(
     }),
   );
   const seconds = (performance.now() - started) / 1000;
+  const used = process.cpuUsage(cpu);
+  const databaseAfter = databaseCpuMs();
   agent.destroy();
   return {
     perSecond: bodies.length / seconds,
     p50: percentile(latencies, 50),
     p99: percentile(latencies, 99),
+    processCpuUs: (used.user + used.system) / bodies.length,
+    databaseCpuUs:
+      database !== undefined && databaseAfter !== undefined
+        ? ((databaseAfter - database) * 1000) / bodies.length
+        : undefined,
   };
 }
 
@@ -474,10 +502,9 @@ async function measureHotPaths(
       ),
     );
   }
-  await bare.stop();
   // Profiled apart from the measured rounds (which alternate with the baseline): one more round
-  // of the app alone, the same payloads as new deliveries.
-  if (profiler)
+  // of the app alone, the same payloads as new deliveries, then one of the baseline, side by side.
+  if (profiler) {
     await profiler.measure('b-webhook', () =>
       load(
         `${app.url}/webhook/github`,
@@ -485,15 +512,41 @@ async function measureHotPaths(
         CONCURRENCY,
       ),
     );
+    await profiler.measure('b-baseline', () =>
+      load(
+        bare.url,
+        bodies.slice(0, perRound).map(({ body }) => signed(body)),
+        CONCURRENCY,
+      ),
+    );
+  }
+  await bare.stop();
   const pick = (rounds: typeof appRounds) => ({
     perSecond: median(rounds.map((x) => x.perSecond)),
     p50: median(rounds.map((x) => x.p50)),
     p99: median(rounds.map((x) => x.p99)),
+    processCpuUs: median(rounds.map((x) => x.processCpuUs)),
+    databaseCpuUs: rounds.every((x) => x.databaseCpuUs !== undefined)
+      ? median(rounds.map((x) => x.databaseCpuUs!))
+      : undefined,
   });
   const ingestion = pick(appRounds);
   const baseline = pick(bareRounds);
   return { app, firstCallback, appRounds, bareRounds, ingestion, baseline };
 }
+
+/** CPU per delivery in µs: the bench's process (app or baseline, and the client) and the database. */
+function cpuPerDelivery(side: { processCpuUs: number; databaseCpuUs?: number }) {
+  return {
+    cpuPerDeliveryUs: {
+      process: Math.round(side.processCpuUs),
+      ...(side.databaseCpuUs !== undefined ? { database: Math.round(side.databaseCpuUs) } : {}),
+    },
+  };
+}
+
+const cpuText = (cpu: { process: number; database?: number }) =>
+  `${cpu.process} µs; ${cpu.database !== undefined ? `${cpu.database} µs` : 'n/a'}`;
 
 /** The figures of (a) and (b) as bench-results/latest.json keeps them. */
 function hotFigures(hot: Awaited<ReturnType<typeof measureHotPaths>>) {
@@ -514,11 +567,13 @@ function hotFigures(hot: Awaited<ReturnType<typeof measureHotPaths>>) {
         perSecond: Math.round(ingestion.perSecond),
         p50Ms: round(ingestion.p50),
         p99Ms: round(ingestion.p99),
+        ...cpuPerDelivery(ingestion),
       },
       bareBaseline: {
         perSecond: Math.round(baseline.perSecond),
         p50Ms: round(baseline.p50),
         p99Ms: round(baseline.p99),
+        ...cpuPerDelivery(baseline),
       },
       ratio: round(ingestion.perSecond / baseline.perSecond, 2),
       target: INGESTION_TARGET,
@@ -530,6 +585,7 @@ function hotFigures(hot: Awaited<ReturnType<typeof measureHotPaths>>) {
 async function benchWorld() {
   const dataDir = mkdtempSync(join(tmpdir(), 'chatops-bench-'));
   const host = process.env.MONGODB_URI ? undefined : await EngineHost.start({ dataDir });
+  databasePid = host?.pid;
   const baseUri = process.env.MONGODB_URI ?? host!.uri;
   process.env.TEST_MONGODB_URI = baseUri;
   const dbUri = (name: string) => {
@@ -799,6 +855,9 @@ async function mainHot(): Promise<void> {
     );
     console.log(
       `| (b) app / baseline, median of ${ROUNDS} rounds (per round: ${webhookIngestion.ratioPerRound.join(', ')}) | ${webhookIngestion.ratio} (${webhookIngestion.app.perSecond}/s against ${webhookIngestion.bareBaseline.perSecond}/s) | ${INGESTION_TARGET} |`,
+    );
+    console.log(
+      `| (b) CPU per delivery, app against baseline (this process with its client; the database) | ${cpuText(webhookIngestion.app.cpuPerDeliveryUs)} against ${cpuText(webhookIngestion.bareBaseline.cpuPerDeliveryUs)} | reported |`,
     );
     console.log(
       `| memory per in-flight deployment (${inFlightMemory.deployments} tracked, webhooks on) | heap ${inFlightMemory.heapPerDeploymentKb ?? 'n/a'} KB, RSS ${inFlightMemory.rssPerDeploymentKb} KB | reported |`,

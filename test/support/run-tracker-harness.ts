@@ -44,6 +44,7 @@ export const LEASE_OWNER = 'host-1-ab12cd#9';
 
 export function tracker(
   options: {
+    /** The deployment holding the run, or 'duplicate' (it has one, and the delivery is taken). */
     recorded?: Deployment | 'duplicate' | null;
     due?: TrackedDeployment | null;
     run?: Awaited<ReturnType<GithubClient['getRun']>>;
@@ -80,11 +81,26 @@ export function tracker(
     },
     calls,
   );
+  const deliveries = new Set<string>();
   const tracking = strictFake<DeploymentTrackingStore>(
     'tracking',
     {
-      recordDelivery: async () => options.recorded ?? null,
-      forgetDelivery: async () => undefined,
+      // A delivery of a deployment found is 'duplicate' when said so, or when taken already.
+      runHolder: async () => {
+        const held =
+          options.recorded === 'duplicate'
+            ? aDeployment({ status: 'dispatched', runId: 7, source })
+            : options.recorded;
+        return held
+          ? { ...held, workflow: held.source?.workflow ?? '', observed: !!held.origin }
+          : null;
+      },
+      claimDelivery: async (deliveryId: string) => {
+        if (options.recorded === 'duplicate' || deliveries.has(deliveryId)) return false;
+        deliveries.add(deliveryId);
+        return true;
+      },
+      forgetDelivery: async (deliveryId: string) => void deliveries.delete(deliveryId),
       checkBy: async () => undefined,
       // A claim names its holder.
       claimDueCheck: async () => (options.due ? { leaseOwner: LEASE_OWNER, ...options.due } : null),
