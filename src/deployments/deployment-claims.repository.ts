@@ -7,6 +7,7 @@ import { changed } from './deployment-leases.repository';
 import { busyTargetOf, FlightLease } from './deployment.repository';
 import { Stored, toDomain } from './deployment.mapping';
 import { DeploymentDocument } from './deployment.schema';
+import { slotsToTry } from './slots';
 
 export type ApprovalOutcome =
   /** An approval that counts; more are needed. */
@@ -66,7 +67,7 @@ export class DeploymentClaims {
       .findOne({ _id: id }, { service: 1, environment: 1 })
       .lean<Stored>();
     if (!target) return { outcome: 'raced' };
-    for (let slot = 0; slot < decision.maxConcurrent; slot++) {
+    for (const slot of await slotsToTry(this.deployments, decision.maxConcurrent)) {
       try {
         const updated = await this.deployments
           .findOneAndUpdate(
@@ -130,7 +131,7 @@ export class DeploymentClaims {
       ...(move.by ? { by: move.by } : {}),
       ...(move.note ? { note: move.note } : {}),
     };
-    for (let slot = 0; slot < move.maxConcurrent; slot++) {
+    for (const slot of await slotsToTry(this.deployments, move.maxConcurrent)) {
       try {
         const updated = await this.deployments
           .findOneAndUpdate(

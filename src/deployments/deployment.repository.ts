@@ -13,6 +13,7 @@ import {
 } from './deployment';
 import { Stored, toDomain } from './deployment.mapping';
 import { DeploymentDocument } from './deployment.schema';
+import { slotsToTry } from './slots';
 
 export type InsertOutcome = { inserted: true } | { inserted: false; reason: 'busy' | 'cap' | 'id' };
 
@@ -82,7 +83,7 @@ export class DeploymentRepository implements OnModuleInit {
     maxConcurrent: number,
     tracking: FlightLease,
   ): Promise<InsertOutcome> {
-    for (let slot = 0; slot < maxConcurrent; slot++) {
+    for (const slot of await slotsToTry(this.deployments, maxConcurrent)) {
       try {
         await this.deployments.create({
           ...storedForm(deployment),
