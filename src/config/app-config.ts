@@ -23,6 +23,8 @@ export class AppConfig {
     guildId: string;
     apiUrl: string;
     deployChannelId?: string;
+    /** Commands whose work after the acknowledgement runs at once (CommandTurns). */
+    commandConcurrency: number;
   };
   github!: {
     identity: GithubIdentity;
@@ -117,6 +119,7 @@ export function loadAppConfig(env: Record<string, string | undefined>): AppConfi
       guildId: v.GUILD_ID,
       apiUrl: String(v.DISCORD_API_URL).replace(/\/+$/, ''),
       deployChannelId: v.DEPLOY_CHANNEL_ID,
+      commandConcurrency: v.COMMAND_CONCURRENCY,
     },
     github: {
       identity,

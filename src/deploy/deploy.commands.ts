@@ -6,6 +6,7 @@ import { approvalNotice } from '../approval/approval.views';
 import { deploymentMessage } from '../discord/deployment-views/deployment-message.views';
 import { actorFrom } from '../discord/actor';
 import { Audited } from '../discord/command-audit.interceptor';
+import { CommandTurns, Turn } from '../discord/command-turns';
 import { ServiceAutocomplete } from '../service-registry/service.autocomplete';
 import { CancelService } from './cancel.service';
 import { DeployService } from './deploy.service';
@@ -17,15 +18,18 @@ import { DeployOptions } from './dto/deploy.options';
 
 /**
  * Launches an admitted request from a slash command: the deferred reply becomes the
- * deployment's message. /rollback ends the same way.
+ * deployment's message, and then the command's turn is given back (the dispatch that may follow
+ * goes at GitHub's pace). /rollback ends the same way.
  */
 export function launchFrom(
   interaction: ChatInputCommandInteraction,
   launcher: DeploymentLauncher,
   request: AdmittedRequest,
+  turn: Turn,
 ) {
   return launcher.launch(request, async (deployment) => {
     const message = await interaction.editReply(deploymentMessage(deployment));
+    turn.release();
     return { channelId: message.channelId, messageId: message.id };
   });
 }
@@ -38,6 +42,7 @@ export class DeployCommands {
     private readonly cancels: CancelService,
     private readonly launcher: DeploymentLauncher,
     private readonly queueing: DeployQueueing,
+    private readonly turns: CommandTurns,
   ) {}
 
   @UseInterceptors(ServiceAutocomplete)
@@ -56,14 +61,17 @@ export class DeployCommands {
       const { entry, position } = await this.queueing.enqueue(actor, asked, interaction.channelId);
       return interaction.editReply({ content: queuedText(entry, position) });
     }
-    // Answer Discord at once; the checks and GitHub calls follow.
+    // Answer Discord at once; the checks and GitHub calls follow, in this command's turn.
     await interaction.deferReply();
+    const turn = await this.turns.take();
     try {
       const request = await this.deploys.prepare(actor, asked);
-      await launchFrom(interaction, this.launcher, request);
+      await launchFrom(interaction, this.launcher, request, turn);
     } catch (error) {
       // A refusal a queue could wait out comes with "Queue it" under it.
       throw await this.queueing.offer(error, actor, asked, interaction.channelId);
+    } finally {
+      turn.release();
     }
   }
 

@@ -7,7 +7,7 @@ import { changed } from './deployment-leases.repository';
 import { busyTargetOf, FlightLease } from './deployment.repository';
 import { Stored, toDomain } from './deployment.mapping';
 import { DeploymentDocument } from './deployment.schema';
-import { slotsToTry } from './slots';
+import { slotsToTry } from './deployment-slots.repository';
 
 export type ApprovalOutcome =
   /** An approval that counts; more are needed. */

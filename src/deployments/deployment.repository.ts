@@ -13,7 +13,7 @@ import {
 } from './deployment';
 import { Stored, toDomain } from './deployment.mapping';
 import { DeploymentDocument } from './deployment.schema';
-import { slotsToTry } from './slots';
+import { slotsToTry } from './deployment-slots.repository';
 
 export type InsertOutcome = { inserted: true } | { inserted: false; reason: 'busy' | 'cap' | 'id' };
 

@@ -14,6 +14,7 @@ import { IdentifyBudget } from './identify-budget';
 import { InteractionClaims } from './interaction-claims.repository';
 import { InteractionGate } from './interaction-gate';
 import { InteractionsInFlight } from './interactions-in-flight';
+import { CommandTurns } from './command-turns';
 import { UnknownComponentsUpdate } from './unknown-components.update';
 
 /**
@@ -53,6 +54,7 @@ import { UnknownComponentsUpdate } from './unknown-components.update';
     CommandAudit,
     CommandAuditInterceptor,
     DiscordStatus,
+    CommandTurns,
   ],
   exports: [
     MemberDirectory,
@@ -62,6 +64,7 @@ import { UnknownComponentsUpdate } from './unknown-components.update';
     CommandAuditInterceptor,
     DiscordStatus,
     InteractionsInFlight,
+    CommandTurns,
   ],
 })
 export class DiscordModule {}

@@ -4,6 +4,7 @@ import { launchFrom } from '../deploy/deploy.commands';
 import { DeploymentLauncher } from '../deploy/deployment-launcher';
 import { actorFrom } from '../discord/actor';
 import { Audited } from '../discord/command-audit.interceptor';
+import { CommandTurns } from '../discord/command-turns';
 import { ServiceAutocomplete } from '../service-registry/service.autocomplete';
 import { RollbackOptions } from './dto/rollback.options';
 import { RollbackService } from './rollback.service';
@@ -16,6 +17,7 @@ export class RollbackCommands {
     private readonly rollbacks: RollbackService,
     private readonly launcher: DeploymentLauncher,
     private readonly schedule: TargetSchedule,
+    private readonly turns: CommandTurns,
   ) {}
 
   @UseInterceptors(ServiceAutocomplete)
@@ -25,14 +27,20 @@ export class RollbackCommands {
     @Options() options: RollbackOptions,
   ) {
     await interaction.deferReply();
-    const request = await this.rollbacks.plan(actorFrom(interaction), {
-      service: options.service,
-      environment: options.env ?? undefined,
-      to: options.to ?? undefined,
-    });
-    // Read before the launch: the freeze or window the rollback goes through, said out loud.
-    const closure = await this.schedule.closure(request.draft.service, request.draft.environment);
-    await launchFrom(interaction, this.launcher, request);
+    const turn = await this.turns.take();
+    let closure: Awaited<ReturnType<TargetSchedule['closure']>>;
+    try {
+      const request = await this.rollbacks.plan(actorFrom(interaction), {
+        service: options.service,
+        environment: options.env ?? undefined,
+        to: options.to ?? undefined,
+      });
+      // Read before the launch: the freeze or window the rollback goes through, said out loud.
+      closure = await this.schedule.closure(request.draft.service, request.draft.environment);
+      await launchFrom(interaction, this.launcher, request, turn);
+    } finally {
+      turn.release();
+    }
     if (closure)
       await interaction.followUp({
         content:

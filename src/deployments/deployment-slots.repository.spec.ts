@@ -1,7 +1,7 @@
 import type { Connection, Model } from 'mongoose';
 import { kernelDatabase } from '../../test/support/kernel';
 import { DeploymentDocument } from './deployment.schema';
-import { slotsToTry } from './slots';
+import { slotsToTry } from './deployment-slots.repository';
 
 describe('slotsToTry on the real engine', () => {
   let connection: Connection;
