@@ -3,6 +3,7 @@ import { AppError } from '../libs/errors';
 import { AppExceptionFilter } from './app-exception.filter';
 import { loadAppConfig } from './config/app-config';
 import type { InteractionsInFlight } from './discord/interactions-in-flight';
+import { CommandTurns } from './discord/command-turns';
 
 describe('AppExceptionFilter', () => {
   const config = loadAppConfig({
@@ -11,7 +12,11 @@ describe('AppExceptionFilter', () => {
     GUILD_ID: '123456789012345679',
     GITHUB_TOKEN: 'configured-github-token',
   });
-  const filter = new AppExceptionFilter({} as InteractionsInFlight, config);
+  const filter = new AppExceptionFilter(
+    {} as InteractionsInFlight,
+    new CommandTurns(config),
+    config,
+  );
 
   function httpHost() {
     const answer: { status?: number; body?: unknown } = {};

@@ -13,6 +13,7 @@ import {
   interactionOf,
   isInteractionHost,
 } from './discord/interaction-errors';
+import { CommandTurns } from './discord/command-turns';
 import { InteractionsInFlight } from './discord/interactions-in-flight';
 import { AppConfig } from './config/app-config';
 import { scrubSecrets } from './logging/scrub-secrets';
@@ -29,12 +30,22 @@ export class AppExceptionFilter implements ExceptionFilter {
 
   constructor(
     private readonly interactions: InteractionsInFlight,
+    private readonly turns: CommandTurns,
     config: AppConfig,
   ) {
     this.scrub = scrubSecrets(config.secrets());
   }
 
   async catch(exception: unknown, host: ArgumentsHost): Promise<void> {
+    try {
+      await this.answer(exception, host);
+    } finally {
+      // The command's turn, held for this answer, is given back (CommandTurns).
+      if (isInteractionHost(host)) this.turns.answered(interactionOf(host) as object);
+    }
+  }
+
+  private async answer(exception: unknown, host: ArgumentsHost): Promise<void> {
     if (isInteractionHost(host)) {
       const interaction = interactionOf(host);
       if (this.interactions.answeredElsewhere(interaction, exception)) {

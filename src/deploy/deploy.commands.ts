@@ -67,11 +67,11 @@ export class DeployCommands {
     try {
       const request = await this.deploys.prepare(actor, asked);
       await launchFrom(interaction, this.launcher, request, turn);
+      turn.release();
     } catch (error) {
+      this.turns.handOver(interaction, turn);
       // A refusal a queue could wait out comes with "Queue it" under it.
       throw await this.queueing.offer(error, actor, asked, interaction.channelId);
-    } finally {
-      turn.release();
     }
   }
 

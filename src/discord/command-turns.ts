@@ -3,6 +3,8 @@ import { AppConfig } from '../config/app-config';
 
 /** The longest a command waits for its turn before it runs anyway. */
 export const TURN_MAX_WAIT_MS = 3_000;
+/** The longest a turn handed to the error answer is held (it is given back once answered). */
+const HANDED_OVER_MS = 10_000;
 
 /** A command's turn: given back once, when its work is done (or no longer needs the turn). */
 export interface Turn {
@@ -72,7 +74,25 @@ export class Turns {
  */
 @Injectable()
 export class CommandTurns extends Turns {
+  private readonly handedOver = new WeakMap<object, Turn>();
+
   constructor(config: AppConfig) {
     super(config.discord.commandConcurrency, TURN_MAX_WAIT_MS);
+  }
+
+  /**
+   * The command failed and the exception filter answers `interaction` next: its turn covers that
+   * answer too (a refusal's reply is most of a refused command's work), and is given back once
+   * it is sent (`answered`), or after 10 s whatever happens.
+   */
+  handOver(interaction: object, turn: Turn): void {
+    this.handedOver.set(interaction, turn);
+    setTimeout(() => turn.release(), HANDED_OVER_MS).unref();
+  }
+
+  /** `interaction` was answered (or will not be): a turn handed over with it is given back. */
+  answered(interaction: object): void {
+    this.handedOver.get(interaction)?.release();
+    this.handedOver.delete(interaction);
   }
 }

@@ -38,8 +38,10 @@ export class RollbackCommands {
       // Read before the launch: the freeze or window the rollback goes through, said out loud.
       closure = await this.schedule.closure(request.draft.service, request.draft.environment);
       await launchFrom(interaction, this.launcher, request, turn);
-    } finally {
       turn.release();
+    } catch (error) {
+      this.turns.handOver(interaction, turn);
+      throw error;
     }
     if (closure)
       await interaction.followUp({
