@@ -12,7 +12,10 @@ import { statusFromRun } from './run-status';
 import { DeliveryHolder, DeploymentTrackingStore } from './tracking.store';
 
 /** A run as far as moving its deployment goes. */
-export type RunReport = Pick<RunInfo, 'status' | 'conclusion' | 'htmlUrl' | 'updatedAt'>;
+export type RunReport = Pick<
+  RunInfo,
+  'status' | 'conclusion' | 'htmlUrl' | 'updatedAt' | 'runAttempt'
+>;
 
 /** The check lease a poll holds while it applies what it learnt (a webhook holds none). */
 export interface HeldCheck {

@@ -102,6 +102,15 @@ describe('RunTrackerService: a webhook delivery', () => {
       expect(moves.map((move) => move.to)).toEqual(['in_progress', 'success']);
     });
 
+    it('reads the deployment for a re-run (a new attempt of the run may have another)', async () => {
+      const deployment = aDeployment({ status: 'queued', runId: 7, source });
+      const { service, calls } = tracker({ recorded: deployment });
+      await service.applyDelivery(7, 'd1', aRun('in_progress'), fromPath);
+      calls.length = 0;
+      await service.applyDelivery(7, 'd2', { ...aRun('in_progress'), runAttempt: 2 }, fromPath);
+      expect(calls).toContain('tracking.runHolder');
+    });
+
     it('always reads the deployment of a run started on GitHub (its run may change hands)', async () => {
       const observed = aDeployment({
         status: 'in_progress',
@@ -114,6 +123,17 @@ describe('RunTrackerService: a webhook delivery', () => {
       await service.applyDelivery(7, 'd2', aRun('in_progress'), fromPath);
       expect(calls.filter((call) => call === 'tracking.runHolder')).toHaveLength(2);
     });
+  });
+
+  it('brings a poll forward when the delivery could not be taken', async () => {
+    const { service, calls } = tracker({
+      recorded: aDeployment({ status: 'dispatched' }),
+      claimFails: true,
+    });
+    await expect(
+      service.applyDelivery(7, 'd1', aRun('completed', 'success'), origin),
+    ).rejects.toThrow('database down');
+    expect(calls).toEqual(['tracking.runHolder', 'tracking.claimDelivery', 'tracking.checkBy']);
   });
 
   it('forgets the delivery when the change could not be stored, so a redelivery is applied', async () => {

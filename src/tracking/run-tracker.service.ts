@@ -83,12 +83,20 @@ export class RunTrackerService {
   ): Promise<'accepted' | 'duplicate' | 'ignored'> {
     const now = this.clock.now();
     const target = statusFromRun(run);
-    if (this.holders.nothingToMove(runId, origin, target))
+    const attempt = run.runAttempt ?? 1;
+    if (this.holders.nothingToMove(runId, attempt, origin, target))
       return (await this.tracking.claimDelivery(deliveryId, runId, now)) ? 'accepted' : 'duplicate';
     const holder = await this.tracking.runHolder(runId, origin);
     if (!holder) return 'ignored';
-    if (!(await this.tracking.claimDelivery(deliveryId, runId, now))) return 'duplicate';
-    this.holders.remember(runId, origin, holder);
+    const claimed = await this.tracking
+      .claimDelivery(deliveryId, runId, now)
+      .catch(async (error) => {
+        // Not taken, so not applied: a poll looks at the run soon (GitHub does not redeliver).
+        await this.pollSoon(holder.id);
+        throw error;
+      });
+    if (!claimed) return 'duplicate';
+    this.holders.remember(runId, attempt, origin, holder);
     // A fresh event says the repository's webhooks arrive (the next look is a backstop); one
     // dated long ago (a replay) says nothing of the kind.
     const eventAt = new Date(Math.min(Date.parse(run.updatedAt) || 0, now.getTime()));
@@ -99,11 +107,16 @@ export class RunTrackerService {
       // Not applied: a redelivery of the same id must be processed, not recognised; GitHub
       // does not redeliver by itself, so a poll looks at the run soon.
       await this.tracking.forgetDelivery(deliveryId).catch(() => undefined);
-      const soon = new Date(this.clock.now().getTime() + this.config.deploy.pollIntervalMs);
-      await this.tracking.checkBy(holder.id, soon).catch(() => undefined);
+      await this.pollSoon(holder.id);
       throw error;
     }
     return 'accepted';
+  }
+
+  /** Brings the deployment's next poll forward to one interval from now (if the database lets). */
+  private async pollSoon(id: string): Promise<void> {
+    const soon = new Date(this.clock.now().getTime() + this.config.deploy.pollIntervalMs);
+    await this.tracking.checkBy(id, soon).catch(() => undefined);
   }
 
   /**

@@ -13,6 +13,7 @@ interface WorkflowRunPayload {
     workflow_id?: number;
     path?: string;
     status?: string;
+    run_attempt?: number;
     conclusion?: string | null;
     html_url?: string;
     updated_at?: string;
@@ -56,6 +57,9 @@ export class WorkflowRunWebhook implements OnModuleInit {
         conclusion: run.conclusion ?? null,
         htmlUrl: run.html_url ?? '',
         updatedAt: run.updated_at ?? new Date().toISOString(),
+        // https://docs.github.com/en/webhooks/webhook-events-and-payloads#workflow_run: a re-run
+        // keeps the run's id and counts up its attempt.
+        ...(Number.isInteger(run.run_attempt) ? { runAttempt: run.run_attempt } : {}),
       },
       {
         repository: fullName,

@@ -50,6 +50,8 @@ export function tracker(
     run?: Awaited<ReturnType<GithubClient['getRun']>>;
     discovered?: RunInfo;
     moveFails?: boolean;
+    /** Taking the delivery fails (the database, not a duplicate). */
+    claimFails?: boolean;
     githubFails?: boolean;
     /** GitHub fails for this run asked for on its own (a deleted run, say). */
     failingRun?: number;
@@ -96,6 +98,7 @@ export function tracker(
           : null;
       },
       claimDelivery: async (deliveryId: string) => {
+        if (options.claimFails) throw new Error('database down');
         if (options.recorded === 'duplicate' || deliveries.has(deliveryId)) return false;
         deliveries.add(deliveryId);
         return true;
