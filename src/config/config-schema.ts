@@ -114,7 +114,7 @@ export const schema = Joi.object({
   APPROVAL_TIMEOUT_MS: Joi.number().integer().min(1_000).default(300_000),
   DEPLOY_COOLDOWN_MS: Joi.number().integer().min(0).default(60_000),
   MAX_CONCURRENT_DEPLOYS: Joi.number().integer().min(1).max(100).default(3),
-  COMMAND_CONCURRENCY: Joi.number().integer().min(1).max(64).default(2),
+  COMMAND_CONCURRENCY: Joi.number().integer().min(1).max(64).default(1),
   MEMBER_GITHUB_REQUESTS_PER_MINUTE: Joi.number().integer().min(1).max(5_000).default(30),
   // One person cannot ship to production alone unless the operator says so.
   REQUIRE_SECOND_APPROVER: Joi.boolean()
