@@ -81,7 +81,10 @@ export class DeploymentDocument {
   @Prop() leaseOwner?: string;
   /** ETag of the last run answer: the next GET is conditional. */
   @Prop() etag?: string;
-  /** The latest X-GitHub-Delivery ids applied to this deployment (redeliveries reuse them). */
+  /**
+   * X-GitHub-Delivery ids of workflow_run deliveries, as records written before `run_deliveries`
+   * (tracking/run-delivery.schema.ts) hold them: no longer written or read, left out of reads.
+   */
   @Prop({ type: [String], default: undefined }) deliveryIds?: string[];
   /** The latest X-GitHub-Delivery ids of workflow_job deliveries applied to it. */
   @Prop({ type: [String], default: undefined }) jobDeliveryIds?: string[];
